@@ -1,0 +1,61 @@
+# Linli: every task is one command. `make run` and `make test` set up everything they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+FLASK := $(VENV)/bin/flask
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run serve test lint format bench translations migrate browser clean worker
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.app-installed: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml $(VENV)/.app-installed
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+translations: $(VENV)/.app-installed
+	$(PY) -m app.translate
+
+migrate: translations
+	$(FLASK) db upgrade
+
+run: migrate
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: migrate
+	$(FLASK) worker
+
+# Debian's chromium and a CJK font for the browser tests (we are root on these machines).
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "chromium is missing and we are not root: browser tests will say so"; fi; \
+	fi
+
+test: $(VENV)/.test-installed translations browser
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check app tests
+
+format: $(VENV)/.test-installed
+	$(VENV)/bin/ruff format app tests
+	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.test-installed translations
+	$(PY) -m benchmarks.run $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) app/translations .pytest_cache

@@ -1,0 +1,67 @@
+"""Linli 邻里: the application factory."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from app.config import Config
+from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+
+def create_app(config: object | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or Config())
+
+    db.init_app(app)
+    with app.app_context():
+        _tune_sqlite(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from app import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    i18n.init_app(app)
+
+    from app import models  # noqa: F401  (one metadata for Alembic)
+    from app.blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from app import cli, errors, security
+
+    errors.init_app(app)
+    security.init_app(app)
+    cli.init_app(app)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        # One URL serves a page and its fragment: caches must tell them apart.
+        response.vary.add("HX-Request")
+        return response
+
+    @app.context_processor
+    def inject_globals():
+        return {"is_htmx": bool(request.headers.get("HX-Request"))}
+
+    return app
+
+
+def _tune_sqlite(app: Flask) -> None:
+    """SQLite as the embedded default: WAL so readers never wait for the writer."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,38 @@
+"""Home page, language switch, and the landing page after sign-in."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.blueprints.main import bp
+from app.i18n import LANG_COOKIE
+from app.services.urls import safe_next
+
+
+@bp.get("/")
+def home():
+    return render_template("main/home.html")
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str):
+    target = safe_next(request.args.get("next")) or url_for("main.home")
+    response = redirect(target)
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@bp.get("/me")
+def landing():
+    """Where each role starts its day."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.has_role("social_worker", "station_admin"):
+        return redirect(url_for("console.queue"))
+    if current_user.has_role("county_supervisor"):
+        return redirect(url_for("console.county"))
+    if current_user.has_role("volunteer", "team_leader"):
+        return redirect(url_for("volunteer.tasks"))
+    return redirect(url_for("main.home"))

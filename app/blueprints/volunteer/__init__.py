@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("volunteer", __name__)
+
+from app.blueprints.volunteer import routes  # noqa: E402, F401

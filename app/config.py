@@ -1,0 +1,104 @@
+"""Configuration, read from the environment. See README.md for every variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def normalise_database_url(url: str) -> str:
+    """Make a plain postgresql:// URL use psycopg 3 rather than psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    # A random key kept in instance/ so sessions survive restarts of a local install.
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+    return path.read_text().strip()
+
+
+class Config:
+    def __init__(self) -> None:
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'linli.db'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Objects are read after commit in most routes; expiring them costs a round trip.
+        self.SQLALCHEMY_SESSION_OPTIONS = {"expire_on_commit": False}
+        self.REDIS_URL = os.environ.get("REDIS_URL", "")
+        self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip(
+            "/"
+        )
+        self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+        self.TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+        self.TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+        self.TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+        self.TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+        self.TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
+        self.TWILIO_TIMEOUT = _int("TWILIO_TIMEOUT", 10)
+        self.SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 6)
+        self.SMS_HOURLY_LIMIT = _int("SMS_HOURLY_LIMIT", 6)
+        self.GEOCODER = os.environ.get("GEOCODER", "off")
+        self.GEOCODER_DOMAIN = os.environ.get("GEOCODER_DOMAIN", "")
+        self.GEOCODER_SCHEME = os.environ.get("GEOCODER_SCHEME", "https")
+        self.GEOCODER_API_KEY = os.environ.get("GEOCODER_API_KEY", "")
+        self.GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "linli")
+        self.MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+        self.OFFER_BATCH_SIZE = _int("OFFER_BATCH_SIZE", 3)
+        self.OFFER_TTL_MINUTES = _int("OFFER_TTL_MINUTES", 60)
+        self.OFFER_TTL_URGENT_MINUTES = _int("OFFER_TTL_URGENT_MINUTES", 15)
+        self.OFFER_MAX_ROUNDS = _int("OFFER_MAX_ROUNDS", 3)
+        self.AUTO_CLOSE_DAYS = _int("AUTO_CLOSE_DAYS", 7)
+        self.RESPONSE_TARGET_MINUTES = {
+            "crisis": _int("RESPONSE_TARGET_CRISIS_MINUTES", 15),
+            "urgent": _int("RESPONSE_TARGET_URGENT_MINUTES", 120),
+            "normal": _int("RESPONSE_TARGET_NORMAL_MINUTES", 24 * 60),
+        }
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.BABEL_DEFAULT_LOCALE = "zh"
+        self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+        self.LOCAL_TIMEZONE = os.environ.get("LOCAL_TIMEZONE", "Asia/Shanghai")
+        self.LANGUAGES = ["zh", "en"]
+        self.WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))
+
+
+class TestConfig(Config):
+    def __init__(self, database_url: str = "sqlite://") -> None:
+        super().__init__()
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret"
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.PUBLIC_BASE_URL = "http://localhost"

@@ -1,0 +1,29 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+
+from app.models.geography import Region, Station
+from app.models.ledger import Beneficiary, Visit
+from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOptOut
+from app.models.people import Team, TeamMember, User, UserRole, VolunteerProfile
+from app.models.requests import Claim, FormToken, HelpRequest, Offer, RequestEvent, ServiceRecord
+
+__all__ = [
+    "AuditLog",
+    "Beneficiary",
+    "Claim",
+    "FormToken",
+    "HelpRequest",
+    "InboundMessage",
+    "Offer",
+    "OutboxMessage",
+    "Region",
+    "RequestEvent",
+    "ServiceRecord",
+    "SmsOptOut",
+    "Station",
+    "Team",
+    "TeamMember",
+    "User",
+    "UserRole",
+    "Visit",
+    "VolunteerProfile",
+]

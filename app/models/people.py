@@ -1,0 +1,143 @@
+"""Users and their roles, volunteer profiles and teams."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.vocab import STAFF_ROLES
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(24), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)  # E.164
+    name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    station = relationship("Station")
+    volunteer = relationship(
+        "VolunteerProfile",
+        back_populates="user",
+        uselist=False,
+        foreign_keys="VolunteerProfile.user_id",
+    )
+
+    @property
+    def roles(self) -> set[str]:
+        return {row.role for row in self.role_rows}
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+    def add_role(self, role: str) -> None:
+        if role not in self.roles:
+            self.role_rows.append(UserRole(role=role))
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def first_name(self) -> str:
+        """What a resident is told about a volunteer: the given name only."""
+        # Chinese names: family name is the first character; keep the rest.
+        if self.name and all("\u4e00" <= ch <= "\u9fff" for ch in self.name) and len(self.name) > 1:
+            return self.name[1:]
+        return self.name.split(" ")[0] if self.name else ""
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.name}>"
+
+
+class VolunteerProfile(db.Model):
+    __tablename__ = "volunteer_profile"
+    __table_args__ = (Index("ix_volunteer_status_lat_lon", "status", "home_lat", "home_lon"),)
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)  # category codes
+    # Weekly windows: [{"day": 0-6 (Monday=0), "start": "08:00", "end": "12:00"}]
+    availability: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    home_lat: Mapped[float | None] = mapped_column(Float)
+    home_lon: Mapped[float | None] = mapped_column(Float)
+    home_village_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    radius_km: Mapped[float] = mapped_column(Float, default=5.0)
+    open_task_limit: Mapped[int] = mapped_column(Integer, default=2)
+    status: Mapped[str] = mapped_column(
+        String(16), default="pending"
+    )  # pending|approved|suspended|rejected
+    vetted_for_children: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    user: Mapped[User] = relationship(back_populates="volunteer", foreign_keys=[user_id])
+
+
+class Team(db.Model):
+    """A volunteer team or a social organisation."""
+
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20), default="volunteer_team")  # | social_org
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"), index=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    radius_km: Mapped[float] = mapped_column(Float, default=10.0)
+    open_task_limit: Mapped[int] = mapped_column(Integer, default=5)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    leader: Mapped[User | None] = relationship(foreign_keys=[leader_id])
+    members: Mapped[list[TeamMember]] = relationship(cascade="all, delete-orphan")
+
+
+class TeamMember(db.Model):
+    __tablename__ = "team_member"
+
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("team.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

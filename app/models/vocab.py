@@ -1,0 +1,85 @@
+"""The product's vocabularies (DESIGN.md): categories, special groups, roles, levels.
+
+Codes are stable English identifiers stored in the database; labels are translated.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+CATEGORIES: dict[str, object] = {
+    "needs_assessment": _l("Needs assessment"),
+    "resource_linking": _l("Resource linking"),
+    "assistance_application": _l("Social assistance application"),
+    "meal_delivery": _l("Meal delivery"),
+    "shopping": _l("Shopping errands"),
+    "cleaning": _l("Cleaning"),
+    "haircut": _l("Haircut"),
+    "tutoring": _l("Tutoring"),
+    "companionship": _l("Companionship"),
+    "medical_escort": _l("Medical escort"),
+    "emotional_support": _l("Emotional support"),
+    "crisis_intervention": _l("Crisis intervention"),
+    "policy_consultation": _l("Policy consultation"),
+    "safety_check": _l("Safety check"),
+    "other": _l("Other"),
+}
+
+# Categories only social workers may take (DESIGN.md, safeguarding).
+SOCIAL_WORKER_ONLY = frozenset({"crisis_intervention", "emotional_support"})
+
+SPECIAL_GROUPS: dict[str, object] = {
+    "left_behind_child": _l("Left-behind child"),
+    "child_in_difficulty": _l("Child in difficulty"),
+    "elderly_alone": _l("Elderly living alone or left behind"),
+    "disabled": _l("Disabled person"),
+    "dibao": _l("Minimum-subsistence household"),
+    "tekun": _l("Extremely poor"),
+    "homeless": _l("Homeless"),
+}
+
+MINOR_GROUPS = frozenset({"left_behind_child", "child_in_difficulty"})
+
+URGENCIES: dict[str, object] = {
+    "normal": _l("Normal"),
+    "urgent": _l("Urgent"),
+    "crisis": _l("Crisis"),
+}
+
+CHANNELS: dict[str, object] = {
+    "web": _l("Web"),
+    "sms": _l("SMS"),
+    "hotline": _l("Hotline"),
+    "proxy": _l("Proxy"),
+    "visit": _l("Home visit"),
+}
+
+ROLES: dict[str, object] = {
+    "volunteer": _l("Volunteer"),
+    "team_leader": _l("Team leader"),
+    "social_worker": _l("Social worker"),
+    "station_admin": _l("Station admin"),
+    "county_supervisor": _l("County supervisor"),
+}
+STAFF_ROLES = frozenset({"social_worker", "station_admin", "county_supervisor"})
+
+REGION_LEVELS = ("county", "township", "village")
+
+STATION_KINDS: dict[str, object] = {
+    "county_centre": _l("County social work guidance centre"),
+    "township_station": _l("Township social work station"),
+    "village_room": _l("Village social work room"),
+}
+
+FOR_WHOM: dict[str, object] = {
+    "self": _l("Me"),
+    "family": _l("A family member"),
+    "neighbour": _l("A neighbour or someone I look after"),
+}
+
+
+def label(vocabulary: dict[str, object], code: str | None) -> str:
+    """The translated label of a code, or the code itself when unknown."""
+    if code is None:
+        return ""
+    return str(vocabulary.get(code, code))

@@ -1,0 +1,61 @@
+"""The jobs ``flask worker`` runs: the outbox first, then the scheduled checks.
+
+Each job is a function taking no argument and returning a count of what it did. It
+commits its own work. Add a job by adding a line to JOBS.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.extensions import db
+
+log = logging.getLogger("linli.worker")
+
+
+@dataclass
+class Job:
+    name: str
+    run: Callable[[], int]
+    every_seconds: float
+    last_run: float = field(default=0.0)
+
+
+def _jobs() -> list[Job]:
+    from app.services.notifications.dispatch import dispatch_pending
+
+    return [
+        Job("send outbox", dispatch_pending, every_seconds=0),
+    ]
+
+
+def run_due_jobs(jobs: list[Job], now: float | None = None) -> dict[str, int]:
+    """Run every job whose interval has passed; a failing job is logged, not fatal."""
+    now = time.monotonic() if now is None else now
+    done: dict[str, int] = {}
+    for job in jobs:
+        if job.last_run and now - job.last_run < job.every_seconds:
+            continue
+        job.last_run = now
+        try:
+            done[job.name] = job.run()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", job.name)
+    return done
+
+
+def run_forever(poll_seconds: float, once: bool = False) -> None:
+    jobs = _jobs()
+    while True:
+        done = run_due_jobs(jobs)
+        busy = {name: count for name, count in done.items() if count}
+        if busy:
+            log.info("worker: %s", busy)
+        db.session.remove()
+        if once:
+            return
+        time.sleep(poll_seconds)

@@ -1,0 +1,173 @@
+"""The request state machine (DESIGN.md, "A request's life"): the one place that moves a
+request from one status to another. Every move is an event on the request's timeline.
+
+Escalation is a flag, not a state: see ``escalate``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import HelpRequest, RequestEvent, User
+from app.models.base import utcnow
+from app.services import ServiceError
+
+STATUSES: dict[str, object] = {
+    "new": _l("New"),
+    "accepted": _l("Accepted"),
+    "offered": _l("Offering"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Awaiting confirmation"),
+    "closed": _l("Closed"),
+    "rejected": _l("Not accepted"),
+    "cancelled": _l("Cancelled"),
+}
+OPEN_STATUSES = frozenset({"new", "accepted", "offered", "assigned", "in_progress", "done"})
+FINAL_STATUSES = frozenset({"closed", "rejected", "cancelled"})
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str]
+    target: str
+    label: object
+
+
+def _move(sources: set[str], target: str, label: object) -> Move:
+    return Move(frozenset(sources), target, label)
+
+
+# action -> allowed sources and the target status.
+MOVES: dict[str, Move] = {
+    "accept": _move({"new"}, "accepted", _l("Accepted")),
+    "reject": _move({"new"}, "rejected", _l("Not accepted")),
+    "offer": _move({"accepted", "offered"}, "offered", _l("Offered to volunteers")),
+    "claim": _move({"offered"}, "assigned", _l("Claimed")),
+    "assign": _move({"accepted", "offered"}, "assigned", _l("Assigned")),
+    "release": _move({"assigned"}, "offered", _l("Released")),
+    "cancel": _move({"new", "accepted", "offered"}, "cancelled", _l("Cancelled")),
+    "merge": _move({"new", "accepted", "offered"}, "cancelled", _l("Merged into another request")),
+    "check_in": _move({"assigned"}, "in_progress", _l("Service started")),
+    "check_out": _move({"in_progress"}, "done", _l("Service done")),
+    "confirm": _move({"done"}, "closed", _l("Confirmed by the resident")),
+    "auto_close": _move({"done"}, "closed", _l("Closed automatically")),
+    "close": _move({"done", "in_progress", "assigned"}, "closed", _l("Closed by the station")),
+    "reopen": _move({"done"}, "assigned", _l("Reopened: not solved")),
+}
+
+# The timestamp column each target status stamps, for response and completion times.
+_STAMPS = {
+    "accepted": "accepted_at",
+    "assigned": "assigned_at",
+    "in_progress": "started_at",
+    "done": "done_at",
+    "closed": "closed_at",
+    "rejected": "closed_at",
+    "cancelled": "closed_at",
+}
+
+
+# Moves that undo part of the way: the stamps of the steps that must happen again.
+_CLEARS = {
+    "release": ("assigned_at", "started_at"),
+    "reopen": ("started_at", "done_at"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUSES.get(status, status))
+
+
+def can(request: HelpRequest, action: str) -> bool:
+    move = MOVES.get(action)
+    return move is not None and request.status in move.sources
+
+
+def allowed_actions(request: HelpRequest) -> list[str]:
+    return [name for name, move in MOVES.items() if request.status in move.sources]
+
+
+def transition(
+    request: HelpRequest,
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    note: str = "",
+    public: bool = True,
+) -> RequestEvent:
+    """Move ``request`` by ``action`` or raise ServiceError, changing nothing."""
+    move = MOVES.get(action)
+    if move is None:
+        raise ServiceError(_("Unknown action."))
+    if request.status not in move.sources:
+        raise ServiceError(
+            _(
+                "This request is “%(status)s”: “%(action)s” is not possible now.",
+                status=status_label(request.status),
+                action=str(move.label),
+            )
+        )
+    now = utcnow()
+    source = request.status
+    request.status = move.target
+    for column in _CLEARS.get(action, ()):
+        setattr(request, column, None)
+    stamp = _STAMPS.get(move.target)
+    if stamp and getattr(request, stamp) is None:
+        setattr(request, stamp, now)
+    return record_event(
+        request,
+        action,
+        actor=actor,
+        actor_label=actor_label,
+        from_status=source,
+        to_status=move.target,
+        note=note,
+        public=public,
+        at=now,
+    )
+
+
+def record_event(
+    request: HelpRequest,
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str = "",
+    public: bool = True,
+    at=None,
+) -> RequestEvent:
+    """Add a line to the timeline that does not change the status (notes, escalation)."""
+    event = RequestEvent(
+        request=request,
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        actor_label=actor_label or ("staff" if actor is not None else "system"),
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        public=public,
+        at=at or utcnow(),
+    )
+    db.session.add(event)
+    return event
+
+
+def escalate(request: HelpRequest, *, actor: User | None = None, note: str = "") -> RequestEvent:
+    """Escalation is a flag on an open request, recorded on the timeline."""
+    if request.status not in OPEN_STATUSES:
+        raise ServiceError(_("Only an open request can be escalated."))
+    if request.escalated:
+        raise ServiceError(_("This request is already escalated."))
+    request.escalated = True
+    request.escalated_at = utcnow()
+    return record_event(request, "escalate", actor=actor, note=note, public=False)

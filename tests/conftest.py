@@ -1,0 +1,163 @@
+"""Fixtures: the whole suite runs on SQLite, and again on PostgreSQL when it answers.
+
+Each PostgreSQL session gets a database of its own (created here, dropped at the end), so
+parallel runs on one machine never disturb each other. Between tests every table is
+emptied: routes commit for real, so a rollback per test would not see their work.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from app import create_app
+from app.config import TestConfig
+from app.extensions import db, limiter
+from tests import factories
+
+PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def _pg_reachable() -> str | None:
+    """None when PostgreSQL answers, else the reason it does not."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
+            conn.execute("select 1")
+        return None
+    except Exception as error:  # noqa: BLE001 - the reason is shown to whoever runs the tests
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error}".splitlines()[0]
+
+
+def _create_pg_database() -> tuple[str, str]:
+    import psycopg
+
+    name = f"linli_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return name, f"{base}/{name}"
+
+
+def _drop_pg_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    from app.translate import build
+
+    build()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    reason = _pg_reachable()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI needs PostgreSQL: {reason}")
+        pytest.skip(reason)
+    name, url = _create_pg_database()
+    yield url
+    _drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def _app(database_url):
+    app = create_app(TestConfig(database_url))
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_app):
+    with _app.app_context():
+        limiter.reset()
+        yield _app
+        db.session.remove()
+        _empty_tables()
+        db.session.remove()
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: a fresh ``g`` and a
+    fresh database session. What the test wrote is committed first, and what the test
+    holds is expired after, so it reads what the request stored."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def backend(app) -> str:
+    return db.engine.dialect.name
+
+
+@pytest.fixture
+def world(app):
+    """A small county: two townships with stations, villages, and a village room."""
+    return factories.make_world()
+
+
+@pytest.fixture
+def login_as(client, world):
+    """login_as("social_worker") signs a fresh user with that role in; returns the user."""
+
+    def _login(role: str | tuple[str, ...], station=None, **kwargs):
+        roles = (role,) if isinstance(role, str) else role
+        if station is None:
+            station = world.county_centre if "county_supervisor" in roles else world.station_a
+        user = factories.make_user(roles=roles, station=station, **kwargs)
+        db.session.commit()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+
+    return _login
+
+
+def csrf_token_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)

@@ -1,0 +1,58 @@
+"""Station scoping: a worker sees their station and its rooms, never another station."""
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import HelpRequest
+from app.services import ServiceError
+from app.services.access import is_serving_worker, scope_to_stations, visible_station_ids
+from app.services.phones import mask_phone, normalise_phone
+from tests import factories
+
+
+def test_township_worker_sees_station_and_rooms_only(world):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    assert visible_station_ids(worker) == {world.station_a.id, world.room_a1.id}
+
+
+def test_room_worker_sees_the_room_only(world):
+    worker = factories.make_user(roles=("social_worker",), station=world.room_a1)
+    assert visible_station_ids(worker) == {world.room_a1.id}
+
+
+def test_supervisor_sees_the_county(world):
+    boss = factories.make_user(roles=("county_supervisor",), station=world.county_centre)
+    assert visible_station_ids(boss) == {
+        world.county_centre.id,
+        world.station_a.id,
+        world.room_a1.id,
+        world.station_b.id,
+    }
+
+
+def test_volunteer_sees_no_station_data(world):
+    volunteer = factories.make_volunteer(world.station_a)
+    assert visible_station_ids(volunteer) == set()
+
+
+def test_scoped_query(world):
+    mine = factories.make_request(world.room_a1)
+    theirs = factories.make_request(world.station_b)
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    db.session.commit()
+    found = db.session.scalars(
+        scope_to_stations(select(HelpRequest), HelpRequest.station_id, worker)
+    ).all()
+    assert mine in found and theirs not in found
+    assert is_serving_worker(worker, world.room_a1.id)
+    assert not is_serving_worker(worker, world.station_b.id)
+
+
+def test_phone_normalising_and_masking(app):
+    assert normalise_phone("138 0013 8000") == "+8613800138000"
+    assert normalise_phone("+86 138-0013-8000") == "+8613800138000"
+    assert mask_phone("+8613800138000") == "138****8000"
+    for bad in ("", "12345", "abc", "1380013800"):
+        with pytest.raises(ServiceError):
+            normalise_phone(bad)
