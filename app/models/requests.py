@@ -141,7 +141,7 @@ class Offer(db.Model):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     distance_km: Mapped[float | None] = mapped_column(Float)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    reply_code: Mapped[str] = mapped_column(String(8), unique=True)
+    reply_code: Mapped[str] = mapped_column(String(8), index=True)
     status: Mapped[str] = mapped_column(
         String(12), default="pending"
     )  # pending|accepted|declined|expired|closed

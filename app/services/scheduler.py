@@ -27,8 +27,12 @@ class Job:
 def _jobs() -> list[Job]:
     from app.services.notifications.dispatch import dispatch_pending
 
+    # Each area adds its jobs here (import inside this function to keep start-up light).
     return [
         Job("send outbox", dispatch_pending, every_seconds=0),
+        # --- matching jobs (issue 4) ---
+        # --- console jobs (issue 5) ---
+        # --- sms jobs (issue 6) ---
     ]
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: d45db738083c
+Revision ID: 827f301f99e8
 Revises: 
-Create Date: 2026-11-28 02:49:42.885716
+Create Date: 2026-11-28 02:52:29.302574
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'd45db738083c'
+revision = '827f301f99e8'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -317,10 +317,10 @@ def upgrade():
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_offer_team_id_team')),
     sa.ForeignKeyConstraint(['volunteer_id'], ['user.id'], name=op.f('fk_offer_volunteer_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offer')),
-    sa.UniqueConstraint('reply_code', name=op.f('uq_offer_reply_code')),
     sa.UniqueConstraint('request_id', 'volunteer_id', 'team_id', name='uq_offer_request_target')
     )
     with op.batch_alter_table('offer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offer_reply_code'), ['reply_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_offer_request_id'), ['request_id'], unique=False)
         batch_op.create_index('ix_offer_status_expires', ['status', 'expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_offer_volunteer_id'), ['volunteer_id'], unique=False)
@@ -454,6 +454,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_offer_volunteer_id'))
         batch_op.drop_index('ix_offer_status_expires')
         batch_op.drop_index(batch_op.f('ix_offer_request_id'))
+        batch_op.drop_index(batch_op.f('ix_offer_reply_code'))
 
     op.drop_table('offer')
     with op.batch_alter_table('inbound_message', schema=None) as batch_op:
