@@ -12,6 +12,12 @@ def create_app(config: object | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config())
 
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
     db.init_app(app)
     with app.app_context():
         _tune_sqlite(app)

@@ -82,7 +82,11 @@ class Config:
             "urgent": _int("RESPONSE_TARGET_URGENT_MINUTES", 120),
             "normal": _int("RESPONSE_TARGET_NORMAL_MINUTES", 24 * 60),
         }
-        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        # Secure cookies whenever Linli is served over HTTPS.
+        self.SESSION_COOKIE_SECURE = _bool(
+            "SESSION_COOKIE_SECURE", self.PUBLIC_BASE_URL.startswith("https://")
+        )
+        self.PROXY_COUNT = _int("PROXY_COUNT", 0)  # trusted reverse proxies in front
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE

@@ -15,6 +15,27 @@ def home():
     return render_template("main/home.html")
 
 
+@bp.get("/healthz")
+def healthz():
+    """A bare endpoint for load balancers, and the benchmarks' baseline."""
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
+@bp.get("/readyz")
+def readyz():
+    """Ready when the database answers: what a load balancer should route on."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    try:
+        db.session.execute(text("select 1"))
+    except Exception:  # noqa: BLE001 - any database failure means not ready
+        db.session.rollback()
+        return "database unavailable", 503, {"Content-Type": "text/plain"}
+    return "ok", 200, {"Content-Type": "text/plain"}
+
+
 @bp.get("/lang/<code>")
 def switch_language(code: str):
     target = safe_next(request.args.get("next")) or url_for("main.home")
