@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Bumped on sign-out: every session cookie issued before it stops working (security.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     station = relationship("Station")

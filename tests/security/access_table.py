@@ -1,0 +1,128 @@
+"""Who may use which route: the intended permissions, written from DESIGN.md and the issues.
+
+One line per (endpoint, method). When a test says "add it to the matrix", add a line here:
+
+    ("console.request", "GET"): staff(scoped=True, supervisor=True),
+
+Personas (tests/security/conftest.py): anonymous, volunteer, team_leader, social_worker,
+station_admin, county_supervisor, other_station_worker (a social worker of station B; every
+sample object belongs to station A).
+
+Expected outcomes, derived from an entry:
+- a persona in ``allow``: ALLOWED (2xx, or 3xx anywhere but the sign-in page; a POST may
+  also answer 4xx for an empty form or a move the state machine refuses, never 403)
+- anonymous, when not allowed: LOGIN (a redirect to /login)
+- other_station_worker, when social workers are allowed: HIDDEN (403 or 404) if the route
+  shows or changes one station's object (``scoped``), else ALLOWED (their own list)
+- anyone else: FORBIDDEN (403)
+``overrides`` pins a persona to an outcome (say why in ``note``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ALLOWED, LOGIN, FORBIDDEN, HIDDEN, SIGNATURE = (
+    "allowed",
+    "login",
+    "forbidden",
+    "hidden",
+    "signature",
+)
+
+EVERYONE = frozenset(
+    {
+        "anonymous",
+        "volunteer",
+        "team_leader",
+        "social_worker",
+        "station_admin",
+        "county_supervisor",
+        "other_station_worker",
+    }
+)
+SIGNED_IN = EVERYONE - {"anonymous"}
+
+
+@dataclass(frozen=True)
+class Access:
+    allow: frozenset[str]
+    scoped: bool = False
+    overrides: dict[str, str] = field(default_factory=dict)
+    webhook: bool = False
+    note: str = ""
+
+    def expected(self, persona: str) -> str:
+        if persona in self.overrides:
+            return self.overrides[persona]
+        if self.webhook:
+            return SIGNATURE
+        if persona in self.allow:
+            return ALLOWED
+        if persona == "anonymous":
+            return LOGIN
+        if persona == "other_station_worker" and "social_worker" in self.allow:
+            return HIDDEN if self.scoped else ALLOWED
+        return FORBIDDEN
+
+
+def public(**kw) -> Access:
+    return Access(EVERYONE, **kw)
+
+
+def signed_in(**kw) -> Access:
+    return Access(SIGNED_IN, **kw)
+
+
+def roles(*names: str, scoped: bool = False, **kw) -> Access:
+    allowed = set(names)
+    if "social_worker" in allowed and not scoped:
+        allowed.add("other_station_worker")
+    return Access(frozenset(allowed), scoped=scoped, **kw)
+
+
+def staff(*, scoped: bool = False, supervisor: bool = False, **kw) -> Access:
+    """Station workers (and admins); the county supervisor too when ``supervisor`` (read)."""
+    names = ["social_worker", "station_admin"] + (["county_supervisor"] if supervisor else [])
+    return roles(*names, scoped=scoped, **kw)
+
+
+def admin(*, scoped: bool = False, **kw) -> Access:
+    return roles("station_admin", scoped=scoped, **kw)
+
+
+def volunteers(**kw) -> Access:
+    return roles("volunteer", "team_leader", **kw)
+
+
+def webhook(**kw) -> Access:
+    return Access(frozenset(), webhook=True, **kw)
+
+
+GET, POST = "GET", "POST"
+
+MATRIX: dict[tuple[str, str], Access] = {
+    # ---- main and sign-in (the lead)
+    ("main.home", GET): public(),
+    ("main.healthz", GET): public(),
+    ("main.readyz", GET): public(),
+    ("main.switch_language", GET): public(),
+    ("main.landing", GET): signed_in(note="anonymous is sent to sign in by the view itself"),
+    ("auth.login", GET): public(),
+    ("auth.login", POST): public(),
+    ("auth.logout", POST): signed_in(),
+    # ---- the resident's side (issue 3): anyone, no account
+    ("public.ask", GET): public(),
+    ("public.ask", POST): public(),
+    ("public.track", GET): public(),
+    ("public.track", POST): public(),
+    # ---- the volunteer's side (issue 4)
+    ("volunteer.tasks", GET): volunteers(),
+    # ---- the station console (issue 5): the serving station's staff; supervisor reads
+    ("console.queue", GET): staff(),
+    ("console.county", GET): roles("county_supervisor"),
+    # ---- SMS (issue 6)
+    ("sms.sent", GET): staff(supervisor=True),
+    ("sms.inbound", POST): webhook(),
+    ("sms.status", POST): webhook(),
+}

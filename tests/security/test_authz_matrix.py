@@ -1,0 +1,149 @@
+"""Every route × every persona against the intended permissions (access_table.MATRIX).
+
+Rules come from ``app.url_map``, so a route added anywhere is checked; one without a line
+in the matrix fails ``test_every_route_is_in_the_matrix`` with the line to add.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import _empty_tables
+from tests.factories import make_world
+from tests.security.access_table import ALLOWED, FORBIDDEN, HIDDEN, LOGIN, MATRIX, SIGNATURE
+from tests.security.conftest import (
+    PERSONAS,
+    Unfillable,
+    app_rules,
+    build_url,
+    is_login_redirect,
+    make_cast,
+    persona_user,
+    row_counts,
+    sign_in,
+)
+
+
+def _missing(app) -> list[str]:
+    missing = []
+    for method in ("GET", "POST"):
+        for rule in app_rules(app, method):
+            if (rule.endpoint, method) not in MATRIX:
+                missing.append(f'    ("{rule.endpoint}", {method}): ...,  # {rule.rule}')
+    return missing
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = _missing(app)
+    assert not missing, (
+        "routes with no intended permissions: add them to the matrix in "
+        "tests/security/access_table.py:\n" + "\n".join(missing)
+    )
+
+
+def _judge(expected: str, method: str, response) -> str | None:
+    """None when ``response`` is what ``expected`` means, else what was wrong."""
+    status = response.status_code
+    where = response.headers.get("Location", "")
+    got = f"{status}" + (f" → {where}" if where else "")
+    if status >= 500:
+        return f"server error {got}"
+    if expected == ALLOWED:
+        if is_login_redirect(response) or status in (401, 403):
+            return f"refused ({got})"
+        if method == "GET" and not 200 <= status < 400:
+            return f"not a page ({got})"
+        if method == "POST" and status == 404:
+            return f"not found ({got})"
+        return None
+    if expected == LOGIN:
+        return None if is_login_redirect(response) else f"no redirect to sign-in ({got})"
+    if expected == FORBIDDEN:
+        return None if status == 403 else f"expected 403, got {got}"
+    if expected == HIDDEN:
+        return None if status in (403, 404) else f"expected 403/404, got {got}"
+    if expected == SIGNATURE:
+        return None if status == 403 else f"unsigned webhook post: expected 403, got {got}"
+    raise AssertionError(expected)
+
+
+def _request(client, method: str, url: str, token: str | None):
+    try:
+        if method == "GET":
+            return client.get(url)
+        return client.post(url, data={"csrf_token": token} if token else {})
+    except Exception as error:  # the app re-raises in testing: that is a 500
+        return _Crash(error)
+
+
+class _Crash:
+    status_code = 500
+    headers: dict = {}
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.headers = {"Location": f"{type(error).__name__}: {error}"[:200]}
+
+
+def _ordered(access) -> list[str]:
+    """Refused personas first: allowed POSTs may change the sample objects' state."""
+    return sorted(PERSONAS, key=lambda p: access.expected(p) == ALLOWED)
+
+
+def _check_rule(client, rule, method, cast, problems: list[str]) -> None:
+    access = MATRIX.get((rule.endpoint, method))
+    if access is None:
+        problems.append(f"{method} {rule.rule} ({rule.endpoint}): not in the matrix")
+        return
+    try:
+        url = build_url(rule, cast)
+    except Unfillable as error:
+        problems.append(f"{method} {error}")
+        return
+    before = row_counts() if method == "POST" else None
+    refused_done = False
+    for persona in _ordered(access):
+        expected = access.expected(persona)
+        if method == "POST" and expected == ALLOWED and not refused_done:
+            refused_done = True
+            after = row_counts()
+            if after != before:
+                changed = {k: (before[k], after[k]) for k in after if after[k] != before[k]}
+                problems.append(f"POST {url}: refused posts changed rows {changed}")
+        token = sign_in(client, persona_user(cast, persona))
+        response = _request(client, method, url, token)
+        wrong = _judge(expected, method, response)
+        if wrong:
+            problems.append(f"{method} {url} as {persona}: {wrong} [{rule.endpoint}]")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_get_routes_answer_each_persona_as_intended(app, client, cast, persona):
+    problems: list[str] = []
+    for rule in app_rules(app, "GET"):
+        access = MATRIX.get((rule.endpoint, "GET"))
+        if access is None:
+            problems.append(f"GET {rule.rule} ({rule.endpoint}): not in the matrix")
+            continue
+        try:
+            url = build_url(rule, cast)
+        except Unfillable as error:
+            problems.append(f"GET {error}")
+            continue
+        expected = access.expected(persona)
+        token = sign_in(client, persona_user(cast, persona))
+        response = _request(client, "GET", url, token)
+        wrong = _judge(expected, "GET", response)
+        if wrong:
+            problems.append(f"GET {url} as {persona}: {wrong} [{rule.endpoint}]")
+    assert not problems, "\n".join(problems)
+
+
+def test_post_routes_answer_each_persona_as_intended(app, client):
+    """One fresh county per POST rule: allowed posts may move the samples along."""
+    problems: list[str] = []
+    for rule in app_rules(app, "POST"):
+        _empty_tables()
+        cast = make_cast(make_world())
+        _check_rule(client, rule, "POST", cast, problems)
+    assert not problems, "\n".join(problems)
