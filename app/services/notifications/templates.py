@@ -22,6 +22,52 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "【邻里】测试短信：{text}",
         "en": "[Linli] Test message: {text}",
     },
+    "reply_help": {
+        "zh": "【邻里】接单请回“是+编号”，谢绝回“否+编号”。需要帮助请直接发短信写明情况和地址。"
+        "退订回TD，恢复回“开始”。紧急请拨110/120。",
+        "en": "[Linli] Take a task: reply Y + code. Decline: N + code. Need help? Text us what "
+        "and where. STOP ends texts, START resumes. Emergency: 110/120.",
+    },
+    "reply_need_code": {
+        "zh": "【邻里】请在“是”或“否”后面加上短信里的编号，例如：是 K7M3",
+        "en": "[Linli] Please add the code from our text, e.g. Y K7M3",
+    },
+    "reply_accepted": {
+        "zh": "【邻里】谢谢您！任务{code}由您负责：{category}，{village}，{time}。详情：{link}",
+        "en": "[Linli] Thank you! Task {code} is yours: {category}, {village}, {time}. {link}",
+    },
+    "reply_declined": {
+        "zh": "【邻里】已收到，您谢绝了任务{code}。谢谢告知！",
+        "en": "[Linli] Noted: you declined task {code}. Thanks for telling us.",
+    },
+    "reply_refused": {
+        "zh": "【邻里】{reason}",
+        "en": "[Linli] {reason}",
+    },
+    "reply_stopped": {
+        "zh": "【邻里】您已退订，今后不再收到邻里短信。回复“开始”可恢复。",
+        "en": "[Linli] You will get no more texts from Linli. Reply START to get them again.",
+    },
+    "reply_started": {
+        "zh": "【邻里】已恢复短信通知。回复TD或“退订”可随时退订。",
+        "en": "[Linli] Texts are back on. Reply STOP any time to stop them.",
+    },
+    "reply_added": {
+        "zh": "【邻里】已把您的短信补充到求助{code}，社工会看到。查看进度：{link}",
+        "en": "[Linli] We added your text to request {code}; the social worker will see it. {link}",
+    },
+    "service_reminder": {
+        "zh": "【邻里】提醒：明天{time}您有服务任务{code}（{category}，{village}）。"
+        "去不了请尽快告诉社工站。详情：{link}",
+        "en": "[Linli] Reminder: tomorrow {time} task {code} ({category}, {village}). "
+        "Can't go? Tell the station. {link}",
+    },
+    "request_auto_closed": {
+        "zh": "【邻里】您的求助{code}已完成{days}天，没有收到您的反馈，已自动办结。"
+        "问题没解决请联系社工站：{phone}",
+        "en": "[Linli] Request {code} was done {days} days ago and is now closed. "
+        "Not solved? Call the station: {phone}",
+    },
     # --- end sms ---
 }
 
@@ -30,3 +76,12 @@ def render(template: str, language: str, **values: object) -> str:
     texts = TEMPLATES[template]
     text = texts.get(language) or texts["zh"]
     return text.format(**values)
+
+def placeholders(template: str) -> set[str]:
+    """The named values a template needs, in any of its languages."""
+    import string
+
+    names: set[str] = set()
+    for text in TEMPLATES[template].values():
+        names |= {field for _, field, _, _ in string.Formatter().parse(text) if field}
+    return names
