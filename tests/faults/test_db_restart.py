@@ -30,7 +30,7 @@ from tests.faults.pg_instance import (
 
 pytestmark = pytest.mark.postgres_only
 
-RECOVERY_SECONDS = 3.0  # "within a few seconds after it is back"
+RECOVERY_SECONDS = 2.0  # "within a few seconds after it is back"
 
 
 @dataclass
@@ -109,7 +109,7 @@ def run_restart_under_load(*, pre_ping: bool = True) -> dict:
         down_from = time.monotonic()
         postgres.restart()
         up_at = time.monotonic()
-        time.sleep(RECOVERY_SECONDS + 1.5)
+        time.sleep(RECOVERY_SECONDS + 1.0)
         # 2. Idle: the pool holds connections the restart killed; nobody is in flight, so
         #    not one request may fail afterwards (pool_pre_ping replaces them).
         go.clear()
@@ -118,7 +118,7 @@ def run_restart_under_load(*, pre_ping: bool = True) -> dict:
         postgres.restart()
         idle_up_at = time.monotonic()
         go.set()
-        time.sleep(1.5)
+        time.sleep(1.0)
         stop.set()
         for thread in threads:
             thread.join(timeout=15)
