@@ -25,6 +25,8 @@ class Job:
 
 
 def _jobs() -> list[Job]:
+    from app.services import deadlines as console_deadlines  # console (issue 5)
+    from app.services import ledger as console_ledger  # console (issue 5)
     from app.services import reminders as sms_reminders  # sms (issue 6)
     from app.services.notifications import dispatch as sms_dispatch  # sms (issue 6)
     from app.services.notifications.dispatch import dispatch_pending
@@ -34,6 +36,8 @@ def _jobs() -> list[Job]:
         Job("send outbox", dispatch_pending, every_seconds=0),
         # --- matching jobs (issue 4) ---
         # --- console jobs (issue 5) ---
+        Job("alert overdue requests", console_deadlines.alert_overdue, every_seconds=60),
+        Job("alert overdue visits", console_ledger.alert_overdue_visits, every_seconds=3600),
         # --- sms jobs (issue 6) ---
         Job("recover SMS leases", sms_dispatch.recover_expired_leases, _lease_check()),
         Job("remind volunteers", sms_reminders.remind_volunteers, every_seconds=300),

@@ -2,4 +2,9 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__)
 
-from app.blueprints.console import routes  # noqa: E402, F401
+from app.blueprints.console import (  # noqa: E402, F401
+    admin_routes,
+    county_routes,
+    ledger_routes,
+    routes,
+)

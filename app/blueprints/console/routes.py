@@ -1,20 +1,306 @@
-"""The station worker's console. (Issue 5 builds these.)"""
+"""The triage queue and the request page with the worker's actions."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
 
-from app.blueprints.console import bp
-from app.services.access import role_required
+from app.blueprints.console import bp, forms
+from app.blueprints.console.helpers import VIEWERS, WORKERS, optional_service
+from app.extensions import db
+from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
+from app.models.base import utcnow
+from app.services import ServiceError, audit, console, deadlines, workflow
+from app.services.access import role_required, visible_station_ids
+from app.services.ledger import villages_for
+
+LAST_SEEN = "console_last_seen"
 
 
 @bp.get("/")
-@role_required("social_worker", "station_admin")
+@role_required(*WORKERS)
 def queue():
-    return render_template("console/placeholder.html")
+    tab = request.args.get("tab", "new")
+    if tab not in console.TABS:
+        tab = "new"
+    now = utcnow()
+    last_seen = console.parse_last_seen(session.get(LAST_SEEN))
+    items = console.queue(current_user, tab, now=now)
+    context = {
+        "tab": tab,
+        "tabs": console.TABS,
+        "items": items,
+        "counts": console.counts(current_user, now=now),
+        "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
+        "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
+        "now": now,
+    }
+    if request.headers.get("HX-Request"):
+        return render_template("console/_queue.html", **context)
+    session[LAST_SEEN] = now.isoformat()
+    return render_template("console/queue.html", **context)
 
 
-@bp.get("/county")
-@role_required("county_supervisor")
-def county():
-    return render_template("console/placeholder.html")
+def _request_or_404(request_id: int) -> HelpRequest:
+    found = console.visible_request(current_user, request_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/r/<int:request_id>")
+@role_required(*VIEWERS)
+def request_page(request_id: int):
+    found = _request_or_404(request_id)
+    response = _render_request(found)
+    db.session.commit()  # the access log entry
+    return response
+
+
+def _candidates(found: HelpRequest):
+    find = optional_service("matching", "find_candidates")
+    if find is None or found.status not in ("new", "accepted", "offered"):
+        return None if find is None else []
+    try:
+        return find(found, limit=10)
+    except ServiceError:
+        return []
+
+
+def _assign_choices(found: HelpRequest, candidates) -> dict[str, list[tuple[str, str]]]:
+    stations = visible_station_ids(current_user) or {-1}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    if candidates:
+        groups[_("Suggested")] = [
+            (
+                f"{c.kind}:{c.user.id if c.kind == 'volunteer' else c.team.id}",
+                f"{c.user.name if c.kind == 'volunteer' else c.team.name} · {c.distance_km:.1f} km",
+            )
+            for c in candidates
+        ]
+    volunteers = db.session.execute(
+        select(User)
+        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .where(VolunteerProfile.status == "approved", VolunteerProfile.station_id.in_(stations))
+        .order_by(User.name)
+    ).scalars()
+    groups[_("Volunteers")] = [(f"volunteer:{u.id}", u.name) for u in volunteers]
+    teams = db.session.scalars(
+        select(Team).where(Team.active.is_(True), Team.station_id.in_(stations)).order_by(Team.name)
+    )
+    groups[_("Teams")] = [(f"team:{t.id}", t.name) for t in teams]
+    workers = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "social_worker", User.station_id.in_(stations), User.active)
+        .order_by(User.name)
+    ).unique()
+    groups[_("Social workers")] = [(f"worker:{u.id}", u.name) for u in workers]
+    return {name: items for name, items in groups.items() if items}
+
+
+def _forms(found: HelpRequest, candidates, bound: dict | None = None) -> dict:
+    villages = villages_for(current_user)
+    made = {
+        "accept": forms.NoteOnlyForm(prefix="accept", formdata=None),
+        "reject": forms.RejectForm(prefix="reject", formdata=None),
+        "edit": forms.EditForm(
+            prefix="edit",
+            formdata=None,
+            villages=villages,
+            data={
+                "category": found.category,
+                "urgency": found.urgency,
+                "address": found.address,
+                "lat": found.lat,
+                "lon": found.lon,
+            },
+        ),
+        "assign": forms.AssignForm(prefix="assign", formdata=None),
+        "merge": forms.MergeForm(prefix="merge", formdata=None),
+        "escalate": forms.NoteOnlyForm(prefix="escalate", formdata=None),
+        "note": forms.NoteForm(prefix="note", formdata=None),
+        "close": forms.CloseForm(prefix="close", formdata=None),
+    }
+    made.update(bound or {})
+    made["assign"].target.choices = _assign_choices(found, candidates)
+    return made
+
+
+def _render_request(found: HelpRequest, *, bound=None, error: str | None = None, status=200):
+    if found.involves_minor:
+        audit.log_access(
+            current_user, "view_minor_request", "help_request", found.id, found.station_id
+        )
+    can_act = current_user.has_role(*WORKERS)
+    candidates = _candidates(found) if can_act else None
+    distance = console.distance_to_station(found)
+    context = {
+        "r": found,
+        "can_act": can_act,
+        "candidates": candidates,
+        "matching_ready": optional_service("matching", "find_candidates") is not None,
+        "assign_ready": optional_service("claims", "assign") is not None,
+        "offer_ready": optional_service("offers", "send_offers") is not None,
+        "forms": _forms(found, candidates, bound) if can_act else {},
+        "suggestions": console.merge_suggestions(found, current_user) if can_act else [],
+        "distance": distance,
+        "tile_url": current_app.config.get("MAP_TILE_URL", ""),
+        "overdue": deadlines.is_overdue(found),
+        "due_at": deadlines.due_at(found),
+        "error": error,
+        "can": lambda action: workflow.can(found, action),
+        "open": found.status in workflow.OPEN_STATUSES,
+        "merged_into": db.session.get(HelpRequest, found.merged_into_id)
+        if found.merged_into_id
+        else None,
+    }
+    return render_template("console/request.html", **context), status
+
+
+# --- actions -------------------------------------------------------------------------------
+
+
+def _do_accept(found, form):
+    console.accept(found, current_user, form.note.data or "")
+    return _("Accepted. Next: offer it to volunteers or assign it.")
+
+
+def _do_reject(found, form):
+    console.reject(found, current_user, form.reason.data)
+    return _("Marked as out of scope. The resident gets an SMS.")
+
+
+def _do_edit(found, form):
+    console.edit(
+        found,
+        current_user,
+        category=form.category.data,
+        urgency=form.urgency.data,
+        village_id=int(form.village_id.data) if form.village_id.data else None,
+        address=form.address.data or "",
+        lat=form.lat.data,
+        lon=form.lon.data,
+    )
+    return _("Changes saved.")
+
+
+def _do_escalate(found, form):
+    console.escalate(found, current_user, form.note.data or "")
+    return _("Escalated to the county supervisor.")
+
+
+def _do_merge(found, form):
+    code = (form.target.data or "").strip().upper().replace("-", "")
+    stations = visible_station_ids(current_user) or {-1}
+    target = db.session.scalar(
+        select(HelpRequest).where(HelpRequest.code == code, HelpRequest.station_id.in_(stations))
+    )
+    console.merge(found, current_user, target)
+    return _("Merged into %(code)s.", code=target.code)
+
+
+def _do_note(found, form):
+    console.add_note(found, current_user, form.note.data, public=bool(form.public.data))
+    return _("Note added.")
+
+
+def _do_close(found, form):
+    console.close(found, current_user, form.outcome.data)
+    return _("Closed.")
+
+
+def _do_assign(found, form):
+    assign = optional_service("claims", "assign")
+    if assign is None:
+        raise ServiceError(_("Direct assignment is not available yet."))
+    kind, _sep, raw_id = (form.target.data or "").partition(":")
+    target = _assign_target(found, kind, raw_id)
+    assign(found, actor=current_user, note=form.note.data or "", **{kind: target})
+    return _("Assigned.")
+
+
+def _assign_target(found, kind: str, raw_id: str):
+    stations = visible_station_ids(current_user)
+    wrong = ServiceError(_("Choose who does it from the list."), field="target")
+    if kind not in ("volunteer", "team", "worker") or not raw_id.isdigit():
+        raise wrong
+    if kind == "team":
+        team = db.session.get(Team, int(raw_id))
+        if team is None or not team.active:
+            raise wrong
+        return team
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active:
+        raise wrong
+    if kind == "worker":
+        if not user.has_role(*WORKERS) or user.station_id not in stations:
+            raise wrong
+        return user
+    if user.volunteer is None or user.volunteer.status != "approved":
+        raise ServiceError(_("This volunteer is not approved."), field="target")
+    return user
+
+
+ACTIONS = {
+    "accept": (forms.NoteOnlyForm, _do_accept),
+    "reject": (forms.RejectForm, _do_reject),
+    "edit": (forms.EditForm, _do_edit),
+    "escalate": (forms.NoteOnlyForm, _do_escalate),
+    "merge": (forms.MergeForm, _do_merge),
+    "note": (forms.NoteForm, _do_note),
+    "close": (forms.CloseForm, _do_close),
+    "assign": (forms.AssignForm, _do_assign),
+}
+
+
+@bp.post("/r/<int:request_id>/<action>")
+@role_required(*WORKERS)
+def act(request_id: int, action: str):
+    found = _request_or_404(request_id)
+    if action == "offer":
+        return _offer_again(found)
+    if action not in ACTIONS:
+        abort(404)
+    form_class, handler = ACTIONS[action]
+    extra = {"villages": villages_for(current_user)} if action == "edit" else {}
+    form = form_class(prefix=action, **extra)
+    if action == "assign":
+        form.target.choices = []
+    if not form.validate():
+        db.session.rollback()
+        return _render_request(found, bound={action: form}, status=422)
+    try:
+        message = handler(found, form)
+    except ServiceError as error:
+        db.session.rollback()
+        found = _request_or_404(request_id)
+        field = getattr(form, error.field, None) if error.field else None
+        if field is not None:
+            field.errors = [*field.errors, error.message]
+            return _render_request(found, bound={action: form}, status=422)
+        return _render_request(found, error=error.message, status=422)
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("console.request_page", request_id=request_id))
+
+
+def _offer_again(found: HelpRequest):
+    send = optional_service("offers", "send_offers")
+    try:
+        if send is None:
+            raise ServiceError(_("Offering to volunteers is not available yet."))
+        if not workflow.can(found, "offer"):
+            workflow.transition(found, "offer", actor=current_user)  # raises the clear message
+        offers = send(found, actor=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        return _render_request(_request_or_404(found.id), error=error.message, status=422)
+    db.session.commit()
+    if offers:
+        flash(_("Offered to %(n)d volunteers or teams.", n=len(offers)))
+    else:
+        flash(_("Nobody could be found: the request was escalated."), "warning")
+    return redirect(url_for("console.request_page", request_id=found.id))

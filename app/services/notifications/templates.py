@@ -16,6 +16,23 @@ TEMPLATES: dict[str, dict[str, str]] = {
     # --- matching, offers and volunteers (issue 4) ---
     # --- end matching ---
     # --- station console (issue 5) ---
+    "request_rejected": {
+        "zh": "【邻里】您的求助{code}不在社工站服务范围内：{reason}。如有疑问请联系当地社工站。",
+        "en": "[Linli] Request {code} is outside what the station can do: {reason}. "
+        "Questions? Contact your local station.",
+    },
+    "request_overdue": {
+        "zh": "【邻里】{urgency}求助{code}已等待{minutes}分钟仍未受理，请尽快处理：{link}",
+        "en": "[Linli] {urgency} request {code} has waited {minutes} min without a reply: {link}",
+    },
+    "request_escalated": {
+        "zh": "【邻里】{station}将求助{code}升级到县级督导，请查看处理：{link}",
+        "en": "[Linli] {station} escalated request {code} to the county. Please act: {link}",
+    },
+    "visit_overdue": {
+        "zh": "【邻里】您有{count}位服务对象的走访已逾期，请尽快安排上门走访：{link}",
+        "en": "[Linli] {count} home visits you look after are overdue. Plan them: {link}",
+    },
     # --- end console ---
     # --- SMS replies and scheduled reminders (issue 6) ---
     "test_message": {

@@ -1,0 +1,129 @@
+"""Station admin: volunteers, teams and the access log."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.blueprints.console import bp, forms
+from app.extensions import db
+from app.services import ServiceError, admin, audit
+from app.services.access import role_required
+
+STATUS_FILTERS = ("", *admin.VOLUNTEER_STATUSES)
+
+
+def _approved_users():
+    return [row.user for row in admin.volunteers(current_user, "approved")]
+
+
+@bp.get("/volunteers")
+@role_required("station_admin")
+def volunteers():
+    status = request.args.get("status", "")
+    if status not in STATUS_FILTERS:
+        status = ""
+    return render_template(
+        "console/volunteers.html", rows=admin.volunteers(current_user, status), status=status
+    )
+
+
+@bp.post("/volunteers/<int:volunteer_id>/<action>")
+@role_required("station_admin")
+def volunteer_action(volunteer_id: int, action: str):
+    profile = admin.visible_profile(current_user, volunteer_id)
+    if profile is None:
+        abort(404)
+    handlers = {
+        "approve": (lambda: admin.approve(profile, current_user), _("Approved.")),
+        "suspend": (lambda: admin.suspend(profile, current_user), _("Suspended.")),
+        "vet": (
+            lambda: admin.set_vetted(profile, current_user, True),
+            _("Vetted for work with children."),
+        ),
+        "unvet": (
+            lambda: admin.set_vetted(profile, current_user, False),
+            _("No longer vetted for work with children."),
+        ),
+    }
+    if action not in handlers:
+        abort(404)
+    run, message = handlers[action]
+    try:
+        run()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return render_template(
+            "console/volunteers.html", rows=admin.volunteers(current_user), status=""
+        ), 422
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("console.volunteers"))
+
+
+@bp.route("/teams", methods=["GET", "POST"])
+@role_required("station_admin")
+def teams():
+    approved = _approved_users()
+    form = forms.TeamForm(volunteers=approved)
+    if form.validate_on_submit():
+        try:
+            leader = int(form.leader_id.data) if (form.leader_id.data or "").isdigit() else None
+            admin.create_team(
+                current_user, name=form.name.data, kind=form.kind.data, leader_id=leader
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Team created."))
+            return redirect(url_for("console.teams"))
+    status = 422 if form.errors else 200
+    return render_template(
+        "console/teams.html",
+        teams=admin.teams(current_user),
+        form=form,
+        member_form=forms.MemberForm(formdata=None, volunteers=approved),
+    ), status
+
+
+@bp.post("/teams/<int:team_id>/<action>")
+@role_required("station_admin")
+def team_action(team_id: int, action: str):
+    team = admin.visible_team(current_user, team_id)
+    if team is None:
+        abort(404)
+    form = forms.MemberForm(volunteers=_approved_users())
+    raw = form.volunteer_id.data or ""
+    volunteer_id = int(raw) if raw.isdigit() else None
+    handlers = {
+        "leader": lambda: admin.set_leader(team, current_user, volunteer_id),
+        "add": lambda: admin.add_member(team, current_user, volunteer_id),
+        "remove": lambda: admin.remove_member(team, current_user, volunteer_id or -1),
+    }
+    if action not in handlers or not form.validate():
+        abort(404 if action not in handlers else 400)
+    try:
+        handlers[action]()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        approved = _approved_users()
+        return render_template(
+            "console/teams.html",
+            teams=admin.teams(current_user),
+            form=forms.TeamForm(formdata=None, volunteers=approved),
+            member_form=forms.MemberForm(formdata=None, volunteers=approved),
+        ), 422
+    db.session.commit()
+    flash(_("Team saved."))
+    return redirect(url_for("console.teams"))
+
+
+@bp.get("/audit")
+@role_required("station_admin")
+def audit_log():
+    return render_template("console/audit.html", entries=audit.station_log(current_user))

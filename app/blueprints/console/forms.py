@@ -1,0 +1,176 @@
+"""The console's forms. Services do the real checks; forms parse and label."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
+from app.services.ledger import HEALTH, LIVING_CONDITIONS
+
+
+def _choices(vocabulary, blank=None):
+    items = [(code, str(text)) for code, text in vocabulary.items()]
+    return ([("", str(blank))] if blank is not None else []) + items
+
+
+class NoteOnlyForm(FlaskForm):
+    """Accept (with an optional note), escalate, acknowledge."""
+
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why is it out of scope? (sent to the resident by SMS)"),
+        validators=[
+            DataRequired(message=_l("Please say why this is out of scope.")),
+            Length(max=200),
+        ],
+    )
+
+
+class EditForm(FlaskForm):
+    category = SelectField(_l("Category"), choices=[])
+    urgency = SelectField(_l("Urgency"), choices=[])
+    village_id = SelectField(_l("Village"), choices=[], validators=[Optional()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    lat = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = _choices(CATEGORIES)
+        self.urgency.choices = _choices(URGENCIES)
+        self.village_id.choices = [("", str(_l("(keep)")))] + [
+            (str(v.id), v.name) for v in villages
+        ]
+
+
+class AssignForm(FlaskForm):
+    target = SelectField(
+        _l("Assign to"),
+        choices=[],
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose who does it."))],
+    )
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
+
+
+class MergeForm(FlaskForm):
+    target = StringField(
+        _l("Tracking code of the request it duplicates"),
+        validators=[
+            DataRequired(message=_l("Choose the request this one duplicates.")),
+            Length(max=12),
+        ],
+    )
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(
+        _l("Note"), validators=[DataRequired(message=_l("Write the note first.")), Length(max=2000)]
+    )
+    public = BooleanField(_l("The resident may see this note"))
+
+
+class CloseForm(FlaskForm):
+    outcome = TextAreaField(
+        _l("Outcome"),
+        validators=[DataRequired(message=_l("Say how it ended before closing.")), Length(max=2000)],
+    )
+
+
+class StationForm(FlaskForm):
+    station_id = SelectField(_l("Move to station"), choices=[], validate_choice=False)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class BeneficiaryForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Please enter the person's name.")), Length(max=64)],
+    )
+    gender = SelectField(_l("Gender"), choices=[], validators=[Optional()])
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(1900, 2100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=20)])
+    village_id = SelectField(_l("Village"), choices=[], validators=[Optional()])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    special_groups = MultiCheckboxField(_l("Special groups"), choices=[])
+    guardian_name = StringField(
+        _l("Guardian or contact person"), validators=[Optional(), Length(max=64)]
+    )
+    guardian_relation = StringField(_l("Relation"), validators=[Optional(), Length(max=32)])
+    guardian_phone = StringField(_l("Guardian's phone"), validators=[Optional(), Length(max=20)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.gender.choices = [("", "—"), ("female", str(_l("Female"))), ("male", str(_l("Male")))]
+        self.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
+        self.special_groups.choices = _choices(SPECIAL_GROUPS)
+
+
+class CarePlanForm(FlaskForm):
+    visit_interval_days = IntegerField(
+        _l("Visit every N days (empty: no plan)"),
+        validators=[Optional(), NumberRange(1, 365, message=_l("Visit every 1 to 365 days."))],
+    )
+
+
+class VisitForm(FlaskForm):
+    living_conditions = SelectField(_l("Living conditions"), choices=[])
+    health = SelectField(_l("Health"), choices=[])
+    needs_found = TextAreaField(_l("Needs found"), validators=[Optional(), Length(max=2000)])
+    follow_up = TextAreaField(_l("Follow-up"), validators=[Optional(), Length(max=2000)])
+    request_category = SelectField(
+        _l("Open a help request for"), choices=[], validators=[Optional()]
+    )
+    request_urgency = SelectField(_l("Urgency of that request"), choices=[], default="normal")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.living_conditions.choices = _choices(LIVING_CONDITIONS, blank="—")
+        self.health.choices = _choices(HEALTH, blank="—")
+        self.request_category.choices = _choices(CATEGORIES, blank=_l("No request needed"))
+        self.request_urgency.choices = _choices(URGENCIES)
+
+
+class TeamForm(FlaskForm):
+    name = StringField(
+        _l("Team name"),
+        validators=[DataRequired(message=_l("Give the team a name.")), Length(max=100)],
+    )
+    kind = SelectField(_l("Kind"), choices=[])
+    leader_id = SelectField(_l("Leader"), choices=[], validate_choice=False)
+
+    def __init__(self, *args, volunteers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = [
+            ("volunteer_team", str(_l("Volunteer team"))),
+            ("social_org", str(_l("Social organisation"))),
+        ]
+        self.leader_id.choices = [("", "—")] + [(str(u.id), u.name) for u in volunteers]
+
+
+class MemberForm(FlaskForm):
+    volunteer_id = SelectField(_l("Volunteer"), choices=[], validate_choice=False)
+
+    def __init__(self, *args, volunteers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.volunteer_id.choices = [("", "—")] + [(str(u.id), u.name) for u in volunteers]

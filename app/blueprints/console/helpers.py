@@ -1,0 +1,92 @@
+"""Shared bits of the console's views: labels for templates, optional services."""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from app.blueprints.console import bp
+from app.models.base import utcnow
+from app.models.vocab import CATEGORIES, CHANNELS, SPECIAL_GROUPS, URGENCIES, label
+from app.services import privacy, workflow
+
+WORKERS = ("social_worker", "station_admin")
+VIEWERS = ("social_worker", "station_admin", "county_supervisor")
+
+
+def optional_service(module: str, name: str):
+    """A function another area provides, or None while that area is not built yet."""
+    try:
+        found = importlib.import_module(f"app.services.{module}")
+    except ImportError:
+        return None
+    return getattr(found, name, None)
+
+
+def waited(since: datetime | None, now: datetime | None = None) -> str:
+    if since is None:
+        return ""
+    minutes = max(0, int(((now or utcnow()) - since).total_seconds() // 60))
+    if minutes < 60:
+        return _("%(n)d min", n=minutes)
+    if minutes < 48 * 60:
+        return _("%(n)d h", n=minutes // 60)
+    return _("%(n)d days", n=minutes // (24 * 60))
+
+
+EVENT_LABELS: dict[str, object] = {
+    "created": _l("Request received"),
+    "note": _l("Note"),
+    "edit": _l("Details changed"),
+    "escalate": _l("Escalated to the county"),
+    "acknowledge": _l("County supervisor responded"),
+    "reassign_station": _l("Moved to another station"),
+    "overdue_alert": _l("Overdue: workers alerted by SMS"),
+}
+
+
+ACTOR_LABELS: dict[str, object] = {
+    "resident": _l("Resident"),
+    "system": _l("System"),
+    "sms": _l("SMS"),
+    "staff": _l("Staff"),
+}
+
+
+def event_actor(event) -> str:
+    if event.actor is not None:
+        return event.actor.name
+    return str(ACTOR_LABELS.get(event.actor_label, event.actor_label or ""))
+
+
+def event_label(event) -> str:
+    if event.action in EVENT_LABELS:
+        return str(EVENT_LABELS[event.action])
+    move = workflow.MOVES.get(event.action)
+    if move is not None:
+        return str(move.label)
+    return workflow.status_label(event.to_status) if event.to_status else event.action
+
+
+@bp.context_processor
+def console_helpers():
+    return {
+        "category_label": lambda code: label(CATEGORIES, code),
+        "urgency_label": lambda code: label(URGENCIES, code),
+        "group_label": lambda code: label(SPECIAL_GROUPS, code),
+        "channel_label": lambda code: label(CHANNELS, code),
+        "status_label": workflow.status_label,
+        "event_label": event_label,
+        "event_actor": event_actor,
+        "waited": waited,
+        "show_phone": lambda phone, station_id: privacy.show_phone(current_user, phone, station_id),
+        "show_name": lambda name, station_id, minor: privacy.show_person_name(
+            current_user, name, station_id, minor
+        ),
+        "is_worker": current_user.is_authenticated and current_user.has_role(*WORKERS),
+        "is_admin": current_user.is_authenticated and current_user.has_role("station_admin"),
+    }

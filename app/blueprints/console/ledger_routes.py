@@ -1,0 +1,214 @@
+"""The beneficiary ledger 服务对象台账, care plans and home visits."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.blueprints.console import bp, forms
+from app.blueprints.console.helpers import WORKERS
+from app.extensions import db
+from app.models import Beneficiary
+from app.models.vocab import SPECIAL_GROUPS, label
+from app.services import ServiceError, audit, ledger
+from app.services.access import role_required
+from app.services.ledger import HEALTH, LIVING_CONDITIONS
+from app.services.privacy import show_person_name, show_phone
+
+
+def _person_or_404(beneficiary_id: int) -> Beneficiary:
+    person = ledger.visible_beneficiary(current_user, beneficiary_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _filters():
+    village = request.args.get("village", "")
+    return {
+        "q": request.args.get("q", "")[:64],
+        "village_id": int(village) if village.isdigit() else None,
+        "group": request.args.get("group", "")
+        if request.args.get("group") in SPECIAL_GROUPS
+        else "",
+    }
+
+
+@bp.get("/ledger")
+@role_required(*WORKERS)
+def ledger_list():
+    filters = _filters()
+    people = ledger.search(current_user, **filters)
+    context = {
+        "people": people,
+        "filters": filters,
+        "villages": ledger.villages_for(current_user),
+        "groups": SPECIAL_GROUPS,
+    }
+    if request.headers.get("HX-Request"):
+        return render_template("console/_ledger_list.html", **context)
+    return render_template("console/ledger.html", **context)
+
+
+@bp.get("/ledger/export.csv")
+@role_required(*WORKERS)
+def ledger_export():
+    filters = _filters()
+    people = ledger.search(current_user, limit=10000, **filters)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Name"), _("Village"), _("Special groups"), _("Phone"), _("Next visit due")])
+    for p in people:
+        writer.writerow(
+            [
+                show_person_name(current_user, p.name, p.station_id, p.is_minor),
+                p.village.name if p.village else "",
+                "、".join(label(SPECIAL_GROUPS, g) for g in p.special_groups or []),
+                show_phone(current_user, p.phone, p.station_id),
+                p.next_visit_due.isoformat() if p.next_visit_due else "",
+            ]
+        )
+    audit.log_access(
+        current_user,
+        "export",
+        "beneficiary",
+        0,
+        current_user.station_id,
+        rows=len(people),
+        **{k: v for k, v in filters.items() if v},
+    )
+    db.session.commit()
+    return Response(
+        "\ufeff" + out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=ledger.csv"},
+    )
+
+
+@bp.route("/ledger/new", methods=["GET", "POST"])
+@role_required(*WORKERS)
+def ledger_new():
+    form = forms.BeneficiaryForm(villages=ledger.villages_for(current_user))
+    if form.validate_on_submit():
+        try:
+            person = ledger.create(
+                current_user,
+                station_id=current_user.station_id,
+                name=form.name.data,
+                phone=form.phone.data or "",
+                village_id=int(form.village_id.data) if form.village_id.data else None,
+                special_groups=form.special_groups.data or (),
+                guardian_name=form.guardian_name.data or "",
+                guardian_phone=form.guardian_phone.data or "",
+                guardian_relation=form.guardian_relation.data or "",
+                address=form.address.data or "",
+                notes=form.notes.data or "",
+                birth_year=form.birth_year.data,
+                gender=form.gender.data or "",
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            person_id = person.id
+            db.session.commit()
+            flash(_("Added to the ledger."))
+            return redirect(url_for("console.ledger_person", beneficiary_id=person_id))
+    status = 422 if form.errors else 200
+    return render_template("console/ledger_new.html", form=form), status
+
+
+@bp.get("/ledger/<int:beneficiary_id>")
+@role_required(*WORKERS)
+def ledger_person(beneficiary_id: int):
+    person = _person_or_404(beneficiary_id)
+    response = _render_person(person)
+    db.session.commit()
+    return response
+
+
+def _render_person(person: Beneficiary, plan_form=None, status=200):
+    audit.log_access(current_user, "view_beneficiary", "beneficiary", person.id, person.station_id)
+    plan_form = plan_form or forms.CarePlanForm(
+        formdata=None, data={"visit_interval_days": person.visit_interval_days}
+    )
+    return (
+        render_template(
+            "console/person.html",
+            p=person,
+            requests=ledger.requests_of(person),
+            services=ledger.services_of(person),
+            plan_form=plan_form,
+            living=LIVING_CONDITIONS,
+            health=HEALTH,
+            today=ledger.local_today(),
+        ),
+        status,
+    )
+
+
+@bp.post("/ledger/<int:beneficiary_id>/plan")
+@role_required(*WORKERS)
+def ledger_plan(beneficiary_id: int):
+    person = _person_or_404(beneficiary_id)
+    form = forms.CarePlanForm()
+    if form.validate():
+        try:
+            ledger.set_care_plan(person, interval_days=form.visit_interval_days.data)
+        except ServiceError as error:
+            form.visit_interval_days.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Care plan saved."))
+            return redirect(url_for("console.ledger_person", beneficiary_id=beneficiary_id))
+    db.session.rollback()
+    person = _person_or_404(beneficiary_id)
+    response = _render_person(person, plan_form=form, status=422)
+    db.session.commit()
+    return response
+
+
+@bp.route("/ledger/<int:beneficiary_id>/visit", methods=["GET", "POST"])
+@role_required(*WORKERS)
+def ledger_visit(beneficiary_id: int):
+    person = _person_or_404(beneficiary_id)
+    form = forms.VisitForm()
+    if form.validate_on_submit():
+        try:
+            visit = ledger.record_visit(
+                person,
+                current_user,
+                living_conditions=form.living_conditions.data,
+                health=form.health.data,
+                needs_found=form.needs_found.data or "",
+                follow_up=form.follow_up.data or "",
+                request_category=form.request_category.data or "",
+                request_urgency=form.request_urgency.data or "normal",
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            person = _person_or_404(beneficiary_id)
+            getattr(form, error.field or "living_conditions").errors.append(error.message)
+        else:
+            spawned = visit.spawned_request_id
+            db.session.commit()
+            flash(_("Visit recorded."))
+            if spawned:
+                flash(_("A help request was opened from this visit."))
+                return redirect(url_for("console.request_page", request_id=spawned))
+            return redirect(url_for("console.ledger_person", beneficiary_id=beneficiary_id))
+    status = 422 if form.errors else 200
+    return render_template("console/visit.html", p=person, form=form), status
+
+
+@bp.get("/visits")
+@role_required(*WORKERS)
+def visits():
+    overdue, due = ledger.visits_due(current_user)
+    return render_template(
+        "console/visits.html", overdue=overdue, due=due, today=ledger.local_today()
+    )

@@ -1,0 +1,46 @@
+"""The access log: who looked at whose personal data, and every export (DESIGN.md, privacy)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditLog, User
+from app.services.access import visible_station_ids
+
+ACTIONS = ("view_beneficiary", "view_minor_request", "export")
+
+
+def log_access(
+    actor: User,
+    action: str,
+    object_type: str,
+    object_id: int,
+    station_id: int | None,
+    **detail,
+) -> AuditLog:
+    """Write one line of the access log in the caller's transaction."""
+    entry = AuditLog(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        station_id=station_id,
+        detail={key: str(value) for key, value in detail.items()},
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def station_log(user: User, *, limit: int = 200) -> list[tuple[AuditLog, User | None]]:
+    """The log of the stations ``user`` may see, newest first, with the actor."""
+    stations = visible_station_ids(user) or {-1}
+    query = (
+        select(AuditLog, User)
+        .outerjoin(User, User.id == AuditLog.actor_id)
+        .where(AuditLog.station_id.in_(stations))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc())
+        .limit(limit)
+    )
+    return [(entry, actor) for entry, actor in db.session.execute(query).all()]

@@ -1,0 +1,323 @@
+"""The station console's domain: the triage queue (tabs, counts, overdue, what is new) and
+the worker's actions on one request. Every status change goes through workflow."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, select
+
+from app.extensions import db
+from app.models import HelpRequest, Region, Station, User, UserRole
+from app.models.base import utcnow
+from app.models.vocab import CATEGORIES, URGENCIES, label
+from app.services import ServiceError, workflow
+from app.services.access import scope_to_stations, visible_station_ids
+from app.services.deadlines import overdue_clause
+from app.services.notifications import queue_sms
+
+TABS: dict[str, object] = {
+    "new": _l("New"),
+    "accepted": _l("To dispatch"),
+    "offered": _l("Offering"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Awaiting confirmation"),
+    "escalated": _l("Escalated"),
+    "overdue": _l("Overdue"),
+}
+STATUS_TABS = ("new", "accepted", "offered", "assigned", "in_progress", "done")
+URGENCY_ORDER = case(
+    (HelpRequest.urgency == "crisis", 0), (HelpRequest.urgency == "urgent", 1), else_=2
+)
+MERGE_RADIUS_KM = 1.0
+MERGE_DAYS = 7
+
+
+# --- the queue ---------------------------------------------------------------------------
+
+
+def _tab_filter(tab: str, now: datetime):
+    if tab in STATUS_TABS:
+        return HelpRequest.status == tab
+    if tab == "escalated":
+        return (HelpRequest.escalated.is_(True)) & HelpRequest.status.in_(workflow.OPEN_STATUSES)
+    if tab == "overdue":
+        return overdue_clause(now)
+    raise ServiceError(_("Unknown list."))
+
+
+def queue(user: User, tab: str = "new", *, now: datetime | None = None, limit: int = 200):
+    """The requests of the user's stations in ``tab``: most urgent first, then oldest."""
+    now = now or utcnow()
+    query = select(HelpRequest).where(_tab_filter(tab, now))
+    query = scope_to_stations(query, HelpRequest.station_id, user)
+    query = query.order_by(URGENCY_ORDER, HelpRequest.created_at, HelpRequest.id).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def counts(user: User, *, now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    stations = visible_station_ids(user) or {-1}
+    in_scope = HelpRequest.station_id.in_(stations)
+    rows = db.session.execute(
+        select(HelpRequest.status, func.count())
+        .where(in_scope, HelpRequest.status.in_(STATUS_TABS))
+        .group_by(HelpRequest.status)
+    ).all()
+    result = {tab: 0 for tab in TABS}
+    result.update({status: n for status, n in rows})
+    for tab in ("escalated", "overdue"):
+        result[tab] = db.session.scalar(
+            select(func.count()).select_from(HelpRequest).where(in_scope, _tab_filter(tab, now))
+        )
+    return result
+
+
+def parse_last_seen(raw: str | None) -> datetime | None:
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+# --- reading one request -----------------------------------------------------------------
+
+
+def visible_request(user: User, request_id: int) -> HelpRequest | None:
+    request = db.session.get(HelpRequest, request_id)
+    if request is None or request.station_id not in visible_station_ids(user):
+        return None
+    return request
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    try:
+        from app.services.geo import distance_km
+
+        return float(distance_km(lat1, lon1, lat2, lon2))
+    except ImportError:
+        pass
+    r = 6371.0088
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def distance_to_station(request: HelpRequest) -> float | None:
+    station = request.station
+    if None in (request.lat, request.lon, station.lat, station.lon):
+        return None
+    return haversine_km(request.lat, request.lon, station.lat, station.lon)
+
+
+def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> list[HelpRequest]:
+    """Open requests nearby (≈1 km), same category, from the last 7 days: likely duplicates."""
+    if request.lat is None or request.lon is None or not workflow.can(request, "merge"):
+        return []
+    dlat = MERGE_RADIUS_KM / 111.0
+    dlon = MERGE_RADIUS_KM / (111.0 * max(0.1, math.cos(math.radians(request.lat))))
+    query = select(HelpRequest).where(
+        HelpRequest.id != request.id,
+        HelpRequest.category == request.category,
+        HelpRequest.status.in_(workflow.OPEN_STATUSES),
+        HelpRequest.created_at >= utcnow() - timedelta(days=MERGE_DAYS),
+        HelpRequest.lat.between(request.lat - dlat, request.lat + dlat),
+        HelpRequest.lon.between(request.lon - dlon, request.lon + dlon),
+    )
+    query = scope_to_stations(query, HelpRequest.station_id, user).order_by(HelpRequest.created_at)
+    found = [
+        other
+        for other in db.session.scalars(query)
+        if haversine_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
+    ]
+    return found[:limit]
+
+
+# --- actions -----------------------------------------------------------------------------
+
+
+def accept(request: HelpRequest, actor: User, note: str = ""):
+    return workflow.transition(request, "accept", actor=actor, note=note.strip())
+
+
+def reject(request: HelpRequest, actor: User, reason: str):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Please say why this is out of scope."), field="reason")
+    event = workflow.transition(request, "reject", actor=actor, note=reason)
+    queue_sms(
+        request.contact_phone,
+        "request_rejected",
+        language=request.language or "zh",
+        request_id=request.id,
+        code=request.code,
+        reason=reason[:40],
+        phone=request.station.phone[3:] if request.station.phone.startswith("+86") else "",
+    )
+    return event
+
+
+def edit(
+    request: HelpRequest,
+    actor: User,
+    *,
+    category: str,
+    urgency: str,
+    village_id: int | None,
+    address: str,
+    lat: float | None,
+    lon: float | None,
+):
+    """Correct category, urgency or place; the changes are written as one timeline note."""
+    if request.status in workflow.FINAL_STATUSES:
+        raise ServiceError(_("A finished request cannot be changed."))
+    if category not in CATEGORIES:
+        raise ServiceError(_("Choose a category from the list."), field="category")
+    if urgency not in URGENCIES:
+        raise ServiceError(_("Choose an urgency from the list."), field="urgency")
+    if (lat is None) != (lon is None):
+        raise ServiceError(_("Give both latitude and longitude, or neither."), field="lat")
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ServiceError(_("These coordinates are not on the map."), field="lat")
+    village = db.session.get(Region, village_id) if village_id else None
+    if village_id and (village is None or village.level != "village"):
+        raise ServiceError(_("Choose a village from the list."), field="village_id")
+    changes = []
+    if category != request.category:
+        changes.append(
+            _(
+                "category: %(old)s → %(new)s",
+                old=label(CATEGORIES, request.category),
+                new=label(CATEGORIES, category),
+            )
+        )
+        request.category = category
+    if urgency != request.urgency:
+        changes.append(
+            _(
+                "urgency: %(old)s → %(new)s",
+                old=label(URGENCIES, request.urgency),
+                new=label(URGENCIES, urgency),
+            )
+        )
+        request.urgency = urgency
+    address = (address or "").strip()[:200]
+    if village is not None and village.id != request.village_id:
+        request.village_id = village.id
+        if lat is None:
+            lat, lon = village.lat, village.lon
+            request.location_source = "village"
+        changes.append(_("village: %(name)s", name=village.name))
+    if address != (request.address or ""):
+        request.address = address
+        changes.append(_("address changed"))
+    if lat is not None and (lat, lon) != (request.lat, request.lon):
+        request.lat, request.lon = lat, lon
+        changes.append(_("place: %(lat).5f, %(lon).5f", lat=lat, lon=lon))
+    if not changes:
+        raise ServiceError(_("Nothing was changed."))
+    return workflow.record_event(
+        request, "edit", actor=actor, note="; ".join(changes), public=False
+    )
+
+
+def county_supervisors(station_id: int) -> list[User]:
+    """Supervisors whose county contains ``station_id``."""
+    query = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "county_supervisor", User.active.is_(True))
+    )
+    return [user for user in db.session.scalars(query) if station_id in visible_station_ids(user)]
+
+
+def escalate(request: HelpRequest, actor: User, note: str = ""):
+    event = workflow.escalate(request, actor=actor, note=(note or "").strip())
+    for supervisor in county_supervisors(request.station_id):
+        queue_sms(
+            supervisor.phone,
+            "request_escalated",
+            language=supervisor.language or "zh",
+            request_id=request.id,
+            user_id=supervisor.id,
+            crisis=request.urgency == "crisis",
+            code=request.code,
+            station=request.station.name[:16],
+            link=_county_link(),
+        )
+    return event
+
+
+def _county_link() -> str:
+    from flask import current_app
+
+    return f"{current_app.config['PUBLIC_BASE_URL']}/station/county"
+
+
+def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
+    if target is None or target.id == request.id:
+        raise ServiceError(_("Choose the request this one duplicates."), field="target")
+    if target.status not in workflow.OPEN_STATUSES:
+        raise ServiceError(_("The other request is no longer open."), field="target")
+    if target.merged_into_id:
+        raise ServiceError(_("The other request was itself merged."), field="target")
+    event = workflow.transition(
+        request, "merge", actor=actor, note=_("Merged into %(code)s", code=target.code)
+    )
+    request.merged_into_id = target.id
+    workflow.record_event(
+        target,
+        "note",
+        actor=actor,
+        note=_("Duplicate %(code)s merged here", code=request.code),
+        public=False,
+    )
+    return event
+
+
+def add_note(request: HelpRequest, actor: User, text: str, public: bool = False):
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("Write the note first."), field="note")
+    return workflow.record_event(request, "note", actor=actor, note=text[:2000], public=public)
+
+
+def close(request: HelpRequest, actor: User, outcome: str):
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ServiceError(_("Say how it ended before closing."), field="outcome")
+    event = workflow.transition(request, "close", actor=actor, note=outcome)
+    request.outcome = outcome
+    return event
+
+
+def acknowledge(request: HelpRequest, actor: User, note: str = ""):
+    """The county supervisor has seen the escalation and says what happens next."""
+    if not request.escalated:
+        raise ServiceError(_("This request is not escalated."))
+    text = (note or "").strip() or _("Seen by the county supervisor.")
+    return workflow.record_event(request, "acknowledge", actor=actor, note=text, public=False)
+
+
+def reassign_station(request: HelpRequest, actor: User, station: Station | None):
+    if station is None or station.id not in visible_station_ids(actor):
+        raise ServiceError(_("Choose a station of your county."), field="station_id")
+    if request.status not in workflow.OPEN_STATUSES:
+        raise ServiceError(_("Only an open request can move to another station."))
+    if station.id == request.station_id:
+        raise ServiceError(_("The request is already at this station."), field="station_id")
+    old = request.station.name
+    request.station_id = station.id
+    request.station = station
+    return workflow.record_event(
+        request,
+        "reassign_station",
+        actor=actor,
+        note=_("Moved from %(old)s to %(new)s", old=old, new=station.name),
+        public=False,
+    )

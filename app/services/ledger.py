@@ -1,0 +1,323 @@
+"""The beneficiary ledger 服务对象台账: search, records, care plans and home visits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select
+
+from app.extensions import db
+from app.models import Beneficiary, HelpRequest, OutboxMessage, Region, ServiceRecord, User, Visit
+from app.models.base import utcnow
+from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
+from app.services import ServiceError
+from app.services.access import scope_to_stations, visible_station_ids
+from app.services.notifications import queue_sms
+from app.services.phones import normalise_phone
+
+LIVING_CONDITIONS: dict[str, object] = {
+    "good": _l("Good"),
+    "fair": _l("Fair"),
+    "poor": _l("Poor"),
+    "unsafe": _l("Unsafe"),
+}
+HEALTH: dict[str, object] = {
+    "good": _l("Good"),
+    "fair": _l("Fair"),
+    "poor": _l("Poor"),
+    "needs_care": _l("Needs medical care"),
+}
+
+
+def local_today() -> date:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
+    return datetime.now(zone).date()
+
+
+def search(
+    user: User, *, q: str = "", village_id: int | None = None, group: str = "", limit: int = 200
+) -> list[Beneficiary]:
+    query = select(Beneficiary)
+    query = scope_to_stations(query, Beneficiary.station_id, user)
+    q = (q or "").strip()
+    if q:
+        query = query.where(Beneficiary.name.contains(q))
+    if village_id:
+        query = query.where(Beneficiary.village_id == village_id)
+    rows = list(db.session.scalars(query.order_by(Beneficiary.name, Beneficiary.id)))
+    if group:
+        rows = [b for b in rows if group in (b.special_groups or [])]
+    return rows[:limit]
+
+
+def villages_for(user: User) -> list[Region]:
+    """Villages served by the user's stations (for the search filter)."""
+    from app.models import Station
+
+    stations = db.session.scalars(
+        select(Station).where(Station.id.in_(visible_station_ids(user) or {-1}))
+    ).all()
+    region_ids = {s.region_id for s in stations}
+    query = select(Region).where(
+        or_(Region.id.in_(region_ids), Region.parent_id.in_(region_ids)),
+        Region.level == "village",
+    )
+    return list(db.session.scalars(query.order_by(Region.code)))
+
+
+def visible_beneficiary(user: User, beneficiary_id: int) -> Beneficiary | None:
+    person = db.session.get(Beneficiary, beneficiary_id)
+    if person is None or person.station_id not in visible_station_ids(user):
+        return None
+    return person
+
+
+def create(
+    user: User,
+    *,
+    station_id: int,
+    name: str,
+    phone: str = "",
+    village_id=None,
+    special_groups=(),
+    guardian_name: str = "",
+    guardian_phone: str = "",
+    guardian_relation: str = "",
+    address: str = "",
+    notes: str = "",
+    birth_year: int | None = None,
+    gender: str = "",
+) -> Beneficiary:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("Please enter the person's name."), field="name")
+    if station_id not in visible_station_ids(user):
+        raise ServiceError(_("Choose one of your stations."), field="station_id")
+    unknown = set(special_groups) - set(SPECIAL_GROUPS)
+    if unknown:
+        raise ServiceError(_("Choose groups from the list."), field="special_groups")
+    village = db.session.get(Region, village_id) if village_id else None
+    person = Beneficiary(
+        name=name[:64],
+        gender=gender,
+        birth_year=birth_year,
+        phone=_phone_or_none(phone, "phone"),
+        special_groups=list(special_groups),
+        guardian_name=(guardian_name or "").strip()[:64],
+        guardian_phone=_phone_or_none(guardian_phone, "guardian_phone"),
+        guardian_relation=(guardian_relation or "").strip()[:32],
+        village_id=village.id if village else None,
+        station_id=station_id,
+        responsible_worker_id=user.id,
+        address=(address or "").strip()[:200],
+        lat=village.lat if village else None,
+        lon=village.lon if village else None,
+        notes=(notes or "").strip(),
+    )
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def _phone_or_none(raw: str, field: str) -> str | None:
+    if not (raw or "").strip():
+        return None
+    try:
+        return normalise_phone(raw)
+    except ServiceError as error:
+        raise ServiceError(error.message, field=field) from None
+
+
+def set_care_plan(
+    person: Beneficiary, *, interval_days: int | None, responsible_worker: User | None = None
+) -> Beneficiary:
+    if interval_days is not None and not 1 <= interval_days <= 365:
+        raise ServiceError(_("Visit every 1 to 365 days."), field="visit_interval_days")
+    person.visit_interval_days = interval_days
+    if responsible_worker is not None:
+        person.responsible_worker_id = responsible_worker.id
+    person.next_visit_due = _next_due(person)
+    db.session.flush()
+    return person
+
+
+def _next_due(person: Beneficiary) -> date | None:
+    if not person.visit_interval_days:
+        return None
+    start = person.last_visit_at.date() if person.last_visit_at else local_today()
+    return start + timedelta(days=person.visit_interval_days)
+
+
+def requests_of(person: Beneficiary) -> list[HelpRequest]:
+    query = select(HelpRequest).where(HelpRequest.beneficiary_id == person.id)
+    return list(db.session.scalars(query.order_by(HelpRequest.created_at.desc())))
+
+
+def services_of(person: Beneficiary) -> list[ServiceRecord]:
+    query = select(ServiceRecord).where(ServiceRecord.beneficiary_id == person.id)
+    return list(db.session.scalars(query.order_by(ServiceRecord.ended_at.desc())))
+
+
+def visits_due(user: User, *, within_days: int = 7) -> tuple[list[Beneficiary], list[Beneficiary]]:
+    """(overdue, due soon) for the user's stations, soonest first."""
+    today = local_today()
+    query = select(Beneficiary).where(
+        Beneficiary.next_visit_due.is_not(None),
+        Beneficiary.next_visit_due <= today + timedelta(days=within_days),
+    )
+    query = scope_to_stations(query, Beneficiary.station_id, user)
+    rows = list(db.session.scalars(query.order_by(Beneficiary.next_visit_due, Beneficiary.id)))
+    return [b for b in rows if b.next_visit_due < today], [
+        b for b in rows if b.next_visit_due >= today
+    ]
+
+
+def record_visit(
+    person: Beneficiary,
+    worker: User,
+    *,
+    living_conditions: str,
+    health: str,
+    needs_found: str = "",
+    follow_up: str = "",
+    request_category: str = "",
+    request_urgency: str = "normal",
+) -> Visit:
+    """Log a home visit's welfare check, move the care plan on, maybe open a request."""
+    if living_conditions not in LIVING_CONDITIONS:
+        raise ServiceError(_("Choose the living conditions."), field="living_conditions")
+    if health not in HEALTH:
+        raise ServiceError(_("Choose the state of health."), field="health")
+    if request_category and request_category not in CATEGORIES:
+        raise ServiceError(_("Choose a category from the list."), field="request_category")
+    if request_urgency not in URGENCIES:
+        raise ServiceError(_("Choose an urgency from the list."), field="request_urgency")
+    if request_category and not (needs_found or "").strip():
+        raise ServiceError(_("Describe the need before opening a request."), field="needs_found")
+    now = utcnow()
+    visit = Visit(
+        beneficiary=person,
+        worker_id=worker.id,
+        station_id=person.station_id,
+        visited_at=now,
+        living_conditions=living_conditions,
+        health=health,
+        needs_found=(needs_found or "").strip(),
+        follow_up=(follow_up or "").strip(),
+    )
+    db.session.add(visit)
+    person.last_visit_at = now
+    person.next_visit_due = _next_due(person)
+    if request_category:
+        request = _spawn_request(person, worker, request_category, request_urgency, needs_found)
+        visit.spawned_request_id = request.id
+    db.session.flush()
+    return visit
+
+
+def _spawn_request(person, worker, category, urgency, description) -> HelpRequest:
+    try:
+        from app.services.intake import create_request
+    except ImportError:  # the intake area is not there yet
+        create_request = None
+    values = dict(
+        category=category,
+        description=description.strip(),
+        special_groups=tuple(person.special_groups or ()),
+        for_whom="neighbour",
+        urgency=urgency,
+        lat=person.lat,
+        lon=person.lon,
+        village_id=person.village_id,
+        address=person.address or "",
+        contact_phone=person.phone or person.guardian_phone,
+        contact_name=person.name,
+        channel="visit",
+        consent=True,
+        consent_by=person.name,
+        consent_method="visit",
+        submitter=worker,
+        beneficiary=person,
+        actor_label="staff",
+    )
+    if create_request is not None:
+        request = create_request(**values)
+    else:
+        request = _minimal_request(person, **values)
+    if request.station_id != person.station_id and person.station_id in visible_station_ids(worker):
+        request.station_id = person.station_id  # the visiting station keeps its own case
+    return request
+
+
+def _minimal_request(person, **values) -> HelpRequest:
+    from app.services import workflow
+    from app.services.codes import new_tracking_code
+
+    request = HelpRequest(
+        code=new_tracking_code(),
+        category=values["category"],
+        description=values["description"],
+        special_groups=list(values["special_groups"]),
+        for_whom=values["for_whom"],
+        urgency=values["urgency"],
+        lat=values["lat"],
+        lon=values["lon"],
+        village_id=values["village_id"],
+        address=values["address"],
+        contact_phone=values["contact_phone"],
+        contact_name=values["contact_name"],
+        channel="visit",
+        consent=True,
+        consent_by=values["consent_by"],
+        consent_method="visit",
+        submitter_id=values["submitter"].id,
+        beneficiary_id=person.id,
+        station_id=person.station_id,
+    )
+    db.session.add(request)
+    db.session.flush()
+    workflow.record_event(request, "created", actor=values["submitter"], actor_label="staff")
+    return request
+
+
+def alert_overdue_visits() -> int:
+    """Worker job: one SMS a day to each responsible worker with overdue visits."""
+    today = local_today()
+    rows = db.session.execute(
+        select(Beneficiary.responsible_worker_id, func.count())
+        .where(Beneficiary.next_visit_due < today, Beneficiary.responsible_worker_id.is_not(None))
+        .group_by(Beneficiary.responsible_worker_id)
+    ).all()
+    start_of_day = utcnow() - timedelta(hours=20)
+    sent = 0
+    for worker_id, count in rows:
+        worker = db.session.get(User, worker_id)
+        if worker is None or not worker.active or not worker.phone:
+            continue
+        already = db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.template == "visit_overdue",
+                OutboxMessage.user_id == worker.id,
+                OutboxMessage.created_at >= start_of_day,
+            )
+        )
+        if already:
+            continue
+        queue_sms(
+            worker.phone,
+            "visit_overdue",
+            language=worker.language or "zh",
+            user_id=worker.id,
+            count=count,
+            link=f"{current_app.config['PUBLIC_BASE_URL']}/station/visits",
+        )
+        sent += 1
+    db.session.commit()
+    return sent

@@ -1,0 +1,34 @@
+"""What a staff member may read of a person: full phones and minors' names only for the
+workers of the serving station; everyone else sees 138****1234 and "王同学"."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from app.models import User
+from app.services.access import is_serving_worker
+from app.services.phones import mask_phone, national_format
+
+
+def show_phone(user: User, phone: str | None, station_id: int | None) -> str:
+    if not phone:
+        return ""
+    if is_serving_worker(user, station_id):
+        return national_format(phone)
+    return mask_phone(phone)
+
+
+def mask_minor_name(name: str) -> str:
+    """A minor's name for people outside the serving station: the surname and "同学"."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if all("\u4e00" <= ch <= "\u9fff" for ch in name):
+        return _("%(surname)s (child)", surname=name[0])
+    return _("%(surname)s (child)", surname=name.split(" ")[-1][:1] + ".")
+
+
+def show_person_name(user: User, name: str, station_id: int | None, is_minor: bool) -> str:
+    if not is_minor or is_serving_worker(user, station_id):
+        return name or ""
+    return mask_minor_name(name)
