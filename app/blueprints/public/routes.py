@@ -1,17 +1,405 @@
-"""The resident's side: ask for help, follow a request. (Issue 3 builds these.)"""
+"""The resident's side: ask for help, follow a request; and proxy/hotline intake.
+
+Every page works as a plain form; htmx (HX-Request) gets the fragment of the same
+template. Failed forms answer 422 with the form and its errors next to the fields.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.public import bp
+from app.blueprints.public.forms import (
+    ActionForm,
+    AskForm,
+    ProxyForm,
+    RateForm,
+    TrackForm,
+    choices,
+)
+from app.extensions import db, limiter
+from app.i18n import current_language
+from app.models import Beneficiary, HelpRequest, Region
+from app.models.vocab import CATEGORIES, label
+from app.services import ServiceError, intake, tracking, workflow
+from app.services.access import role_required, visible_station_ids
+
+ASK_LIMIT = "10/minute;50/hour"
+TRACK_LIMIT = "10/minute;50/hour"
+ACTION_LIMIT = "20/minute;100/hour"
+MAX_TRACKED = 5  # request ids kept in the session after a successful look-up
 
 
-@bp.get("/ask")
+@bp.context_processor
+def _labels():
+    return {
+        "category_label": lambda code: label(CATEGORIES, code),
+        "status_label": workflow.status_label,
+        "phone_display": _phone_display,
+    }
+
+
+def _phone_display(e164: str | None) -> str:
+    """0371 1234 5678 / 138 0013 8000: how people write numbers at home."""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164 or "", "CN")
+    except phonenumbers.NumberParseException:
+        return e164 or ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def _is_htmx() -> bool:
+    return bool(request.headers.get("HX-Request"))
+
+
+def _only_reloading_villages() -> bool:
+    return request.form.get("step") == "villages"
+
+
+# --- places ----------------------------------------------------------------------------
+
+
+def _townships() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Region.id, Region.name).where(Region.level == "township").order_by(Region.code)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def _villages(township_id: int | None) -> list[tuple[int, str]]:
+    if not township_id:
+        return []
+    rows = db.session.execute(
+        select(Region.id, Region.name)
+        .where(Region.level == "village", Region.parent_id == township_id)
+        .order_by(Region.code)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def _fill_place_choices(form: AskForm) -> None:
+    form.township.choices = choices([("", _("Choose…")), *_townships()])
+    villages = _villages(form.township.data)
+    first = _("Choose…") if villages else _("Choose the township first")
+    form.village.choices = choices([("", first), *villages])
+
+
+def _local_to_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    return value.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def _remember(request_id: int) -> None:
+    """The confirmation page shows this request; its tracking page opens without digits."""
+    session["asked"] = request_id
+    _authorise(request_id)
+
+
+def _authorise(request_id: int) -> None:
+    ids = [i for i in session.get("track_ids", []) if i != request_id]
+    session["track_ids"] = [*ids, request_id][-MAX_TRACKED:]
+
+
+def _authorised(help_request: HelpRequest | None) -> bool:
+    return help_request is not None and help_request.id in session.get("track_ids", [])
+
+
+def _go(endpoint: str, **values):
+    """Redirect a plain form post; tell htmx to load the page instead."""
+    target = url_for(endpoint, **values)
+    if _is_htmx():
+        return "", 200, {"HX-Redirect": target}
+    return redirect(target, code=303)
+
+
+# --- ask for help ----------------------------------------------------------------------
+
+
+def _create_from_form(form: AskForm, **extra) -> int | None:
+    """Create the request (or find the one this form token made): its id; None if refused.
+
+    The id is read before the commit: reading it after would cost another SELECT.
+    """
+    existing = intake.request_for_token(form.form_token.data)
+    if existing is not None:
+        return existing.id
+    if not form.confirm_new.data:
+        form.duplicate = intake.find_open_duplicate(form.phone_e164, form.category.data)
+        if form.duplicate is not None:
+            return None
+    lat, lon = form.coordinates
+    try:
+        created = intake.create_request(
+            category=form.category.data,
+            description=form.description.data or "",
+            special_groups=form.special_groups.data or (),
+            for_whom=form.for_whom.data or "self",
+            urgency=form.urgency.data or "normal",
+            lat=lat,
+            lon=lon,
+            village_id=form.village.data,
+            address=form.address.data or "",
+            wanted_at=_local_to_utc(form.wanted_at.data)
+            if form.wanted_when.data == "later"
+            else None,
+            wanted_note=form.wanted_note.data or "",
+            contact_phone=form.phone_e164,
+            contact_name=form.contact_name.data or "",
+            language=current_language(),
+            form_token=form.form_token.data,
+            **extra,
+        )
+        created_id = created.id
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        field = getattr(form, error.field or "", None)
+        if field is not None and error.field != "place":
+            field.errors = [*field.errors, error.message]
+        else:
+            form.place_error = error.message
+        return None
+    except IntegrityError:
+        # The same form token sent twice at the same moment: the other one won.
+        db.session.rollback()
+        created = intake.request_for_token(form.form_token.data)
+        if created is None:
+            raise
+        created_id = created.id
+    return created_id
+
+
+def _render_ask(form: AskForm, template: str, status: int = 200, **context):
+    _fill_place_choices(form)
+    name = template.replace("public/", "public/_").replace(".html", "_form.html")
+    page = name if _is_htmx() else template
+    return render_template(page, form=form, **context), status
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@limiter.limit(ASK_LIMIT, methods=["POST"], exempt_when=_only_reloading_villages)
 def ask():
-    return render_template("public/placeholder.html")
+    form = AskForm()
+    form.duplicate = None
+    if request.method == "GET" or not form.form_token.data:
+        form.form_token.data = intake.new_form_token()
+    if request.method == "POST" and not _only_reloading_villages():
+        if form.validate_on_submit():
+            created_id = _create_from_form(form)
+            if created_id is not None:
+                _remember(created_id)
+                return _go("public.done")
+            if form.duplicate is not None:
+                return _render_ask(form, "public/ask.html", 200)
+        return _render_ask(form, "public/ask.html", 422)
+    return _render_ask(form, "public/ask.html")
 
 
-@bp.get("/track")
+@bp.post("/ask/phone")
+@limiter.limit("60/minute")
+def validate_phone():
+    """htmx: check the phone when the person leaves the field; answers the field alone."""
+    optional = request.form.get("phone_optional") == "1"
+    form = ProxyForm() if optional else AskForm()
+    ok = form.phone.validate(form)
+    checked = ok and bool(form.phone_e164)
+    status = 200 if ok else 422
+    return render_template(
+        "public/_phone_field.html", form=form, checked=checked, phone_optional=optional
+    ), status
+
+
+@bp.get("/ask/villages")
+def villages():
+    """htmx: the village list of the chosen township."""
+    form = AskForm(formdata=None)
+    try:
+        form.township.data = int(request.args.get("township") or 0) or None
+    except ValueError:
+        form.township.data = None
+    _fill_place_choices(form)
+    return render_template("public/_village_field.html", form=form)
+
+
+@bp.get("/ask/done")
+def done():
+    request_id = session.get("asked")
+    help_request = db.session.get(HelpRequest, request_id) if request_id else None
+    if help_request is None:
+        return redirect(url_for("public.ask"))
+    link = intake.tracking_link(help_request.code)
+    return render_template("public/done.html", req=help_request, link=link)
+
+
+# --- proxy and hotline intake ----------------------------------------------------------
+
+
+def _ledger_choices(station_ids: set[int]) -> list[tuple[int, str]]:
+    if not station_ids:
+        return []
+    rows = db.session.execute(
+        select(Beneficiary.id, Beneficiary.name, Region.name)
+        .outerjoin(Region, Region.id == Beneficiary.village_id)
+        .where(Beneficiary.station_id.in_(station_ids))
+        .order_by(Beneficiary.name)
+        .limit(500)
+    ).all()
+    return [(row[0], f"{row[1]} · {row[2]}" if row[2] else row[1]) for row in rows]
+
+
+@bp.route("/proxy", methods=["GET", "POST"])
+@role_required("social_worker", "station_admin", "volunteer")
+def proxy():
+    form = ProxyForm()
+    form.duplicate = None
+    station_ids = visible_station_ids(current_user)
+    if request.method == "GET" or not form.form_token.data:
+        form.form_token.data = intake.new_form_token()
+    if request.method == "POST" and not _only_reloading_villages():
+        if form.validate_on_submit():
+            beneficiary = None
+            if form.beneficiary.data:
+                beneficiary = db.session.get(Beneficiary, form.beneficiary.data)
+                if beneficiary is None or beneficiary.station_id not in station_ids:
+                    abort(403)
+            created_id = _create_from_form(
+                form,
+                channel=form.channel.data,
+                consent=True,
+                consent_by=form.consent_by.data,
+                consent_method=form.consent_method.data,
+                submitter=current_user._get_current_object(),
+                beneficiary=beneficiary,
+                actor_label=form.channel.data,
+            )
+            if created_id is not None:
+                _remember(created_id)
+                return _go("public.done")
+            if form.duplicate is not None:
+                return _render_proxy(form, station_ids, 200)
+        return _render_proxy(form, station_ids, 422)
+    return _render_proxy(form, station_ids)
+
+
+def _render_proxy(form: ProxyForm, station_ids: set[int], status: int = 200):
+    form.beneficiary.choices = choices(
+        [("", _("Not in the ledger")), *_ledger_choices(station_ids)]
+    )
+    return _render_ask(form, "public/proxy.html", status)
+
+
+# --- follow my request -----------------------------------------------------------------
+
+
+def _status_page(help_request: HelpRequest, status: int = 200, **forms):
+    context = {
+        "req": help_request,
+        "steps": tracking.timeline(help_request),
+        "helper": tracking.helper_name(help_request),
+        "can_cancel": tracking.can_cancel(help_request),
+        "can_confirm": tracking.can_confirm(help_request),
+        "can_rate": tracking.can_rate(help_request),
+        "action_form": forms.get("action_form") or ActionForm(formdata=None),
+        "rate_form": forms.get("rate_form") or RateForm(formdata=None),
+    }
+    page = "public/_track_status.html" if _is_htmx() else "public/track_status.html"
+    return render_template(page, **context), status
+
+
+def _track_form_page(form: TrackForm, status: int = 200, error: str | None = None):
+    page = "public/_track_form.html" if _is_htmx() else "public/track.html"
+    return render_template(page, form=form, error=error), status
+
+
+@bp.route("/track", methods=["GET", "POST"])
+@limiter.limit(TRACK_LIMIT, methods=["POST"])
 def track():
-    return render_template("public/placeholder.html")
+    form = TrackForm()
+    if request.method == "GET" and request.args.get("code"):
+        form.code.data = request.args["code"]
+    if form.validate_on_submit():
+        found = tracking.lookup(form.code.data, form.last_four.data)
+        if found is not None:
+            _authorise(found.id)
+            if _is_htmx():
+                response = _status_page(found)
+                return (
+                    response[0],
+                    200,
+                    {"HX-Push-Url": url_for("public.track_link", code=found.code)},
+                )
+            return redirect(url_for("public.track_link", code=found.code), code=303)
+        neutral = _(
+            "We could not find a request with this code and these digits. Check both and try again."
+        )
+        return _track_form_page(form, 422, neutral)
+    return _track_form_page(form, 422 if form.errors else 200)
+
+
+@bp.get("/t/<code>")
+def track_link(code: str):
+    """The SMS link: the status when this browser has looked it up; else the code form."""
+    found = tracking.by_code(code)
+    if _authorised(found):
+        return _status_page(found)
+    form = TrackForm(formdata=None)
+    form.code.data = code
+    return _track_form_page(form)
+
+
+@bp.post("/t/<code>/<action>")
+@limiter.limit(ACTION_LIMIT)
+def track_action(code: str, action: str):
+    found = tracking.by_code(code)
+    if not _authorised(found):
+        flash(_("Please enter your code and the last 4 digits of your phone again."), "warning")
+        return _go("public.track_link", code=code)
+    action_form, rate_form = ActionForm(), RateForm()
+    try:
+        if action == "rate":
+            if not rate_form.validate():
+                return _status_page(found, 422, rate_form=rate_form)
+            tracking.rate(found, stars=rate_form.stars.data, comment=rate_form.comment.data or "")
+            message = _("Thank you for rating the help.")
+        elif not action_form.validate():
+            return _status_page(found, 422, action_form=action_form)
+        elif action == "cancel":
+            tracking.cancel(found, reason=action_form.note.data or "")
+            message = _("Your request is cancelled.")
+        elif action == "confirm":
+            tracking.confirm_done(found)
+            message = _("Thank you. Your request is closed.")
+        elif action == "reopen":
+            tracking.not_solved(found, note=action_form.note.data or "")
+            message = _("We reopened your request. The station will follow up.")
+        else:
+            abort(404)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _go("public.track_link", code=found.code)
+    flash(message)
+    if _is_htmx():
+        return _status_page(found)
+    return redirect(url_for("public.track_link", code=found.code), code=303)

@@ -1,0 +1,248 @@
+"""Forms of the public side: ask for help, proxy intake, follow my request."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS
+from app.services import ServiceError
+from app.services.phones import normalise_phone
+
+# The most asked-for help first: an elderly person should not have to scroll for it.
+CATEGORY_ORDER = (
+    "meal_delivery",
+    "shopping",
+    "cleaning",
+    "medical_escort",
+    "companionship",
+    "haircut",
+    "tutoring",
+    "emotional_support",
+    "assistance_application",
+    "policy_consultation",
+    "safety_check",
+    "needs_assessment",
+    "resource_linking",
+    "crisis_intervention",
+    "other",
+)
+CATEGORY_CHOICES = [(code, CATEGORIES[code]) for code in CATEGORY_ORDER if code in CATEGORIES] + [
+    (code, label) for code, label in CATEGORIES.items() if code not in CATEGORY_ORDER
+]
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 wants them."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+URGENCY_CHOICES = [("normal", _l("Normal")), ("urgent", _l("Urgent: today if possible"))]
+WHEN_CHOICES = [("asap", _l("As soon as possible")), ("later", _l("At a time I choose"))]
+CHANNEL_CHOICES = [
+    ("hotline", _l("Hotline call")),
+    ("proxy", _l("On someone's behalf")),
+    ("visit", _l("Home visit")),
+]
+CONSENT_METHODS = [
+    ("spoken_phone", _l("Said yes on the phone")),
+    ("spoken_in_person", _l("Said yes in person")),
+    ("written", _l("Signed on paper")),
+    ("guardian", _l("A guardian agreed for them")),
+]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _optional_int(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _optional_float(value: str | None) -> float | None:
+    try:
+        number = float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    if number is None or number != number or abs(number) > 180:  # NaN or nonsense
+        return None
+    return number
+
+
+class PhoneRequired:
+    """Validate with phonenumbers (region CN) and keep the E.164 form on the form."""
+
+    def __init__(self, required: bool = True) -> None:
+        self.required = required
+
+    def __call__(self, form, field) -> None:
+        form.phone_e164 = None
+        if not (field.data or "").strip() and not self.required:
+            return
+        try:
+            form.phone_e164 = normalise_phone(field.data or "")
+        except ServiceError as error:
+            raise ValidationError(error.message) from None
+
+
+class AskForm(FlaskForm):
+    form_token = HiddenField()
+    category = RadioField(
+        _l("What do you need help with?"),
+        choices=choices(CATEGORY_CHOICES),
+        validators=[InputRequired(message=_l("Please choose what kind of help you need."))],
+    )
+    for_whom = RadioField(_l("Who needs help?"), choices=choices(FOR_WHOM.items()), default="self")
+    special_groups = MultiCheckboxField(
+        _l("Does any of these apply to them? (optional)"), choices=choices(SPECIAL_GROUPS.items())
+    )
+    description = TextAreaField(
+        _l("Tell us a little more (optional)"),
+        validators=[Length(max=2000, message=_l("Please keep it under 2000 characters."))],
+    )
+    urgency = RadioField(
+        _l("How urgent is it?"), choices=choices(URGENCY_CHOICES), default="normal"
+    )
+    lat = HiddenField()
+    lon = HiddenField()
+    township = SelectField(
+        _l("Township or subdistrict"), coerce=_optional_int, validate_choice=False
+    )
+    village = SelectField(_l("Village or community"), coerce=_optional_int, validate_choice=False)
+    address = StringField(
+        _l("Address or landmark (optional)"),
+        validators=[Length(max=200, message=_l("Please keep it under 200 characters."))],
+    )
+    wanted_when = RadioField(
+        _l("When do you need help?"), choices=choices(WHEN_CHOICES), default="asap"
+    )
+    wanted_at = DateTimeLocalField(
+        _l("Day and time"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    wanted_note = StringField(
+        _l("Anything about the time? (optional)"), validators=[Length(max=64)]
+    )
+    contact_name = StringField(
+        _l("How should we call you? (optional)"), validators=[Length(max=64)]
+    )
+    phone = StringField(_l("Contact phone"), validators=[PhoneRequired()])
+    consent = BooleanField(
+        _l("I agree that the station stores these details to arrange help."),
+        validators=[DataRequired(message=_l("Please tick the box so we can help you."))],
+    )
+    confirm_new = BooleanField(_l("Yes, this is a new request"))
+
+    phone_e164: str | None = None
+    place_error: str | None = None
+
+    @property
+    def coordinates(self) -> tuple[float | None, float | None]:
+        lat, lon = _optional_float(self.lat.data), _optional_float(self.lon.data)
+        if lat is None or lon is None or abs(lat) > 90:
+            return None, None
+        return lat, lon
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        lat, lon = self.coordinates
+        if lat is None and not self.village.data and not (self.address.data or "").strip():
+            self.place_error = str(
+                _l("Please tell us where: use your location, or choose your township and village.")
+            )
+            ok = False
+        if self.wanted_when.data == "later" and self.wanted_at.data is None:
+            if not self.wanted_at.errors:
+                self.wanted_at.errors = [str(_l("Please choose the day and time."))]
+            ok = False
+        return ok
+
+
+class ProxyForm(AskForm):
+    channel = RadioField(
+        _l("How did the request reach you?"), choices=choices(CHANNEL_CHOICES), default="proxy"
+    )
+    beneficiary = SelectField(
+        _l("Person in the ledger (optional)"), coerce=_optional_int, validate_choice=False
+    )
+    contact_name = StringField(_l("Name of the person who needs help"), validators=[Length(max=64)])
+    phone = StringField(
+        _l("Their phone, or a family member's (optional)"),
+        validators=[PhoneRequired(required=False)],
+    )
+    consent = BooleanField(
+        _l("The person (or their guardian) agreed that we store these details to arrange help."),
+        validators=[DataRequired(message=_l("Ask for consent first, then tick the box."))],
+    )
+    consent_by = StringField(
+        _l("Who gave consent"),
+        validators=[
+            DataRequired(message=_l("Please write who agreed, e.g. the person or their son.")),
+            Length(max=64),
+        ],
+    )
+    consent_method = RadioField(
+        _l("How they agreed"),
+        choices=choices(CONSENT_METHODS),
+        default="spoken_phone",
+        validators=[InputRequired(message=_l("Please choose how they agreed."))],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.place_error and self.beneficiary.data:
+            # A ledger person has an address on file: that is place enough.
+            self.place_error = None
+            ok = not any(f.errors for f in self)
+        return ok
+
+
+class TrackForm(FlaskForm):
+    code = StringField(
+        _l("Tracking code"),
+        validators=[
+            DataRequired(message=_l("Please enter the code from your SMS.")),
+            Length(max=20),
+        ],
+    )
+    last_four = StringField(
+        _l("Last 4 digits of the contact phone"),
+        validators=[DataRequired(message=_l("Please enter 4 digits.")), Length(max=8)],
+    )
+
+
+class ActionForm(FlaskForm):
+    """Cancel, confirm or 'not solved': one optional note."""
+
+    note = TextAreaField(_l("What is still wrong? (optional)"), validators=[Length(max=1000)])
+
+
+class RateForm(FlaskForm):
+    stars = RadioField(
+        _l("How was the help?"),
+        choices=choices([(5, "5"), (4, "4"), (3, "3"), (2, "2"), (1, "1")]),
+        coerce=int,
+        validators=[InputRequired(message=_l("Please choose from 1 to 5 stars."))],
+    )
+    comment = TextAreaField(
+        _l("Anything you want to tell the station? (optional)"), validators=[Length(max=1000)]
+    )

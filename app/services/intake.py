@@ -1,0 +1,198 @@
+"""Intake: a request for help comes in (web form, proxy, hotline, visit or SMS).
+
+Kept to a handful of SQL statements: the village and its stations are read once (the
+identity map serves the second look), the duplicate check uses the (phone, category,
+created_at) index, and nothing is read back after the flush.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Beneficiary, FormToken, HelpRequest, Region, User
+from app.models.base import utcnow
+from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS, URGENCIES
+from app.services import ServiceError, geo, workflow
+from app.services.codes import new_tracking_code
+from app.services.notifications import queue_sms
+
+DUPLICATE_WINDOW = timedelta(hours=24)
+TRACK_PATH = "/t/"  # short link in the SMS: PUBLIC_BASE_URL + /t/<code>
+
+
+def tracking_link(code: str) -> str:
+    """The link sent by SMS (built without a request, so the SMS helper can use it too)."""
+    return f"{current_app.config['PUBLIC_BASE_URL']}{TRACK_PATH}{code}"
+
+
+def new_form_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def request_for_token(token: str | None) -> HelpRequest | None:
+    """The request already created from this one-time form token, if any."""
+    if not token:
+        return None
+    row = db.session.execute(
+        select(HelpRequest)
+        .join(FormToken, FormToken.request_id == HelpRequest.id)
+        .where(FormToken.token == token)
+    ).scalar_one_or_none()
+    return row
+
+
+def find_open_duplicate(phone: str | None, category: str) -> HelpRequest | None:
+    """An open request from the same phone for the same category in the last 24 hours."""
+    if not phone:
+        return None
+    return db.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.contact_phone == phone,
+            HelpRequest.category == category,
+            HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
+            HelpRequest.status.in_(workflow.OPEN_STATUSES),
+        )
+        .order_by(HelpRequest.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def create_request(
+    *,
+    category: str,
+    description: str = "",
+    special_groups: Iterable[str] = (),
+    for_whom: str = "self",
+    urgency: str = "normal",
+    lat: float | None = None,
+    lon: float | None = None,
+    village_id: int | None = None,
+    address: str = "",
+    wanted_at: datetime | None = None,
+    wanted_note: str = "",
+    contact_phone: str | None = None,
+    contact_name: str = "",
+    channel: str = "web",
+    language: str = "zh",
+    consent: bool = True,
+    consent_by: str = "",
+    consent_method: str = "",
+    submitter: User | None = None,
+    beneficiary: Beneficiary | None = None,
+    actor_label: str = "resident",
+    form_token: str | None = None,
+) -> HelpRequest:
+    """Create a request in status ``new``, routed to its station, with its first event.
+
+    ``contact_phone`` is E.164 already. Coordinates are WGS-84. Without coordinates, the
+    address is geocoded when a geocoder is configured; else the village centroid stands
+    in. Queues the "request_received" SMS when there is a phone. Flushes, never commits.
+    """
+    if category not in CATEGORIES:
+        raise ServiceError(_("Please choose what kind of help you need."), field="category")
+    if urgency not in URGENCIES:
+        raise ServiceError(_("Please choose how urgent it is."), field="urgency")
+    if for_whom not in FOR_WHOM:
+        for_whom = "self"
+    groups = [g for g in dict.fromkeys(special_groups) if g in SPECIAL_GROUPS]
+
+    village = None
+    if village_id is not None:
+        village = db.session.get(Region, village_id)
+        if village is None or village.level != "village":
+            raise ServiceError(_("Please choose your village from the list."), field="village")
+    if beneficiary is not None:
+        groups = list(dict.fromkeys([*groups, *(beneficiary.special_groups or [])]))
+        if village is None and beneficiary.village_id is not None:
+            village = db.session.get(Region, beneficiary.village_id)
+
+    source = ""
+    if lat is not None and lon is not None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ServiceError(
+                _("Your location could not be read. Choose your village."), field="place"
+            )
+        source = "gps"
+    elif address.strip() and geo.geocoding_enabled():
+        hint = " ".join(
+            part
+            for part in (
+                village.parent.name if village is not None and village.parent else "",
+                village.name if village is not None else "",
+                address.strip(),
+            )
+            if part
+        )
+        point = geo.geocode(hint)
+        if point is not None:
+            lat, lon, source = point.lat, point.lon, "geocoder"
+    if source == "" and village is not None and village.lat is not None:
+        lat, lon, source = village.lat, village.lon, "village"
+    if source == "" and beneficiary is not None and beneficiary.lat is not None:
+        lat, lon, source = beneficiary.lat, beneficiary.lon, "beneficiary"
+
+    station = geo.route_to_station(
+        village_id=village.id if village is not None else None, lat=lat, lon=lon
+    )
+    help_request = HelpRequest(
+        code=new_tracking_code(),
+        category=category,
+        description=(description or "").strip(),
+        special_groups=groups,
+        for_whom=for_whom,
+        urgency=urgency,
+        lat=lat,
+        lon=lon,
+        location_source=source,
+        address=(address or "").strip()[:200],
+        village_id=village.id if village is not None else None,
+        wanted_at=wanted_at,
+        wanted_note=(wanted_note or "").strip()[:64],
+        contact_name=(contact_name or "").strip()[:64],
+        contact_phone=contact_phone or None,
+        language=language if language in ("zh", "en") else "zh",
+        channel=channel,
+        submitter_id=submitter.id if submitter is not None else None,
+        consent=bool(consent),
+        consent_by=(consent_by or "").strip()[:64],
+        consent_method=(consent_method or "")[:32],
+        beneficiary_id=beneficiary.id if beneficiary is not None else None,
+        station_id=station.id,
+        status="new",
+    )
+    db.session.add(help_request)
+    db.session.flush()  # the id, for the event, the outbox row and the form token
+    workflow.record_event(
+        help_request,
+        "created",
+        actor=submitter,
+        actor_label=actor_label,
+        to_status="new",
+        note=_channel_note(channel, submitter),
+    )
+    if form_token:
+        db.session.add(FormToken(token=form_token, request_id=help_request.id))
+    if help_request.contact_phone:
+        queue_sms(
+            help_request.contact_phone,
+            "request_received",
+            language=help_request.language,
+            request_id=help_request.id,
+            code=help_request.code,
+            link=tracking_link(help_request.code),
+        )
+    return help_request
+
+
+def _channel_note(channel: str, submitter: User | None) -> str:
+    if submitter is None:
+        return ""
+    return _("Filed by %(name)s", name=submitter.name)
