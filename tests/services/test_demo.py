@@ -1,0 +1,243 @@
+"""``flask seed-demo``: a consistent, idempotent demo county whose printed logins work."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (
+    Beneficiary,
+    Claim,
+    HelpRequest,
+    Offer,
+    OutboxMessage,
+    Region,
+    RequestEvent,
+    ServiceRecord,
+    Station,
+    Team,
+    User,
+    VolunteerProfile,
+)
+from app.models.base import utcnow
+from app.models.vocab import SOCIAL_WORKER_ONLY, SPECIAL_GROUPS
+from app.services import demo
+from app.services.workflow import STATUSES
+from tests import factories
+from tests.conftest import csrf_token_from
+
+
+def _counts() -> dict[str, int]:
+    return {
+        table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in db.metadata.sorted_tables
+    }
+
+
+@pytest.fixture
+def seeded(app):
+    started = time.perf_counter()
+    lines = demo.seed_demo()
+    seconds = time.perf_counter() - started
+    db.session.expire_all()
+    return lines, seconds
+
+
+def test_seeding_twice_adds_nothing_the_second_time(seeded):
+    lines, seconds = seeded
+    assert seconds < 30, f"seeding took {seconds:.1f} s"
+    before = _counts()
+    again = demo.seed_demo()
+    db.session.expire_all()
+    assert _counts() == before
+    assert "already present" in again[0]
+    assert before["help_request"] == 100
+    assert before["volunteer_profile"] == 200
+    assert before["beneficiary"] == 60
+    assert "100 requests" in lines[0]
+
+
+def test_if_empty_leaves_a_database_with_regions_alone(app):
+    factories.make_world()
+    db.session.commit()
+    before = _counts()
+    lines = demo.seed_demo(if_empty=True)
+    assert _counts() == before
+    assert "not added" in lines[0]
+    # Without the flag the demo county joins the existing data (no clash of phones/codes).
+    demo.seed_demo()
+    assert db.session.scalar(select(func.count(Region.id))) > before["region"]
+
+
+def test_the_county_looks_like_a_county(seeded):
+    county = db.session.scalars(select(Region).where(Region.level == "county")).one()
+    townships = db.session.scalars(select(Region).where(Region.level == "township")).all()
+    villages = db.session.scalars(select(Region).where(Region.level == "village")).all()
+    assert county.code == "411029000000"
+    assert 18 <= len(townships) <= 22
+    assert all(3 <= len(t.children) <= 5 for t in townships)
+    for region in [*townships, *villages]:
+        assert re.fullmatch(r"\d{12}", region.code)
+        assert region.code[:6] == county.code[:6]
+        if region.level == "village":
+            assert region.code[:9] == region.parent.code[:9]
+    lats = [v.lat for v in villages]
+    lons = [v.lon for v in villages]
+    assert 0.25 < max(lats) - min(lats) < 0.45  # about 40 km north–south
+    assert 0.3 < max(lons) - min(lons) < 0.55  # about 40 km east–west
+    kinds = Counter(s.kind for s in db.session.scalars(select(Station)))
+    assert kinds["county_centre"] == 1
+    assert kinds["township_station"] == len(townships)
+    assert kinds["village_room"] >= 5
+    for station in db.session.scalars(select(Station)):
+        assert station.lat and station.lon and station.address and station.phone.startswith("+86")
+
+
+def test_people_volunteers_teams_and_ledger(seeded):
+    roles = Counter(role for user in db.session.scalars(select(User)) for role in user.roles)
+    assert roles["county_supervisor"] >= 1
+    assert 8 <= roles["social_worker"] + roles["station_admin"] <= 14
+    assert roles["volunteer"] == 200
+    assert roles["team_leader"] >= 8
+    profiles = db.session.scalars(select(VolunteerProfile)).all()
+    statuses = Counter(p.status for p in profiles)
+    assert statuses["approved"] > 150 and statuses["pending"] >= 10
+    assert any(p.vetted_for_children for p in profiles)
+    for profile in profiles:
+        assert profile.skills and not set(profile.skills) & SOCIAL_WORKER_ONLY
+        assert 3 <= profile.radius_km <= 15
+        assert profile.availability and profile.home_lat and profile.home_village_id
+        assert profile.station_id is not None
+    teams = db.session.scalars(select(Team)).all()
+    assert {t.kind for t in teams} == {"volunteer_team", "social_org"}
+    assert all(t.leader is not None and t.leader.has_role("team_leader") for t in teams)
+    assert all(len(t.members) >= 3 for t in teams)
+    people = db.session.scalars(select(Beneficiary)).all()
+    groups = {g for person in people for g in person.special_groups}
+    assert groups == set(SPECIAL_GROUPS)
+    for person in people:
+        if person.is_minor:
+            assert person.guardian_name and person.guardian_phone and person.guardian_relation
+        assert person.visit_interval_days and person.next_visit_due
+    today = utcnow().date()
+    assert sum(p.next_visit_due < today for p in people) >= 3  # overdue visits
+    assert any(p.visits for p in people)
+
+
+def test_every_status_and_consistent_timelines(seeded):
+    now = utcnow()
+    requests = db.session.scalars(select(HelpRequest)).all()
+    assert set(Counter(r.status for r in requests)) == set(STATUSES)
+    assert sum(r.escalated for r in requests) >= 2
+    overdue = [r for r in requests if r.status == "new" and now - r.created_at > _hours(24)]
+    assert len(overdue) >= 2
+    for r in requests:
+        events = r.events
+        times = [e.at for e in events]
+        assert times == sorted(times), r.code
+        assert times[-1] <= now
+        assert events[0].action == "created" and events[0].to_status == "new"
+        assert events[0].at == r.created_at
+        moves = [e for e in events if e.to_status is not None]
+        assert moves[-1].to_status == r.status, r.code
+        for before, after in zip(moves, moves[1:], strict=False):
+            assert after.from_status == before.to_status, r.code
+        by_action = {}
+        for event in events:
+            by_action.setdefault(event.action, []).append(event.at)
+        if "accept" in by_action:
+            assert r.accepted_at == by_action["accept"][0]
+        if r.status in ("closed", "rejected", "cancelled"):
+            assert r.closed_at == moves[-1].at
+        if r.status in ("done", "closed") and "check_out" in by_action:
+            assert r.done_at == by_action["check_out"][-1]
+            assert r.started_at == by_action["check_in"][-1]
+        if r.status in ("assigned", "in_progress", "done"):
+            assigned = by_action.get("claim", []) + by_action.get("assign", [])
+            assert r.assigned_at in assigned
+            assert r.assigned_volunteer_id or r.assigned_team_id or r.assigned_worker_id
+        if r.escalated:
+            assert r.escalated_at == by_action["escalate"][0]
+        if r.status == "offered" and not r.escalated:
+            pending = [o for o in _offers(r) if o.status == "pending"]
+            assert pending, r.code
+        if r.rating is not None:
+            assert r.status == "closed" and 1 <= r.rating <= 5
+        assert r.updated_at == times[-1] or r.merged_into_id
+
+
+def test_work_records_claims_and_safeguarding(seeded):
+    done = db.session.scalars(
+        select(HelpRequest).where(HelpRequest.status.in_(("done", "closed")))
+    ).all()
+    records = db.session.scalars(select(ServiceRecord)).all()
+    by_request = {record.request_id: record for record in records}
+    for r in done:
+        if any(e.action == "check_out" for e in r.events):
+            record = by_request[r.id]
+            assert record.hours > 0 and record.person_times >= 1
+            assert record.claim_id is not None
+            assert record.started_at <= record.ended_at
+    assert any(r.rating for r in done)
+    for claim in db.session.scalars(select(Claim)):
+        request = claim.request
+        if request.category in SOCIAL_WORKER_ONLY:
+            assert claim.worker_id is not None and claim.volunteer_id is None
+        doer_id = claim.dispatched_to_id or claim.volunteer_id
+        if request.involves_minor and doer_id is not None:
+            profile = db.session.get(VolunteerProfile, doer_id)
+            assert profile.vetted_for_children, request.code
+    sent = db.session.scalars(select(OutboxMessage)).all()
+    assert sent and all(m.status == "sent" and m.sent_at for m in sent)
+    assert {"request_received", "offer"} <= {m.template for m in sent}
+    assert db.session.scalar(select(func.count(RequestEvent.id))) > 300
+
+
+def test_every_printed_login_signs_in_over_http(seeded, app, client):
+    # ``client`` makes app.test_client() isolate each request in its own app context.
+    lines, _seconds = seeded
+    printed = "\n".join(lines)
+    assert demo.DEMO_PASSWORD in printed
+    assert {login.role for login in demo.DEMO_LOGINS} == {
+        "social_worker",
+        "station_admin",
+        "county_supervisor",
+        "volunteer",
+        "team_leader",
+    }
+    for login in demo.DEMO_LOGINS:
+        line = next(line for line in lines if login.username in line.split())
+        phone = re.search(r"\b1\d{10}\b", line).group(0)
+        username = login.username
+        for identifier in (phone, username):
+            client = app.test_client()
+            page = client.get("/login")
+            response = client.post(
+                "/login",
+                data={
+                    "login": identifier,
+                    "password": demo.DEMO_PASSWORD,
+                    "csrf_token": csrf_token_from(page.get_data(as_text=True)),
+                },
+            )
+            assert response.status_code == 302, (identifier, response.status_code)
+            landing = client.get("/me", follow_redirects=True)
+            assert landing.status_code == 200, (identifier, landing.request.path)
+            assert "/login" not in landing.request.path
+        user = db.session.scalars(select(User).where(User.username == username)).one()
+        assert user.has_role(login.role)
+
+
+def _hours(n: int):
+    from datetime import timedelta
+
+    return timedelta(hours=n)
+
+
+def _offers(request: HelpRequest) -> list[Offer]:
+    return db.session.scalars(select(Offer).where(Offer.request_id == request.id)).all()
