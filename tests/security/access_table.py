@@ -5,15 +5,16 @@ One line per (endpoint, method). When a test says "add it to the matrix", add a 
     ("console.request", "GET"): staff(scoped=True, supervisor=True),
 
 Personas (tests/security/conftest.py): anonymous, volunteer, team_leader, social_worker,
-station_admin, county_supervisor, other_station_worker (a social worker of station B; every
-sample object belongs to station A).
+station_admin, county_supervisor, other_station_worker and other_station_admin (a social
+worker and the admin of station B; every sample object belongs to station A).
 
 Expected outcomes, derived from an entry:
 - a persona in ``allow``: ALLOWED (2xx, or 3xx anywhere but the sign-in page; a POST may
   also answer 4xx for an empty form or a move the state machine refuses, never 403)
 - anonymous, when not allowed: LOGIN (a redirect to /login)
-- other_station_worker, when social workers are allowed: HIDDEN (403 or 404) if the route
-  shows or changes one station's object (``scoped``), else ALLOWED (their own list)
+- other_station_worker / other_station_admin, when their role is allowed: HIDDEN (403 or
+  404) if the route shows or changes one station's object (``scoped``), else ALLOWED
+  (their own station's list or form)
 - anyone else: FORBIDDEN (403)
 ``overrides`` pins a persona to an outcome (say why in ``note``).
 """
@@ -39,9 +40,12 @@ EVERYONE = frozenset(
         "station_admin",
         "county_supervisor",
         "other_station_worker",
+        "other_station_admin",
     }
 )
 SIGNED_IN = EVERYONE - {"anonymous"}
+# Station B's people and the role they hold (the samples all belong to station A).
+OTHER_STATION = {"other_station_worker": "social_worker", "other_station_admin": "station_admin"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ class Access:
             return ALLOWED
         if persona == "anonymous":
             return LOGIN
-        if persona == "other_station_worker" and "social_worker" in self.allow:
+        base = OTHER_STATION.get(persona)
+        if base is not None and base in self.allow:
             return HIDDEN if self.scoped else ALLOWED
         return FORBIDDEN
 
@@ -76,8 +81,8 @@ def signed_in(**kw) -> Access:
 
 def roles(*names: str, scoped: bool = False, **kw) -> Access:
     allowed = set(names)
-    if "social_worker" in allowed and not scoped:
-        allowed.add("other_station_worker")
+    if not scoped:  # their own station's list or form
+        allowed |= {other for other, base in OTHER_STATION.items() if base in allowed}
     return Access(frozenset(allowed), scoped=scoped, **kw)
 
 
@@ -116,11 +121,40 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("public.ask", POST): public(),
     ("public.track", GET): public(),
     ("public.track", POST): public(),
+    ("public.done", GET): public(note="the confirmation of this browser's own request"),
+    ("public.villages", GET): public(note="htmx: the village list"),
+    ("public.validate_phone", POST): public(note="htmx: checks the phone field"),
+    ("public.track_link", GET): public(note="the SMS link; details only after code+digits"),
+    ("public.track_action", POST): public(note="acts only on a request this browser unlocked"),
+    # proxy and hotline intake: a social worker or a (village) volunteer, for their station
+    ("public.proxy", GET): roles("social_worker", "station_admin", "volunteer"),
+    ("public.proxy", POST): roles("social_worker", "station_admin", "volunteer"),
     # ---- the volunteer's side (issue 4)
     ("volunteer.tasks", GET): volunteers(),
     # ---- the station console (issue 5): the serving station's staff; supervisor reads
     ("console.queue", GET): staff(),
+    ("console.request_page", GET): staff(scoped=True, supervisor=True),
+    ("console.act", POST): staff(scoped=True, note="supervisors read only"),
+    # the ledger: personal data, the serving station's workers only (not the supervisor)
+    ("console.ledger_list", GET): staff(),
+    ("console.ledger_export", GET): staff(),
+    ("console.ledger_new", GET): staff(),
+    ("console.ledger_new", POST): staff(),
+    ("console.ledger_person", GET): staff(scoped=True),
+    ("console.ledger_plan", POST): staff(scoped=True),
+    ("console.ledger_visit", GET): staff(scoped=True),
+    ("console.ledger_visit", POST): staff(scoped=True),
+    ("console.visits", GET): staff(),
+    # station admin: volunteers, teams, the access log of their own station
+    ("console.volunteers", GET): admin(),
+    ("console.volunteer_action", POST): admin(scoped=True),
+    ("console.teams", GET): admin(),
+    ("console.teams", POST): admin(),
+    ("console.team_action", POST): admin(scoped=True),
+    ("console.audit_log", GET): admin(),
+    # county supervisor: the county view and acting on escalations
     ("console.county", GET): roles("county_supervisor"),
+    ("console.county_action", POST): roles("county_supervisor"),
     # ---- SMS (issue 6)
     ("sms.sent", GET): staff(supervisor=True),
     ("sms.inbound", POST): webhook(),
