@@ -38,6 +38,10 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The worker holding a row in "sending" and since when; past the lease it is retried.
+    leased_at: Mapped[datetime | None] = mapped_column(DateTime)
+    lease_owner: Mapped[str] = mapped_column(String(64), default="")
+    hold_reason: Mapped[str] = mapped_column(String(16), default="")  # quiet_hours|hourly_limit
 
 
 class SmsOptOut(db.Model):
@@ -58,6 +62,7 @@ class InboundMessage(db.Model):
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     command: Mapped[str] = mapped_column(String(16), default="")
     request_id: Mapped[int | None] = mapped_column(ForeignKey("help_request.id"))
+    reply: Mapped[str] = mapped_column(Text, default="")  # what we answered (TwiML)
     received_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

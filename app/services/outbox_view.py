@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import or_, select
 
 from app.extensions import db
@@ -9,12 +11,12 @@ from app.models import HelpRequest, OutboxMessage, User
 from app.services.access import visible_station_ids
 
 
-def recent_messages(user: User, limit: int = 100) -> list[OutboxMessage]:
+def visible_messages(user: User):
     """Messages about the user's stations' requests, and those to staff and volunteers of
     those stations; county supervisors see the whole county."""
     stations = visible_station_ids(user) or {-1}
     station_users = select(User.id).where(User.station_id.in_(stations))
-    query = (
+    return (
         select(OutboxMessage)
         .outerjoin(HelpRequest, HelpRequest.id == OutboxMessage.request_id)
         .where(
@@ -23,7 +25,13 @@ def recent_messages(user: User, limit: int = 100) -> list[OutboxMessage]:
                 OutboxMessage.user_id.in_(station_users),
             )
         )
-        .order_by(OutboxMessage.id.desc())
-        .limit(limit)
     )
-    return list(db.session.scalars(query))
+
+
+def recent_messages(
+    user: User, limit: int = 100, statuses: Collection[str] | None = None
+) -> list[OutboxMessage]:
+    query = visible_messages(user)
+    if statuses:
+        query = query.where(OutboxMessage.status.in_(statuses))
+    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))

@@ -1,18 +1,114 @@
-"""SMS: the staff page listing what was sent. (Issue 6 adds the Twilio webhooks.)"""
+"""SMS: the staff page of what was sent and received, and Twilio's two webhooks.
+
+The webhooks are signed by Twilio (X-Twilio-Signature), not by our CSRF token: they are
+exempt from CSRF and refuse anything whose signature does not match with 403. The URL
+signed is PUBLIC_BASE_URL + path, the address Twilio called, whatever a proxy made of it.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.sms import bp
+from app.extensions import csrf, db
+from app.models import InboundMessage
 from app.services.access import role_required
+from app.services.notifications import delivery
+from app.services.notifications import inbound as inbound_texts
+from app.services.notifications.history import (
+    COMMAND_LABELS,
+    HOLD_LABELS,
+    STATUS_FILTERS,
+    STATUS_LABELS,
+    received_messages,
+    status_counts,
+)
 from app.services.outbox_view import recent_messages
-from app.services.phones import mask_phone
+from app.services.phones import mask_phone, try_normalise_phone
 
 
 @bp.get("/sent")
 @role_required("social_worker", "station_admin", "county_supervisor")
 def sent():
-    messages = recent_messages(current_user)
-    return render_template("sms/sent.html", messages=messages, mask_phone=mask_phone)
+    show = request.args.get("show", "all")
+    if show not in STATUS_FILTERS:
+        show = "all"
+    messages = recent_messages(current_user, statuses=STATUS_FILTERS[show])
+    return render_template(
+        "sms/sent.html",
+        messages=messages,
+        received=received_messages(current_user) if show == "all" else [],
+        counts=status_counts(current_user),
+        show=show,
+        mask_phone=mask_phone,
+        status_labels=STATUS_LABELS,
+        hold_labels=HOLD_LABELS,
+        command_labels=COMMAND_LABELS,
+    )
+
+
+def _signature_ok() -> bool:
+    from twilio.request_validator import RequestValidator
+
+    token = current_app.config.get("TWILIO_AUTH_TOKEN", "")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("utf-8", "replace")
+    return RequestValidator(token).validate(url, request.form, signature)
+
+
+def _twiml(text: str) -> Response:
+    from twilio.twiml.messaging_response import MessagingResponse
+
+    answer = MessagingResponse()
+    if text:
+        answer.message(text)
+    return Response(str(answer), mimetype="application/xml")
+
+
+@bp.post("/inbound")
+@csrf.exempt
+def inbound():
+    """A text to our number: act on it and answer with TwiML."""
+    if not _signature_ok():
+        abort(403)
+    raw_from = request.form.get("From", "")
+    from_phone = try_normalise_phone(raw_from) or raw_from.strip()
+    provider_id = request.form.get("MessageSid") or request.form.get("SmsSid") or None
+    if not from_phone:
+        return _twiml("")
+    try:
+        message = inbound_texts.handle_inbound(
+            from_phone, request.form.get("Body", ""), provider_id
+        )
+        reply = message.reply
+        db.session.commit()
+    except IntegrityError:
+        # The same webhook, retried while the first was still being handled: answer alike.
+        db.session.rollback()
+        seen = db.session.query(InboundMessage).filter_by(provider_id=provider_id).first()
+        if seen is None:
+            raise
+        reply = seen.reply
+    return _twiml(reply)
+
+
+@bp.post("/status")
+@csrf.exempt
+def status():
+    """Twilio's delivery report for a message we sent."""
+    if not _signature_ok():
+        abort(403)
+    delivery.apply_status_callback(
+        request.form.get("MessageSid", ""),
+        request.form.get("MessageStatus") or request.form.get("SmsStatus", ""),
+        request.form.get("ErrorCode", ""),
+        message_id=request.args.get("m"),
+    )
+    db.session.commit()
+    return Response(status=204)

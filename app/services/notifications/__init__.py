@@ -35,3 +35,15 @@ def queue_sms(
     )
     db.session.add(message)
     return message
+
+
+def language_for_phone(phone: str | None, default: str = "zh") -> str:
+    """The language a person reads: their account's, else Chinese."""
+    from sqlalchemy import select
+
+    from app.models import User
+
+    if not phone:
+        return default
+    language = db.session.scalar(select(User.language).where(User.phone == phone))
+    return language if language in ("zh", "en") else default

@@ -1,60 +1,229 @@
-"""Drain the outbox: claim due rows, send each through the configured sender, record it."""
+"""Drain the outbox: claim due rows, send each through the configured sender, record it.
+
+A row moves pending -> sending (claimed under a lease by one worker) -> sent, or back to
+pending with a later ``next_attempt_at`` (temporary failure, quiet hours, hourly cap), or
+to failed / suppressed. On PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED`` so
+several workers run side by side; on SQLite one conditional UPDATE does the same job.
+
+A worker that dies between sending and recording leaves its rows in "sending"; once the
+lease has run out ``recover_expired_leases`` puts them back to pending, so nothing is
+lost (README: the rare duplicate this allows).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import random
+import socket
+import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.extensions import db
 from app.models import OutboxMessage
 from app.models.base import utcnow
-from app.services.notifications.senders import SendError, get_sender
+from app.services.notifications import delivery, limits
+from app.services.notifications.senders import Sender, SendError, get_sender
+
+log = logging.getLogger("linli.sms")
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+    """30 s, 60 s, 120 s … (SMS_RETRY_BASE_SECONDS doubling), at most an hour, +0–10 %."""
+    base = float(current_app.config.get("SMS_RETRY_BASE_SECONDS", 30))
+    seconds = min(base * 2 ** max(attempts - 1, 0), 3600.0)
+    return timedelta(seconds=seconds * (1 + random.random() / 10))
 
 
-def dispatch_pending(limit: int = 50) -> int:
-    """Send up to ``limit`` due messages; return how many were sent."""
+def _new_owner() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _due(now):
+    return (OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+
+
+def claim_batch(limit: int, owner: str) -> list[int]:
+    """Mark up to ``limit`` due rows "sending" for ``owner``, in one short transaction."""
     now = utcnow()
-    ids = db.session.scalars(
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.crisis.desc(), OutboxMessage.id)
-        .limit(limit)
-    ).all()
+    order = (OutboxMessage.crisis.desc(), OutboxMessage.id)
+    claim = {"status": "sending", "leased_at": now, "lease_owner": owner}
+    if db.engine.dialect.name == "postgresql":
+        ids = list(
+            db.session.scalars(
+                select(OutboxMessage.id)
+                .where(*_due(now))
+                .order_by(*order)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        if ids:
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(**claim)
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+        return ids
+    # SQLite: writers take turns, so one conditional UPDATE claims atomically.
+    due = select(OutboxMessage.id).where(*_due(now)).order_by(*order).limit(limit)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due), OutboxMessage.status == "pending")
+        .values(**claim)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
-    sender = get_sender()
+    return list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.lease_owner == owner, OutboxMessage.status == "sending")
+            .order_by(*order)
+        )
+    )
+
+
+def _finish(message_id: int, owner: str, **values) -> bool:
+    """Record the outcome, only if the row is still ours (not recovered by another worker)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.lease_owner == owner,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _renew(message_id: int, owner: str) -> bool:
+    """Just before sending: count the attempt and restart the lease; False if not ours."""
+    ours = _finish(message_id, owner, leased_at=utcnow(), attempts=OutboxMessage.attempts + 1)
+    db.session.commit()
+    return ours
+
+
+def _hold(message: OutboxMessage, owner: str) -> bool:
+    """Opt-outs, quiet hours and the hourly cap, before anything goes out. True if held."""
+    now = utcnow()
+    if delivery.is_opted_out(message.to_phone):
+        _finish(
+            message.id,
+            owner,
+            status="suppressed",
+            last_error="not sent: this number replied STOP",
+            hold_reason="",
+        )
+        return True
+    until, reason = None, ""
+    if limits.waits_for_quiet_hours(message):
+        until, reason = limits.quiet_hours_end(now), "quiet_hours"
+    if until is None:
+        until, reason = limits.hourly_limit_until(message, now), "hourly_limit"
+    if until is None:
+        return False
+    _finish(message.id, owner, status="pending", next_attempt_at=until, hold_reason=reason)
+    return True
+
+
+def _send_one(message_id: int, owner: str, sender: Sender) -> bool:
+    message = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if message is None or message.status != "sending" or message.lease_owner != owner:
+        return False
+    if _hold(message, owner):
+        db.session.commit()
+        return False
+    attempts = message.attempts + 1  # read before the commit, which may expire the object
+    to_phone, body = message.to_phone, message.body
+    if not _renew(message_id, owner):
+        return False
+    try:
+        result = sender.send(to_phone, body, message_id)
+    except SendError as error:
+        _record_failure(message, owner, error, attempts)
+        db.session.commit()
+        return False
+    _finish(
+        message_id,
+        owner,
+        status=result.status,
+        provider_id=result.provider_id,
+        sent_at=utcnow(),
+        hold_reason="",
+        last_error="",
+        error_code="",
+    )
+    db.session.commit()
+    return True
+
+
+def _record_failure(message: OutboxMessage, owner: str, error: SendError, attempts: int) -> None:
+    reason = str(error)[:500]
+    max_attempts = int(current_app.config["SMS_MAX_ATTEMPTS"])
+    if not error.permanent and attempts < max_attempts:
+        _finish(
+            message.id,
+            owner,
+            status="pending",
+            next_attempt_at=utcnow() + _backoff(attempts),
+            last_error=reason,
+            error_code=error.code,
+            hold_reason="",
+        )
+        log.warning("SMS %s: attempt %s failed, will retry: %s", message.id, attempts, reason)
+        return
+    if not error.permanent:
+        reason = f"gave up after {attempts} attempts: {reason}"[:500]
+    if not _finish(message.id, owner, status="failed", last_error=reason, error_code=error.code):
+        return
+    log.warning("SMS %s failed for good: %s", message.id, reason)
+    if error.opted_out:
+        delivery.opt_out(message.to_phone)
+    if error.permanent:
+        delivery.mark_unreachable(message, reason)
+
+
+def dispatch_pending(limit: int | None = None) -> int:
+    """Send up to ``limit`` (SMS_BATCH_SIZE) due messages; return how many went out."""
+    sender = get_sender()  # a configuration error stops here, before any row is claimed
+    owner = _new_owner()
+    ids = claim_batch(limit or int(current_app.config.get("SMS_BATCH_SIZE", 20)), owner)
     sent = 0
     for message_id in ids:
-        # Claim the row: only one worker moves it from pending to sending.
-        claimed = db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
-            .values(status="sending", attempts=OutboxMessage.attempts + 1)
-        ).rowcount
-        db.session.commit()
-        if claimed != 1:
-            continue
-        message = db.session.get(OutboxMessage, message_id)
         try:
-            result = sender.send(message.to_phone, message.body, message.id)
-        except SendError as error:
-            message.last_error = str(error)[:500]
-            message.error_code = error.code
-            max_attempts = current_app.config["SMS_MAX_ATTEMPTS"]
-            if error.permanent or message.attempts >= max_attempts:
-                message.status = "failed"
-            else:
-                message.status = "pending"
-                message.next_attempt_at = utcnow() + _backoff(message.attempts)
-        else:
-            message.status = result.status
-            message.provider_id = result.provider_id
-            message.sent_at = utcnow()
-            sent += 1
-        db.session.commit()
+            sent += _send_one(message_id, owner, sender)
+        except Exception:
+            # Whatever went wrong, the lease brings the row back; keep the batch going.
+            db.session.rollback()
+            log.exception("SMS %s: unexpected error while sending", message_id)
     return sent
+
+
+def recover_expired_leases() -> int:
+    """Rows left in "sending" past SMS_LEASE_SECONDS (a worker died) go back to pending."""
+    now = utcnow()
+    cutoff = now - timedelta(seconds=float(current_app.config.get("SMS_LEASE_SECONDS", 300)))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == "sending",
+            or_(OutboxMessage.leased_at.is_(None), OutboxMessage.leased_at < cutoff),
+        )
+        .values(
+            status="pending",
+            next_attempt_at=now,
+            last_error="the worker stopped while sending; trying again",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if result.rowcount:
+        log.warning("SMS: %s message(s) back to pending after an expired lease", result.rowcount)
+    return result.rowcount

@@ -1,4 +1,9 @@
-"""SMS senders behind one small interface, chosen by the SMS_BACKEND setting."""
+"""SMS senders behind one small interface, chosen by the SMS_BACKEND setting.
+
+``console`` logs (the default, for a laptop); ``twilio`` sends through Twilio's REST API
+with the official library. A sender raises SendError: ``permanent`` failures are recorded
+and never retried, temporary ones are retried by the dispatcher with backoff.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,17 @@ from flask import current_app
 
 log = logging.getLogger("linli.sms")
 
+# Twilio error codes that mean "this number will never take a message from us".
+INVALID_NUMBER = "21211"
+UNSUBSCRIBED = "21610"
+PERMANENT_CODES = {
+    INVALID_NUMBER: "invalid phone number",
+    "21614": "not a mobile number",
+    UNSUBSCRIBED: "the recipient replied STOP",
+    "21612": "the number cannot be reached from our sender",
+    "21408": "no permission to send to this region",
+}
+
 
 @dataclass
 class SendResult:
@@ -17,12 +33,16 @@ class SendResult:
 
 
 class SendError(Exception):
-    """A failed send. ``permanent`` failures are not retried."""
+    """A failed send. ``permanent`` failures are not retried; ``opted_out`` marks the
+    number as unsubscribed (Twilio's 21610)."""
 
-    def __init__(self, message: str, *, permanent: bool, code: str = "") -> None:
+    def __init__(
+        self, message: str, *, permanent: bool, code: str = "", opted_out: bool = False
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.code = code
+        self.opted_out = opted_out
 
 
 class Sender:
@@ -42,19 +62,116 @@ class ConsoleSender(Sender):
         return SendResult(provider_id=f"console-{message_id}")
 
 
-SENDERS: dict[str, type[Sender]] = {"console": ConsoleSender}
+def status_callback_url(message_id: int | None = None) -> str:
+    """The public URL Twilio posts delivery reports to (``?m=`` finds the row even before
+    the worker has stored Twilio's id). Works outside a request (the worker)."""
+    path = current_app.url_map.bind("localhost").build("sms.status")
+    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return f"{url}?m={message_id}" if message_id is not None else url
+
+
+class TwilioSender(Sender):
+    """Twilio's REST API through the twilio library (``TWILIO_*`` settings)."""
+
+    name = "twilio"
+
+    def __init__(self) -> None:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        config = current_app.config
+        sid, token = config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"]
+        if not sid or not token:
+            raise RuntimeError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+        self.from_ = config.get("TWILIO_FROM", "")
+        self.messaging_service_sid = config.get("TWILIO_MESSAGING_SERVICE_SID", "")
+        if not self.from_ and not self.messaging_service_sid:
+            raise RuntimeError(
+                "SMS_BACKEND=twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"
+            )
+        # No default timeout in the library: a hung provider would hang the worker.
+        http_client = TwilioHttpClient(timeout=float(config["TWILIO_TIMEOUT"]))
+        self.client = Client(sid, token, http_client=http_client)
+        base_url = config.get("TWILIO_API_BASE_URL", "")
+        if base_url:
+            self.client.api.base_url = base_url.rstrip("/")
+
+    def send(self, to_phone: str, body: str, message_id: int) -> SendResult:
+        import requests
+        from twilio.base.exceptions import TwilioException
+
+        options: dict[str, str] = {
+            "to": to_phone,
+            "body": body,
+            "status_callback": status_callback_url(message_id),
+        }
+        if self.messaging_service_sid:
+            options["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            options["from_"] = self.from_
+        try:
+            message = self.client.messages.create(**options)
+        except TwilioException as error:
+            # TwilioRestException and (newer libraries) TwilioServiceException both carry
+            # .status and .code; a bare TwilioException carries neither.
+            raise classify_twilio_error(
+                getattr(error, "status", None), getattr(error, "code", None), error
+            ) from error
+        except requests.exceptions.Timeout as error:
+            raise SendError(f"Twilio did not answer in time: {error}", permanent=False) from error
+        except requests.exceptions.RequestException as error:
+            raise SendError(f"cannot reach Twilio: {error}", permanent=False) from error
+        return SendResult(provider_id=message.sid, status="sent")
+
+
+def classify_twilio_error(status: int | None, code: object, error: Exception) -> SendError:
+    """Permanent: 21211, 21610 and any other 4xx but 429. Temporary: 429, 5xx, no status."""
+    code_text = str(code) if code not in (None, "") else (str(status) if status else "")
+    detail = getattr(error, "msg", "") or getattr(error, "detail", "") or str(error)
+    if code_text in PERMANENT_CODES:
+        reason = f"{PERMANENT_CODES[code_text]} (Twilio {code_text})"
+        return SendError(
+            reason, permanent=True, code=code_text, opted_out=code_text == UNSUBSCRIBED
+        )
+    if status is not None and 400 <= int(status) < 500 and int(status) != 429:
+        return SendError(
+            f"Twilio refused the message: HTTP {status} {detail}"[:500],
+            permanent=True,
+            code=code_text,
+        )
+    return SendError(
+        f"Twilio is busy or down: HTTP {status or '-'} {detail}"[:500],
+        permanent=False,
+        code=code_text,
+    )
+
+
+SENDERS: dict[str, type[Sender]] = {"console": ConsoleSender, "twilio": TwilioSender}
+
+# Settings a cached sender was built from: a change (tests, reload) builds a new one.
+_SENDER_SETTINGS = (
+    "SMS_BACKEND",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_FROM",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_API_BASE_URL",
+    "TWILIO_TIMEOUT",
+)
 
 
 def get_sender() -> Sender:
     backend = current_app.config.get("SMS_BACKEND", "console")
+    key = tuple(current_app.config.get(name) for name in _SENDER_SETTINGS)
     cached = current_app.extensions.get("linli_sender")
-    if cached is not None and cached.name == backend:
-        return cached
+    if cached is not None and cached[0] == key:
+        return cached[1]
     try:
-        sender = SENDERS[backend]()
+        factory = SENDERS[backend]
     except KeyError:
         raise RuntimeError(
             f"unknown SMS_BACKEND {backend!r}; choose from {sorted(SENDERS)}"
         ) from None
-    current_app.extensions["linli_sender"] = sender
+    sender = factory()
+    current_app.extensions["linli_sender"] = (key, sender)
     return sender

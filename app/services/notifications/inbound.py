@@ -1,0 +1,218 @@
+"""Texts people send us: commands (accept, decline, stop, start, help) and new requests.
+
+Commands are read case- and width-insensitively (NFKC): "Y K7M3", "ｙ ｋ７ｍ３", "是K7M3".
+The answer is a short text in the sender's language, sent back as the TwiML reply.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import HelpRequest, InboundMessage, OutboxMessage, User
+from app.models.base import utcnow
+from app.services import ServiceError, workflow
+from app.services.codes import ALPHABET, normalise_code
+from app.services.notifications import delivery, limits
+from app.services.notifications.templates import render
+
+STOP_WORDS = frozenset(
+    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke", "td", "退订"}
+)
+START_WORDS = frozenset({"start", "unstop", "开始", "恢复"})
+HELP_WORDS = frozenset({"help", "info", "帮助", "?", "？"})
+ACCEPT_WORDS = ("yes", "y", "是", "接单")
+DECLINE_WORDS = ("no", "n", "否", "不接")
+_CODE = rf"[{ALPHABET.lower()}]{{3,8}}"  # reply codes avoid look-alikes: "no thing" is no code
+_SEPARATORS = r"[\s:,.\-、，。：]*"
+_ACCEPT = re.compile(rf"^(?:{'|'.join(ACCEPT_WORDS)}){_SEPARATORS}({_CODE})$")
+_DECLINE = re.compile(rf"^(?:{'|'.join(DECLINE_WORDS)}){_SEPARATORS}({_CODE})$")
+FOLLOW_UP_WINDOW = timedelta(days=7)  # a text from a resident with an open request joins it
+
+
+@dataclass(frozen=True)
+class Command:
+    kind: str  # accept | decline | need_code | stop | start | help | text
+    code: str = ""
+
+
+def parse(body: str) -> Command:
+    text = unicodedata.normalize("NFKC", body or "").strip().casefold()
+    text = text.rstrip("!.。！ ")
+    if text in STOP_WORDS:
+        return Command("stop")
+    if text in START_WORDS:
+        return Command("start")
+    if text in HELP_WORDS:
+        return Command("help")
+    if text in ACCEPT_WORDS or text in DECLINE_WORDS:
+        return Command("need_code")
+    if match := _ACCEPT.match(text):
+        return Command("accept", normalise_code(match.group(1)))
+    if match := _DECLINE.match(text):
+        return Command("decline", normalise_code(match.group(1)))
+    return Command("text")
+
+
+def guess_language(body: str) -> str:
+    """For senders we do not know: Latin letters and no Chinese means English."""
+    has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in body)
+    has_latin = any(ch.isascii() and ch.isalpha() for ch in body)
+    return "en" if has_latin and not has_cjk else "zh"
+
+
+def local_time_text(when: datetime | None, language: str, *, time_only: bool = False) -> str:
+    if when is None:
+        return "尽快" if language == "zh" else "as soon as possible"
+    local = limits.to_local(when)
+    if time_only:
+        return local.strftime("%H:%M")
+    if language == "zh":
+        return f"{local.month}月{local.day}日{local:%H:%M}"
+    return local.strftime("%d %b %H:%M").lstrip("0")
+
+
+def category_label(category: str) -> str:
+    from app.models.vocab import CATEGORIES
+
+    return str(CATEGORIES.get(category, category))
+
+
+def place_label(request: HelpRequest) -> str:
+    if request.village is not None:
+        return request.village.name
+    return request.station.name if request.station is not None else ""
+
+
+def _link(endpoint: str, **values) -> str:
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def handle_inbound(from_phone: str, body: str, provider_id: str | None) -> InboundMessage:
+    """Store the text and act on it; ``.reply`` holds the answer. A provider id seen before
+    returns the earlier row untouched (Twilio retried the webhook). Flushes, never commits."""
+    if provider_id:
+        seen = db.session.scalar(
+            select(InboundMessage).where(InboundMessage.provider_id == provider_id)
+        )
+        if seen is not None:
+            return seen
+    message = InboundMessage(
+        from_phone=from_phone[:20], body=(body or "")[:1600], provider_id=provider_id or None
+    )
+    db.session.add(message)
+    db.session.flush()  # a concurrent retry of the same webhook fails here (unique id)
+    user = db.session.scalar(select(User).where(User.phone == from_phone))
+    language = user.language if user is not None and user.language in ("zh", "en") else None
+    language = language or guess_language(body or "")
+    command = parse(body)
+    message.command = command.kind
+    with force_locale(language):
+        message.reply = _answer(message, command, user, language)
+    db.session.flush()
+    return message
+
+
+def _answer(message: InboundMessage, command: Command, user: User | None, language: str) -> str:
+    phone = message.from_phone
+    if command.kind == "stop":
+        delivery.opt_out(phone)
+        return render("reply_stopped", language)
+    if command.kind == "start":
+        delivery.opt_in(phone)
+        return render("reply_started", language)
+    if command.kind == "help":
+        return render("reply_help", language)
+    if command.kind == "need_code":
+        return render("reply_need_code", language)
+    if command.kind in ("accept", "decline") and user is not None:
+        return _answer_offer(message, command, language)
+    if user is not None:
+        return render("reply_help", language)
+    return _answer_resident(message, language)
+
+
+def _answer_offer(message: InboundMessage, command: Command, language: str) -> str:
+    from app.services import claims
+
+    try:
+        with db.session.begin_nested():
+            if command.kind == "accept":
+                request = claims.accept_offer_by_code(message.from_phone, command.code)
+            else:
+                offer = claims.decline_offer_by_code(message.from_phone, command.code)
+    except ServiceError as error:
+        return render("reply_refused", language, reason=error.message)
+    if command.kind == "decline":
+        message.request_id = offer.request_id
+        return render("reply_declined", language, code=command.code)
+    message.request_id = request.id
+    return render(
+        "reply_accepted",
+        language,
+        code=request.code,
+        category=category_label(request.category),
+        village=place_label(request),
+        time=local_time_text(request.wanted_at, language),
+        link=_link("volunteer.tasks"),
+    )
+
+
+def _answer_resident(message: InboundMessage, language: str) -> str:
+    """A text from someone who is not a user: it joins their open request, or starts one."""
+    from app.services import intake
+
+    phone, text = message.from_phone, (message.body or "").strip()
+    open_request = db.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.contact_phone == phone,
+            HelpRequest.status.in_(workflow.OPEN_STATUSES),
+            HelpRequest.created_at >= utcnow() - FOLLOW_UP_WINDOW,
+        )
+        .order_by(HelpRequest.created_at.desc())
+        .limit(1)
+    ).first()
+    if open_request is not None:
+        workflow.record_event(
+            open_request, "sms_received", actor_label="sms", note=text, public=False
+        )
+        message.request_id = open_request.id
+        return render(
+            "reply_added",
+            language,
+            code=open_request.code,
+            link=intake.tracking_link(open_request.code),
+        )
+    request = intake.create_request(
+        category="other",
+        description=text,
+        contact_phone=phone,
+        channel="sms",
+        language=language,
+        consent=True,
+        consent_method="sms",
+        actor_label="sms",
+    )
+    db.session.flush()
+    # The TwiML reply is the confirmation: drop the copy intake queued for the worker.
+    for queued in db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.request_id == request.id,
+            OutboxMessage.template == "request_received",
+            OutboxMessage.status == "pending",
+        )
+    ):
+        db.session.delete(queued)
+    message.request_id = request.id
+    return render(
+        "request_received", language, code=request.code, link=intake.tracking_link(request.code)
+    )

@@ -1,0 +1,103 @@
+"""What may go out now: quiet hours, the hourly cap per recipient, and SMS segment sizes."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import HelpRequest, OutboxMessage
+
+QUIET_START = time(21, 0)  # local time: no non-urgent offers from 21:00 ...
+QUIET_END = time(8, 0)  # ... until 08:00
+# Templates that wait for the morning: volunteer offers (issue 4). The "offer_…" templates
+# are alerts to staff about unmatched requests and must not wait.
+QUIET_HOURS_TEMPLATES: frozenset[str] = frozenset({"volunteer_offer"})
+URGENT_LEVELS = frozenset({"urgent", "crisis"})
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
+
+
+def to_local(utc_naive: datetime) -> datetime:
+    return utc_naive.replace(tzinfo=ZoneInfo("UTC")).astimezone(_zone())
+
+
+def to_utc_naive(local: datetime) -> datetime:
+    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+
+def waits_for_quiet_hours(message: OutboxMessage) -> bool:
+    """Non-urgent volunteer offers wait; crisis messages and urgent requests never do."""
+    if message.crisis:
+        return False
+    if message.template not in QUIET_HOURS_TEMPLATES:
+        return False
+    if message.request_id is not None:
+        urgency = db.session.scalar(
+            select(HelpRequest.urgency).where(HelpRequest.id == message.request_id)
+        )
+        if urgency in URGENT_LEVELS:
+            return False
+    return True
+
+
+def quiet_hours_end(now_utc: datetime) -> datetime | None:
+    """None in the daytime; else the next 08:00 local time, as naive UTC."""
+    local = to_local(now_utc)
+    if QUIET_END <= local.time() < QUIET_START:
+        return None
+    day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
+    return to_utc_naive(datetime.combine(day, QUIET_END, tzinfo=_zone()))
+
+
+def hourly_limit_until(message: OutboxMessage, now_utc: datetime) -> datetime | None:
+    """None when the recipient may get another message now; else when they may.
+
+    Counts what was handed to the provider in the last hour (``sent_at``); crisis
+    messages are never held back."""
+    limit = int(current_app.config.get("SMS_HOURLY_LIMIT", 6))
+    if message.crisis or limit <= 0:
+        return None
+    since = now_utc - timedelta(hours=1)
+    count, oldest = db.session.execute(
+        select(func.count(OutboxMessage.id), func.min(OutboxMessage.sent_at)).where(
+            OutboxMessage.to_phone == message.to_phone,
+            OutboxMessage.sent_at.is_not(None),
+            OutboxMessage.sent_at > since,
+        )
+    ).one()
+    if count < limit:
+        return None
+    return oldest + timedelta(hours=1, seconds=1)
+
+
+# --- sizes -------------------------------------------------------------------------------
+
+_GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def encoding(text: str) -> str:
+    """'GSM-7' when every character is in the GSM alphabet, else 'UCS-2'."""
+    return "GSM-7" if all(ch in _GSM_BASIC or ch in _GSM_EXTENDED for ch in text) else "UCS-2"
+
+
+def segment_count(text: str) -> int:
+    """SMS parts the text needs: GSM-7 160 (153 per part when split), UCS-2 70 (67)."""
+    if encoding(text) == "GSM-7":
+        units = sum(2 if ch in _GSM_EXTENDED else 1 for ch in text)
+        single, part = 160, 153
+    else:
+        units = len(text.encode("utf-16-le")) // 2  # characters outside the BMP take two
+        single, part = 70, 67
+    if units <= single:
+        return 1
+    return -(-units // part)

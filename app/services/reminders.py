@@ -1,0 +1,138 @@
+"""Scheduled SMS jobs run by ``flask worker``: the evening reminder before a service and the
+auto-close of done requests nobody answered. Each commits its own work, returns a count."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from sqlalchemy import exists, select
+
+from app.extensions import db
+from app.models import Claim, HelpRequest, OutboxMessage, Team, User
+from app.models.base import utcnow
+from app.services import ServiceError, workflow
+from app.services.notifications import queue_sms
+from app.services.notifications.inbound import category_label, local_time_text, place_label
+from app.services.notifications.limits import to_local, to_utc_naive
+
+log = logging.getLogger("linli.worker")
+
+# The evening reminder goes out between these local hours (never in the quiet hours).
+REMINDER_FROM = time(18, 0)
+REMINDER_UNTIL = time(21, 0)
+
+
+def _volunteer_of(claim: Claim) -> User | None:
+    if claim.volunteer_id is not None:
+        return claim.volunteer
+    if claim.dispatched_to_id is not None:
+        return claim.dispatched_to
+    if claim.team_id is not None:
+        team = db.session.get(Team, claim.team_id)
+        return team.leader if team is not None else None
+    return None
+
+
+def remind_volunteers(now: datetime | None = None) -> int:
+    """The evening before a scheduled service, text its volunteer once."""
+    now = now or utcnow()
+    local_now = to_local(now)
+    if not (REMINDER_FROM <= local_now.time() < REMINDER_UNTIL):
+        return 0
+    tomorrow = local_now.date() + timedelta(days=1)
+    start = to_utc_naive(datetime.combine(tomorrow, time(0, 0), tzinfo=local_now.tzinfo))
+    end = start + timedelta(days=1)
+    rows = db.session.execute(
+        select(HelpRequest, Claim)
+        .join(Claim, Claim.request_id == HelpRequest.id)
+        .where(
+            HelpRequest.status == "assigned",
+            HelpRequest.wanted_at >= start,
+            HelpRequest.wanted_at < end,
+            Claim.status == "active",
+        )
+    ).all()
+    queued = 0
+    for request, claim in rows:
+        volunteer = _volunteer_of(claim)
+        if volunteer is None or not volunteer.phone:
+            continue
+        already = db.session.scalar(
+            select(
+                exists().where(
+                    OutboxMessage.template == "service_reminder",
+                    OutboxMessage.request_id == request.id,
+                    OutboxMessage.to_phone == volunteer.phone,
+                )
+            )
+        )
+        if already:
+            continue
+        language = volunteer.language if volunteer.language in ("zh", "en") else "zh"
+        with force_locale(language):
+            queue_sms(
+                volunteer.phone,
+                "service_reminder",
+                language=language,
+                request_id=request.id,
+                user_id=volunteer.id,
+                code=request.code,
+                time=local_time_text(request.wanted_at, language, time_only=True),
+                category=category_label(request.category),
+                village=place_label(request),
+                link=_link("volunteer.tasks"),
+            )
+        queued += 1
+    db.session.commit()
+    return queued
+
+
+def auto_close_done_requests(now: datetime | None = None) -> int:
+    """Close requests left "done" for AUTO_CLOSE_DAYS without the resident's answer."""
+    days = int(current_app.config.get("AUTO_CLOSE_DAYS", 7))
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    requests = db.session.scalars(
+        select(HelpRequest)
+        .where(HelpRequest.status == "done", HelpRequest.done_at <= cutoff)
+        .order_by(HelpRequest.id)
+        .limit(200)
+    ).all()
+    closed = 0
+    for request in requests:
+        try:
+            workflow.transition(
+                request,
+                "auto_close",
+                actor_label="system",
+                note=f"no answer from the resident in {days} days",
+            )
+        except ServiceError:
+            continue
+        if request.contact_phone:
+            queue_sms(
+                request.contact_phone,
+                "request_auto_closed",
+                language=request.language or "zh",
+                request_id=request.id,
+                code=request.code,
+                days=days,
+                phone=_station_phone(request),
+            )
+        closed += 1
+    db.session.commit()
+    return closed
+
+
+def _station_phone(request: HelpRequest) -> str:
+    from app.services.phones import national_format
+
+    station = request.station
+    return national_format(station.phone) if station is not None and station.phone else "12345"
+
+
+def _link(endpoint: str) -> str:
+    path = current_app.url_map.bind("localhost").build(endpoint)
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
