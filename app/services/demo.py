@@ -725,7 +725,7 @@ class _Builder:
             ("new", "sms"),
             ("new", "web"),
             ("accepted", "plain"),
-            ("accepted", "overdue"),
+            ("accepted", "overdue_escalated"),
             ("offered", "escalated"),
             ("offered", "plain"),
             ("closed", "confirm"),
@@ -889,7 +889,7 @@ class _Builder:
             self.clock.at = t
             self.do_step(state, step, t)
         req.updated_at = max(event.at for event in req.events)
-        if status in ("offered", "accepted", "new") and variant != "overdue":
+        if status in ("offered", "accepted", "new") and not variant.startswith("overdue"):
             local_day = self.local(self.now).date() + timedelta(days=rng.randint(1, 3))
             wanted = datetime.combine(local_day, datetime.min.time()) + timedelta(
                 hours=rng.choice([9, 10, 14, 15])
@@ -898,7 +898,7 @@ class _Builder:
             req.wanted_note = rng.choice(["", "上午", "下午", "周末都行"])
         elif state.check_in is not None:
             req.wanted_at = state.check_in.replace(minute=0)
-        elif variant != "overdue":
+        elif not variant.startswith("overdue"):
             req.wanted_note = "越快越好"
         assert req.status == status, (req.status, status, variant)
 
@@ -916,7 +916,9 @@ class _Builder:
         done = [*to_assigned, "check_in", "check_out"]
         paths = {
             "new": [],
-            "accepted": ["accept"],
+            "accepted": ["accept", "escalate_late"]
+            if variant == "overdue_escalated"
+            else ["accept"],
             "offered": (
                 ["accept", "offer", "expire", "offer"]
                 if variant == "round2"
@@ -958,6 +960,7 @@ class _Builder:
             "offer": r(2, 15),
             "expire": 61,
             "escalate": 1,
+            "escalate_late": r(8 * 60, 20 * 60),
             "claim": r(5, 50),
             "claim_team": r(10, 90),
             "assign_worker": r(5, 40),
@@ -973,7 +976,7 @@ class _Builder:
     def tail(self, status: str, variant: str, urgency: str) -> int:
         """Minutes between the last event and now."""
         r = self.rng.randint
-        if variant == "overdue":
+        if variant.startswith("overdue"):
             return r(26 * 60, 60 * 60)
         return {
             "new": r(8, 300),
@@ -1123,8 +1126,13 @@ class _Builder:
                     offer.status = rng.choice(["expired", "expired", "declined"])
                     if offer.status == "declined":
                         offer.responded_at = t - timedelta(minutes=rng.randint(5, 40))
-        elif step == "escalate":
-            workflow.escalate(req, note="两轮派单都没有志愿者接单，请社工跟进")
+        elif step in ("escalate", "escalate_late"):
+            note = (
+                "两轮派单都没有志愿者接单，请社工跟进"
+                if req.status == "offered"
+                else "本站暂无驻站社工，已升级到县指导中心"
+            )
+            workflow.escalate(req, note=note)
         elif step in ("claim", "claim_team"):
             pending = [o for o in state.offers if o.status == "pending"]
             wanted_team = step == "claim_team"
