@@ -22,6 +22,7 @@ from app.services.notifications.history import (
     HOLD_LABELS,
     STATUS_FILTERS,
     STATUS_LABELS,
+    error_label,
     received_messages,
     status_counts,
 )
@@ -46,6 +47,7 @@ def sent():
         status_labels=STATUS_LABELS,
         hold_labels=HOLD_LABELS,
         command_labels=COMMAND_LABELS,
+        error_label=error_label,
     )
 
 

@@ -23,6 +23,32 @@ HOLD_LABELS = {
     "quiet_hours": _l("Waits for the morning (quiet hours 21:00–08:00)"),
     "hourly_limit": _l("Held back: this phone got many texts in the last hour"),
 }
+# Provider error codes in words a social worker can act on (the raw text stays below).
+ERROR_LABELS = {
+    "21211": _l("Not a valid phone number: check the digits"),
+    "21610": _l("The person replied STOP: they get no texts until they send START"),
+    "21614": _l("Not a mobile number: call instead"),
+    "30003": _l("Phone switched off or out of coverage"),
+    "30004": _l("The person blocked our texts"),
+    "30005": _l("Unknown or inactive number: check the digits"),
+    "30006": _l("Landline or unreachable carrier: call instead"),
+    "30007": _l("The carrier filtered the text"),
+    "30008": _l("Not delivered, reason unknown"),
+    "20429": _l("The SMS provider is busy"),
+    "20500": _l("The SMS provider is down for now"),
+    "20503": _l("The SMS provider is down for now"),
+}
+
+
+def error_label(message) -> str:
+    """What went wrong, in plain words (translated), for the staff page."""
+    if message.status == "suppressed":
+        return str(_l("Not sent: this number replied STOP"))
+    if message.error_code in ERROR_LABELS:
+        return str(ERROR_LABELS[message.error_code])
+    return message.last_error
+
+
 COMMAND_LABELS = {
     "accept": _l("Accepts a task"),
     "decline": _l("Declines a task"),
