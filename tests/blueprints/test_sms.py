@@ -100,6 +100,16 @@ def test_a_text_from_an_unknown_number_becomes_a_new_request(client, signed, wor
     assert _count(OutboxMessage) == 0
 
 
+def test_a_text_from_a_person_in_the_ledger_goes_to_their_station(client, signed, world):
+    person = factories.make_beneficiary(world.room_a1, world.village_a1, phone=RESIDENT)
+    db.session.commit()
+    _reply(_text(client, RESIDENT, "水管坏了，家里没人能修"))
+    request = db.session.scalars(select(HelpRequest)).one()
+    assert request.beneficiary_id == person.id
+    assert request.village_id == world.village_a1.id
+    assert request.station_id in (world.room_a1.id, world.station_a.id)
+
+
 def test_an_english_text_from_an_unknown_number_gets_an_english_answer(client, signed, world):
     xml = _reply(_text(client, RESIDENT, "My mother needs help with shopping"))
     request = db.session.scalars(select(HelpRequest)).one()

@@ -201,6 +201,7 @@ def _answer_resident(message: InboundMessage, language: str) -> str:
         consent=True,
         consent_method="sms",
         actor_label="sms",
+        beneficiary=_known_beneficiary(phone),
     )
     db.session.flush()
     # The TwiML reply is the confirmation: drop the copy intake queued for the worker.
@@ -216,3 +217,12 @@ def _answer_resident(message: InboundMessage, language: str) -> str:
     return render(
         "request_received", language, code=request.code, link=intake.tracking_link(request.code)
     )
+
+
+def _known_beneficiary(phone: str):
+    """A person in a station's ledger with this phone (only if exactly one): the request
+    then goes to their station and village instead of the county centre."""
+    from app.models import Beneficiary
+
+    found = db.session.scalars(select(Beneficiary).where(Beneficiary.phone == phone).limit(2)).all()
+    return found[0] if len(found) == 1 else None
