@@ -63,13 +63,25 @@ def test_an_invalid_number_fails_for_good_and_flags_the_request(twilio, world):
     assert len(twilio.received) == 1  # never retried
 
 
-def test_another_4xx_is_permanent_too(twilio):
-    message = add_message(PHONE)
+def test_another_4xx_is_permanent_too_but_does_not_blame_the_number(twilio, world):
+    request = factories.make_request(world.station_a, contact_phone=PHONE)
+    message = add_message(PHONE, request_id=request.id)
     twilio.fail(PHONE, "bad_request")
     dispatch_pending()
     stored = reload(message)
     assert (stored.status, stored.error_code) == ("failed", "21602")
     assert "HTTP 400" in stored.last_error
+    assert db.session.get(HelpRequest, request.id).sms_unreachable is False
+
+
+def test_wrong_credentials_keep_the_message_for_later(app, twilio, monkeypatch):
+    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", "a-wrong-token")
+    message = add_message(PHONE)
+    dispatch_pending()
+    stored = reload(message)
+    assert (stored.status, stored.error_code) == ("pending", "20003")
+    assert "credentials" in stored.last_error
+    assert twilio.received[0].authorised is False
 
 
 def test_unsubscribed_number_is_opted_out_and_never_texted_again(twilio):

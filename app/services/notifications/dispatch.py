@@ -186,7 +186,7 @@ def _record_failure(message: OutboxMessage, owner: str, error: SendError, attemp
     log.warning("SMS %s failed for good: %s", message.id, reason)
     if error.opted_out:
         delivery.opt_out(message.to_phone)
-    if error.permanent:
+    if error.code in delivery.UNREACHABLE_CODES:
         delivery.mark_unreachable(message, reason)
 
 

@@ -125,13 +125,22 @@ class TwilioSender(Sender):
 
 
 def classify_twilio_error(status: int | None, code: object, error: Exception) -> SendError:
-    """Permanent: 21211, 21610 and any other 4xx but 429. Temporary: 429, 5xx, no status."""
+    """Permanent: 21211, 21610 and any other 4xx but 401/403/429. Temporary: those three,
+    5xx, and errors without a status."""
     code_text = str(code) if code not in (None, "") else (str(status) if status else "")
     detail = getattr(error, "msg", "") or getattr(error, "detail", "") or str(error)
     if code_text in PERMANENT_CODES:
         reason = f"{PERMANENT_CODES[code_text]} (Twilio {code_text})"
         return SendError(
             reason, permanent=True, code=code_text, opted_out=code_text == UNSUBSCRIBED
+        )
+    if status is not None and int(status) in (401, 403):
+        # Our credentials or account, not the message: keep it until someone fixes the setup.
+        return SendError(
+            f"Twilio refused our credentials (check TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN): "
+            f"HTTP {status} {detail}"[:500],
+            permanent=False,
+            code=code_text,
         )
     if status is not None and 400 <= int(status) < 500 and int(status) != 429:
         return SendError(
