@@ -234,6 +234,9 @@ class _Builder:
         self.requests: list[HelpRequest] = []
         self.after_flush: list = []
         self.counts: dict[str, int] = defaultdict(int)
+        self.demo_offers = 0
+        self.demo_wins = 0
+        self.demo_volunteer_id: int | None = None
 
     # ---- small helpers
 
@@ -489,7 +492,7 @@ class _Builder:
                 home_lon=home_lon,
                 home_village_id=None,
                 radius_km=float(10 if i in fixed else self.rng.choice([3, 5, 5, 8, 8, 10, 12, 15])),
-                open_task_limit=self.rng.choice([2, 2, 2, 3]),
+                open_task_limit=3 if i in fixed else self.rng.choice([2, 2, 2, 3]),
                 status=status,
                 vetted_for_children=status == "approved"
                 and (i in fixed or self.rng.random() < (0.5 if "tutoring" in skills else 0.15)),
@@ -517,6 +520,8 @@ class _Builder:
             profile.home_village_id = village.id
             profile.approved_by_id = approver.id if approver is not None else None
             self.profiles[profile.user_id] = profile
+            if profile.user.username == "zhiyuanzhe":
+                self.demo_volunteer_id = profile.user_id
         for name, kind, township, skills in D.TEAMS:
             if township is None:
                 pool = self.towns["城关街道"].volunteers + self.towns["东城街道"].volunteers
@@ -852,7 +857,9 @@ class _Builder:
             submitter=submitter,
             consent=True,
             consent_by=contact_name if for_whom != "self" else "",
-            consent_method="phone" if for_whom != "self" else "",
+            consent_method=(
+                {"visit": "visit", "sms": "sms"}.get(channel, "phone") if for_whom != "self" else ""
+            ),
             beneficiary=person,
             station=station,
             status="new",
@@ -1070,7 +1077,13 @@ class _Builder:
         elif step == "offer":
             req.offer_round += 1
             exclude = {o.volunteer_id for o in state.offers if o.volunteer_id}
-            chosen = self.candidates(state, exclude)[:3]
+            found = self.candidates(state, exclude)
+            chosen = found[:3]
+            demo = next((pair for pair in found if pair[0].username == "zhiyuanzhe"), None)
+            if demo is not None and demo not in chosen and self.demo_offers < 10:
+                # The demo volunteer should have offers to show: put them in the round.
+                chosen = [*chosen[:2], demo]
+            self.demo_offers += demo in chosen
             for rank, (volunteer, distance) in enumerate(chosen, start=1):
                 offer = Offer(
                     request=req,
@@ -1137,6 +1150,12 @@ class _Builder:
             pending = [o for o in state.offers if o.status == "pending"]
             wanted_team = step == "claim_team"
             winner = next((o for o in pending if (o.team_id is not None) == wanted_team), None)
+            demo_offer = next(
+                (o for o in pending if o.volunteer_id == self.demo_volunteer_id), None
+            )
+            if not wanted_team and demo_offer is not None and self.demo_wins < 5:
+                winner = demo_offer  # the demo volunteer's own tasks and service hours
+                self.demo_wins += 1
             if winner is None:
                 winner = pending[0] if pending else None
             if winner is None:
