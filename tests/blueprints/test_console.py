@@ -303,3 +303,35 @@ def test_volunteers_and_residents_cannot_open_the_console(client, world, login_a
 
 def test_anonymous_is_sent_to_sign_in(client, world):
     assert client.get("/station/").status_code == 302
+
+
+def test_assign_to_a_team_or_to_a_social_worker(client, world, login_as):
+    worker = login_as("social_worker")
+    leader = factories.make_volunteer(world.station_a, name="队长")
+    team = factories.make_team(world.station_a, leader, skills=["shopping"])
+    for_team = request_at(world.station_a, status="accepted")
+    for_worker = request_at(world.station_a, status="offered", category="crisis_intervention")
+    assert (
+        post(
+            client, f"/station/r/{for_team.id}/assign", {"assign-target": f"team:{team.id}"}
+        ).status_code
+        == 302
+    )
+    assert db.session.get(HelpRequest, for_team.id).assigned_team_id == team.id
+    response = post(
+        client,
+        f"/station/r/{for_worker.id}/assign",
+        {"assign-target": f"worker:{worker.id}", "assign-note": "我亲自上门"},
+    )
+    assert response.status_code == 302
+    stored = db.session.get(HelpRequest, for_worker.id)
+    assert stored.status == "assigned" and stored.assigned_worker_id == worker.id
+
+
+def test_cannot_assign_a_worker_of_another_station(client, world, login_as):
+    login_as("social_worker")
+    stranger = factories.make_user(roles=("social_worker",), station=world.station_b)
+    r = request_at(world.station_a, status="accepted")
+    response = post(client, f"/station/r/{r.id}/assign", {"assign-target": f"worker:{stranger.id}"})
+    assert response.status_code == 422
+    assert db.session.get(HelpRequest, r.id).status == "accepted"
