@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import HelpRequest, Region, Station, User, UserRole
@@ -56,6 +57,7 @@ def queue(user: User, tab: str = "new", *, now: datetime | None = None, limit: i
     query = select(HelpRequest).where(_tab_filter(tab, now))
     query = scope_to_stations(query, HelpRequest.station_id, user)
     query = query.order_by(URGENCY_ORDER, HelpRequest.created_at, HelpRequest.id).limit(limit)
+    query = query.options(selectinload(HelpRequest.village), selectinload(HelpRequest.station))
     return list(db.session.scalars(query))
 
 

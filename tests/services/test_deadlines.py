@@ -68,3 +68,11 @@ def test_due_at_is_created_plus_target(world):
     r = request_at(world.station_a, urgency="urgent")
     assert r.created_at + timedelta(minutes=120) == deadlines.due_at(r)
     assert deadlines.minutes_waiting(r, utcnow()) in (4, 5, 6)
+
+
+def test_the_worker_runs_both_console_jobs(app):
+    from app.services.scheduler import _jobs
+
+    jobs = {job.name: job for job in _jobs()}
+    assert jobs["alert overdue requests"].run is deadlines.alert_overdue
+    assert jobs["alert overdue visits"].every_seconds == 3600
