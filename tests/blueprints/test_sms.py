@@ -171,6 +171,12 @@ def test_help_answers_in_the_senders_language(client, signed, world):
     assert _count(HelpRequest) == 0
 
 
+def test_an_empty_text_gets_the_help_text_not_an_empty_request(client, signed, world):
+    xml = _reply(_text(client, RESIDENT, "  ", sid="SM" + "4" * 31 + "9"))
+    assert "接单请回" in xml
+    assert _count(HelpRequest) == 0 and _count(InboundMessage) == 1
+
+
 def test_a_volunteer_chatting_gets_the_help_text_not_a_request(client, signed, world):
     volunteer = factories.make_volunteer(world.station_a, phone="+8613811113333")
     db.session.commit()

@@ -135,8 +135,8 @@ def _answer(message: InboundMessage, command: Command, user: User | None, langua
         return render("reply_need_code", language)
     if command.kind in ("accept", "decline") and user is not None:
         return _answer_offer(message, command, language)
-    if user is not None:
-        return render("reply_help", language)
+    if user is not None or not (message.body or "").strip():
+        return render("reply_help", language)  # chat from a volunteer, or an empty text
     return _answer_resident(message, language)
 
 
