@@ -78,14 +78,16 @@ def apply_status_callback(
     provider_id: str, provider_status: str, error_code: str = "", message_id: str | None = None
 ) -> OutboxMessage | None:
     """Record a delivery report; returns the message, or None when it is not ours."""
+    # Reports for one message can arrive together ("sent" and "delivered"): lock the row
+    # (PostgreSQL) so the later one reads what the earlier one wrote.
     message = None
     if provider_id:
         message = db.session.scalar(
-            select(OutboxMessage).where(OutboxMessage.provider_id == provider_id)
+            select(OutboxMessage).where(OutboxMessage.provider_id == provider_id).with_for_update()
         )
     if message is None and message_id and message_id.isdigit():
         # The report can beat the worker's own bookkeeping: find the row by our id.
-        message = db.session.get(OutboxMessage, int(message_id))
+        message = db.session.get(OutboxMessage, int(message_id), with_for_update=True)
         if message is not None and message.provider_id not in (None, provider_id):
             return None
     if message is None:
