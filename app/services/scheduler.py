@@ -37,6 +37,8 @@ def _jobs() -> list[Job]:
     return [
         Job("send outbox", dispatch_pending, every_seconds=0),
         # --- matching jobs (issue 4) ---
+        Job("expire offers", _matching().expire_offers, every_seconds=30),
+        Job("auto-offer new requests", _matching().auto_offer_new_requests, every_seconds=30),
         # --- console jobs (issue 5) ---
         Job("alert overdue requests", console_deadlines.alert_overdue, every_seconds=60),
         Job("alert overdue visits", console_ledger.alert_overdue_visits, every_seconds=3600),
@@ -62,6 +64,13 @@ def _lease_check() -> float:
     from flask import current_app
 
     return max(1.0, min(60.0, current_app.config.get("SMS_LEASE_SECONDS", 300) / 4))
+
+
+def _matching():
+    """matching (issue 4): the offers module, imported when the worker starts."""
+    from app.services import offers
+
+    return offers
 
 
 def run_due_jobs(jobs: list[Job], now: float | None = None) -> dict[str, int]:

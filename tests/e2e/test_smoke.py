@@ -20,11 +20,7 @@ pytestmark = pytest.mark.e2e
 
 # Known axe failures, by page, each with the area that owns the fix. Remove a line when
 # its page is fixed; every other rule is still checked on these pages.
-KNOWN_AXE = {
-    # issue 5 (console): the county table's scroll box (.table-wrap) is not reachable by
-    # keyboard; it needs tabindex="0", role="region" and an aria-label.
-    "smoke-landing-county_supervisor": {"scrollable-region-focusable"},
-}
+KNOWN_AXE: dict[str, set[str]] = {}
 
 
 def assert_fits_a_phone(page, name: str) -> None:
