@@ -24,7 +24,10 @@ from app.services.codes import new_tracking_code
 from app.services.notifications import queue_sms
 
 DUPLICATE_WINDOW = timedelta(hours=24)
-TRACK_PATH = "/t/"  # short link in the SMS: PUBLIC_BASE_URL + /t/<code>
+TRACK_PATH = "/t/"
+_TOKEN_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)  # short link in the SMS: PUBLIC_BASE_URL + /t/<code>
 
 
 def tracking_link(code: str) -> str:
@@ -34,6 +37,11 @@ def tracking_link(code: str) -> str:
 
 def new_form_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def valid_form_token(token: str | None) -> bool:
+    """What new_form_token makes (a tampered one is replaced, never stored)."""
+    return bool(token) and 16 <= len(token) <= 64 and _TOKEN_CHARS.issuperset(token)
 
 
 def request_for_token(token: str | None) -> HelpRequest | None:
@@ -145,25 +153,25 @@ def create_request(
     help_request = HelpRequest(
         code=new_tracking_code(),
         category=category,
-        description=(description or "").strip(),
+        description=_clean(description),
         special_groups=groups,
         for_whom=for_whom,
         urgency=urgency,
         lat=lat,
         lon=lon,
         location_source=source,
-        address=(address or "").strip()[:200],
+        address=_clean(address, 200),
         village_id=village.id if village is not None else None,
         wanted_at=wanted_at,
-        wanted_note=(wanted_note or "").strip()[:64],
-        contact_name=(contact_name or "").strip()[:64],
+        wanted_note=_clean(wanted_note, 64),
+        contact_name=_clean(contact_name, 64),
         contact_phone=contact_phone or None,
         language=language if language in ("zh", "en") else "zh",
         channel=channel,
         submitter_id=submitter.id if submitter is not None else None,
         consent=bool(consent),
-        consent_by=(consent_by or "").strip()[:64],
-        consent_method=(consent_method or "")[:32],
+        consent_by=_clean(consent_by, 64),
+        consent_method=_clean(consent_method, 32),
         beneficiary_id=beneficiary.id if beneficiary is not None else None,
         station_id=station.id,
         status="new",
@@ -190,6 +198,11 @@ def create_request(
             link=tracking_link(help_request.code),
         )
     return help_request
+
+
+def _clean(text: str | None, limit: int | None = None) -> str:
+    value = (text or "").replace("\x00", "").strip()
+    return value[:limit] if limit else value
 
 
 def _channel_note(channel: str, submitter: User | None) -> str:

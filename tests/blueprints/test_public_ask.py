@@ -8,11 +8,15 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import FormToken, OutboxMessage
+from app.services import geo
 from tests import factories
-from tests.public_support import (
+from tests.public_support import (  # noqa: F401 (fixtures)
     HX,
     PHONE_E164,
     ask_data,
+    fake_geocoder,
+    fake_geocoder_server,
+    geocoder_config,
     open_form,
     post_ask,
     requests_in_db,
@@ -262,3 +266,46 @@ def test_english_after_the_footer_switch(client, world):
     assert "This does not look like a phone number" in response.get_data(
         as_text=True
     ) or "This phone number is not valid" in response.get_data(as_text=True)
+
+
+def test_an_address_is_geocoded_through_baidu_and_stored_in_wgs84(
+    app,
+    client,
+    world,
+    fake_geocoder,  # noqa: F811 (fixture imported from tests.public_support)
+):
+    fake_geocoder.add("河口村渡口边", 34.9123, 113.8111)
+    with geocoder_config(app, fake_geocoder, "baidu"):
+        response = post_ask(client, world, township="", village="", address="河口村渡口边")
+    assert response.status_code == 303
+    [created] = requests_in_db()
+    assert created.location_source == "geocoder"
+    assert geo.distance_km(34.9123, 113.8111, created.lat, created.lon) < 0.00001
+    assert created.station_id == world.station_b.id
+    assert fake_geocoder.requests[-1][0] == "/geocoding/v3/"
+
+
+def test_tampered_tokens_and_ids_get_a_clear_answer_not_an_error(client, world):
+    response = post_ask(client, world, token="x" * 500)
+    assert response.status_code == 303
+    assert len(requests_in_db()) == 1
+    response = post_ask(
+        client,
+        world,
+        category="cleaning",
+        township="9" * 30,
+        village="9" * 30,
+        lat="nan",
+        lon="1e999",
+    )
+    assert response.status_code == 422
+    assert "请告诉我们地点" in response.get_data(as_text=True)
+    assert client.get("/ask/villages?township=" + "9" * 30).status_code == 200
+    assert len(requests_in_db()) == 1
+
+
+def test_nul_characters_get_a_clear_answer_not_an_error(client, world):
+    response = post_ask(client, world, description="买\x00米")
+    assert response.status_code == 400
+    assert "请求有误" in response.get_data(as_text=True)
+    assert requests_in_db() == []

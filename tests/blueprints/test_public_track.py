@@ -154,8 +154,9 @@ def test_confirm_done_then_rate(client, world):
 def test_not_solved_reopens(client, world):
     tracked = make_tracked(world, status="done")
     look_up(client, tracked.code, "8000")
-    response = post_action(client, tracked.code, "reopen", note="水管还在漏水")
-    assert response.status_code == 303
+    response = post_action(client, tracked.code, "reopen", htmx=True, note="水管还在漏水")
+    assert response.status_code == 200
+    assert "已重新打开您的求助" in response.get_data(as_text=True)
     db.session.refresh(tracked)
     assert tracked.status == "assigned"
     page = client.get(f"/t/{tracked.code}").get_data(as_text=True)

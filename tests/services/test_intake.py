@@ -125,3 +125,12 @@ def test_with_the_geocoder_off_the_village_centroid_stands_in(world, fake_geocod
     )
     assert (created.lat, created.lon, created.location_source) == (34.91, 113.81, "village")
     assert fake_geocoder.requests == []
+
+
+def test_nul_characters_never_reach_the_database(world):
+    # The SMS helper passes texts straight in: PostgreSQL would refuse a NUL.
+    created = intake.create_request(
+        category="other", description="买\x00米", address="\x00", contact_name="王\x00"
+    )
+    db.session.commit()
+    assert (created.description, created.address, created.contact_name) == ("买米", "", "王")

@@ -70,13 +70,14 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _optional_int(value):
+def optional_int(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2**31 else None  # an id, never a database error
 
 
 def _optional_float(value: str | None) -> float | None:
@@ -105,7 +106,21 @@ class PhoneRequired:
             raise ValidationError(error.message) from None
 
 
-class AskForm(FlaskForm):
+def strip_nul(value):
+    """PostgreSQL text cannot hold NUL characters; nobody types them on purpose."""
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class PublicForm(FlaskForm):
+    """Every text field of the public forms loses NUL characters before validation."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = [*(unbound_field.kwargs.get("filters") or ()), strip_nul]
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class AskForm(PublicForm):
     form_token = HiddenField()
     category = RadioField(
         _l("What do you need help with?"),
@@ -126,9 +141,9 @@ class AskForm(FlaskForm):
     lat = HiddenField()
     lon = HiddenField()
     township = SelectField(
-        _l("Township or subdistrict"), coerce=_optional_int, validate_choice=False
+        _l("Township or subdistrict"), coerce=optional_int, validate_choice=False
     )
-    village = SelectField(_l("Village or community"), coerce=_optional_int, validate_choice=False)
+    village = SelectField(_l("Village or community"), coerce=optional_int, validate_choice=False)
     address = StringField(
         _l("Address or landmark (optional)"),
         validators=[Length(max=200, message=_l("Please keep it under 200 characters."))],
@@ -182,7 +197,7 @@ class ProxyForm(AskForm):
         _l("How did the request reach you?"), choices=choices(CHANNEL_CHOICES), default="proxy"
     )
     beneficiary = SelectField(
-        _l("Person in the ledger (optional)"), coerce=_optional_int, validate_choice=False
+        _l("Person in the ledger (optional)"), coerce=optional_int, validate_choice=False
     )
     contact_name = StringField(_l("Name of the person who needs help"), validators=[Length(max=64)])
     phone = StringField(
@@ -216,7 +231,7 @@ class ProxyForm(AskForm):
         return ok
 
 
-class TrackForm(FlaskForm):
+class TrackForm(PublicForm):
     code = StringField(
         _l("Tracking code"),
         validators=[
@@ -230,13 +245,13 @@ class TrackForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PublicForm):
     """Cancel, confirm or 'not solved': one optional note."""
 
     note = TextAreaField(_l("What is still wrong? (optional)"), validators=[Length(max=1000)])
 
 
-class RateForm(FlaskForm):
+class RateForm(PublicForm):
     stars = RadioField(
         _l("How was the help?"),
         choices=choices([(5, "5"), (4, "4"), (3, "3"), (2, "2"), (1, "1")]),

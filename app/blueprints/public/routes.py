@@ -32,6 +32,7 @@ from app.blueprints.public.forms import (
     RateForm,
     TrackForm,
     choices,
+    optional_int,
 )
 from app.extensions import db, limiter
 from app.i18n import current_language
@@ -201,7 +202,7 @@ def _render_ask(form: AskForm, template: str, status: int = 200, **context):
 def ask():
     form = AskForm()
     form.duplicate = None
-    if request.method == "GET" or not form.form_token.data:
+    if request.method == "GET" or not intake.valid_form_token(form.form_token.data):
         form.form_token.data = intake.new_form_token()
     if request.method == "POST" and not _only_reloading_villages():
         if form.validate_on_submit():
@@ -233,10 +234,7 @@ def validate_phone():
 def villages():
     """htmx: the village list of the chosen township."""
     form = AskForm(formdata=None)
-    try:
-        form.township.data = int(request.args.get("township") or 0) or None
-    except ValueError:
-        form.township.data = None
+    form.township.data = optional_int(request.args.get("township"))
     _fill_place_choices(form)
     return render_template("public/_village_field.html", form=form)
 
@@ -273,7 +271,7 @@ def proxy():
     form = ProxyForm()
     form.duplicate = None
     station_ids = visible_station_ids(current_user)
-    if request.method == "GET" or not form.form_token.data:
+    if request.method == "GET" or not intake.valid_form_token(form.form_token.data):
         form.form_token.data = intake.new_form_token()
     if request.method == "POST" and not _only_reloading_villages():
         if form.validate_on_submit():

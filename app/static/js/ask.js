@@ -29,6 +29,25 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 120000 });
   });
 
+  // htmx does not swap a 429 answer: say so next to the form instead of doing nothing.
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var elt = event.detail && event.detail.elt;
+    if (!xhr || xhr.status !== 429 || !elt) return;
+    var form = elt.closest ? elt.closest("form[data-too-many]") : null;
+    if (!form) return;
+    var note = document.getElementById("too-many");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "too-many";
+      note.className = "error-summary";
+      note.setAttribute("role", "alert");
+      form.parentNode.insertBefore(note, form);
+    }
+    note.textContent = form.getAttribute("data-too-many");
+    note.scrollIntoView({ block: "center" });
+  });
+
   // After htmx swaps a form with errors in, bring the person to the first one.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
