@@ -29,8 +29,6 @@ def _jobs() -> list[Job]:
     from app.services import ledger as console_ledger  # console (issue 5)
     from app.services import reminders as sms_reminders  # sms (issue 6)
     from app.services.notifications import dispatch as sms_dispatch  # sms (issue 6)
-    from app.services import reminders as sms_reminders  # sms (issue 6)
-    from app.services.notifications import dispatch as sms_dispatch  # sms (issue 6)
     from app.services.notifications.dispatch import dispatch_pending
 
     # Each area adds its jobs here (import inside this function to keep start-up light).
@@ -46,24 +44,7 @@ def _jobs() -> list[Job]:
         Job("recover SMS leases", sms_dispatch.recover_expired_leases, _lease_check()),
         Job("remind volunteers", sms_reminders.remind_volunteers, every_seconds=300),
         Job("auto-close done", sms_reminders.auto_close_done_requests, every_seconds=3600),
-        Job("recover SMS leases", sms_dispatch.recover_expired_leases, _lease_check()),
-        Job("remind volunteers", sms_reminders.remind_volunteers, every_seconds=300),
-        Job("auto-close done", sms_reminders.auto_close_done_requests, every_seconds=3600),
     ]
-
-
-def _lease_check() -> float:
-    """sms (issue 6): look for expired SMS leases a few times per lease."""
-    from flask import current_app
-
-    return max(1.0, min(60.0, current_app.config.get("SMS_LEASE_SECONDS", 300) / 4))
-
-
-def _lease_check() -> float:
-    """sms (issue 6): look for expired SMS leases a few times per lease."""
-    from flask import current_app
-
-    return max(1.0, min(60.0, current_app.config.get("SMS_LEASE_SECONDS", 300) / 4))
 
 
 def _matching():
@@ -71,6 +52,13 @@ def _matching():
     from app.services import offers
 
     return offers
+
+
+def _lease_check() -> float:
+    """sms (issue 6): look for expired SMS leases a few times per lease."""
+    from flask import current_app
+
+    return max(1.0, min(60.0, current_app.config.get("SMS_LEASE_SECONDS", 300) / 4))
 
 
 def run_due_jobs(jobs: list[Job], now: float | None = None) -> dict[str, int]:
