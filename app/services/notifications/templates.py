@@ -94,6 +94,7 @@ def render(template: str, language: str, **values: object) -> str:
     text = texts.get(language) or texts["zh"]
     return text.format(**values)
 
+
 def placeholders(template: str) -> set[str]:
     """The named values a template needs, in any of its languages."""
     import string
