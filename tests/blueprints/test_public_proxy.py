@@ -129,3 +129,8 @@ def test_the_phone_check_knows_the_proxy_phone_is_optional(client, world, login_
     )
     assert response.status_code == 200
     assert "has-error" not in response.get_data(as_text=True)
+
+
+def test_the_navigation_leads_workers_and_volunteers_to_the_proxy_form(client, world, login_as):
+    login_as("volunteer", station=world.station_a)
+    assert 'href="/proxy"' in client.get("/").get_data(as_text=True)
