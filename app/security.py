@@ -9,8 +9,11 @@ that account (on every device), and a deactivated account loses its sessions at 
 
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, abort, current_app, request, session
 from flask_login import user_logged_in, user_logged_out
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import db, login_manager
 
@@ -66,9 +69,55 @@ def _csp() -> str:
     )
 
 
+def _has_nul(values) -> bool:
+    return any("\x00" in key or any("\x00" in v for v in items) for key, items in values.lists())
+
+
+INT_MAX = 2**31 - 1  # PostgreSQL's integer: the largest id any table can hold
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:...> that never matches a number no id can be (404, not a database error)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, INT_MAX if max is None else max, signed)
+
+
+def _bound_int_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter  # rules added from now on
+    for rule in app.url_map.iter_rules():  # and those the blueprints already added
+        for converter in getattr(rule, "_converters", {}).values():
+            if isinstance(converter, IntegerConverter) and converter.max is None:
+                converter.max = INT_MAX
+
+
 def init_app(app: Flask) -> None:
     user_logged_in.connect(_remember_session_version)
     user_logged_out.connect(_end_all_sessions)
+
+    _bound_int_converters(app)
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def input_does_not_fit(error):
+        """A number or text the database cannot hold (an id past 2^31 on PostgreSQL, past
+        2^63 on SQLite; text too long for its column) is bad input: 400, nothing stored."""
+        db.session.rollback()
+        app.logger.warning("input did not fit the database: %s", type(error).__name__)
+        return app.handle_http_exception(BadRequest())
+
+    @app.before_request
+    def refuse_nul_characters():
+        """NUL never belongs in text, and PostgreSQL refuses it with an error: answer 400
+        (changing nothing) instead of a server error, on every route at once."""
+        if "\x00" in request.path or _has_nul(request.args):
+            abort(400)
+        if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+            "application/x-www-form-urlencoded",
+            "multipart/form-data",
+        ):
+            if _has_nul(request.form):
+                abort(400)
 
     @app.after_request
     def security_headers(response):

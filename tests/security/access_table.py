@@ -105,6 +105,7 @@ def webhook(**kw) -> Access:
 
 
 GET, POST = "GET", "POST"
+NOT_THE_LEADERS = {"team_leader": HIDDEN}  # the sample claim/offer is the volunteer's own
 
 MATRIX: dict[tuple[str, str], Access] = {
     # ---- main and sign-in (the lead)
@@ -129,8 +130,28 @@ MATRIX: dict[tuple[str, str], Access] = {
     # proxy and hotline intake: a social worker or a (village) volunteer, for their station
     ("public.proxy", GET): roles("social_worker", "station_admin", "volunteer"),
     ("public.proxy", POST): roles("social_worker", "station_admin", "volunteer"),
-    # ---- the volunteer's side (issue 4)
+    # ---- the volunteer's side (issue 4): volunteers and team leaders; one claim or offer
+    # only for whoever holds it (the samples are the volunteer's, so the team leader -
+    # who is not in on them - must get 403/404)
+    ("volunteer.signup", GET): public(),
+    ("volunteer.signup", POST): public(),
+    ("volunteer.pending", GET): volunteers(),
     ("volunteer.tasks", GET): volunteers(),
+    ("volunteer.task", GET): volunteers(
+        note="no personal data before the claim; a task not open to them says so"
+    ),
+    ("volunteer.claim_task", POST): volunteers(note="refused (409) when not open to them"),
+    ("volunteer.mine", GET): volunteers(),
+    ("volunteer.hours", GET): volunteers(),
+    ("volunteer.certificate", GET): volunteers(),
+    ("volunteer.offer", GET): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.offer_accept", POST): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.offer_decline", POST): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.claim_page", GET): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.release", POST): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.check_in", POST): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.check_out", POST): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.dispatch", POST): volunteers(overrides=NOT_THE_LEADERS),
     # ---- the station console (issue 5): the serving station's staff; supervisor reads
     ("console.queue", GET): staff(),
     ("console.request_page", GET): staff(scoped=True, supervisor=True),

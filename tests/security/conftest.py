@@ -194,7 +194,10 @@ def make_cast(world, **text) -> Cast:
         public=True,
     )
     sms = OutboxMessage(
-        to_phone=new.contact_phone, body="您的求助已收到", template="request_received"
+        to_phone=new.contact_phone,
+        body=t("sms_body") or "您的求助已收到",
+        template="request_received",
+        request_id=new.id,
     )
     inbound = InboundMessage(from_phone=factories.make_phone(), body=t("sms_body") or "帮帮我")
     audit = AuditLog(
@@ -390,6 +393,9 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
     },
     "console.team_action": {"action": lambda c: ["leader", "add", "remove"]},
     "console.county_action": {"action": lambda c: ["ack", "station"]},
+    # a task the volunteer may still take (the default volunteer request is their own)
+    "volunteer.task": {"request_id": lambda c: c.obj("request_offered").id},
+    "volunteer.claim_task": {"request_id": lambda c: c.obj("request_offered").id},
 }
 
 # Per blueprint: which request a bare "request" means (the volunteer's pages act on the
