@@ -257,3 +257,49 @@ def test_numbers_no_column_can_hold_are_a_400_not_a_server_error(app, client, wo
     for number in ("2147483648", "99999999999999999999"):
         response = client.get(f"/ask/villages?township={number}")
         assert response.status_code in (200, 400), (number, response.status_code)
+
+
+# --------------------------------------------------------------------------- redirects
+
+OFF_SITE = (
+    "https://evil.example/x",
+    "//evil.example/x",
+    "/\\evil.example/x",
+    "javascript:alert(1)",
+)
+
+
+def _off_site(location: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location.replace("\\", "/"))
+    return bool(parts.netloc and parts.netloc != "localhost") or parts.scheme == "javascript"
+
+
+def test_no_route_redirects_off_site(app, client, cast):
+    """?next= (and anything else a view redirects to) never leaves the site."""
+    problems = []
+    for persona in ("anonymous", "social_worker", "volunteer"):
+        sign_in(client, persona_user(cast, persona))
+        for rule in app_rules(app, "GET"):
+            try:
+                url = build_urls(rule, cast)[0]
+            except Unfillable:
+                continue
+            for target in OFF_SITE:
+                response = client.get(f"{url}?{urlencode({'next': target})}")
+                location = response.headers.get("Location", "")
+                if location and _off_site(location):
+                    problems.append(f"GET {url}?next={target} as {persona} → {location}")
+    token = sign_in(client, None)
+    user = cast.users["volunteer"]
+    for target in OFF_SITE:
+        response = client.post(
+            f"/login?{urlencode({'next': target})}",
+            data={"login": user.username, "password": "demo-pass-123", "csrf_token": token},
+        )
+        location = response.headers.get("Location", "")
+        if not location or _off_site(location):
+            problems.append(f"POST /login?next={target} → {response.status_code} {location}")
+        token = sign_in(client, None)
+    assert not problems, "\n".join(problems)
