@@ -6,6 +6,7 @@ in the matrix fails ``test_every_route_is_in_the_matrix`` with the line to add.
 
 from __future__ import annotations
 
+from app.extensions import db
 from tests.factories import make_world
 from tests.security.access_table import ALLOWED, FORBIDDEN, HIDDEN, LOGIN, MATRIX, SIGNATURE
 from tests.security.conftest import (
@@ -152,3 +153,46 @@ def test_post_routes_answer_each_persona_as_intended(app, client):
         if _check_post(client, rule, cast, problems):
             cast = None  # something was stored or moved: the next rule gets a fresh county
     assert not problems, "\n".join(problems)
+
+
+# --------------------------------------------------------------------------- tampering
+# The matrix posts empty forms; these post another station's ids inside a form a worker
+# may use, as someone editing the page's HTML would.
+
+
+def test_a_proxy_request_cannot_be_filed_for_another_stations_beneficiary(app, client, cast):
+    from sqlalchemy import func, select
+
+    from app.models import HelpRequest
+
+    before = db.session.scalar(select(func.count()).select_from(HelpRequest))
+    token = sign_in(client, cast.users["other_station_worker"])
+    response = client.post(
+        "/proxy",
+        data={
+            "csrf_token": token,
+            "category": "shopping",
+            "channel": "hotline",
+            "beneficiary": str(cast.obj("beneficiary").id),  # station A's person
+            "contact_name": "x",
+            "consent": "y",
+            "consent_by": "本人",
+            "consent_method": "spoken_phone",
+            "village": str(cast.world.village_b1.id),
+            "form_token": "tamper-1",
+        },
+    )
+    assert response.status_code in (403, 404, 422), response.status_code
+    assert db.session.scalar(select(func.count()).select_from(HelpRequest)) == before
+
+
+def test_a_request_cannot_be_merged_into_another_stations_request(app, client, cast):
+    mine, theirs = cast.obj("request"), cast.obj("request_other_station")
+    token = sign_in(client, cast.users["social_worker"])
+    response = client.post(
+        f"/station/r/{mine.id}/merge",
+        data={"csrf_token": token, "merge-target": theirs.code},
+    )
+    assert response.status_code in (403, 404, 422), response.status_code
+    db.session.refresh(mine)
+    assert mine.merged_into_id is None and mine.status == "new"
