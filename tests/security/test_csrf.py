@@ -101,6 +101,19 @@ def test_a_valid_token_is_accepted_so_the_check_above_means_something(app, clien
     assert client.get("/station/").status_code == 302
 
 
+def test_htmx_sends_the_token_in_a_header_and_it_is_accepted(app, client, cast):
+    """base.html puts the token in hx-headers; the header alone must satisfy the check."""
+    from tests.conftest import csrf_token_from
+
+    sign_in(client, cast.users["social_worker"], csrf=False)
+    page = client.get("/station/").get_data(as_text=True)
+    token = csrf_token_from(page)
+    assert f'"X-CSRFToken": "{token}"' in page
+    response = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+    assert response.status_code in (200, 302, 303)
+    assert client.get("/station/").status_code == 302
+
+
 @pytest.mark.parametrize("path", ["/sms/inbound", "/sms/status"])
 def test_twilio_webhooks_refuse_unsigned_and_forged_posts(app, client, cast, path):
     rules = [r for r in app.url_map.iter_rules() if r.rule == path and "POST" in r.methods]
