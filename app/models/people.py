@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    cast,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -108,6 +119,21 @@ class VolunteerProfile(db.Model):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     user: Mapped[User] = relationship(back_populates="volunteer", foreign_keys=[user_id])
+
+
+# Matching (issue 4): a btree on (lat, lon) scans a whole band of latitude across the
+# province for each box. Cutting latitude into 0.05° bands (about 5.5 km) lets one box be
+# read as a dozen short index ranges; covering columns keep it an index-only scan.
+LAT_BANDS_PER_DEGREE = 20
+Index(
+    "ix_volunteer_status_band_lon",
+    VolunteerProfile.status,
+    cast(VolunteerProfile.home_lat * literal_column(str(LAT_BANDS_PER_DEGREE)), Integer),
+    VolunteerProfile.home_lon,
+    VolunteerProfile.home_lat,
+    VolunteerProfile.radius_km,
+    postgresql_include=["user_id"],
+)
 
 
 class Team(db.Model):

@@ -1,14 +1,410 @@
-"""The volunteer's side. (Issue 4 builds these.)"""
+"""The volunteer's side: sign-up, nearby tasks, offers, my tasks, check-in/out, hours.
+
+Before a claim is theirs, a volunteer sees a task's category, village, time and distance,
+never the person's name, phone or address (volunteers.TaskView carries no more).
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
 
 from app.blueprints.volunteer import bp
+from app.blueprints.volunteer.forms import (
+    DAYS,
+    PARTS,
+    CheckInForm,
+    CheckOutForm,
+    ClaimForm,
+    DispatchForm,
+    EmptyForm,
+    ReleaseForm,
+    SignupForm,
+)
+from app.extensions import db, limiter
+from app.models import Claim, HelpRequest, Offer, User
+from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES, label
+from app.services import ServiceError, claims, matching, offers, volunteers, workflow
 from app.services.access import role_required
+
+VOLUNTEER_ROLES = ("volunteer", "team_leader")
+
+
+def _render(template: str, status: int = 200, **context):
+    return render_template(template, **_helpers(), **context), status
+
+
+def _helpers() -> dict:
+    return {
+        "category_label": lambda code: label(CATEGORIES, code),
+        "group_label": lambda code: label(SPECIAL_GROUPS, code),
+        "urgency_label": lambda code: label(URGENCIES, code),
+        "status_label": workflow.status_label,
+        "distance_words": matching.distance_words,
+        "wanted_words": lambda r: offers.describe_time(r.wanted_at, r.wanted_note),
+        "local_time": _local_words,
+        "phone_words": _phone_words,
+        "place_words": _place_words,
+    }
+
+
+def _phone_words(e164: str | None) -> str:
+    """13812345678 for a mobile, 0371-12345678 for a landline."""
+    if not e164:
+        return ""
+    if not e164.startswith("+86"):
+        return e164
+    digits = e164[3:]
+    if digits.startswith("1"):
+        return digits
+    area = 2 if digits[:1] == "2" or digits[:2] == "10" else 3
+    return f"0{digits[:area]}-{digits[area:]}"
+
+
+def _place_words(task: HelpRequest) -> str:
+    village = task.village.name if task.village is not None else ""
+    address = (task.address or "").strip()
+    if village and address.startswith(village):
+        return address
+    return f"{village} {address}".strip()
+
+
+def _local_words(moment) -> str:
+    if moment is None:
+        return ""
+    return matching._local_time(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _field_error(form, error: ServiceError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message] if field.errors else [error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+# --- one claim: full details, release, check in/out, dispatch ------------------------------
+
+
+def _my_claim(claim_id: int) -> Claim:
+    claim = db.session.get(Claim, claim_id)
+    if claim is None or not claims.is_doer(claim, current_user):
+        abort(404)
+    return claim
+
+
+def _claim_page(claim: Claim, status: int = 200, **forms):
+    team_members = []
+    if claim.team is not None and claim.team.leader_id == current_user.id:
+        team_members = volunteers.team_members(claim.team)
+    dispatch = forms.get("dispatch") or DispatchForm()
+    dispatch.member.choices = [(str(u.id), u.name) for u in team_members]
+    if claim.request.involves_minor and claims.can_see_details(claim, current_user):
+        _log_minor_view(claim)
+    return _render(
+        "volunteer/claim.html",
+        status,
+        claim=claim,
+        task=claim.request,
+        details=claims.can_see_details(claim, current_user),
+        leads=claims.is_claimer(claim, current_user) and claim.team_id is not None,
+        members=team_members,
+        release_form=forms.get("release") or ReleaseForm(),
+        checkin_form=forms.get("checkin") or CheckInForm(),
+        checkout_form=forms.get("checkout") or CheckOutForm(),
+        dispatch_form=dispatch,
+    )
+
+
+def _log_minor_view(claim: Claim) -> None:
+    try:
+        from app.services import audit
+    except ImportError:  # the console's access log is not there yet
+        return
+    audit.log_access(
+        current_user,
+        "view_minor_request",
+        "help_request",
+        claim.request_id,
+        claim.request.station_id,
+        via="volunteer",
+    )
+    db.session.commit()
+
+
+@bp.get("/c/<int:claim_id>")
+@role_required(*VOLUNTEER_ROLES)
+def claim_page(claim_id: int):
+    return _claim_page(_my_claim(claim_id))
+
+
+@bp.post("/c/<int:claim_id>/release")
+@role_required(*VOLUNTEER_ROLES)
+def release(claim_id: int):
+    claim = _my_claim(claim_id)
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        try:
+            claims.release(claim, actor=current_user, reason=form.reason.data)
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("You gave the task back. Thank you for telling us."))
+            return redirect(url_for("volunteer.mine"))
+    return _claim_page(claim, 422, release=form)
+
+
+@bp.post("/c/<int:claim_id>/check-in")
+@role_required(*VOLUNTEER_ROLES)
+def check_in(claim_id: int):
+    claim = _my_claim(claim_id)
+    form = CheckInForm()
+    if form.validate_on_submit():
+        try:
+            claims.check_in(claim, actor=current_user, lat=form.lat.data, lon=form.lon.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Started. When you are done, fill in what you did below."))
+            return redirect(url_for("volunteer.claim_page", claim_id=claim.id))
+    return _claim_page(claim, 422, checkin=form)
+
+
+@bp.post("/c/<int:claim_id>/check-out")
+@role_required(*VOLUNTEER_ROLES)
+def check_out(claim_id: int):
+    claim = _my_claim(claim_id)
+    form = CheckOutForm()
+    if form.validate_on_submit():
+        try:
+            record = claims.check_out(
+                claim,
+                actor=current_user,
+                outcome=form.outcome.data,
+                hours=form.hours.data,
+                welfare_note=form.welfare_note.data,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            hours = record.hours
+            db.session.commit()
+            flash(_("Done: %(hours)s hours recorded. Thank you!", hours=hours))
+            return redirect(url_for("volunteer.hours"))
+    return _claim_page(claim, 422, checkout=form)
+
+
+@bp.post("/c/<int:claim_id>/dispatch")
+@role_required(*VOLUNTEER_ROLES)
+def dispatch(claim_id: int):
+    claim = _my_claim(claim_id)
+    form = DispatchForm()
+    form.member.choices = []
+    if form.validate_on_submit():
+        raw = str(form.member.data or "")
+        member = db.session.get(User, int(raw)) if raw.isdigit() else None
+        try:
+            if member is None:
+                raise ServiceError(_("Choose a team member."), field="member")
+            claims.dispatch(claim, actor=current_user, member=member)
+        except ServiceError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            name = member.name
+            db.session.commit()
+            flash(_("Given to %(name)s. They got an SMS.", name=name))
+            return redirect(url_for("volunteer.claim_page", claim_id=claim.id))
+    return _claim_page(claim, 422, dispatch=form)
+
+
+# --- nearby tasks -------------------------------------------------------------------------
 
 
 @bp.get("/tasks")
-@role_required("volunteer", "team_leader")
+@role_required(*VOLUNTEER_ROLES)
 def tasks():
-    return render_template("volunteer/placeholder.html")
+    profile = current_user.volunteer
+    team = volunteers.led_team(current_user)
+    approved = profile is not None and profile.status == "approved"
+    found = volunteers.nearby_tasks(current_user) if approved or team is not None else []
+    context = {
+        "tasks": found,
+        "approved": approved,
+        "profile": profile,
+        "team": team,
+        "claim_form": ClaimForm(),
+    }
+    if request.headers.get("HX-Request"):
+        return _render("volunteer/_tasks.html", **context)
+    return _render("volunteer/tasks.html", **context)
+
+
+@bp.get("/t/<int:request_id>")
+@role_required(*VOLUNTEER_ROLES)
+def task(request_id: int):
+    help_request = db.session.get(HelpRequest, request_id)
+    view = volunteers.task_view(current_user, help_request) if help_request else None
+    return _render("volunteer/task.html", task=view, claim_form=ClaimForm())
+
+
+@bp.post("/t/<int:request_id>/claim")
+@role_required(*VOLUNTEER_ROLES)
+@limiter.limit("30/minute")
+def claim_task(request_id: int):
+    help_request = db.session.get(HelpRequest, request_id)
+    form = ClaimForm()
+    if help_request is None:
+        abort(404)
+    view = volunteers.task_view(current_user, help_request)
+    if form.validate_on_submit():
+        team = volunteers.led_team(current_user) if form.claim_for.data == "team" else None
+        try:
+            if view is None:
+                raise ServiceError(_("This task is not open for you any more."))
+            if team is not None:
+                record = claims.claim(help_request, team=team)
+            else:
+                record = claims.claim(help_request, volunteer=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            claim_id = record.id
+            db.session.commit()
+            flash(_("The task is yours. Here are the details: please call before you go."))
+            return redirect(url_for("volunteer.claim_page", claim_id=claim_id))
+    return _render("volunteer/task.html", 409, task=view, claim_form=form)
+
+
+# --- an offer from the SMS link ------------------------------------------------------------
+
+
+def _my_offer(offer_id: int) -> Offer:
+    offer = db.session.get(Offer, offer_id)
+    holder = offers.offer_recipient(offer) if offer is not None else None
+    if holder is None or holder.id != current_user.id:
+        abort(404)
+    return offer
+
+
+@bp.get("/o/<int:offer_id>")
+@role_required(*VOLUNTEER_ROLES)
+def offer(offer_id: int):
+    found = _my_offer(offer_id)
+    return _render("volunteer/offer.html", offer=found, task=found.request, form=EmptyForm())
+
+
+@bp.post("/o/<int:offer_id>/accept")
+@role_required(*VOLUNTEER_ROLES)
+@limiter.limit("30/minute")
+def offer_accept(offer_id: int):
+    found = _my_offer(offer_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            record = claims.accept_offer(found, user=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            claim_id = record.id
+            db.session.commit()
+            flash(_("The task is yours. Here are the details: please call before you go."))
+            return redirect(url_for("volunteer.claim_page", claim_id=claim_id))
+    found = db.session.get(Offer, offer_id)
+    return _render("volunteer/offer.html", 409, offer=found, task=found.request, form=form)
+
+
+@bp.post("/o/<int:offer_id>/decline")
+@role_required(*VOLUNTEER_ROLES)
+def offer_decline(offer_id: int):
+    found = _my_offer(offer_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        try:
+            claims.decline_offer(found, user=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Thank you for answering. We will ask someone else."))
+            return redirect(url_for("volunteer.tasks"))
+    return _render("volunteer/offer.html", 409, offer=found, task=found.request, form=form)
+
+
+# --- my tasks, hours, certificate --------------------------------------------------------------
+
+
+@bp.get("/mine")
+@role_required(*VOLUNTEER_ROLES)
+def mine():
+    return _render("volunteer/mine.html", claims=volunteers.my_claims(current_user))
+
+
+@bp.get("/hours")
+@role_required(*VOLUNTEER_ROLES)
+def hours():
+    records = volunteers.service_records(current_user)
+    return _render("volunteer/hours.html", records=records, total=volunteers.total_hours(records))
+
+
+@bp.get("/hours/certificate")
+@role_required(*VOLUNTEER_ROLES)
+def certificate():
+    return _render("volunteer/certificate.html", cert=volunteers.certificate(current_user))
+
+
+# --- sign-up ----------------------------------------------------------------------------------
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def signup():
+    form = SignupForm(villages=volunteers.villages_by_township(), teams=volunteers.active_teams())
+    if form.validate_on_submit():
+        try:
+            village = form.village_id.data
+            team = form.team_id.data
+            user = volunteers.sign_up(
+                name=form.name.data,
+                phone=form.phone.data,
+                password=form.password.data,
+                skills=form.skills.data or [],
+                availability=volunteers.availability_from_slots(form.slots.data or []),
+                radius_km=float(form.radius_km.data or 0),
+                lat=form.lat.data,
+                lon=form.lon.data,
+                village_id=int(village) if village and village.isdigit() else None,
+                team_id=int(team) if team and team.isdigit() else None,
+                language=_language(),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            field = {"availability": "slots"}.get(error.field or "", error.field)
+            _field_error(form, ServiceError(error.message, field=field))
+        else:
+            db.session.commit()
+            login_user(user)
+            return redirect(url_for("volunteer.pending"))
+    status = 422 if request.method == "POST" else 200
+    return _render("volunteer/signup.html", status, form=form, days=DAYS, parts=PARTS)
+
+
+def _language() -> str:
+    from app.i18n import current_language
+
+    return current_language()
+
+
+@bp.get("/pending")
+@role_required(*VOLUNTEER_ROLES)
+def pending():
+    return _render("volunteer/pending.html", profile=current_user.volunteer)

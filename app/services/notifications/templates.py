@@ -14,6 +14,39 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
     # --- end intake ---
     # --- matching, offers and volunteers (issue 4) ---
+    "volunteer_offer": {
+        "zh": "【邻里】新任务：{category}，{village}，{time}，离您约{distance}。详情{link} 回复 Y {code} 接单",
+        "en": "[Linli] New task: {category}, {village}, {time}, about {distance} away. "
+        "{link} Reply Y {code} to take it.",
+    },
+    "offer_unmatched": {
+        "zh": "【邻里】求助{code}（{category}，{village}）暂无志愿者接单，已升级，请尽快安排：{link}",
+        "en": "[Linli] No volunteer took request {code} ({category}, {village}). "
+        "Escalated, please arrange help: {link}",
+    },
+    "offer_social_worker_only": {
+        "zh": "【邻里】求助{code}（{category}，{village}）只能由社工处理，未派给志愿者，请尽快跟进：{link}",
+        "en": "[Linli] Request {code} ({category}, {village}) is for social workers only "
+        "and was not offered to volunteers. Please follow up: {link}",
+    },
+    "request_claimed": {
+        "zh": "【邻里】志愿者{name}已接下您的求助（编号{code}），会尽快联系您。查看进度：{link}",
+        "en": "[Linli] Volunteer {name} has taken on your request {code} and will contact "
+        "you soon. Follow it: {link}",
+    },
+    "request_done_confirm": {
+        "zh": "【邻里】志愿者已完成您的求助（编号{code}）。请点链接确认是否解决并评价：{link}",
+        "en": "[Linli] The volunteer finished your request {code}. Please confirm it is "
+        "solved and rate it: {link}",
+    },
+    "task_assigned": {
+        "zh": "【邻里】社工站给您安排了任务：{category}，{village}，{time}。详情：{link}",
+        "en": "[Linli] The station gave you a task: {category}, {village}, {time}. {link}",
+    },
+    "task_dispatched": {
+        "zh": "【邻里】队长给您派了任务：{category}，{village}，{time}。详情：{link}",
+        "en": "[Linli] Your team leader gave you a task: {category}, {village}, {time}. {link}",
+    },
     # --- end matching ---
     # --- station console (issue 5) ---
     "request_rejected": {

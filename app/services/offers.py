@@ -1,0 +1,322 @@
+"""Offering a request to the best candidates by SMS, rounds on expiry, then escalation.
+
+Policy:
+* A round offers the request to the top ``OFFER_BATCH_SIZE`` candidates not offered before
+  (an Offer row per volunteer or team, with a reply code and an expiry:
+  ``OFFER_TTL_MINUTES``, or ``OFFER_TTL_URGENT_MINUTES`` for urgent and crisis requests).
+* Round n looks ``ROUND_FACTOR(n)`` = 1.0, 1.5, 2.0 … times as far as round 1.
+* When a round's offers have all expired or been declined, the next round starts; after
+  ``OFFER_MAX_ROUNDS`` (or when nobody at all fits) the request is escalated and the
+  station's social workers get an SMS. Categories only social workers may take are never
+  offered: the workers are alerted at once.
+* The SMS names the category, the village, the time and the distance, never the person.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Claim, HelpRequest, Offer, Station, Team, User, UserRole
+from app.models.base import utcnow
+from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
+from app.services import ServiceError, matching, workflow
+from app.services.codes import new_reply_code
+from app.services.notifications import queue_sms
+
+OPEN_OFFER = "pending"
+
+
+def round_factor(round_number: int) -> float:
+    return 1.0 + 0.5 * max(round_number - 1, 0)
+
+
+def offer_link(offer_id: int) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/v/o/{offer_id}"
+
+
+def console_link(request_id: int) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/station/r/{request_id}"
+
+
+def tracking_link(code: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/t/{code}"
+
+
+def send_offers(request: HelpRequest, *, actor: User | None = None) -> list[Offer]:
+    """Start the next offer round for an accepted (or offered) request.
+
+    Returns the new offers; none when nobody fits, in which case the request is escalated
+    and the station's social workers are alerted (the status stays as it was).
+    """
+    if not workflow.can(request, "offer"):
+        # Lets the state machine word the refusal.
+        workflow.transition(request, "offer", actor=actor)
+    if request.category in SOCIAL_WORKER_ONLY:
+        _escalate(request, "offer_social_worker_only", actor=actor)
+        return []
+    offers: list[Offer] = []
+    round_number = request.offer_round
+    while not offers and round_number < max(_max_rounds(), request.offer_round + 1):
+        round_number += 1
+        offers = _offer_round(request, round_number)
+    if not offers:
+        _escalate(request, "offer_unmatched", actor=actor)
+        return []
+    request.offer_round = round_number
+    workflow.transition(
+        request,
+        "offer",
+        actor=actor,
+        actor_label="" if actor is not None else "system",
+        note=_("Round %(round)s: offered to %(n)s", round=round_number, n=len(offers)),
+    )
+    for offer in offers:
+        _queue_offer_sms(request, offer)
+    return offers
+
+
+def expire_offers() -> int:
+    """Worker job: expire overdue offers and start the next round (or escalate).
+
+    Returns the number of offers expired.
+    """
+    now = utcnow()
+    expired = db.session.scalars(
+        select(Offer).where(Offer.status == OPEN_OFFER, Offer.expires_at <= now)
+    ).all()
+    touched: dict[int, HelpRequest] = {}
+    for offer in expired:
+        offer.status = "expired"
+        touched[offer.request_id] = offer.request
+    db.session.flush()
+    for request in touched.values():
+        next_round_if_due(request)
+    db.session.commit()
+    return len(expired)
+
+
+def next_round_if_due(request: HelpRequest) -> list[Offer]:
+    """When no offer of an offered request is still open, start the next round or, after
+    the last one, escalate and alert the workers."""
+    if request.status != "offered" or pending_offers(request):
+        return []
+    if request.offer_round >= _max_rounds():
+        if not request.escalated:
+            _escalate(request, "offer_unmatched")
+        return []
+    return send_offers(request)
+
+
+def pending_offers(request: HelpRequest) -> list[Offer]:
+    return list(
+        db.session.scalars(
+            select(Offer).where(Offer.request_id == request.id, Offer.status == OPEN_OFFER)
+        )
+    )
+
+
+def close_open_offers(request: HelpRequest, *, except_offer_id: int | None = None) -> None:
+    """The request was taken: the other open offers close."""
+    query = update(Offer).where(Offer.request_id == request.id, Offer.status == OPEN_OFFER)
+    if except_offer_id is not None:
+        query = query.where(Offer.id != except_offer_id)
+    db.session.execute(query.values(status="closed", responded_at=utcnow()))
+
+
+def auto_offer_new_requests() -> int:
+    """Worker job: stations with auto-offer accept normal new requests and offer them.
+
+    Categories only social workers may take stay new, for a worker to read first.
+    """
+    requests = db.session.scalars(
+        select(HelpRequest)
+        .join(Station, Station.id == HelpRequest.station_id)
+        .where(
+            HelpRequest.status == "new",
+            HelpRequest.urgency == "normal",
+            Station.auto_offer.is_(True),
+            HelpRequest.category.not_in(SOCIAL_WORKER_ONLY),
+        )
+        .order_by(HelpRequest.created_at)
+        .limit(100)
+    ).all()
+    for request in requests:
+        workflow.transition(request, "accept", actor_label="system")
+        send_offers(request)
+    db.session.commit()
+    return len(requests)
+
+
+def station_social_workers(station_id: int) -> list[User]:
+    """Active social workers of the station; of its parent when the room has none."""
+    station = db.session.get(Station, station_id)
+    while station is not None:
+        workers = db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.station_id == station.id,
+                UserRole.role == "social_worker",
+                User.active.is_(True),
+            )
+            .order_by(User.id)
+        ).all()
+        if workers:
+            return list(workers)
+        station = station.parent
+    return []
+
+
+def describe_time(wanted_at: datetime | None, wanted_note: str = "") -> str:
+    """Wanted time in local time for an SMS or a list, e.g. '11月28日 14:00'."""
+    if wanted_at is None:
+        return wanted_note or _("any time")
+    local = matching._local_time(wanted_at)
+    return _(
+        "%(month)s/%(day)s %(time)s", month=local.month, day=local.day, time=local.strftime("%H:%M")
+    )
+
+
+# --- internals -------------------------------------------------------------------------
+
+
+def _max_rounds() -> int:
+    return int(current_app.config.get("OFFER_MAX_ROUNDS", 3))
+
+
+def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
+    batch = int(current_app.config.get("OFFER_BATCH_SIZE", 3))
+    already = db.session.execute(
+        select(Offer.volunteer_id, Offer.team_id).where(Offer.request_id == request.id)
+    ).all()
+    offered = {("team", t) if t is not None else ("volunteer", v) for v, t in already}
+    # Who took it before and gave it back is not asked again.
+    before = db.session.execute(
+        select(Claim.volunteer_id, Claim.team_id).where(Claim.request_id == request.id)
+    ).all()
+    offered |= {("team", t) if t is not None else ("volunteer", v) for v, t in before}
+    candidates = matching.find_candidates(
+        request, limit=batch + len(offered), radius_factor=round_factor(round_number)
+    )
+    fresh = [c for c in candidates if c.key not in offered][:batch]
+    minutes = current_app.config.get(
+        "OFFER_TTL_URGENT_MINUTES"
+        if request.urgency in ("urgent", "crisis")
+        else "OFFER_TTL_MINUTES",
+        60,
+    )
+    now = utcnow()
+    offers = []
+    for rank, candidate in enumerate(fresh, start=1):
+        recipient = candidate.user if candidate.kind == "volunteer" else candidate.team.leader
+        if recipient is None:
+            continue
+        offer = Offer(
+            request_id=request.id,
+            volunteer_id=candidate.user.id if candidate.kind == "volunteer" else None,
+            team_id=candidate.team.id if candidate.kind == "team" else None,
+            round=round_number,
+            rank=rank,
+            score=candidate.score,
+            distance_km=candidate.distance_km,
+            reasons=list(candidate.reasons),
+            reply_code=_free_reply_code(recipient.id),
+            status=OPEN_OFFER,
+            created_at=now,
+            expires_at=now + timedelta(minutes=int(minutes)),
+        )
+        db.session.add(offer)
+        db.session.flush()
+        offers.append(offer)
+    return offers
+
+
+def _free_reply_code(user_id: int) -> str:
+    """A reply code not used by any open offer this person can answer (own or team's)."""
+    used = set(
+        db.session.scalars(
+            select(Offer.reply_code).where(
+                Offer.status == OPEN_OFFER,
+                (Offer.volunteer_id == user_id)
+                | Offer.team_id.in_(select(Team.id).where(Team.leader_id == user_id)),
+            )
+        )
+    )
+    for _attempt in range(50):
+        code = new_reply_code()
+        if code not in used:
+            return code
+    raise ServiceError(_("Could not make a reply code. Please try again."))
+
+
+def offer_recipient(offer: Offer) -> User | None:
+    if offer.volunteer_id is not None:
+        return offer.volunteer
+    return offer.team.leader if offer.team is not None else None
+
+
+def _queue_offer_sms(request: HelpRequest, offer: Offer) -> None:
+    recipient = offer_recipient(offer)
+    if recipient is None or not recipient.phone:
+        return
+    language = recipient.language or "zh"
+    with force_locale(language):
+        values = {
+            "category": label(CATEGORIES, request.category),
+            "village": _village_name(request),
+            "time": describe_time(request.wanted_at, request.wanted_note),
+            "distance": matching.distance_words(offer.distance_km or 0.0),
+        }
+    queue_sms(
+        recipient.phone,
+        "volunteer_offer",
+        language=language,
+        request_id=request.id,
+        user_id=recipient.id,
+        link=offer_link(offer.id),
+        code=offer.reply_code,
+        **values,
+    )
+
+
+def _village_name(request: HelpRequest) -> str:
+    if request.village is not None:
+        return request.village.name
+    if request.station is not None:
+        return request.station.name
+    return ""
+
+
+def _escalate(request: HelpRequest, template: str, *, actor: User | None = None) -> None:
+    """Flag the request and text the station's social workers (once: not when it already
+    was escalated)."""
+    if request.escalated or request.status not in workflow.OPEN_STATUSES:
+        return
+    note = (
+        _("Only social workers may take this category; not offered to volunteers.")
+        if template == "offer_social_worker_only"
+        else _("No volunteer took it: the station must arrange help.")
+    )
+    workflow.escalate(request, actor=actor, note=note)
+    for worker in station_social_workers(request.station_id):
+        language = worker.language or "zh"
+        with force_locale(language):
+            category = label(CATEGORIES, request.category)
+        queue_sms(
+            worker.phone,
+            template,
+            language=language,
+            request_id=request.id,
+            user_id=worker.id,
+            crisis=request.urgency == "crisis",
+            code=request.code,
+            category=category,
+            village=_village_name(request),
+            link=console_link(request.id),
+        )

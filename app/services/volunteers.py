@@ -1,0 +1,380 @@
+"""The volunteer's own side: sign-up, nearby tasks, my tasks, hours and the certificate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import gettext as _
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import (
+    Claim,
+    HelpRequest,
+    Offer,
+    Region,
+    ServiceRecord,
+    Station,
+    Team,
+    TeamMember,
+    User,
+    VolunteerProfile,
+)
+from app.models.base import utcnow
+from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
+from app.services import ServiceError, matching
+from app.services.phones import normalise_phone
+
+# Skills a volunteer may offer: every category except those for social workers only.
+VOLUNTEER_SKILLS = [code for code in CATEGORIES if code not in SOCIAL_WORKER_ONLY]
+RADIUS_CHOICES = (1, 3, 5, 10, 20, 30)
+# Weekly availability, as parts of the day (local time).
+DAY_PARTS = {
+    "morning": ("08:00", "12:00"),
+    "afternoon": ("12:00", "18:00"),
+    "evening": ("18:00", "21:00"),
+}
+NEARBY_LIMIT = 30
+
+
+# --- sign-up -------------------------------------------------------------------------------
+
+
+def availability_from_slots(slots: list[str]) -> list[dict]:
+    """['0-morning', '5-evening'] -> weekly windows (Monday = 0)."""
+    windows = []
+    for slot in slots:
+        day, _sep, part = str(slot).partition("-")
+        if not day.isdigit() or int(day) > 6 or part not in DAY_PARTS:
+            continue
+        start, end = DAY_PARTS[part]
+        windows.append({"day": int(day), "start": start, "end": end})
+    return sorted(windows, key=lambda w: (w["day"], w["start"]))
+
+
+def slots_from_availability(windows: list[dict]) -> list[str]:
+    parts = {v: k for k, v in DAY_PARTS.items()}
+    return [
+        f"{w['day']}-{parts[(w['start'], w['end'])]}"
+        for w in windows or []
+        if (w.get("start"), w.get("end")) in parts
+    ]
+
+
+def sign_up(
+    *,
+    name: str,
+    phone: str,
+    password: str,
+    skills: list[str],
+    availability: list[dict],
+    radius_km: float,
+    lat: float | None = None,
+    lon: float | None = None,
+    village_id: int | None = None,
+    team_id: int | None = None,
+    language: str = "zh",
+) -> User:
+    """A new volunteer account, waiting for the station's approval."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("Please enter your name."), field="name")
+    phone_e164 = normalise_phone(phone)
+    if db.session.scalar(select(func.count(User.id)).where(User.phone == phone_e164)):
+        raise ServiceError(
+            _("This phone number already has an account. Sign in instead."), field="phone"
+        )
+    if len(password or "") < 8:
+        raise ServiceError(_("The password needs at least 8 characters."), field="password")
+    skills = [s for s in skills if s in VOLUNTEER_SKILLS]
+    if not skills:
+        raise ServiceError(_("Tick at least one kind of help you can give."), field="skills")
+    if not availability:
+        raise ServiceError(_("Tick at least one time when you are free."), field="availability")
+    if not (0 < float(radius_km) <= matching.MAX_RADIUS_KM):
+        raise ServiceError(_("Choose how far you can travel."), field="radius_km")
+    village = db.session.get(Region, village_id) if village_id else None
+    if lat is None or lon is None:
+        lat = lon = None
+        if village is None:
+            raise ServiceError(
+                _("Choose your village, or let the phone find where you are."), field="village_id"
+            )
+        lat, lon = village.lat, village.lon
+    team = db.session.get(Team, team_id) if team_id else None
+    station = _home_station(village, lat, lon)
+
+    user = User(
+        username=None,
+        phone=phone_e164,
+        name=name,
+        station_id=station.id if station else None,
+        language=language,
+    )
+    user.set_password(password)
+    user.add_role("volunteer")
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise ServiceError(
+            _("This phone number already has an account. Sign in instead."), field="phone"
+        ) from None
+    db.session.add(
+        VolunteerProfile(
+            user_id=user.id,
+            station_id=station.id if station else None,
+            skills=skills,
+            availability=availability,
+            home_lat=lat,
+            home_lon=lon,
+            home_village_id=village.id if village else None,
+            radius_km=float(radius_km),
+            status="pending",
+        )
+    )
+    if team is not None and team.active:
+        db.session.add(TeamMember(team_id=team.id, user_id=user.id))
+    db.session.flush()
+    return user
+
+
+def _home_station(village: Region | None, lat: float | None, lon: float | None) -> Station | None:
+    try:
+        from app.services import geo
+    except ImportError:  # the routing service is not there: the village's station
+        geo = None
+    if geo is not None:
+        return geo.route_to_station(village_id=village.id if village else None, lat=lat, lon=lon)
+    if village is None:
+        return None
+    for region_id in (village.id, village.parent_id):
+        station = db.session.scalars(
+            select(Station).where(Station.region_id == region_id).limit(1)
+        ).first()
+        if station is not None:
+            return station
+    return None
+
+
+def villages_by_township() -> list[tuple[Region, list[Region]]]:
+    townships = db.session.scalars(
+        select(Region).where(Region.level == "township").order_by(Region.code)
+    ).all()
+    villages = db.session.scalars(
+        select(Region).where(Region.level == "village").order_by(Region.code)
+    ).all()
+    grouped = [(t, [v for v in villages if v.parent_id == t.id]) for t in townships]
+    return [(t, vs) for t, vs in grouped if vs]
+
+
+def active_teams() -> list[Team]:
+    return list(db.session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)))
+
+
+# --- nearby tasks ------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskView:
+    """What a volunteer may see of a task before it is theirs: no name, phone or address."""
+
+    request: HelpRequest
+    distance_km: float
+    offer: Offer | None = None
+    team: Team | None = None  # the team the leader would claim it for
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def category(self) -> str:
+        return label(CATEGORIES, self.request.category)
+
+    @property
+    def village(self) -> str:
+        request = self.request
+        if request.village is not None:
+            return request.village.name
+        return request.station.name if request.station is not None else ""
+
+
+def led_team(user: User) -> Team | None:
+    return db.session.scalars(
+        select(Team).where(Team.leader_id == user.id, Team.active.is_(True)).order_by(Team.id)
+    ).first()
+
+
+def nearby_tasks(user: User, *, limit: int = NEARBY_LIMIT) -> list[TaskView]:
+    """Offered requests this volunteer (or the team they lead) may take: those offered to
+    them by SMS first, then nearest first."""
+    profile = user.volunteer
+    team = led_team(user)
+    places = []
+    if profile is not None and profile.status == "approved" and profile.home_lat is not None:
+        places.append((profile.home_lat, profile.home_lon, profile.radius_km, None))
+    if team is not None and team.lat is not None:
+        places.append((team.lat, team.lon, team.radius_km, team))
+    my_offers = {
+        o.request_id: o
+        for o in db.session.scalars(
+            select(Offer).where(Offer.status == "pending", _offer_is_mine(user))
+        )
+    }
+    found: dict[int, TaskView] = {}
+    for lat, lon, radius, for_team in places:
+        # An open offer may come from a wider round: look as far as the widest round.
+        reach = radius * 2.0
+        min_lat, max_lat, min_lon, max_lon = matching.bounding_box(lat, lon, reach)
+        requests = db.session.scalars(
+            select(HelpRequest)
+            .where(
+                HelpRequest.status == "offered",
+                HelpRequest.lat.between(min_lat, max_lat),
+                HelpRequest.lon.between(min_lon, max_lon),
+            )
+            .limit(500)
+        ).all()
+        for request in requests:
+            if request.id in found:
+                continue
+            offer = my_offers.get(request.id)
+            km = matching._haversine_km(lat, lon, request.lat, request.lon)
+            if km > radius and offer is None:
+                continue
+            problem = (
+                matching.team_eligibility_problem(request, for_team)
+                if for_team is not None
+                else matching.eligibility_problem(request, user)
+            )
+            if problem:
+                continue
+            found[request.id] = TaskView(request, round(km, 1), offer, for_team)
+    # Offers from a far round may lie outside every box above.
+    for request_id, offer in my_offers.items():
+        if request_id not in found and offer.request.status == "offered":
+            found[request_id] = TaskView(offer.request, offer.distance_km or 0.0, offer, offer.team)
+    tasks = sorted(
+        found.values(),
+        key=lambda t: (t.offer is None, t.distance_km),
+    )
+    return tasks[:limit]
+
+
+def _offer_is_mine(user: User):
+    led = select(Team.id).where(Team.leader_id == user.id)
+    return or_(Offer.volunteer_id == user.id, Offer.team_id.in_(led))
+
+
+def task_view(user: User, request: HelpRequest) -> TaskView | None:
+    """One offered task as this volunteer may see it, or None when it is not for them."""
+    for task in nearby_tasks(user, limit=1000):
+        if task.request.id == request.id:
+            return task
+    return None
+
+
+# --- my tasks -----------------------------------------------------------------------------------
+
+
+def my_claims(user: User, *, open_only: bool = True) -> list[Claim]:
+    """Claims this person does or leads: their own, their team's, those given to them."""
+    led = select(Team.id).where(Team.leader_id == user.id)
+    query = select(Claim).where(
+        or_(
+            (Claim.volunteer_id == user.id) & Claim.team_id.is_(None),
+            Claim.team_id.in_(led),
+            Claim.dispatched_to_id == user.id,
+        )
+    )
+    if open_only:
+        query = query.where(Claim.status == "active")
+    return list(db.session.scalars(query.order_by(Claim.claimed_at.desc())))
+
+
+def team_members(team: Team) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .where(TeamMember.team_id == team.id, User.active.is_(True))
+            .order_by(User.name)
+        )
+    )
+
+
+# --- hours and the certificate ------------------------------------------------------------------
+
+
+def service_records(user: User) -> list[ServiceRecord]:
+    return list(
+        db.session.scalars(
+            select(ServiceRecord)
+            .where(ServiceRecord.volunteer_id == user.id)
+            .order_by(ServiceRecord.ended_at.desc())
+        )
+    )
+
+
+def total_hours(records: list[ServiceRecord]) -> Decimal:
+    return sum((Decimal(r.hours or 0) for r in records), Decimal("0"))
+
+
+def volunteer_identifier(user: User) -> str:
+    """An identifier for the certificate that is not an ID card number."""
+    return f"LL-V{user.id:06d}"
+
+
+@dataclass
+class Certificate:
+    """The fields of 志愿服务记录证明 under the 2021 national rules (志愿服务记录与证明出具
+    办法): volunteer, identifier, organisation, service content, period, hours, issuer, date."""
+
+    volunteer_name: str
+    identifier: str
+    organisation: str
+    service_content: list[str]
+    period_start: date | None
+    period_end: date | None
+    hours: Decimal
+    person_times: int
+    issuing_station: str
+    issued_on: date
+    records: list[ServiceRecord]
+
+
+def certificate(user: User, *, today: date | None = None) -> Certificate:
+    records = service_records(user)
+    teams = db.session.scalars(
+        select(Team.name)
+        .join(TeamMember, TeamMember.team_id == Team.id)
+        .where(TeamMember.user_id == user.id)
+        .order_by(Team.name)
+    ).all()
+    station = user.station
+    organisation = "、".join(teams) if teams else (station.name if station else "")
+    categories = []
+    for record in sorted(records, key=lambda r: r.ended_at):
+        text = label(CATEGORIES, record.category)
+        if text not in categories:
+            categories.append(text)
+    local_dates = [_local_date(r.ended_at) for r in records]
+    return Certificate(
+        volunteer_name=user.name,
+        identifier=volunteer_identifier(user),
+        organisation=organisation,
+        service_content=categories,
+        period_start=min(local_dates) if local_dates else None,
+        period_end=max(local_dates) if local_dates else None,
+        hours=total_hours(records),
+        person_times=sum(r.person_times or 0 for r in records),
+        issuing_station=station.name if station else "",
+        issued_on=today or _local_date(utcnow()),
+        records=records,
+    )
+
+
+def _local_date(moment: datetime) -> date:
+    return matching._local_time(moment).date()
