@@ -178,3 +178,12 @@ def test_station_b_cannot_open_or_change_station_a_people(client, world, login_a
     assert "吴奶奶" not in text(client.get("/station/ledger"))
     assert db.session.get(Beneficiary, person.id).visit_interval_days is None
     assert audit_entries("view_beneficiary") == []
+
+
+def test_export_cells_never_run_as_spreadsheet_formulas(client, world, login_as):
+    login_as("social_worker")
+    factories.make_beneficiary(world.station_a, name='=HYPERLINK("http://x")')
+    factories.make_beneficiary(world.station_a, name="@SUM(A1)")
+    body = text(client.get("/station/ledger/export.csv"))
+    assert "'=HYPERLINK" in body and "'@SUM(A1)" in body
+    assert "\n=" not in body and "\n@" not in body

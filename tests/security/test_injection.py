@@ -181,12 +181,6 @@ def _export_rules(app):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (issue 5 area): /station/ledger/export.csv writes names starting with "
-    "= + - @ unchanged, so a spreadsheet runs them as formulas (CSV injection); prefix "
-    "such cells with an apostrophe",
-)
 def test_exports_defuse_spreadsheet_formulas(app, client, world):
     rules = _export_rules(app)
     if not rules:

@@ -27,6 +27,12 @@ def _person_or_404(beneficiary_id: int) -> Beneficiary:
     return person
 
 
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def _filters():
     village = request.args.get("village", "")
     return {
@@ -64,7 +70,8 @@ def ledger_export():
     writer.writerow([_("Name"), _("Village"), _("Special groups"), _("Phone"), _("Next visit due")])
     for p in people:
         writer.writerow(
-            [
+            _cell(value)
+            for value in [
                 show_person_name(current_user, p.name, p.station_id, p.is_minor),
                 p.village.name if p.village else "",
                 "、".join(label(SPECIAL_GROUPS, g) for g in p.special_groups or []),
