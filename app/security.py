@@ -69,6 +69,20 @@ def _csp() -> str:
     )
 
 
+def _private(response) -> bool:
+    """Pages for a signed-in person, and the resident's own request page."""
+    if response.mimetype not in ("text/html", "text/csv") and not response.mimetype.startswith(
+        "application/vnd."
+    ):
+        return False
+    from flask_login import current_user
+
+    endpoint = request.endpoint or ""
+    return endpoint.startswith("public.track") or bool(
+        getattr(current_user, "is_authenticated", False)
+    )
+
+
 def _has_nul(values) -> bool:
     return any("\x00" in key or any("\x00" in v for v in items) for key, items in values.lists())
 
@@ -125,4 +139,11 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=()")
+        if app.config.get("PUBLIC_BASE_URL", "").startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if _private(response):
+            # Personal data: never kept by a proxy, nor shown again from a shared
+            # computer's history after sign-out.
+            response.headers["Cache-Control"] = "no-store"
         return response

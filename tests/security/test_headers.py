@@ -215,3 +215,17 @@ def test_a_deactivated_account_loses_its_session(app, client, world):
     user.active = False
     db.session.commit()
     assert is_login_redirect(client.get("/station/"))
+
+
+def test_private_pages_are_not_cached_and_https_asks_for_hsts(app, client, cast, monkeypatch):
+    sign_in(client, cast.users["social_worker"])
+    assert client.get("/station/").headers.get("Cache-Control") == "no-store"
+    sign_in(client, None)
+    home = client.get("/")
+    assert "no-store" not in home.headers.get("Cache-Control", "")
+    assert client.get(f"/t/{cast.obj('request').code}").headers.get("Cache-Control") == ("no-store")
+    assert "geolocation=(self)" in home.headers.get("Permissions-Policy", "")
+    assert "Strict-Transport-Security" not in home.headers
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://linli.example.cn")
+    secure = client.get("/", base_url="https://linli.example.cn")
+    assert secure.headers.get("Strict-Transport-Security", "").startswith("max-age=")

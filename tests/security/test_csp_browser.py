@@ -1,0 +1,91 @@
+"""In a real browser, the CSP blocks nothing the pages need, and htmx works under it.
+
+Uses the browser fixtures of tests/e2e/conftest.py (the demo county served for real, and
+Debian's chromium on a phone). Any "Refused to ..." console message means a page relies on
+something the policy forbids (an inline script, an inline style, a foreign host).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from app.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+from tests.e2e.conftest import (  # noqa: F401  (the browser fixtures, used by name)
+    _no_rate_limits_while_browsing,
+    _playwright,
+    browser,
+    live_server,
+    page,
+    phone_context,
+)
+from tests.e2e.support import login
+
+
+@pytest.fixture
+def phone(request):
+    """tests/e2e's ``page``: a fresh phone tab on the live demo server."""
+    return request.getfixturevalue("page")
+
+
+pytestmark = pytest.mark.e2e
+
+
+def _watch(tab) -> list[str]:
+    seen: list[str] = []
+
+    def on_console(message):
+        text = message.text
+        if "Content Security Policy" in text or "Refused to" in text:
+            seen.append(f"{tab.url}: {text[:200]}")
+
+    tab.on("console", on_console)
+    tab.on("pageerror", lambda error: seen.append(f"{tab.url}: script error {error}"))
+    return seen
+
+
+PUBLIC = ["/", "/ask", "/track", "/login", "/v/signup"]
+
+
+def test_public_pages_break_no_rule_of_the_csp(phone):
+    seen = _watch(phone)
+    for path in PUBLIC:
+        response = phone.goto(path)
+        assert response is not None and response.status < 400, path
+        phone.wait_for_load_state("load")
+    assert phone.evaluate("typeof window.htmx") == "object", "htmx did not load"
+    assert not seen, "\n".join(seen)
+
+
+def test_htmx_loads_the_village_list_under_the_csp(phone):
+    seen = _watch(phone)
+    phone.goto("/ask")
+    township = phone.locator("select[name=township]")
+    if township.count() == 0:
+        pytest.skip("the ask form has no township list")
+    value = township.locator("option").nth(1).get_attribute("value")
+    with phone.expect_response(lambda r: "/ask" in r.url and r.request.headers.get("hx-request")):
+        township.select_option(value)
+    expect(phone.locator("select[name=village] option").nth(1)).to_be_attached()
+    assert not seen, "\n".join(seen)
+
+
+@pytest.mark.parametrize("role", ["social_worker", "volunteer"])
+def test_signed_in_pages_break_no_rule_of_the_csp(phone, role):
+    account = next((a for a in DEMO_LOGINS if a.role == role), None)
+    if account is None:
+        pytest.skip(f"no demo {role}")
+    seen = _watch(phone)
+    login(phone, account.username, DEMO_PASSWORD)
+    phone.goto("/me")
+    phone.wait_for_load_state("load")
+    links = phone.locator("main a[href^='/']").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
+    for href in list(dict.fromkeys(links))[:6]:  # the first few pages a person would open
+        if "logout" in href or href.endswith(".csv"):
+            continue
+        phone.goto(href)
+        phone.wait_for_load_state("load")
+    assert phone.evaluate("typeof window.htmx") == "object"
+    assert not seen, "\n".join(seen)
