@@ -124,3 +124,24 @@ def test_look_ups_are_rate_limited(app, client, tracked):
         environ_base={"REMOTE_ADDR": "10.1.2.3"},
     )
     assert other.status_code in (200, 303)
+
+
+def test_password_guessing_is_rate_limited(app, client, world):
+    user = factories.make_user(roles=("social_worker",), station=world.station_a)
+    db.session.commit()
+    token = sign_in(client, None)
+    statuses = []
+    for attempt in range(40):
+        response = client.post(
+            "/login",
+            data={"login": user.username, "password": f"guess-{attempt}", "csrf_token": token},
+        )
+        statuses.append(response.status_code)
+        if response.status_code == 429:
+            break
+    assert 429 in statuses, f"40 wrong passwords and never a 429: {statuses}"
+    right = client.post(
+        "/login",
+        data={"login": user.username, "password": factories.PASSWORD, "csrf_token": token},
+    )
+    assert right.status_code == 429  # the guesser cannot go on, even with the right one
