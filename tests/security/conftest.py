@@ -99,7 +99,7 @@ def make_cast(world, **text) -> Cast:
     person = factories.make_beneficiary(
         a,
         world.village_a1,
-        name=t("beneficiary_name") or "赵奶奶",
+        name=t("beneficiary_name") or "钱秀英",
         address=t("beneficiary_address") or "杏花社区3号楼",
         notes=t("beneficiary_notes") or "独居，耳背",
         guardian_name=t("guardian_name") or "赵强",
@@ -117,7 +117,17 @@ def make_cast(world, **text) -> Cast:
     }
     description = t("description") or "需要帮忙买菜和药"
     new = factories.make_request(a, description=description, beneficiary_id=person.id, **common)
-    offered = factories.make_request(a, status="offered", description=description, **common)
+    # The task still on offer carries its own personal data: no volunteer may see it yet.
+    offered = factories.make_request(
+        a,
+        status="offered",
+        description=description,
+        **{
+            **common,
+            "contact_name": t("offered_contact_name") or "欧阳待帮",
+            "address": t("offered_address") or "桃园村秘密巷8号",
+        },
+    )
     assigned = factories.make_request(
         a,
         status="assigned",
