@@ -9,7 +9,8 @@ random categories, a wanted time on a fifth of them and a child on a tenth, afte
 warm-up, and prints p50/p95/p99.
 
 Environment: ``BENCH_POSTGRES_URL`` (admin URL, default postgres@127.0.0.1:5432),
-``BENCH_VOLUNTEERS`` (default 1,000,000), ``BENCH_MATCHES`` (default 200).
+``BENCH_VOLUNTEERS`` (default 1,000,000), ``BENCH_MATCHES`` (default 200),
+``BENCH_MATCHING_DB`` (default linli_bench). Run: ``make bench BENCH_ARGS="--only matching"``.
 """
 
 from __future__ import annotations
@@ -300,4 +301,5 @@ def _measure(db) -> list[str]:
         f"  candidates per request: median {statistics.median(found):.0f}, "
         f"none for {sum(1 for n in found if n == 0)} requests",
         f"  target p95 < {TARGET_P95_MS:.0f} ms: {verdict}",
+        f"  machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} during the run",
     ]

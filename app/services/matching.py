@@ -65,7 +65,7 @@ class Weights:
 WEIGHTS = Weights()
 NEW_RELIABILITY = 0.8
 MAX_RADIUS_KM = 30.0  # the largest travel radius anyone may choose (sign-up form caps it)
-NEAR_LIMIT = 2000  # step 1 of the prefilter: nearest reachable volunteers, from the index
+NEAR_LIMIT = 600  # step 1 of the prefilter: nearest reachable volunteers, from the index
 PREFILTER_LIMIT = 100  # step 2: of those, the nearest with the skill, handed to Python
 EXACT_EXTRA = 5  # exact geodesic distances for the best limit + EXACT_EXTRA candidates
 _KM_PER_DEG_LAT = 110.574
