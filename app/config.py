@@ -48,8 +48,6 @@ class Config:
             os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'linli.db'}"
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-        # Objects are read after commit in most routes; expiring them costs a round trip.
-        self.SQLALCHEMY_SESSION_OPTIONS = {"expire_on_commit": False}
         self.REDIS_URL = os.environ.get("REDIS_URL", "")
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

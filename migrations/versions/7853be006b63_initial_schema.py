@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 827f301f99e8
+Revision ID: 7853be006b63
 Revises: 
-Create Date: 2026-11-28 02:52:29.302574
+Create Date: 2026-11-28 03:58:19.980072
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '827f301f99e8'
+revision = '7853be006b63'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -68,6 +68,7 @@ def upgrade():
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['station_id'], ['station.id'], name=op.f('fk_user_station_id_station')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('phone', name=op.f('uq_user_phone')),
@@ -170,6 +171,7 @@ def upgrade():
     )
     with op.batch_alter_table('volunteer_profile', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volunteer_profile_station_id'), ['station_id'], unique=False)
+        batch_op.create_index('ix_volunteer_status_band_lon', ['status', sa.literal_column('CAST(home_lat * 20 AS INTEGER)'), 'home_lon', 'home_lat', 'radius_km'], unique=False, postgresql_include=['user_id'])
         batch_op.create_index('ix_volunteer_status_lat_lon', ['status', 'home_lat', 'home_lon'], unique=False)
 
     op.create_table('help_request',
@@ -290,6 +292,7 @@ def upgrade():
     sa.Column('provider_id', sa.String(length=64), nullable=True),
     sa.Column('command', sa.String(length=16), nullable=False),
     sa.Column('request_id', sa.Integer(), nullable=True),
+    sa.Column('reply', sa.Text(), nullable=False),
     sa.Column('received_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['request_id'], ['help_request.id'], name=op.f('fk_inbound_message_request_id_help_request')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_message')),
@@ -343,6 +346,9 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('sent_at', sa.DateTime(), nullable=True),
     sa.Column('delivered_at', sa.DateTime(), nullable=True),
+    sa.Column('leased_at', sa.DateTime(), nullable=True),
+    sa.Column('lease_owner', sa.String(length=64), nullable=False),
+    sa.Column('hold_reason', sa.String(length=16), nullable=False),
     sa.ForeignKeyConstraint(['request_id'], ['help_request.id'], name=op.f('fk_outbox_message_request_id_help_request')),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_outbox_message_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
@@ -484,6 +490,7 @@ def downgrade():
     op.drop_table('help_request')
     with op.batch_alter_table('volunteer_profile', schema=None) as batch_op:
         batch_op.drop_index('ix_volunteer_status_lat_lon')
+        batch_op.drop_index('ix_volunteer_status_band_lon', postgresql_include=['user_id'])
         batch_op.drop_index(batch_op.f('ix_volunteer_profile_station_id'))
 
     op.drop_table('volunteer_profile')
