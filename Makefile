@@ -55,6 +55,8 @@ format: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(VENV)/.test-installed translations
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } || true
 	$(PY) -m benchmarks.run $(BENCH_ARGS)
 
 clean:

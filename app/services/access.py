@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -32,9 +32,21 @@ def role_required(*roles: str) -> Callable:
     return decorator
 
 
+def _station_tree() -> list[tuple[int, int | None]]:
+    """(id, parent id) of every station: read once per web request, as pages ask often."""
+    if has_request_context():
+        cached = g.get("_linli_station_tree")
+        if cached is None:
+            cached = g._linli_station_tree = db.session.execute(
+                select(Station.id, Station.parent_id)
+            ).all()
+        return cached
+    return db.session.execute(select(Station.id, Station.parent_id)).all()
+
+
 def descendant_station_ids(root_id: int) -> set[int]:
     """A station and every station below it (rooms under a township, all under a county)."""
-    rows = db.session.execute(select(Station.id, Station.parent_id)).all()
+    rows = _station_tree()
     children: dict[int | None, list[int]] = {}
     for station_id, parent_id in rows:
         children.setdefault(parent_id, []).append(station_id)

@@ -51,12 +51,26 @@ def _tab_filter(tab: str, now: datetime):
     raise ServiceError(_("Unknown list."))
 
 
-def queue(user: User, tab: str = "new", *, now: datetime | None = None, limit: int = 200):
-    """The requests of the user's stations in ``tab``: most urgent first, then oldest."""
+PAGE_SIZE = 50
+
+
+def queue(
+    user: User,
+    tab: str = "new",
+    *,
+    now: datetime | None = None,
+    limit: int = PAGE_SIZE,
+    offset: int = 0,
+):
+    """The requests of the user's stations in ``tab``: most urgent first, then oldest.
+
+    A page at a time: a busy station's list is read on a phone, and rendering hundreds of
+    rows cost more than all the queries of the page together."""
     now = now or utcnow()
     query = select(HelpRequest).where(_tab_filter(tab, now))
     query = scope_to_stations(query, HelpRequest.station_id, user)
-    query = query.order_by(URGENCY_ORDER, HelpRequest.created_at, HelpRequest.id).limit(limit)
+    query = query.order_by(URGENCY_ORDER, HelpRequest.created_at, HelpRequest.id)
+    query = query.limit(limit).offset(max(offset, 0))
     query = query.options(selectinload(HelpRequest.village), selectinload(HelpRequest.station))
     return list(db.session.scalars(query))
 

@@ -27,8 +27,13 @@ def queue():
         tab = "new"
     now = utcnow()
     last_seen = console.parse_last_seen(session.get(LAST_SEEN))
-    items = console.queue(current_user, tab, now=now)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    items = console.queue(
+        current_user, tab, now=now, offset=(page - 1) * console.PAGE_SIZE
+    )
     context = {
+        "page": page,
+        "page_size": console.PAGE_SIZE,
         "tab": tab,
         "tabs": console.TABS,
         "items": items,

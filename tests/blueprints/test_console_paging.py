@@ -1,0 +1,23 @@
+"""The queue shows a page of 50 at a time, with a way to the rest."""
+
+from tests import factories
+
+
+def test_queue_pages_through_a_busy_station(client, world, login_as):
+    login_as("social_worker")
+    codes = [factories.make_request(world.station_a).code for _ in range(60)]
+    first = client.get("/station/?tab=new").get_data(as_text=True)
+    second = client.get("/station/?tab=new&page=2").get_data(as_text=True)
+    on_first = [c for c in codes if c in first]
+    on_second = [c for c in codes if c in second]
+    assert len(on_first) == 50 and len(on_second) == 10
+    assert not set(on_first) & set(on_second)
+    assert "page=2" in first and "page=1" in second
+    assert "page=3" not in second
+
+
+def test_a_short_queue_has_no_pager(client, world, login_as):
+    login_as("social_worker")
+    factories.make_request(world.station_a)
+    page = client.get("/station/?tab=new").get_data(as_text=True)
+    assert "page=2" not in page
