@@ -46,6 +46,10 @@ EVENT_LABELS: dict[str, object] = {
     "acknowledge": _l("County supervisor responded"),
     "reassign_station": _l("Moved to another station"),
     "overdue_alert": _l("Overdue: workers alerted by SMS"),
+    "rated": _l("Rated by the resident"),
+    "dispatch": _l("Given to a team member"),
+    "sms_received": _l("SMS from the resident"),
+    "sms_unreachable": _l("The SMS could not be delivered"),
 }
 
 
@@ -64,6 +68,8 @@ def event_actor(event) -> str:
 
 
 def event_label(event) -> str:
+    if event.action == "rated" and event.request.rating:
+        return _("Rated by the resident: %(n)s of 5 stars", n=event.request.rating)
     if event.action in EVENT_LABELS:
         return str(EVENT_LABELS[event.action])
     move = workflow.MOVES.get(event.action)
