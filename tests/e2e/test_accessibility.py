@@ -1,0 +1,221 @@
+"""Accessibility of every public and volunteer page on a 360 px phone.
+
+On each page: axe-core finds no serious or critical violation; every form control has an
+accessible name; every visible button and link in the main content is at least 44×44 CSS
+px (WCAG 2.5.5 / STYLE.md), except inline text links inside a sentence (WCAG 2.5.8's
+"inline" exception) and the listed EXCEPTIONS.
+
+Two browser contexts per module: a resident without an account (who has just asked for
+help, so the confirmation and status pages open) and the demo volunteer, signed in.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.services.demo import DEMO_PASSWORD
+from tests.e2e.journey_support import DEMO_VOLUNTEER, read_db
+from tests.e2e.support import axe_check, horizontal_overflow, login, new_phone_context, shot
+
+pytestmark = pytest.mark.e2e
+
+MIN_TAP = 44
+
+# (page name, CSS selector) → why a smaller target is acceptable there.
+EXCEPTIONS: dict[tuple[str, str], str] = {}
+
+NAMELESS_CONTROLS_JS = """
+() => {
+  const nameless = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    const labelled = (el.labels && Array.from(el.labels).some(l => l.textContent.trim()))
+      || (el.getAttribute('aria-label') || '').trim()
+      || (el.getAttribute('aria-labelledby') || '').split(/\\s+/).some(
+           id => id && document.getElementById(id) && document.getElementById(id).textContent.trim())
+      || (el.getAttribute('title') || '').trim();
+    if (!labelled) nameless.push(el.outerHTML.slice(0, 120));
+  }
+  return nameless;
+}
+"""
+
+# Visible buttons and links in <main> smaller than MIN_TAP in either direction. A link
+# counts as inline text (exempt) when it sits in a paragraph, list item or definition
+# together with other text: the sentence around it is the target's spacing.
+SMALL_TARGETS_JS = """
+(minTap) => {
+  const small = [];
+  const targets = document.querySelectorAll(
+    'main a[href], main button, main summary, main input[type=submit], main input[type=button],'
+    + ' main label:has(input[type=radio]), main label:has(input[type=checkbox])');
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
+    if (el.closest('details:not([open])') && el.tagName !== 'SUMMARY') continue;
+    if (el.tagName === 'A') {
+      const block = el.closest('p, li, dd, td');
+      if (block) {
+        const rest = block.textContent.replace(el.textContent, '').trim();
+        if (rest.length > 0 && !el.matches('.button, .tap-link, .task-link, .queue-link'))
+          continue;
+      }
+    }
+    if (box.width < minTap - 0.5 || box.height < minTap - 0.5) {
+      const id = el.id ? '#' + el.id : '';
+      const cls = el.className && typeof el.className === 'string'
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      small.push({
+        selector: el.tagName.toLowerCase() + id + cls,
+        text: el.textContent.trim().slice(0, 40),
+        width: Math.round(box.width), height: Math.round(box.height),
+      });
+    }
+  }
+  return small;
+}
+"""
+
+
+def check_page(page, name: str) -> None:
+    """axe, names of form controls, tap targets, and no sideways scrolling."""
+    shot(page, f"a11y-{name}")
+    problems = []
+    try:
+        axe_check(page)
+    except AssertionError as error:
+        problems.append(str(error))
+    nameless = page.evaluate(NAMELESS_CONTROLS_JS)
+    if nameless:
+        problems.append(f"form controls without a label: {nameless}")
+    small = [
+        t
+        for t in page.evaluate(SMALL_TARGETS_JS, MIN_TAP)
+        if (name, t["selector"]) not in EXCEPTIONS
+    ]
+    if small:
+        problems.append(f"tap targets under {MIN_TAP}×{MIN_TAP} px: {small}")
+    if horizontal_overflow(page):
+        problems.append("wider than the phone")
+    assert not problems, f"{name} ({page.url}):\n" + "\n".join(problems)
+
+
+# --- the resident: no account --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def resident(browser, live_server):
+    """A resident's phone that has just asked for help (its code in ``resident.code``)."""
+    context = new_phone_context(browser, base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/ask")
+    page.locator("label.tile:has(input[value='companionship'])").click()
+    page.locator("select[name=township]").select_option(label="柳林镇")
+    expect(page.locator("select[name=village] option")).not_to_have_count(1)
+    page.locator("select[name=village]").select_option(index=1)
+    page.locator("input[name=phone]").fill("139 1234 0003")
+    page.locator("input[name=consent]").check()
+    page.get_by_role("button", name="提交求助").click()
+    page.wait_for_url("**/ask/done")
+    page.code = page.locator("#tracking-code").inner_text().strip()
+    yield page
+    context.close()
+
+
+def _ask_with_errors(page):
+    page.goto("/ask")
+    page.get_by_role("button", name="提交求助").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+def _track_with_error(page):
+    page.goto("/track")
+    page.locator("input[name=code]").fill("AAAAAAA")
+    page.locator("input[name=last_four]").fill("1234")
+    page.get_by_role("button", name="查看我的求助").click()
+    expect(page.locator(".error-summary")).to_be_visible()
+
+
+PUBLIC_PAGES = {
+    "home": "/",
+    "login": "/login",
+    "ask": "/ask",
+    "ask-errors": _ask_with_errors,
+    "done": "/ask/done",
+    "track": "/track",
+    "track-error": _track_with_error,
+    "track-status": lambda page: page.goto(f"/t/{page.code}"),
+    "signup": "/v/signup",
+}
+
+
+@pytest.mark.parametrize("name", list(PUBLIC_PAGES))
+def test_public_page_is_accessible(resident, name):
+    how = PUBLIC_PAGES[name]
+    if callable(how):
+        how(resident)
+    else:
+        response = resident.goto(how)
+        assert response is not None and response.status == 200, (how, response)
+    if name == "track-status":
+        expect(resident.locator("h1")).to_contain_text(resident.code)
+    check_page(resident, name)
+
+
+# --- the volunteer: signed in -------------------------------------------------------------
+
+
+def _volunteer_ids(live_server) -> dict[str, int]:
+    """An offered task near him, an offer to him, one of his open claims."""
+
+    def find():
+        from app.extensions import db
+        from app.models import Offer, User
+        from app.services import volunteers
+
+        user = db.session.scalar(select(User).where(User.username == DEMO_VOLUNTEER))
+        nearby = volunteers.nearby_tasks(user)
+        offers = db.session.scalars(
+            select(Offer).where(Offer.volunteer_id == user.id).order_by(Offer.id)
+        ).all()
+        pending = [o for o in offers if o.status == "pending"] or offers
+        claims = volunteers.my_claims(user)
+        assert nearby and pending and claims, "the demo data lost the volunteer's examples"
+        return {"task": nearby[0].request.id, "offer": pending[0].id, "claim": claims[0].id}
+
+    return read_db(live_server, find)
+
+
+@pytest.fixture(scope="module")
+def volunteer(browser, live_server):
+    context = new_phone_context(browser, base_url=live_server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    login(page, DEMO_VOLUNTEER, DEMO_PASSWORD)
+    page.ids = _volunteer_ids(live_server)
+    yield page
+    context.close()
+
+
+VOLUNTEER_PAGES = {
+    "v-tasks": lambda ids: "/v/tasks",
+    "v-task": lambda ids: f"/v/t/{ids['task']}",
+    "v-offer": lambda ids: f"/v/o/{ids['offer']}",
+    "v-mine": lambda ids: "/v/mine",
+    "v-claim": lambda ids: f"/v/c/{ids['claim']}",
+    "v-hours": lambda ids: "/v/hours",
+    "v-certificate": lambda ids: "/v/hours/certificate",
+}
+
+
+@pytest.mark.parametrize("name", list(VOLUNTEER_PAGES))
+def test_volunteer_page_is_accessible(volunteer, name):
+    path = VOLUNTEER_PAGES[name](volunteer.ids)
+    response = volunteer.goto(path)
+    assert response is not None and response.status == 200, (path, response)
+    assert "/login" not in volunteer.url
+    check_page(volunteer, name)
