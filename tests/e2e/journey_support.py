@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from tests.e2e.support import shot
+from tests.e2e.support import axe_check, horizontal_overflow, shot
 
 DEMO_TOWNSHIP = "柳林镇"
 DEMO_VOLUNTEER = "zhiyuanzhe"
@@ -136,6 +136,88 @@ def count_requests(live_server) -> int:
         return db.session.scalar(select(func.count(HelpRequest.id)))
 
     return read_db(live_server, count)
+
+
+MIN_TAP = 44
+
+# (page name, CSS selector) → why a smaller target is acceptable there.
+TAP_EXCEPTIONS: dict[tuple[str, str], str] = {}  # none needed at present
+
+NAMELESS_CONTROLS_JS = """
+() => {
+  const nameless = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (el.type === 'hidden') continue;
+    const labelled = (el.labels && Array.from(el.labels).some(l => l.textContent.trim()))
+      || (el.getAttribute('aria-label') || '').trim()
+      || (el.getAttribute('aria-labelledby') || '').split(/\\s+/).some(
+           id => id && document.getElementById(id) && document.getElementById(id).textContent.trim())
+      || (el.getAttribute('title') || '').trim();
+    if (!labelled) nameless.push(el.outerHTML.slice(0, 120));
+  }
+  return nameless;
+}
+"""
+
+# Visible buttons and links in <main> smaller than MIN_TAP in either direction. A link
+# counts as inline text (exempt) when it sits in a paragraph, list item or definition
+# together with other text: the sentence around it is the target's spacing.
+SMALL_TARGETS_JS = """
+(minTap) => {
+  const small = [];
+  const targets = document.querySelectorAll(
+    'main a[href], main button, main summary, main input[type=submit], main input[type=button],'
+    + ' main label:has(input[type=radio]), main label:has(input[type=checkbox])');
+  for (const el of targets) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
+    if (el.closest('details:not([open])') && el.tagName !== 'SUMMARY') continue;
+    if (el.tagName === 'A') {
+      const block = el.closest('p, li, dd, td');
+      if (block) {
+        const rest = block.textContent.replace(el.textContent, '').trim();
+        if (rest.length > 0 && !el.matches('.button, .tap-link, .task-link, .queue-link'))
+          continue;
+      }
+    }
+    if (box.width < minTap - 0.5 || box.height < minTap - 0.5) {
+      const id = el.id ? '#' + el.id : '';
+      const cls = el.className && typeof el.className === 'string'
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+      small.push({
+        selector: el.tagName.toLowerCase() + id + cls,
+        text: el.textContent.trim().slice(0, 40),
+        width: Math.round(box.width), height: Math.round(box.height),
+      });
+    }
+  }
+  return small;
+}
+"""
+
+
+def check_page(page, name: str) -> None:
+    """axe, names of form controls, tap targets, and no sideways scrolling."""
+    shot(page, f"a11y-{name}")
+    problems = []
+    try:
+        axe_check(page)
+    except AssertionError as error:
+        problems.append(str(error))
+    nameless = page.evaluate(NAMELESS_CONTROLS_JS)
+    if nameless:
+        problems.append(f"form controls without a label: {nameless}")
+    small = [
+        t
+        for t in page.evaluate(SMALL_TARGETS_JS, MIN_TAP)
+        if (name, t["selector"]) not in TAP_EXCEPTIONS
+    ]
+    if small:
+        problems.append(f"tap targets under {MIN_TAP}×{MIN_TAP} px: {small}")
+    if horizontal_overflow(page):
+        problems.append("wider than the phone")
+    assert not problems, f"{name} ({page.url}):\n" + "\n".join(problems)
 
 
 class Steps:

@@ -19,6 +19,7 @@ from tests.e2e.journey_support import (
     DEMO_VOLUNTEER,
     DEMO_WORKER,
     Steps,
+    check_page,
     count_requests,
     plan_for_demo_volunteer,
     request_by_code,
@@ -140,6 +141,7 @@ def test_resident_worker_volunteer_core_loop(browser, live_server):
         expect(details).to_contain_text("南街3号")
         expect(details).to_contain_text(DESCRIPTION)
         steps.shot(volunteer, "volunteer-claimed")
+        check_page(volunteer, "journey-claim-assigned")  # check-in and check-out forms
         assert request_by_code(live_server, code)["status"] == "assigned"
         volunteer.get_by_role("button", name="我到了，开始服务").click()
         expect(volunteer.locator(".flash").first).to_be_visible()
@@ -168,15 +170,17 @@ def test_resident_worker_volunteer_core_loop(browser, live_server):
         expect(later.locator("#confirm-box")).to_be_visible()
         assert f"/t/{code}" in later.url
         steps.shot(later, "track-done")
+        check_page(later, "journey-track-confirm")  # the confirm / not solved forms
         later.get_by_role("button", name="办好了").click()
         expect(later.locator("#confirm-box")).to_have_count(0)
         expect(later.locator(".badge-closed")).to_be_visible()
         later.locator("label.star:has(input[value='5'])").click()
         later.locator("textarea[name=comment]").fill("小张很热心，谢谢社工站！")
         steps.shot(later, "track-rating")
+        check_page(later, "journey-track-rating")  # the star radios
         later.get_by_role("button", name="提交评价").click()
         expect(later.locator("#rate-box")).to_have_count(0)
-        expect(later.locator("main")).to_contain_text("5")
+        expect(later.locator("main")).to_contain_text("您给了5颗星")
         steps.shot(later, "track-rated")
         stored = request_by_code(live_server, code)
         assert stored["status"] == "closed"
