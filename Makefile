@@ -48,10 +48,10 @@ test: $(VENV)/.test-installed translations browser
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check app tests
+	$(VENV)/bin/ruff format --check app tests benchmarks
 
 format: $(VENV)/.test-installed
-	$(VENV)/bin/ruff format app tests
+	$(VENV)/bin/ruff format app tests benchmarks
 	$(VENV)/bin/ruff check --fix .
 
 bench: $(VENV)/.test-installed translations

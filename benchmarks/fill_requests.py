@@ -20,8 +20,15 @@ from app.models.vocab import CATEGORIES
 
 # Most of a station's history is finished work; the queue tabs see the rest.
 STATUS_WEIGHTS = {
-    "closed": 70, "cancelled": 5, "rejected": 3, "new": 6, "accepted": 3, "offered": 4,
-    "assigned": 4, "in_progress": 2, "done": 3,
+    "closed": 70,
+    "cancelled": 5,
+    "rejected": 3,
+    "new": 6,
+    "accepted": 3,
+    "offered": 4,
+    "assigned": 4,
+    "in_progress": 2,
+    "done": 3,
 }
 
 
@@ -40,16 +47,25 @@ def fill(total: int) -> int:
     for i in range(existing + 1, total + 1):
         station_id, lat, lon = rng.choice(stations)
         created = now - timedelta(minutes=rng.randint(1, 365 * 24 * 60))
-        rows.append({
-            "code": f"BN{i:06d}", "category": rng.choice(categories), "description": "bench",
-            "special_groups": [], "for_whom": "self",
-            "urgency": rng.choices(["normal", "urgent", "crisis"], [90, 9, 1])[0],
-            "lat": (lat or 34.7) + rng.uniform(-0.05, 0.05),
-            "lon": (lon or 113.6) + rng.uniform(-0.05, 0.05),
-            "contact_phone": f"+86137{i:08d}", "channel": "web", "consent": True,
-            "station_id": station_id, "status": rng.choices(statuses, weights)[0],
-            "created_at": created, "updated_at": created,
-        })
+        rows.append(
+            {
+                "code": f"BN{i:06d}",
+                "category": rng.choice(categories),
+                "description": "bench",
+                "special_groups": [],
+                "for_whom": "self",
+                "urgency": rng.choices(["normal", "urgent", "crisis"], [90, 9, 1])[0],
+                "lat": (lat or 34.7) + rng.uniform(-0.05, 0.05),
+                "lon": (lon or 113.6) + rng.uniform(-0.05, 0.05),
+                "contact_phone": f"+86137{i:08d}",
+                "channel": "web",
+                "consent": True,
+                "station_id": station_id,
+                "status": rng.choices(statuses, weights)[0],
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
         if len(rows) == 5000:
             db.session.execute(insert(HelpRequest), rows)
             db.session.commit()

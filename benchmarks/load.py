@@ -72,12 +72,26 @@ def _env(url: str) -> dict[str, str]:
 def prepare(url: str) -> None:
     """Schema, demo county, and the triage queue's 100,000 requests (once)."""
     env = _env(url)
-    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    subprocess.run([sys.executable, "-m", "flask", "seed-demo", "--if-empty"], cwd=ROOT, env=env,
-                   check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "benchmarks.fill_requests", str(QUEUE_REQUESTS)], cwd=ROOT,
-                   env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "flask", "seed-demo", "--if-empty"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.fill_requests", str(QUEUE_REQUESTS)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
 
 
 def _wrk(url: str, script: str) -> dict:
@@ -87,7 +101,10 @@ def _wrk(url: str, script: str) -> dict:
     try:
         out = subprocess.run(
             ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "5s", "-s", path, url],
-            capture_output=True, text=True, check=True, timeout=600,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
         ).stdout
     finally:
         os.unlink(path)
@@ -111,9 +128,19 @@ def run() -> list[str]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-w", str(WORKERS), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=_env(url), start_new_session=True,
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=_env(url),
+        start_new_session=True,
     )
     try:
         _wait_for(base + "/healthz")

@@ -42,7 +42,7 @@ def signed_in_cookie(base: str, username: str, password: str = "linli2026") -> s
 
 
 def _first_village(html: str) -> tuple[str, str]:
-    township = re.search(r'<option value="(\d+)"', html[html.find('name="township"'):])
+    township = re.search(r'<option value="(\d+)"', html[html.find('name="township"') :])
     if not township:
         raise RuntimeError("no township in the ask form")
     return township.group(1), ""

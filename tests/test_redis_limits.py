@@ -68,7 +68,11 @@ def test_rate_limits_are_shared_through_redis():
     client.flushdb()
     env = dict(os.environ, REDIS_URL=REDIS_URL, RATELIMIT_ENABLED="true")
     run = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", SCRIPT],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert run.returncode == 0, run.stderr

@@ -28,9 +28,7 @@ def queue():
     now = utcnow()
     last_seen = console.parse_last_seen(session.get(LAST_SEEN))
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    items = console.queue(
-        current_user, tab, now=now, offset=(page - 1) * console.PAGE_SIZE
-    )
+    items = console.queue(current_user, tab, now=now, offset=(page - 1) * console.PAGE_SIZE)
     context = {
         "page": page,
         "page_size": console.PAGE_SIZE,
