@@ -234,6 +234,8 @@ def _assign_target(found, kind: str, raw_id: str):
         team = db.session.get(Team, int(raw_id))
         if team is None or not team.active:
             raise wrong
+        if team.station_id not in stations:
+            raise ServiceError(_("This team belongs to another station."), field="target")
         return team
     user = db.session.get(User, int(raw_id))
     if user is None or not user.active:
@@ -244,6 +246,8 @@ def _assign_target(found, kind: str, raw_id: str):
         return user
     if user.volunteer is None or user.volunteer.status != "approved":
         raise ServiceError(_("This volunteer is not approved."), field="target")
+    if user.volunteer.station_id not in stations:
+        raise ServiceError(_("This volunteer belongs to another station."), field="target")
     return user
 
 
