@@ -299,7 +299,14 @@ def is_doer(claim: Claim, user: User) -> bool:
 
 
 def can_see_details(claim: Claim, user: User) -> bool:
-    return claim.status in ("active", "done") and is_doer(claim, user)
+    """The doer sees the person's name, phone and address while their access stands."""
+    if claim.status not in ("active", "done") or not is_doer(claim, user) or not user.active:
+        return False
+    if claim.worker_id is not None and claim.worker_id == user.id:
+        return True
+    # A suspended (or not yet approved) volunteer no longer sees a person's details.
+    profile = user.volunteer
+    return profile is not None and profile.status == "approved"
 
 
 def team_open_claims(team_id: int) -> int:

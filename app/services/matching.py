@@ -204,6 +204,11 @@ def team_eligibility_problem(
 ) -> str | None:
     if not team.active:
         return _("This team is not active.")
+    leader = team.leader
+    leader_approved = leader is not None and leader.volunteer is not None
+    if not leader_approved or leader.volunteer.status != "approved" or not leader.active:
+        # The leader claims for the team: a suspended leader's team takes nothing on.
+        return _("Your volunteer account is not approved yet.")
     if request.category in SOCIAL_WORKER_ONLY:
         return _("Only the station's social workers can take this kind of request.")
     if request.involves_minor:
@@ -327,9 +332,12 @@ def _team_rows(lat: float, lon: float, factor: float) -> list[_Row]:
             Team.open_task_limit,
             func.coalesce(leader_profile.vetted_for_children, False),
         )
-        .outerjoin(leader_profile, leader_profile.user_id == Team.leader_id)
+        .join(leader_profile, leader_profile.user_id == Team.leader_id)
+        .join(User, User.id == Team.leader_id)
         .where(
             Team.active.is_(True),
+            leader_profile.status == "approved",
+            User.active.is_(True),
             Team.lat.between(min_lat, max_lat),
             Team.lon.between(min_lon, max_lon),
         )

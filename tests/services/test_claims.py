@@ -282,3 +282,13 @@ def test_direct_assignment_to_a_volunteer(world):
     assert len(sms_to(volunteer.phone, "task_assigned")) == 1
     with pytest.raises(ServiceError):
         claims.assign(request, actor=worker, volunteer=volunteer)
+
+
+def test_a_suspended_volunteer_no_longer_sees_the_persons_details(world):
+    volunteer = volunteer_near(world, 1)
+    request = request_in_a1(world, status="offered")
+    claim = claims.claim(request, volunteer=volunteer)
+    assert claims.can_see_details(claim, volunteer)
+    volunteer.volunteer.status = "suspended"
+    db.session.flush()
+    assert not claims.can_see_details(claim, volunteer)

@@ -195,3 +195,25 @@ def test_a_request_without_a_point_uses_its_village(world):
     near = volunteer_near(world, 1)
     request = request_in_a1(world, lat=None, lon=None)
     assert ids(matching.find_candidates(request)) == [("volunteer", near.id)]
+
+
+def test_a_suspended_leaders_team_is_no_candidate_and_cannot_claim(world):
+    from app.services import ServiceError, claims
+
+    leader = volunteer_near(world, 1, skills=("cleaning",))
+    team = factories.make_team(world.station_a, leader, skills=["cleaning"], radius_km=10)
+    request = request_in_a1(world, category="cleaning", status="offered")
+    assert ("team", team.id) in ids(matching.find_candidates(request))
+    leader.volunteer.status = "suspended"
+    db.session.flush()
+    assert ("team", team.id) not in ids(matching.find_candidates(request))
+    assert matching.team_eligibility_problem(request, team) is not None
+    with pytest.raises(ServiceError):
+        claims.claim(request, team=team)
+    assert request.status == "offered"
+    leader.volunteer.status = "approved"
+    leader.active = False
+    db.session.flush()
+    assert ("team", team.id) not in ids(matching.find_candidates(request))
+    with pytest.raises(ServiceError):
+        claims.claim(request, team=team)
