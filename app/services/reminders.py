@@ -26,10 +26,11 @@ REMINDER_UNTIL = time(21, 0)
 
 
 def _volunteer_of(claim: Claim) -> User | None:
-    if claim.volunteer_id is not None:
-        return claim.volunteer
+    # A team's task given to one member: the member goes, so the member is reminded.
     if claim.dispatched_to_id is not None:
         return claim.dispatched_to
+    if claim.volunteer_id is not None:
+        return claim.volunteer
     if claim.team_id is not None:
         team = db.session.get(Team, claim.team_id)
         return team.leader if team is not None else None

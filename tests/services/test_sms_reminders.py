@@ -52,6 +52,30 @@ def test_a_volunteer_is_reminded_once_the_evening_before(app, world):
     assert len(_reminders()) == 1
 
 
+def test_a_team_task_given_to_a_member_reminds_the_member_not_the_leader(app, world):
+    leader = factories.make_volunteer(world.station_a, phone="+8613700000011")
+    member = factories.make_volunteer(world.station_a, phone="+8613700000012")
+    team = factories.make_team(world.station_a, leader, members=[member])
+    request = factories.make_request(
+        world.station_a, status="assigned", village=world.village_a1, wanted_at=_utc(29, 9, 30)
+    )
+    request.assigned_team_id = team.id
+    db.session.add(
+        Claim(
+            request_id=request.id,
+            volunteer_id=leader.id,
+            team_id=team.id,
+            dispatched_to_id=member.id,
+            status="active",
+            via="web",
+        )
+    )
+    db.session.commit()
+    assert remind_volunteers(now=_utc(28, 19, 0)) == 1
+    [message] = _reminders()
+    assert message.to_phone == member.phone and message.user_id == member.id
+
+
 def test_no_reminder_outside_the_evening(app, world):
     volunteer = factories.make_volunteer(world.station_a)
     _assigned(world, volunteer, _utc(29, 9, 30))
