@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import HelpRequest, Region, Station, User, UserRole
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, URGENCIES, label
-from app.services import ServiceError, workflow
+from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, URGENCIES, label
+from app.services import ServiceError, offers, workflow
 from app.services.access import scope_to_stations, visible_station_ids
 from app.services.deadlines import overdue_clause
 from app.services.notifications import queue_sms
@@ -157,8 +157,17 @@ def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> li
 # --- actions -----------------------------------------------------------------------------
 
 
-def accept(request: HelpRequest, actor: User, note: str = ""):
-    return workflow.transition(request, "accept", actor=actor, note=note.strip())
+def accept(request: HelpRequest, actor: User, note: str = "") -> list | None:
+    """Accept the request and start offering it to volunteers straight away.
+
+    Categories only social workers may take stay accepted for a worker to take (returns
+    None); otherwise returns the offers sent (empty: nobody fitted, the request was
+    escalated by the offer service).
+    """
+    workflow.transition(request, "accept", actor=actor, note=note.strip())
+    if request.category in SOCIAL_WORKER_ONLY:
+        return None
+    return offers.send_offers(request, actor=actor)
 
 
 def reject(request: HelpRequest, actor: User, reason: str):

@@ -90,7 +90,7 @@ def test_request_page_loads_leaflet_only_with_a_tile_url(app, client, world, log
 
 def test_accept_then_accept_again_is_refused(client, world, login_as):
     worker = login_as("social_worker")
-    r = request_at(world.station_a)
+    r = request_at(world.station_a, category="crisis_intervention")  # stays accepted
     response = post(client, f"/station/r/{r.id}/accept")
     assert response.status_code == 302
     assert db.session.get(HelpRequest, r.id).status == "accepted"

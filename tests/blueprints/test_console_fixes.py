@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import HelpRequest
+from app.models import HelpRequest, Offer
 from tests import factories
 from tests.console_support import events, post, request_at, text
 
@@ -22,3 +22,35 @@ def test_cannot_assign_a_team_or_volunteer_of_another_station(client, world, log
     assert stored.status == "accepted"
     assert stored.assigned_team_id is None and stored.assigned_volunteer_id is None
     assert events(r.id, "assign") == []
+
+
+def test_accepting_starts_the_offers(client, world, login_as):
+    login_as("social_worker")
+    factories.make_volunteer(world.station_a, name="王热心", skills=("shopping",))
+    r = request_at(world.station_a, category="shopping")
+    response = post(client, f"/station/r/{r.id}/accept")
+    assert response.status_code == 302
+    stored = db.session.get(HelpRequest, r.id)
+    assert stored.status == "offered"
+    assert len(events(r.id, "accept")) == 1 and len(events(r.id, "offer")) == 1
+    assert db.session.query(Offer).filter_by(request_id=r.id).count() == 1
+    page = text(client.get(f"/station/r/{r.id}"))
+    assert "已发给 1 位" in page or "offered to 1 volunteers" in page
+
+
+def test_accepting_with_nobody_to_offer_escalates(client, world, login_as):
+    login_as("social_worker")
+    r = request_at(world.station_a, category="shopping")
+    assert post(client, f"/station/r/{r.id}/accept").status_code == 302
+    stored = db.session.get(HelpRequest, r.id)
+    assert stored.status == "accepted" and stored.escalated
+
+
+def test_accepting_a_social_worker_only_request_offers_nobody(client, world, login_as):
+    login_as("social_worker")
+    factories.make_volunteer(world.station_a, skills=("emotional_support",))
+    r = request_at(world.station_a, category="emotional_support")
+    assert post(client, f"/station/r/{r.id}/accept").status_code == 302
+    stored = db.session.get(HelpRequest, r.id)
+    assert stored.status == "accepted" and not stored.escalated
+    assert db.session.query(Offer).filter_by(request_id=r.id).count() == 0

@@ -167,8 +167,12 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
 
 
 def _do_accept(found, form):
-    console.accept(found, current_user, form.note.data or "")
-    return _("Accepted. Next: offer it to volunteers or assign it.")
+    offers = console.accept(found, current_user, form.note.data or "")
+    if offers is None:
+        return _("Accepted. Only a social worker may take this: assign it.")
+    if offers:
+        return _("Accepted and offered to %(n)d volunteers or teams.", n=len(offers))
+    return _("Accepted, but nobody could be found: the request was escalated.")
 
 
 def _do_reject(found, form):
