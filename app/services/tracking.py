@@ -93,6 +93,8 @@ def _text(event: RequestEvent, name: str) -> str | None:
         return _("This request was joined with another request of yours.")
     if action == "rated":
         return _("You rated the help.")
+    if action == "note" and event.note:
+        return _("Message from the station: %(note)s", note=event.note)
     return None
 
 
