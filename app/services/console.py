@@ -4,6 +4,7 @@ the worker's actions on one request. Every status change goes through workflow."
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -14,10 +15,11 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import HelpRequest, Region, Station, User, UserRole
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, URGENCIES, label
+from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES, label
 from app.services import ServiceError, offers, workflow
 from app.services.access import scope_to_stations, visible_station_ids
 from app.services.deadlines import overdue_clause
+from app.services.geo import route_to_station
 from app.services.notifications import queue_sms
 
 TABS: dict[str, object] = {
@@ -197,8 +199,11 @@ def edit(
     address: str,
     lat: float | None,
     lon: float | None,
+    special_groups: Iterable[str] | None = None,
 ):
-    """Correct category, urgency or place; the changes are written as one timeline note."""
+    """Correct category, urgency, place or special groups; the changes are written as one
+    timeline note. A new village re-routes the request to the station serving it (the move
+    is written on the timeline too). ``special_groups`` None leaves them as they are."""
     if request.status in workflow.FINAL_STATUSES:
         raise ServiceError(_("A finished request cannot be changed."))
     if category not in CATEGORIES:
@@ -232,12 +237,26 @@ def edit(
         )
         request.urgency = urgency
     address = (address or "").strip()[:200]
+    moved_to = None
     if village is not None and village.id != request.village_id:
         request.village_id = village.id
         if lat is None:
             lat, lon = village.lat, village.lon
             request.location_source = "village"
         changes.append(_("village: %(name)s", name=village.name))
+        station = route_to_station(village_id=village.id, lat=village.lat, lon=village.lon)
+        if station is not None and station.id != request.station_id:
+            moved_to = station
+    if special_groups is not None:
+        groups = [g for g in dict.fromkeys(special_groups) if g in SPECIAL_GROUPS]
+        if set(groups) != set(request.special_groups or []):
+            request.special_groups = groups
+            changes.append(
+                _(
+                    "special groups: %(groups)s",
+                    groups="、".join(str(label(SPECIAL_GROUPS, g)) for g in groups) or "—",
+                )
+            )
     if address != (request.address or ""):
         request.address = address
         changes.append(_("address changed"))
@@ -246,9 +265,21 @@ def edit(
         changes.append(_("place: %(lat).5f, %(lon).5f", lat=lat, lon=lon))
     if not changes:
         raise ServiceError(_("Nothing was changed."))
-    return workflow.record_event(
+    event = workflow.record_event(
         request, "edit", actor=actor, note="; ".join(changes), public=False
     )
+    if moved_to is not None:
+        old_name = request.station.name
+        request.station_id = moved_to.id
+        request.station = moved_to
+        workflow.record_event(
+            request,
+            "reassign_station",
+            actor=actor,
+            note=_("Moved from %(old)s to %(new)s", old=old_name, new=moved_to.name),
+            public=False,
+        )
+    return event
 
 
 def county_supervisors(station_id: int) -> list[User]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.extensions import db
 from app.models import HelpRequest, Offer
 from tests import factories
@@ -54,3 +56,47 @@ def test_accepting_a_social_worker_only_request_offers_nobody(client, world, log
     stored = db.session.get(HelpRequest, r.id)
     assert stored.status == "accepted" and not stored.escalated
     assert db.session.query(Offer).filter_by(request_id=r.id).count() == 0
+
+
+def _edit(client, r, **extra):
+    data = {
+        "edit-category": r.category,
+        "edit-urgency": r.urgency,
+        "edit-address": r.address or "",
+        "edit-lat": "",
+        "edit-lon": "",
+    }
+    data.update(extra)
+    return post(client, f"/station/r/{r.id}/edit", data)
+
+
+def test_editing_the_village_reroutes_to_the_station_serving_it(client, world, login_as):
+    login_as("social_worker")
+    r = request_at(world.station_a, village=world.village_a2)
+    response = _edit(client, r, **{"edit-village_id": str(world.village_a1.id)})
+    assert response.status_code == 302, text(response)
+    stored = db.session.get(HelpRequest, r.id)
+    assert stored.village_id == world.village_a1.id
+    assert stored.station_id == world.room_a1.id  # the village's own room
+    assert (stored.lat, stored.lon) == (world.village_a1.lat, world.village_a1.lon)
+    moved = events(r.id, "reassign_station")
+    assert len(moved) == 1 and world.room_a1.name in moved[0].note
+    page = text(client.get(f"/station/r/{r.id}"))
+    assert world.room_a1.name in page
+
+
+def test_the_edit_form_marks_a_child_involved(client, world, login_as):
+    login_as("social_worker")
+    r = request_at(world.station_a)
+    page = text(client.get(f"/station/r/{r.id}"))
+    box = re.search(r'<input[^>]*value="left_behind_child"[^>]*>', page).group(0)
+    assert 'name="edit-special_groups"' in box and "checked" not in box
+    response = _edit(client, r, **{"edit-special_groups": ["left_behind_child", "disabled"]})
+    assert response.status_code == 302, text(response)
+    stored = db.session.get(HelpRequest, r.id)
+    assert "left_behind_child" in stored.special_groups and stored.involves_minor
+    assert stored.station_id == world.station_a.id
+    assert "特殊群体" in events(r.id, "edit")[0].note
+    page = text(client.get(f"/station/r/{r.id}"))
+    box = re.search(r'<input[^>]*value="left_behind_child"[^>]*>', page).group(0)
+    assert "checked" in box

@@ -41,6 +41,11 @@ class RejectForm(FlaskForm):
     )
 
 
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class EditForm(FlaskForm):
     category = SelectField(_l("Category"), choices=[])
     urgency = SelectField(_l("Urgency"), choices=[])
@@ -48,9 +53,11 @@ class EditForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     lat = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
     lon = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+    special_groups = MultiCheckboxField(_l("Special groups"), choices=[])
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.special_groups.choices = _choices(SPECIAL_GROUPS)
         self.category.choices = _choices(CATEGORIES)
         self.urgency.choices = _choices(URGENCIES)
         self.village_id.choices = [("", str(_l("(keep)")))] + [
@@ -94,11 +101,6 @@ class CloseForm(FlaskForm):
 
 class StationForm(FlaskForm):
     station_id = SelectField(_l("Move to station"), choices=[], validate_choice=False)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class BeneficiaryForm(FlaskForm):

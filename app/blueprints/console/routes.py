@@ -119,6 +119,7 @@ def _forms(found: HelpRequest, candidates, bound: dict | None = None) -> dict:
                 "address": found.address,
                 "lat": found.lat,
                 "lon": found.lon,
+                "special_groups": list(found.special_groups or []),
             },
         ),
         "assign": forms.AssignForm(prefix="assign", formdata=None),
@@ -190,6 +191,7 @@ def _do_edit(found, form):
         address=form.address.data or "",
         lat=form.lat.data,
         lon=form.lon.data,
+        special_groups=form.special_groups.data or [],
     )
     return _("Changes saved.")
 
@@ -295,6 +297,8 @@ def act(request_id: int, action: str):
         return _render_request(found, error=error.message, status=422)
     db.session.commit()
     flash(message)
+    if console.visible_request(current_user, request_id) is None:  # moved out of sight
+        return redirect(url_for("console.queue"))
     return redirect(url_for("console.request_page", request_id=request_id))
 
 
