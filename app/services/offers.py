@@ -28,6 +28,7 @@ from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
 from app.services import ServiceError, matching, workflow
 from app.services.codes import new_reply_code
 from app.services.notifications import queue_sms
+from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
 
 OPEN_OFFER = "pending"
 
@@ -212,6 +213,10 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
         60,
     )
     now = utcnow()
+    starts = now
+    if request.urgency not in URGENT_LEVELS:
+        # Held overnight by the quiet hours: the offer's time runs from when it is sent.
+        starts = quiet_hours_end(now) or now
     offers = []
     for rank, candidate in enumerate(fresh, start=1):
         recipient = candidate.user if candidate.kind == "volunteer" else candidate.team.leader
@@ -229,7 +234,7 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
             reply_code=_free_reply_code(recipient.id),
             status=OPEN_OFFER,
             created_at=now,
-            expires_at=now + timedelta(minutes=int(minutes)),
+            expires_at=starts + timedelta(minutes=int(minutes)),
         )
         db.session.add(offer)
         db.session.flush()

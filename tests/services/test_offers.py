@@ -29,6 +29,12 @@ def expire_all_pending():
     db.session.commit()
 
 
+@pytest.fixture(autouse=True)
+def daytime(monkeypatch):
+    """Offers' clocks start at once (the suite may run during Shanghai's quiet hours)."""
+    monkeypatch.setattr(offers, "quiet_hours_end", lambda now: None)
+
+
 def test_the_best_three_get_an_offer_and_an_sms(app, world):
     volunteers = [volunteer_near(world, km) for km in (1, 2, 3, 4)]
     request = request_in_a1(world, contact_name="王秀英", address="杏花社区3号楼2单元501")
@@ -213,3 +219,19 @@ def test_all_sms_templates_fit_two_segments(world):
     offers.send_offers(request_in_a1(world, wanted_at=utcnow() + timedelta(days=1)))
     for message in all_sms("volunteer_offer"):
         assert len(message.body) <= 134
+
+
+def test_an_offer_made_in_the_quiet_hours_runs_from_the_morning(app, world, monkeypatch):
+    from datetime import datetime
+
+    from app.services.notifications import limits
+
+    monkeypatch.setattr(offers, "quiet_hours_end", limits.quiet_hours_end)
+    late = datetime(2026, 11, 28, 23, 30) - timedelta(hours=8)  # 23:30 in Shanghai
+    monkeypatch.setattr(offers, "utcnow", lambda: late)
+    volunteer_near(world, 1)
+    [normal] = offers.send_offers(request_in_a1(world))
+    morning = datetime(2026, 11, 29, 8, 0) - timedelta(hours=8)
+    assert normal.expires_at == morning + timedelta(minutes=app.config["OFFER_TTL_MINUTES"])
+    [urgent] = offers.send_offers(request_in_a1(world, urgency="urgent"))
+    assert urgent.expires_at == late + timedelta(minutes=app.config["OFFER_TTL_URGENT_MINUTES"])

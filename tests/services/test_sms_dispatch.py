@@ -233,3 +233,33 @@ def test_a_worker_that_lost_its_lease_does_not_overwrite_the_row(app):
     assert dispatch._renew(message.id, "worker-b") is True
     rows = db.session.scalars(select(OutboxMessage.lease_owner)).all()
     assert rows == ["worker-b"]
+
+
+def test_a_held_offer_that_is_no_longer_open_is_never_sent(twilio, world, monkeypatch):
+    from app.models import Offer
+    from app.services import offers
+    from tests.volunteer_support import request_in_a1, volunteer_near
+
+    now = _at_local(monkeypatch, 10, 0)
+    monkeypatch.setattr(offers, "utcnow", lambda: now)
+    first = volunteer_near(world, 1, phone="+8613800138021")
+    second = volunteer_near(world, 2, phone="+8613800138022")
+    request = request_in_a1(world)
+    sent = {o.volunteer_id: o for o in offers.send_offers(request)}
+    sent[first.id].status = "declined"
+    for message in db.session.scalars(select(OutboxMessage)):
+        message.next_attempt_at = now
+    db.session.commit()
+    assert dispatch_pending() == 1
+    db.session.expire_all()
+    messages = {
+        m.user_id: m
+        for m in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.template == "volunteer_offer")
+        )
+    }
+    assert messages[first.id].status == "suppressed"
+    assert "no longer open" in messages[first.id].last_error
+    assert messages[second.id].status == "sent"
+    assert [r.to for r in twilio.received] == [second.phone]
+    assert db.session.get(Offer, sent[second.id].id).status == "pending"

@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from app.extensions import db
-from app.models import OutboxMessage
+from app.models import Offer, OutboxMessage, Team
 from app.models.base import utcnow
 from app.services.notifications import delivery, limits
 from app.services.notifications.senders import Sender, SendError, get_sender
@@ -122,6 +122,15 @@ def _hold(message: OutboxMessage, owner: str) -> bool:
             hold_reason="",
         )
         return True
+    if _offer_no_longer_open(message, now):
+        _finish(
+            message.id,
+            owner,
+            status="suppressed",
+            last_error="not sent: the offer is no longer open (taken, declined or expired)",
+            hold_reason="",
+        )
+        return True
     until, reason = None, ""
     if limits.waits_for_quiet_hours(message):
         until, reason = limits.quiet_hours_end(now), "quiet_hours"
@@ -131,6 +140,24 @@ def _hold(message: OutboxMessage, owner: str) -> bool:
         return False
     _finish(message.id, owner, status="pending", next_attempt_at=until, hold_reason=reason)
     return True
+
+
+def _offer_no_longer_open(message: OutboxMessage, now) -> bool:
+    """A volunteer offer (often held overnight) whose offer was taken, declined or expired."""
+    if message.template != "volunteer_offer" or None in (message.request_id, message.user_id):
+        return False
+    led_teams = select(Team.id).where(Team.leader_id == message.user_id)
+    open_offer = db.session.scalar(
+        select(Offer.id)
+        .where(
+            Offer.request_id == message.request_id,
+            Offer.status == "pending",
+            Offer.expires_at > now,
+            or_(Offer.volunteer_id == message.user_id, Offer.team_id.in_(led_teams)),
+        )
+        .limit(1)
+    )
+    return open_offer is None
 
 
 def _send_one(message_id: int, owner: str, sender: Sender) -> bool:
