@@ -168,7 +168,7 @@ class Claim(db.Model):
     dispatched_to_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     via: Mapped[str] = mapped_column(String(12), default="web")  # web|sms|assign
-    status: Mapped[str] = mapped_column(String(12), default="active")  # active|released|done
+    status: Mapped[str] = mapped_column(String(12), default="active")  # active|released|done|closed
     claimed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     released_at: Mapped[datetime | None] = mapped_column(DateTime)
     release_reason: Mapped[str] = mapped_column(Text, default="")

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import HelpRequest, RequestEvent, User
+from app.models import Claim, HelpRequest, Offer, RequestEvent, User
 from app.models.base import utcnow
 from app.services import ServiceError
 
@@ -115,7 +117,11 @@ def transition(
         )
     now = utcnow()
     source = request.status
-    request.status = move.target
+    _move_status(request, source, move.target)
+    if move.target in FINAL_STATUSES:
+        _end_claims_and_offers(request, now)
+    if action == "reopen":
+        _reactivate_last_claim(request)
     for column in _CLEARS.get(action, ()):
         setattr(request, column, None)
     stamp = _STAMPS.get(move.target)
@@ -132,6 +138,62 @@ def transition(
         public=public,
         at=now,
     )
+
+
+def _move_status(request: HelpRequest, source: str, target: str) -> None:
+    """Change the status only if nobody changed it since ``request`` was read.
+
+    A conditional UPDATE (… WHERE status = :source) makes every move race-free on
+    PostgreSQL and SQLite alike: of two people acting on one request at the same moment,
+    the second is told it changed instead of silently overwriting the first.
+    """
+    if request.id is None or inspect(request).pending:
+        request.status = target
+        return
+    moved = db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request.id, HelpRequest.status == source)
+        .values(status=target)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.expire(request, ["status"])
+        raise ServiceError(
+            _("Someone else changed this request just now. Reload the page and try again.")
+        )
+    set_committed_value(request, "status", target)
+
+
+def _end_claims_and_offers(request: HelpRequest, now) -> None:
+    """A closed, cancelled or rejected request holds nobody: its active claim ends (the
+    volunteer stops seeing the person's details, and the task stops counting against
+    their limit) and its pending offers close."""
+    db.session.execute(
+        update(Claim)
+        .where(Claim.request_id == request.id, Claim.status == "active")
+        .values(status="closed", released_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(Offer)
+        .where(Offer.request_id == request.id, Offer.status == "pending")
+        .values(status="closed", responded_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def _reactivate_last_claim(request: HelpRequest) -> None:
+    """'Not solved': the work goes back to whoever did it, to check in again."""
+    last = db.session.scalars(
+        select(Claim)
+        .where(Claim.request_id == request.id, Claim.status == "done")
+        .order_by(Claim.id.desc())
+        .limit(1)
+    ).first()
+    if last is not None:
+        last.status = "active"
+        last.checked_in_at = None
+        last.checked_out_at = None
 
 
 def record_event(

@@ -45,6 +45,7 @@ def test_allowed_move_changes_status_and_records_event(world, source, action, ta
     event = workflow.transition(request, action, actor_label="test", note="为什么")
     db.session.commit()
     assert request.status == target
+    assert _stored_status(request.id) == target
     stored = db.session.get(RequestEvent, event.id)
     assert (stored.from_status, stored.to_status, stored.action, stored.note) == (
         source,
@@ -116,3 +117,85 @@ def test_escalation_is_a_flag_not_a_state(world):
     closed = factories.make_request(world.station_a, status="closed")
     with pytest.raises(ServiceError):
         workflow.escalate(closed)
+
+
+def _stored_status(request_id):
+    from app.models import HelpRequest
+
+    return db.session.execute(
+        select(HelpRequest.status).where(HelpRequest.id == request_id)
+    ).scalar_one()
+
+
+def test_a_move_on_a_stale_copy_is_refused_not_overwritten(world):
+    """Two people act on one request at once: the second is told, the first one stands."""
+    from sqlalchemy import update
+
+    from app.models import HelpRequest
+
+    request = factories.make_request(world.station_a, status="offered")
+    db.session.commit()
+    # Someone else claims it meanwhile (their own transaction, committed).
+    db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request.id)
+        .values(status="assigned")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    assert request.status == "offered"  # our copy is stale
+    with pytest.raises(ServiceError) as refused:
+        workflow.transition(request, "cancel")
+    assert "刷新" in refused.value.message or "Reload" in refused.value.message
+    db.session.rollback()
+    assert _stored_status(request.id) == "assigned"
+    assert db.session.scalar(select(func.count(RequestEvent.id))) == 0
+
+
+def test_reaching_a_final_state_ends_the_claim_and_the_offers(world):
+    from datetime import timedelta
+
+    from app.models import Claim, Offer
+    from app.models.base import utcnow
+
+    request = factories.make_request(world.station_a, status="assigned")
+    volunteer = factories.make_volunteer(world.station_a)
+    other = factories.make_volunteer(world.station_a)
+    claim = Claim(request_id=request.id, volunteer_id=volunteer.id, status="active")
+    offer = Offer(
+        request_id=request.id,
+        volunteer_id=other.id,
+        reply_code="ABCD",
+        expires_at=utcnow() + timedelta(hours=1),
+        status="pending",
+    )
+    db.session.add_all([claim, offer])
+    db.session.commit()
+    workflow.transition(request, "close", note="已电话回访解决")
+    db.session.commit()
+    assert _stored_status(request.id) == "closed"
+    assert db.session.scalar(select(Claim.status).where(Claim.id == claim.id)) == "closed"
+    assert db.session.scalar(select(Offer.status).where(Offer.id == offer.id)) == "closed"
+
+
+def test_not_solved_gives_the_work_back_to_the_volunteer(world):
+    from app.models import Claim
+    from app.models.base import utcnow
+
+    request = factories.make_request(world.station_a, status="done")
+    volunteer = factories.make_volunteer(world.station_a)
+    claim = Claim(
+        request_id=request.id,
+        volunteer_id=volunteer.id,
+        status="done",
+        checked_in_at=utcnow(),
+        checked_out_at=utcnow(),
+    )
+    db.session.add(claim)
+    db.session.commit()
+    workflow.transition(request, "reopen", actor_label="resident", note="水管还是漏")
+    db.session.commit()
+    stored = db.session.get(Claim, claim.id)
+    db.session.refresh(stored)
+    assert (stored.status, stored.checked_in_at, stored.checked_out_at) == ("active", None, None)
+    assert _stored_status(request.id) == "assigned"
