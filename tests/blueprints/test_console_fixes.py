@@ -100,3 +100,16 @@ def test_the_edit_form_marks_a_child_involved(client, world, login_as):
     page = text(client.get(f"/station/r/{r.id}"))
     box = re.search(r'<input[^>]*value="left_behind_child"[^>]*>', page).group(0)
     assert "checked" in box
+
+
+def test_sms_unreachable_is_shown_near_the_contact_and_in_the_queue(client, world, login_as):
+    login_as("social_worker")
+    unreachable = request_at(world.station_a, sms_unreachable=True)
+    fine = request_at(world.station_a)
+    page = text(client.get(f"/station/r/{unreachable.id}"))
+    assert "短信发不到这个号码" in page and 'id="sms-unreachable"' in page
+    assert "短信发不到这个号码" not in text(client.get(f"/station/r/{fine.id}"))
+    queue = text(client.get("/station/"))
+    item = queue[queue.index(unreachable.code) : queue.index(unreachable.code) + 1500]
+    assert "短信不通" in item
+    assert queue.count("badge-sms-unreachable") == 1
