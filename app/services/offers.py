@@ -96,6 +96,23 @@ def expire_offers() -> int:
         offer.status = "expired"
         touched[offer.request_id] = offer.request
     db.session.flush()
+    # Requests left 'offered' with no open offer (declines racing each other or the
+    # expiry): nothing else would ever move them on.
+    open_offer = (
+        select(Offer.id)
+        .where(Offer.request_id == HelpRequest.id, Offer.status == OPEN_OFFER)
+        .exists()
+    )
+    for request in db.session.scalars(
+        select(HelpRequest)
+        .where(
+            HelpRequest.status == "offered",
+            HelpRequest.escalated.is_(False),
+            ~open_offer,
+        )
+        .limit(200)
+    ):
+        touched.setdefault(request.id, request)
     for request in touched.values():
         next_round_if_due(request)
     db.session.commit()

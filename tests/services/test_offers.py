@@ -235,3 +235,22 @@ def test_an_offer_made_in_the_quiet_hours_runs_from_the_morning(app, world, monk
     assert normal.expires_at == morning + timedelta(minutes=app.config["OFFER_TTL_MINUTES"])
     [urgent] = offers.send_offers(request_in_a1(world, urgency="urgent"))
     assert urgent.expires_at == late + timedelta(minutes=app.config["OFFER_TTL_URGENT_MINUTES"])
+
+
+def test_a_request_left_offered_with_no_open_offer_moves_on(app, world):
+    """Declines racing each other (or the expiry) can leave no open offer behind."""
+    volunteers = [volunteer_near(world, km) for km in (1, 2, 3, 4)]
+    request = request_in_a1(world)
+    for offer in offers.send_offers(request):
+        offer.status = "declined"  # what the racing declines left behind
+    db.session.commit()
+    offers.expire_offers()
+    request = db.session.get(HelpRequest, request.id)
+    assert request.status == "offered" and request.offer_round == 2
+    assert [o.volunteer_id for o in offers.pending_offers(request)] == [volunteers[3].id]
+    for offer in offers.pending_offers(request):
+        offer.status = "declined"
+    request.offer_round = app.config["OFFER_MAX_ROUNDS"]
+    db.session.commit()
+    offers.expire_offers()
+    assert db.session.get(HelpRequest, request.id).escalated
