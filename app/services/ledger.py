@@ -15,6 +15,7 @@ from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError
 from app.services.access import scope_to_stations, visible_station_ids
+from app.services.deadlines import station_workers
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
 
@@ -289,13 +290,23 @@ def alert_overdue_visits() -> int:
     """Worker job: one SMS a day to each responsible worker with overdue visits."""
     today = local_today()
     rows = db.session.execute(
-        select(Beneficiary.responsible_worker_id, func.count())
-        .where(Beneficiary.next_visit_due < today, Beneficiary.responsible_worker_id.is_not(None))
-        .group_by(Beneficiary.responsible_worker_id)
+        select(Beneficiary.responsible_worker_id, Beneficiary.station_id, func.count())
+        .where(Beneficiary.next_visit_due < today)
+        .group_by(Beneficiary.responsible_worker_id, Beneficiary.station_id)
     ).all()
+    # Nobody responsible (or they left): the station's workers are told instead.
+    counts: dict[int, int] = {}
+    for worker_id, station_id, count in rows:
+        worker = db.session.get(User, worker_id) if worker_id is not None else None
+        if worker is not None and worker.active:
+            told = [worker]
+        else:
+            told = station_workers(station_id) if station_id is not None else []
+        for user in told:
+            counts[user.id] = counts.get(user.id, 0) + count
     start_of_day = utcnow() - timedelta(hours=20)
     sent = 0
-    for worker_id, count in rows:
+    for worker_id, count in counts.items():
         worker = db.session.get(User, worker_id)
         if worker is None or not worker.active or not worker.phone:
             continue

@@ -7,7 +7,7 @@ import re
 from app.extensions import db
 from app.models import HelpRequest, Offer
 from tests import factories
-from tests.console_support import events, post, request_at, text
+from tests.console_support import audit_entries, events, post, request_at, text
 
 
 def test_cannot_assign_a_team_or_volunteer_of_another_station(client, world, login_as):
@@ -113,3 +113,12 @@ def test_sms_unreachable_is_shown_near_the_contact_and_in_the_queue(client, worl
     item = queue[queue.index(unreachable.code) : queue.index(unreachable.code) + 1500]
     assert "短信不通" in item
     assert queue.count("badge-sms-unreachable") == 1
+
+
+def test_the_visit_page_is_logged_in_the_access_log(client, world, login_as):
+    worker = login_as("social_worker")
+    person = factories.make_beneficiary(world.station_a, name="张奶奶")
+    page = text(client.get(f"/station/ledger/{person.id}/visit"))
+    assert "张奶奶" in page
+    logged = audit_entries("view_beneficiary")
+    assert [(e.actor_id, e.object_id) for e in logged] == [(worker.id, person.id)]

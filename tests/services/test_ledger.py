@@ -59,3 +59,16 @@ def test_search_is_scoped_to_the_users_stations(world):
     factories.make_beneficiary(world.station_a, name="甲站人")
     factories.make_beneficiary(world.station_b, name="乙站人")
     assert [p.name for p in ledger.search(worker)] == ["乙站人"]
+
+
+def test_overdue_visits_without_a_responsible_worker_alert_the_station(world):
+    first = factories.make_user(roles=("social_worker",), station=world.station_a)
+    second = factories.make_user(roles=("station_admin",), station=world.station_a)
+    factories.make_user(roles=("social_worker",), station=world.station_b)
+    factories.make_beneficiary(world.station_a, next_visit_due=date.today() - timedelta(days=1))
+    db.session.commit()
+    assert ledger.alert_overdue_visits() == 2
+    assert sorted(m.to_phone for m in outbox("visit_overdue")) == sorted(
+        [first.phone, second.phone]
+    )
+    assert ledger.alert_overdue_visits() == 0

@@ -209,7 +209,10 @@ def ledger_visit(beneficiary_id: int):
                 return redirect(url_for("console.request_page", request_id=spawned))
             return redirect(url_for("console.ledger_person", beneficiary_id=beneficiary_id))
     status = 422 if form.errors else 200
-    return render_template("console/visit.html", p=person, form=form), status
+    audit.log_access(current_user, "view_beneficiary", "beneficiary", person.id, person.station_id)
+    response = render_template("console/visit.html", p=person, form=form), status
+    db.session.commit()
+    return response
 
 
 @bp.get("/visits")
