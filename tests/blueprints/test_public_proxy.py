@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from app.extensions import db
-from app.models import HelpRequest, OutboxMessage, RequestEvent
+from app.models import HelpRequest, OutboxMessage, RequestEvent, VolunteerProfile
 from tests import factories
+from tests.conftest import csrf_token_from
 from tests.public_support import HX, open_form, post_ask
 
 
@@ -70,8 +71,24 @@ def test_consent_must_be_recorded(client, world, login_as):
     assert db.session.scalars(db.select(HelpRequest)).all() == []
 
 
+def _approved_profile(user, station, status="approved"):
+    db.session.add(
+        VolunteerProfile(
+            user_id=user.id,
+            station_id=station.id,
+            skills=["shopping"],
+            availability=[],
+            home_lat=station.lat,
+            home_lon=station.lon,
+            status=status,
+        )
+    )
+    db.session.commit()
+
+
 def test_a_village_volunteer_files_over_htmx_with_a_phone(client, world, login_as):
     volunteer = login_as("volunteer", station=world.station_a)
+    _approved_profile(volunteer, world.station_a)
     response = post_ask(
         client,
         world,
@@ -134,3 +151,26 @@ def test_the_phone_check_knows_the_proxy_phone_is_optional(client, world, login_
 def test_the_navigation_leads_workers_and_volunteers_to_the_proxy_form(client, world, login_as):
     login_as("volunteer", station=world.station_a)
     assert 'href="/proxy"' in client.get("/").get_data(as_text=True)
+
+
+def test_an_unapproved_volunteer_may_not_file_for_someone(client, world, login_as):
+    pending = login_as("volunteer", station=world.station_a)
+    _approved_profile(pending, world.station_a, status="pending")
+    page = client.get("/proxy")
+    assert page.status_code == 403
+    token = csrf_token_from(client.get("/ask").get_data(as_text=True))
+    data = {**_proxy_data(world, channel="proxy"), "csrf_token": token}
+    response = client.post("/proxy", data=data)
+    assert response.status_code == 403
+    login_as("volunteer", station=world.station_a)  # no volunteer profile at all
+    assert client.get("/proxy").status_code == 403
+    assert db.session.scalars(db.select(HelpRequest)).all() == []
+
+
+def test_filing_for_someone_is_rate_limited(client, world, login_as):
+    login_as("social_worker", station=world.station_b)
+    html, csrf, token = open_form(client, "/proxy")
+    data = {"csrf_token": csrf, "form_token": token, "phone": "bad"}
+    codes = [client.post("/proxy", data=data).status_code for _ in range(11)]
+    assert codes[:10] == [422] * 10
+    assert codes[10] == 429

@@ -265,9 +265,20 @@ def _ledger_choices(station_ids: set[int]) -> list[tuple[int, str]]:
     return [(row[0], f"{row[1]} · {row[2]}" if row[2] else row[1]) for row in rows]
 
 
+def _may_file_for_others(user) -> bool:
+    """Workers may; a volunteer only once the station has approved them."""
+    if user.has_role("social_worker", "station_admin"):
+        return True
+    profile = getattr(user, "volunteer", None)
+    return profile is not None and profile.status == "approved"
+
+
 @bp.route("/proxy", methods=["GET", "POST"])
+@limiter.limit(ASK_LIMIT, methods=["POST"], exempt_when=_only_reloading_villages)
 @role_required("social_worker", "station_admin", "volunteer")
 def proxy():
+    if not _may_file_for_others(current_user):
+        abort(403)
     form = ProxyForm()
     form.duplicate = None
     station_ids = visible_station_ids(current_user)
