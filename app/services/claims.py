@@ -292,7 +292,10 @@ def is_claimer(claim: Claim, user: User) -> bool:
 
 
 def is_doer(claim: Claim, user: User) -> bool:
-    """Who goes: the member it was given to, else the claimer."""
+    """Who goes: the social worker it was assigned to, the member it was given to, else
+    the claimer."""
+    if claim.worker_id is not None and claim.worker_id == user.id:
+        return True
     if claim.dispatched_to_id is not None:
         return claim.dispatched_to_id == user.id or is_claimer(claim, user)
     return is_claimer(claim, user)

@@ -292,3 +292,18 @@ def test_a_suspended_volunteer_no_longer_sees_the_persons_details(world):
     volunteer.volunteer.status = "suspended"
     db.session.flush()
     assert not claims.can_see_details(claim, volunteer)
+
+
+def test_a_social_worker_assigned_the_work_can_check_in_and_out(world):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    other = factories.make_user(roles=("social_worker",), station=world.station_a)
+    request = request_in_a1(world)
+    claim = claims.assign(request, actor=worker, worker=worker)
+    with pytest.raises(ServiceError):
+        claims.check_in(claim, actor=other)
+    claims.check_in(claim, actor=worker)
+    assert request.status == "in_progress"
+    record = claims.check_out(claim, actor=worker, outcome="买好了菜", hours="1.5")
+    assert request.status == "done" and claim.status == "done"
+    assert record.hours == Decimal("1.50") and record.volunteer_id is None
+    assert claims.can_see_details(claim, worker) and not claims.can_see_details(claim, other)
