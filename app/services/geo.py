@@ -37,6 +37,14 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return geodesic((lat1, lon1), (lat2, lon2)).km
 
 
+def approx_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle (haversine) distance in km: quick, within about 0.5 % of geodesic."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
 def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
     """(min_lat, max_lat, min_lon, max_lon) of a box that contains the circle of ``km``."""
     dlat = km / 110.574

@@ -38,6 +38,7 @@ from app.extensions import db
 from app.models import Claim, HelpRequest, ServiceRecord, Team, User, VolunteerProfile
 from app.models.people import LAT_BANDS_PER_DEGREE
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
+from app.services import geo
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def find_candidates(
     rows += _team_rows(lat, lon, radius_factor)
 
     for row in rows:
-        row.approx_km = _haversine_km(lat, lon, row.lat, row.lon)
+        row.approx_km = geo.approx_km(lat, lon, row.lat, row.lon)
     rows = [
         r
         for r in rows
@@ -242,12 +243,6 @@ def distance_words(km: float) -> str:
     return _("%(km)s km", km=rounded)
 
 
-def bounding_box(lat: float, lon: float, km: float) -> tuple[float, float, float, float]:
-    dlat = km / _KM_PER_DEG_LAT
-    dlon = km / (_KM_PER_DEG_LON_EQUATOR * max(math.cos(math.radians(lat)), 0.01))
-    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
-
-
 _PROFILE_COLUMNS = (
     VolunteerProfile.user_id,
     VolunteerProfile.home_lat,
@@ -271,7 +266,7 @@ def _volunteer_rows(category: str, lat: float, lon: float, factor: float) -> lis
     table for their skills, windows and limits.
     """
     box_km = MAX_RADIUS_KM * factor
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, box_km)
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, box_km)
     per_degree = LAT_BANDS_PER_DEGREE
     band = cast(VolunteerProfile.home_lat * literal_column(str(per_degree)), Integer)
     # Covers both truncating (SQLite) and rounding (PostgreSQL) casts.
@@ -320,7 +315,7 @@ def _volunteer_row(r) -> _Row:
 
 
 def _team_rows(lat: float, lon: float, factor: float) -> list[_Row]:
-    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, MAX_RADIUS_KM * factor)
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
     leader_profile = VolunteerProfile
     query = (
         select(
@@ -535,10 +530,3 @@ def _materialise(ranked: list[tuple[float, float, _Row, dict]], category: str) -
             )
         )
     return result
-
-
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))

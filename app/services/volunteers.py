@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
-from app.services import ServiceError, matching
+from app.services import ServiceError, geo, matching
 from app.services.phones import normalise_phone
 
 # Skills a volunteer may offer: every category except those for social workers only.
@@ -145,21 +145,7 @@ def sign_up(
 
 
 def _home_station(village: Region | None, lat: float | None, lon: float | None) -> Station | None:
-    try:
-        from app.services import geo
-    except ImportError:  # the routing service is not there: the village's station
-        geo = None
-    if geo is not None:
-        return geo.route_to_station(village_id=village.id if village else None, lat=lat, lon=lon)
-    if village is None:
-        return None
-    for region_id in (village.id, village.parent_id):
-        station = db.session.scalars(
-            select(Station).where(Station.region_id == region_id).limit(1)
-        ).first()
-        if station is not None:
-            return station
-    return None
+    return geo.route_to_station(village_id=village.id if village else None, lat=lat, lon=lon)
 
 
 def villages_by_township() -> list[tuple[Region, list[Region]]]:
@@ -248,7 +234,7 @@ def _view_from(
 ) -> TaskView | None:
     """The task seen from one place (home or team), or None when it is not for them."""
     lat, lon, radius, for_team = place
-    km = matching._haversine_km(lat, lon, request.lat, request.lon)
+    km = geo.approx_km(lat, lon, request.lat, request.lon)
     if km > radius and offer is None:
         return None
     problem = (
@@ -264,7 +250,7 @@ def _view_from(
 def _reach_box(place: tuple) -> tuple[float, float, float, float]:
     lat, lon, radius, _team = place
     # An open offer may come from a wider round: look as far as the widest round.
-    return matching.bounding_box(lat, lon, radius * 2.0)
+    return geo.bounding_box(lat, lon, radius * 2.0)
 
 
 def nearby_tasks(user: User, *, limit: int = NEARBY_LIMIT) -> list[TaskView]:

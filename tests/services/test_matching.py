@@ -217,3 +217,13 @@ def test_a_suspended_leaders_team_is_no_candidate_and_cannot_claim(world):
     assert ("team", team.id) not in ids(matching.find_candidates(request))
     with pytest.raises(ServiceError):
         claims.claim(request, team=team)
+
+
+def test_distances_and_boxes_come_from_geo_alone():
+    from app.services import geo, volunteers
+
+    for module in (matching, volunteers):
+        assert not hasattr(module, "_haversine_km") and not hasattr(module, "bounding_box")
+    quick = geo.approx_km(34.76, 113.60, 34.85, 113.72)
+    assert abs(quick - geo.distance_km(34.76, 113.60, 34.85, 113.72)) < 0.005 * quick
+    assert geo.approx_km(34.76, 113.60, 34.76, 113.60) == 0.0
