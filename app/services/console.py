@@ -19,7 +19,7 @@ from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URG
 from app.services import ServiceError, offers, workflow
 from app.services.access import scope_to_stations, visible_station_ids
 from app.services.deadlines import overdue_clause
-from app.services.geo import route_to_station
+from app.services.geo import distance_km, route_to_station
 from app.services.notifications import queue_sms
 
 TABS: dict[str, object] = {
@@ -112,25 +112,11 @@ def visible_request(user: User, request_id: int) -> HelpRequest | None:
     return request
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    try:
-        from app.services.geo import distance_km
-
-        return float(distance_km(lat1, lon1, lat2, lon2))
-    except ImportError:
-        pass
-    r = 6371.0088
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(a))
-
-
 def distance_to_station(request: HelpRequest) -> float | None:
     station = request.station
     if None in (request.lat, request.lon, station.lat, station.lon):
         return None
-    return haversine_km(request.lat, request.lon, station.lat, station.lon)
+    return distance_km(request.lat, request.lon, station.lat, station.lon)
 
 
 def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> list[HelpRequest]:
@@ -151,7 +137,7 @@ def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> li
     found = [
         other
         for other in db.session.scalars(query)
-        if haversine_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
+        if distance_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
     ]
     return found[:limit]
 

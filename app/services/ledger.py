@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Beneficiary, HelpRequest, OutboxMessage, Region, ServiceRecord, User, Visit
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
-from app.services import ServiceError
+from app.services import ServiceError, intake
 from app.services.access import scope_to_stations, visible_station_ids
 from app.services.deadlines import station_workers
 from app.services.notifications import queue_sms
@@ -222,11 +222,7 @@ def record_visit(
 
 
 def _spawn_request(person, worker, category, urgency, description) -> HelpRequest:
-    try:
-        from app.services.intake import create_request
-    except ImportError:  # the intake area is not there yet
-        create_request = None
-    values = dict(
+    request = intake.create_request(
         category=category,
         description=description.strip(),
         special_groups=tuple(person.special_groups or ()),
@@ -246,43 +242,8 @@ def _spawn_request(person, worker, category, urgency, description) -> HelpReques
         beneficiary=person,
         actor_label="staff",
     )
-    if create_request is not None:
-        request = create_request(**values)
-    else:
-        request = _minimal_request(person, **values)
     if request.station_id != person.station_id and person.station_id in visible_station_ids(worker):
         request.station_id = person.station_id  # the visiting station keeps its own case
-    return request
-
-
-def _minimal_request(person, **values) -> HelpRequest:
-    from app.services import workflow
-    from app.services.codes import new_tracking_code
-
-    request = HelpRequest(
-        code=new_tracking_code(),
-        category=values["category"],
-        description=values["description"],
-        special_groups=list(values["special_groups"]),
-        for_whom=values["for_whom"],
-        urgency=values["urgency"],
-        lat=values["lat"],
-        lon=values["lon"],
-        village_id=values["village_id"],
-        address=values["address"],
-        contact_phone=values["contact_phone"],
-        contact_name=values["contact_name"],
-        channel="visit",
-        consent=True,
-        consent_by=values["consent_by"],
-        consent_method="visit",
-        submitter_id=values["submitter"].id,
-        beneficiary_id=person.id,
-        station_id=person.station_id,
-    )
-    db.session.add(request)
-    db.session.flush()
-    workflow.record_event(request, "created", actor=values["submitter"], actor_label="staff")
     return request
 
 

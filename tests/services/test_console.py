@@ -55,3 +55,13 @@ def test_masking_for_other_stations_and_supervisors(world):
     masked = privacy.show_person_name(supervisor, "王小红", world.station_a.id, True)
     assert masked.startswith("王") and "小红" not in masked
     assert privacy.show_person_name(supervisor, "王建国", world.station_a.id, False) == "王建国"
+
+
+def test_distances_come_from_geo_and_the_dead_fallbacks_are_gone(world):
+    from app.services import geo, ledger
+
+    r = factories.make_request(world.station_a, village=world.village_a2)
+    station = world.station_a
+    assert console.distance_to_station(r) == geo.distance_km(r.lat, r.lon, station.lat, station.lon)
+    assert not hasattr(console, "haversine_km")
+    assert not hasattr(ledger, "_minimal_request")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -16,15 +15,6 @@ from app.services import privacy, workflow
 
 WORKERS = ("social_worker", "station_admin")
 VIEWERS = ("social_worker", "station_admin", "county_supervisor")
-
-
-def optional_service(module: str, name: str):
-    """A function another area provides, or None while that area is not built yet."""
-    try:
-        found = importlib.import_module(f"app.services.{module}")
-    except ImportError:
-        return None
-    return getattr(found, name, None)
 
 
 def waited(since: datetime | None, now: datetime | None = None) -> str:

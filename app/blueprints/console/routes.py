@@ -8,11 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.blueprints.console import bp, forms
-from app.blueprints.console.helpers import VIEWERS, WORKERS, optional_service
+from app.blueprints.console.helpers import VIEWERS, WORKERS
 from app.extensions import db
 from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
 from app.models.base import utcnow
-from app.services import ServiceError, audit, console, deadlines, workflow
+from app.services import ServiceError, audit, claims, console, deadlines, matching, workflow
+from app.services import offers as offer_service
 from app.services.access import role_required, visible_station_ids
 from app.services.ledger import villages_for
 
@@ -63,11 +64,10 @@ def request_page(request_id: int):
 
 
 def _candidates(found: HelpRequest):
-    find = optional_service("matching", "find_candidates")
-    if find is None or found.status not in ("new", "accepted", "offered"):
-        return None if find is None else []
+    if found.status not in ("new", "accepted", "offered"):
+        return []
     try:
-        return find(found, limit=10)
+        return matching.find_candidates(found, limit=10)
     except ServiceError:
         return []
 
@@ -145,9 +145,6 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "r": found,
         "can_act": can_act,
         "candidates": candidates,
-        "matching_ready": optional_service("matching", "find_candidates") is not None,
-        "assign_ready": optional_service("claims", "assign") is not None,
-        "offer_ready": optional_service("offers", "send_offers") is not None,
         "forms": _forms(found, candidates, bound) if can_act else {},
         "suggestions": console.merge_suggestions(found, current_user) if can_act else [],
         "distance": distance,
@@ -222,12 +219,9 @@ def _do_close(found, form):
 
 
 def _do_assign(found, form):
-    assign = optional_service("claims", "assign")
-    if assign is None:
-        raise ServiceError(_("Direct assignment is not available yet."))
     kind, _sep, raw_id = (form.target.data or "").partition(":")
     target = _assign_target(found, kind, raw_id)
-    assign(found, actor=current_user, note=form.note.data or "", **{kind: target})
+    claims.assign(found, actor=current_user, note=form.note.data or "", **{kind: target})
     return _("Assigned.")
 
 
@@ -303,13 +297,10 @@ def act(request_id: int, action: str):
 
 
 def _offer_again(found: HelpRequest):
-    send = optional_service("offers", "send_offers")
     try:
-        if send is None:
-            raise ServiceError(_("Offering to volunteers is not available yet."))
         if not workflow.can(found, "offer"):
             workflow.transition(found, "offer", actor=current_user)  # raises the clear message
-        offers = send(found, actor=current_user)
+        offers = offer_service.send_offers(found, actor=current_user)
     except ServiceError as error:
         db.session.rollback()
         return _render_request(_request_or_404(found.id), error=error.message, status=422)
