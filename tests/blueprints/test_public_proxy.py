@@ -149,7 +149,11 @@ def test_the_phone_check_knows_the_proxy_phone_is_optional(client, world, login_
 
 
 def test_the_navigation_leads_workers_and_volunteers_to_the_proxy_form(client, world, login_as):
-    login_as("volunteer", station=world.station_a)
+    volunteer = login_as("volunteer", station=world.station_a)
+    assert 'href="/proxy"' not in client.get("/").get_data(as_text=True)  # not approved yet
+    _approved_profile(volunteer, world.station_a)
+    assert 'href="/proxy"' in client.get("/").get_data(as_text=True)
+    login_as("social_worker")
     assert 'href="/proxy"' in client.get("/").get_data(as_text=True)
 
 
