@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -261,15 +262,25 @@ def nearby_tasks(user: User, *, limit: int = NEARBY_LIMIT) -> list[TaskView]:
     found: dict[int, TaskView] = {}
     for place in places:
         min_lat, max_lat, min_lon, max_lon = _reach_box(place)
+        lat, lon, _radius, for_team = place
+        skills = set((for_team.skills if for_team is not None else user.volunteer.skills) or [])
+        # Nearest first in SQL (an equirectangular square, fine at this scale), only the
+        # categories this place's skills fit: a busy county's offered list stays a short read.
+        east = math.cos(math.radians(lat))
+        nearness = (HelpRequest.lat - lat) * (HelpRequest.lat - lat) + (
+            (HelpRequest.lon - lon) * east
+        ) * ((HelpRequest.lon - lon) * east)
         requests = db.session.scalars(
             select(HelpRequest)
             .where(
                 HelpRequest.status == "offered",
                 HelpRequest.lat.between(min_lat, max_lat),
                 HelpRequest.lon.between(min_lon, max_lon),
+                HelpRequest.category.in_(sorted(skills - SOCIAL_WORKER_ONLY) or [""]),
             )
+            .order_by(nearness, HelpRequest.id)
             .options(*_shown_with_request())
-            .limit(500)
+            .limit(limit * 4)
         ).all()
         for request in requests:
             if request.id in found:
