@@ -27,8 +27,11 @@
   var slat = parseFloat(box.dataset.stationLat);
   var slon = parseFloat(box.dataset.stationLon);
   if (!isNaN(slat) && !isNaN(slon)) {
+    // Leaflet reads a string tooltip as HTML: give it an element holding plain text.
+    var label = document.createElement("span");
+    label.textContent = box.dataset.stationName || "";
     window.L.circleMarker([slat, slon], { radius: 7, color: "#1d4f91", weight: 3 })
-      .bindTooltip(box.dataset.stationName || "")
+      .bindTooltip(label)
       .addTo(map);
     map.fitBounds([[lat, lon], [slat, slon]], { padding: [30, 30], maxZoom: 15 });
   }
