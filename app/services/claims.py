@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, ServiceRecord, Team, TeamMember, User
@@ -342,30 +342,13 @@ def _take(
     note: str = "",
     **values,
 ) -> bool:
-    """The conditional update: True for the one caller that moved the request."""
-    move = workflow.MOVES[action]
-    now = utcnow()
-    source = request.status
-    result = db.session.execute(
-        update(HelpRequest)
-        .where(HelpRequest.id == request.id, HelpRequest.status.in_(move.sources))
-        .values(status=move.target, assigned_at=now, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        db.session.expire(request)
+    """The state machine's conditional update: True for the one caller that moved it."""
+    try:
+        workflow.transition(
+            request, action, actor=actor, actor_label=actor_label, note=note, values=values
+        )
+    except ServiceError:
         return False
-    db.session.refresh(request)
-    workflow.record_event(
-        request,
-        action,
-        actor=actor,
-        actor_label=actor_label,
-        from_status=source,
-        to_status=move.target,
-        note=note,
-        at=now,
-    )
     return True
 
 

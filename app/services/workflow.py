@@ -102,8 +102,12 @@ def transition(
     actor_label: str = "",
     note: str = "",
     public: bool = True,
+    values: dict | None = None,
 ) -> RequestEvent:
-    """Move ``request`` by ``action`` or raise ServiceError, changing nothing."""
+    """Move ``request`` by ``action`` or raise ServiceError, changing nothing.
+
+    ``values`` are other columns set in the same conditional UPDATE as the status (who
+    the request is assigned to), so they change only for the caller whose move won."""
     move = MOVES.get(action)
     if move is None:
         raise ServiceError(_("Unknown action."))
@@ -117,7 +121,7 @@ def transition(
         )
     now = utcnow()
     source = request.status
-    _move_status(request, source, move.target)
+    _move_status(request, source, move.target, values or {})
     if move.target in FINAL_STATUSES:
         _end_claims_and_offers(request, now)
     if action == "reopen":
@@ -140,7 +144,7 @@ def transition(
     )
 
 
-def _move_status(request: HelpRequest, source: str, target: str) -> None:
+def _move_status(request: HelpRequest, source: str, target: str, values: dict) -> None:
     """Change the status only if nobody changed it since ``request`` was read.
 
     A conditional UPDATE (… WHERE status = :source) makes every move race-free on
@@ -149,19 +153,23 @@ def _move_status(request: HelpRequest, source: str, target: str) -> None:
     """
     if request.id is None or inspect(request).pending:
         request.status = target
+        for column, value in values.items():
+            setattr(request, column, value)
         return
     moved = db.session.execute(
         update(HelpRequest)
         .where(HelpRequest.id == request.id, HelpRequest.status == source)
-        .values(status=target)
+        .values(status=target, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
-        db.session.expire(request, ["status"])
+        db.session.expire(request)  # stale: the next read sees what won
         raise ServiceError(
             _("Someone else changed this request just now. Reload the page and try again.")
         )
     set_committed_value(request, "status", target)
+    for column, value in values.items():
+        set_committed_value(request, column, value)
 
 
 def _end_claims_and_offers(request: HelpRequest, now) -> None:
