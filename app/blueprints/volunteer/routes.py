@@ -43,6 +43,7 @@ def _helpers() -> dict:
         "status_label": workflow.status_label,
         "distance_words": matching.distance_words,
         "wanted_words": lambda r: offers.describe_time(r.wanted_at, r.wanted_note),
+        "final_statuses": workflow.FINAL_STATUSES,
         "local_time": _local_words,
         "phone_words": _phone_words,
         "place_words": _place_words,
@@ -250,7 +251,9 @@ def tasks():
 @role_required(*VOLUNTEER_ROLES)
 def task(request_id: int):
     help_request = db.session.get(HelpRequest, request_id)
-    view = volunteers.task_view(current_user, help_request) if help_request else None
+    if help_request is None:
+        abort(404)
+    view = volunteers.task_view(current_user, help_request)
     return _render("volunteer/task.html", task=view, claim_form=ClaimForm())
 
 

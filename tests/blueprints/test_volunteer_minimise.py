@@ -1,0 +1,135 @@
+"""Issue 13, what outside testing found on the volunteer side: unknown task ids are 404, a
+person's details leave the volunteer's view when the request ends, only approved volunteers
+join teams, and the resident's own time note waits for the claim like the description."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Claim, HelpRequest
+from app.services import claims, matching, workflow
+from tests import factories
+from tests.console_support import text
+from tests.volunteer_support import (
+    fast_passwords,
+    request_in_a1,
+    sign_in,
+    volunteer_near,
+)
+
+pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
+
+CHILD = {
+    "contact_name": "刘小雨",
+    "contact_phone": "+8613812345678",
+    "address": "杏花社区3号楼2单元501",
+    "description": "刘小雨的奶奶请人辅导作业",
+    "category": "tutoring",
+    "special_groups": ["left_behind_child"],
+}
+SECRETS = ("刘小雨", "13812345678", "138 1234 5678", "3号楼2单元501")
+
+
+def secrets_in(html: str) -> list[str]:
+    return [s for s in SECRETS if s in html]
+
+
+def volunteer_pages(client, claim: Claim) -> dict[str, str]:
+    """Every volunteer page or fragment that could show the person of ``claim``."""
+    urls = [
+        "/v/tasks",
+        f"/v/t/{claim.request_id}",
+        "/v/mine",
+        f"/v/c/{claim.id}",
+        "/v/hours",
+        "/v/hours/certificate",
+    ]
+    pages = {url: client.get(url) for url in urls}
+    pages["/v/tasks (htmx)"] = client.get("/v/tasks", headers={"HX-Request": "true"})
+    for url, response in pages.items():
+        assert response.status_code == 200, url
+    return {url: text(response) for url, response in pages.items()}
+
+
+def tutor(world):
+    return volunteer_near(world, 0, skills=("tutoring",), vetted_for_children=True)
+
+
+# --- item 3: an unknown task is a 404 ------------------------------------------------------
+
+
+def test_a_task_that_does_not_exist_is_not_found(client, world):
+    volunteer = volunteer_near(world, 0)
+    task = request_in_a1(world, status="offered")
+    sign_in(client, volunteer)
+    assert client.get(f"/v/t/{task.id}").status_code == 200
+    missing = client.get(f"/v/t/{task.id + 1000}")
+    assert missing.status_code == 404
+    assert "这个任务您不能接" not in text(missing)
+
+
+# --- item 16: details leave when the request ends ---------------------------------------------
+
+
+def test_details_stay_while_done_and_leave_when_the_request_closes(client, world):
+    volunteer = tutor(world)
+    task = request_in_a1(world, status="offered", **CHILD)
+    claim = claims.claim(task, volunteer=volunteer)
+    claims.check_out(claim, actor=volunteer, outcome="辅导了数学作业", hours="2")
+    sign_in(client, volunteer)
+    waiting = text(client.get(f"/v/c/{claim.id}"))  # 待确认: the doer may still need to call
+    assert "刘小雨" in waiting and "13812345678" in waiting
+
+    workflow.transition(db.session.get(HelpRequest, task.id), "confirm", actor_label="resident")
+    db.session.commit()
+    pages = volunteer_pages(client, claim)
+    for url, html in pages.items():
+        assert secrets_in(html) == [], url
+    closed = pages[f"/v/c/{claim.id}"]
+    assert "学业辅导" in closed and "已办结" in closed
+    assert "服务对象的个人信息已不再显示" in closed
+    # The record keeps what the hours page and the certificate need.
+    ended = db.session.scalars(select(Claim).where(Claim.id == claim.id)).one()
+    day = matching._local_time(ended.checked_out_at).strftime("%Y-%m-%d")
+    for url in ("/v/hours", "/v/hours/certificate"):
+        assert "学业辅导" in pages[url] and "2.00" in pages[url] and day in pages[url], url
+
+
+@pytest.mark.parametrize("ending", ["close", "cancel", "release"])
+def test_a_claim_that_ended_keeps_no_details(client, world, ending):
+    volunteer = tutor(world)
+    task = request_in_a1(world, status="offered", **CHILD)
+    claim = claims.claim(task, volunteer=volunteer)
+    sign_in(client, volunteer)
+    assert "刘小雨" in text(client.get(f"/v/c/{claim.id}"))
+    stored = db.session.get(HelpRequest, task.id)
+    if ending == "release":
+        claims.release(claim, actor=volunteer, reason="临时有事")
+    elif ending == "close":
+        workflow.transition(stored, "close", actor=factories.make_user(roles=("social_worker",)))
+    else:  # given back, then the station cancels the request
+        claims.release(claim, actor=volunteer, reason="临时有事")
+        workflow.transition(stored, "cancel", actor=factories.make_user(roles=("social_worker",)))
+    db.session.commit()
+    for url, html in volunteer_pages(client, claim).items():
+        assert secrets_in(html) == [], url
+
+
+def test_team_leader_and_member_lose_the_details_when_it_closes(client, world):
+    leader = volunteer_near(
+        world, 0, roles=("volunteer", "team_leader"), skills=("tutoring",), vetted_for_children=True
+    )
+    member = tutor(world)
+    team = factories.make_team(world.station_a, leader, members=[member], skills=["tutoring"])
+    task = request_in_a1(world, status="offered", **CHILD)
+    claim = claims.claim(task, team=team)
+    claims.dispatch(claim, actor=leader, member=member)
+    claims.check_out(claim, actor=member, outcome="辅导了作业", hours="1")
+    workflow.transition(db.session.get(HelpRequest, task.id), "auto_close")
+    db.session.commit()
+    for person in (leader, member):
+        sign_in(client, person)
+        for url, html in volunteer_pages(client, claim).items():
+            assert secrets_in(html) == [], (person.name, url)
