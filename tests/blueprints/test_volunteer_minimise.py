@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Claim, HelpRequest
+from app.models import Claim, HelpRequest, TeamMember, User, VolunteerProfile
 from app.services import claims, matching, workflow
 from tests import factories
-from tests.console_support import text
+from tests.conftest import csrf_token_from
+from tests.console_support import post, text
 from tests.volunteer_support import (
     fast_passwords,
     request_in_a1,
@@ -133,3 +134,78 @@ def test_team_leader_and_member_lose_the_details_when_it_closes(client, world):
         sign_in(client, person)
         for url, html in volunteer_pages(client, claim).items():
             assert secrets_in(html) == [], (person.name, url)
+
+
+# --- item 16: only approved volunteers join a team -----------------------------------------
+
+
+def signup_form(world, team) -> dict:
+    return {
+        "name": "李新人",
+        "phone": "139 1111 2222",
+        "password": "helping-hands-1",
+        "skills": ["shopping"],
+        "slots": ["0-morning"],
+        "village_id": str(world.village_a2.id),
+        "radius_km": "5",
+        "team_id": str(team.id),
+        "lat": "",
+        "lon": "",
+    }
+
+
+def test_a_new_volunteer_joins_the_chosen_team_only_once_approved(client, world, login_as):
+    leader = volunteer_near(world, 1)
+    team = factories.make_team(world.station_a, leader, name="桃园助老队")
+    page = text(client.get("/v/signup"))
+    response = client.post(
+        "/v/signup", data={**signup_form(world, team), "csrf_token": csrf_token_from(page)}
+    )
+    assert response.status_code == 302
+    user = db.session.scalars(select(User).where(User.phone == "+8613911112222")).one()
+    assert db.session.get(TeamMember, (team.id, user.id)) is None
+    assert db.session.get(VolunteerProfile, user.id).wanted_team_id == team.id
+    assert "审核通过后加入“桃园助老队”" in text(client.get("/v/pending"))
+
+    login_as("station_admin")
+    waiting = text(client.get("/station/volunteers?status=pending"))
+    assert "想加入：桃园助老队" in waiting
+    assert post(client, f"/station/volunteers/{user.id}/approve").status_code == 302
+    assert db.session.get(TeamMember, (team.id, user.id)) is not None
+    assert db.session.get(VolunteerProfile, user.id).wanted_team_id is None
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [("pending", "还在等待审核"), ("suspended", "已被暂停")],
+)
+def test_the_station_cannot_put_an_unapproved_volunteer_in_a_team(
+    client, world, login_as, status, message
+):
+    login_as("station_admin")
+    leader = factories.make_volunteer(world.station_a, name="队长甲")
+    team = factories.make_team(world.station_a, leader, name="助老服务队")
+    outsider = factories.make_volunteer(world.station_a, status=status, name="待定乙")
+    refused = post(client, f"/station/teams/{team.id}/add", {"volunteer_id": str(outsider.id)})
+    assert refused.status_code == 422 and message in text(refused)
+    assert db.session.get(TeamMember, (team.id, outsider.id)) is None
+    made_leader = post(
+        client, f"/station/teams/{team.id}/leader", {"volunteer_id": str(outsider.id)}
+    )
+    assert made_leader.status_code == 422 and message in text(made_leader)
+
+
+def test_a_suspended_member_is_not_offered_for_dispatch(client, world):
+    leader = volunteer_near(world, 0, roles=("volunteer", "team_leader"))
+    active, paused = (
+        volunteer_near(world, 1, name="张在岗"),
+        volunteer_near(world, 1, name="赵暂停"),
+    )
+    team = factories.make_team(world.station_a, leader, members=[active, paused])
+    db.session.get(VolunteerProfile, paused.id).status = "suspended"
+    team.skills = ["shopping"]
+    task = request_in_a1(world, status="offered")
+    claim = claims.claim(task, team=team)
+    sign_in(client, leader)
+    page = text(client.get(f"/v/c/{claim.id}"))
+    assert "张在岗" in page and "赵暂停" not in page
