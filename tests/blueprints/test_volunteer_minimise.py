@@ -4,17 +4,22 @@ join teams, and the resident's own time note waits for the claim like the descri
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Claim, HelpRequest, TeamMember, User, VolunteerProfile
-from app.services import claims, matching, workflow
+from app.models import Claim, HelpRequest, Offer, TeamMember, User, VolunteerProfile
+from app.models.base import utcnow
+from app.services import claims, matching, offers, workflow
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.console_support import post, text
 from tests.volunteer_support import (
+    all_sms,
     fast_passwords,
+    post_form,
     request_in_a1,
     sign_in,
     volunteer_near,
@@ -209,3 +214,42 @@ def test_a_suspended_member_is_not_offered_for_dispatch(client, world):
     sign_in(client, leader)
     page = text(client.get(f"/v/c/{claim.id}"))
     assert "张在岗" in page and "赵暂停" not in page
+
+
+# --- item 16: the resident's time note waits for the claim ------------------------------------
+
+NOTE = "周六上午，先打王阿姨电话"
+
+
+def test_the_time_note_is_not_in_the_offer_sms_nor_before_the_claim(client, world):
+    volunteer = volunteer_near(world, 0)
+    task = request_in_a1(world, wanted_note=NOTE)
+    [offer] = offers.send_offers(task)
+    [sms] = all_sms("volunteer_offer")
+    assert NOTE not in sms.body and "王阿姨" not in sms.body
+    assert "接单后商定时间" in sms.body
+    sign_in(client, volunteer)
+    for url in ("/v/tasks", f"/v/t/{task.id}", f"/v/o/{offer.id}"):
+        html = text(client.get(url))
+        assert "王阿姨" not in html and "接单后商定时间" in html, url
+    taken = post_form(client, f"/v/o/{offer.id}", f"/v/o/{offer.id}/accept", {})
+    assert taken.status_code == 302
+    claim = db.session.scalars(select(Claim).where(Claim.request_id == task.id)).one()
+    assert NOTE in text(client.get(f"/v/c/{claim.id}"))
+    assert NOTE in text(client.get("/v/mine"))
+
+
+def test_a_set_time_is_offered_and_the_note_joins_it_after_the_claim(client, world):
+    volunteer = volunteer_near(world, 0)
+    when = utcnow().replace(microsecond=0) + timedelta(days=2)
+    task = request_in_a1(world, wanted_at=when, wanted_note=NOTE)
+    [offer] = offers.send_offers(task)
+    [sms] = all_sms("volunteer_offer")
+    assert "王阿姨" not in sms.body
+    assert matching._local_time(when).strftime("%H:%M") in sms.body
+    sign_in(client, volunteer)
+    assert "王阿姨" not in text(client.get(f"/v/o/{offer.id}"))
+    claims.accept_offer(db.session.get(Offer, offer.id), user=volunteer)
+    db.session.commit()
+    claim = db.session.scalars(select(Claim).where(Claim.request_id == task.id)).one()
+    assert NOTE in text(client.get(f"/v/c/{claim.id}"))
