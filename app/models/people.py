@@ -117,8 +117,12 @@ class VolunteerProfile(db.Model):
     vetted_for_children: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The team chosen at sign-up: joined when the station approves the volunteer, since a
+    # team's leader sees its members and hands them tasks.
+    wanted_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="volunteer", foreign_keys=[user_id])
+    wanted_team: Mapped[Team | None] = relationship(foreign_keys=[wanted_team_id])
 
 
 # Matching (issue 4): a btree on (lat, lon) scans a whole band of latitude across the

@@ -302,8 +302,13 @@ def is_doer(claim: Claim, user: User) -> bool:
 
 
 def can_see_details(claim: Claim, user: User) -> bool:
-    """The doer sees the person's name, phone and address while their access stands."""
+    """The doer sees the person's name, phone and address while their access stands: from
+    the claim until the request ends (closed, cancelled, rejected). A done request waiting
+    for the resident's confirmation still shows them; the service record keeps only what
+    the hours page and the certificate need."""
     if claim.status not in ("active", "done") or not is_doer(claim, user) or not user.active:
+        return False
+    if claim.request.status in workflow.FINAL_STATUSES:
         return False
     if claim.worker_id is not None and claim.worker_id == user.id:
         return True

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, Station, Team, User, UserRole
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
-from app.services import ServiceError, matching, workflow
+from app.services import ServiceError, matching, privacy, workflow
 from app.services.codes import new_reply_code
 from app.services.notifications import queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
@@ -292,7 +292,7 @@ def _queue_offer_sms(request: HelpRequest, offer: Offer) -> None:
         values = {
             "category": label(CATEGORIES, request.category),
             "village": _village_name(request),
-            "time": describe_time(request.wanted_at, request.wanted_note),
+            "time": describe_time(request.wanted_at, privacy.time_note_before_claim(request)),
             "distance": matching.distance_words(offer.distance_km or 0.0),
         }
     queue_sms(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from app.models import User
+from app.models import HelpRequest, User
 from app.services.access import is_serving_worker
 from app.services.phones import mask_phone, national_format
 
@@ -32,3 +32,14 @@ def show_person_name(user: User, name: str, station_id: int | None, is_minor: bo
     if not is_minor or is_serving_worker(user, station_id):
         return name or ""
     return mask_minor_name(name)
+
+
+def time_note_before_claim(request: HelpRequest) -> str:
+    """What stands for the resident's time note before a claim (offer SMS, task lists).
+
+    The note is the resident's own free text ("after 3 pm, ask Auntie Wang next door for
+    the key"): like the description, only the one who took the task reads it. Before, a
+    volunteer learns that the time is agreed after taking it."""
+    if (request.wanted_note or "").strip():
+        return _("time agreed after you take it")
+    return ""

@@ -137,10 +137,11 @@ def sign_up(
             home_village_id=village.id if village else None,
             radius_km=float(radius_km),
             status="pending",
+            # Joined on approval (admin.approve): a team leader sees the members' names
+            # and hands them tasks, so nobody unchecked is among them.
+            wanted_team_id=team.id if team is not None and team.active else None,
         )
     )
-    if team is not None and team.active:
-        db.session.add(TeamMember(team_id=team.id, user_id=user.id))
     db.session.flush()
     return user
 
@@ -342,11 +343,17 @@ def my_claims(user: User, *, open_only: bool = True) -> list[Claim]:
 
 
 def team_members(team: Team) -> list[User]:
+    """The members a leader may hand a task to: active and approved (not suspended)."""
     return list(
         db.session.scalars(
             select(User)
             .join(TeamMember, TeamMember.user_id == User.id)
-            .where(TeamMember.team_id == team.id, User.active.is_(True))
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(
+                TeamMember.team_id == team.id,
+                User.active.is_(True),
+                VolunteerProfile.status == "approved",
+            )
             .order_by(User.name)
         )
     )

@@ -76,7 +76,9 @@ def test_sign_up_waits_for_approval_and_says_so(client, world):
     ]
     assert (profile.home_lat, profile.home_lon) == (world.village_a2.lat, world.village_a2.lon)
     assert profile.radius_km == 5 and user.station_id == world.station_a.id
-    assert db.session.get(TeamMember, (team.id, user.id)) is not None
+    # The team takes them in once approved (issue 13): not while they wait.
+    assert db.session.get(TeamMember, (team.id, user.id)) is None
+    assert profile.wanted_team_id == team.id
     pending = client.get("/v/pending").get_data(as_text=True)
     assert "正在等社工站审核" in pending and "东风街道社工站" in pending
     tasks = client.get("/v/tasks").get_data(as_text=True)

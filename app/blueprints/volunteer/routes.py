@@ -25,7 +25,15 @@ from app.blueprints.volunteer.forms import (
 from app.extensions import db, limiter
 from app.models import Claim, HelpRequest, Offer, User
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES, label
-from app.services import ServiceError, claims, matching, offers, volunteers, workflow
+from app.services import (
+    ServiceError,
+    claims,
+    matching,
+    offers,
+    privacy,
+    volunteers,
+    workflow,
+)
 from app.services.access import role_required
 
 VOLUNTEER_ROLES = ("volunteer", "team_leader")
@@ -42,11 +50,26 @@ def _helpers() -> dict:
         "urgency_label": lambda code: label(URGENCIES, code),
         "status_label": workflow.status_label,
         "distance_words": matching.distance_words,
-        "wanted_words": lambda r: offers.describe_time(r.wanted_at, r.wanted_note),
+        "wanted_words": _time_after_claim,
+        "gated_time": _time_before_claim,
+        "final_statuses": workflow.FINAL_STATUSES,
         "local_time": _local_words,
         "phone_words": _phone_words,
         "place_words": _place_words,
     }
+
+
+def _time_before_claim(task: HelpRequest) -> str:
+    """The wanted time as anyone offered the task reads it: without the resident's note."""
+    return offers.describe_time(task.wanted_at, privacy.time_note_before_claim(task))
+
+
+def _time_after_claim(task: HelpRequest) -> str:
+    """The wanted time with the resident's own note, for the one who took the task."""
+    note = (task.wanted_note or "").strip()
+    if task.wanted_at is not None and note:
+        return _("%(time)s, %(note)s", time=offers.describe_time(task.wanted_at), note=note)
+    return offers.describe_time(task.wanted_at, note)
 
 
 def _phone_words(e164: str | None) -> str:
@@ -250,7 +273,9 @@ def tasks():
 @role_required(*VOLUNTEER_ROLES)
 def task(request_id: int):
     help_request = db.session.get(HelpRequest, request_id)
-    view = volunteers.task_view(current_user, help_request) if help_request else None
+    if help_request is None:
+        abort(404)
+    view = volunteers.task_view(current_user, help_request)
     return _render("volunteer/task.html", task=view, claim_form=ClaimForm())
 
 
