@@ -72,3 +72,17 @@ def test_the_volunteer_sees_the_offer_was_withdrawn(client, world):
     late = post_form(client, f"/v/o/{offer.id}", f"/v/o/{offer.id}/accept", {})
     assert late.status_code == 409 and "撤回" in text(late)
     assert db.session.get(HelpRequest, r.id).status == "accepted"
+
+
+def test_staff_see_why_a_held_back_offer_sms_was_not_sent(client, world, login_as):
+    login_as("social_worker")
+    volunteer = volunteer_near(world, 1)
+    r = request_at(world.station_a, village=world.village_a2, status="accepted")
+    offers.send_offers(r)  # the offer SMS still waits in the outbox
+    assert _edit_village(client, r, world.village_a1).status_code == 302
+    [held] = sms_to(volunteer.phone, "volunteer_offer")
+    assert held.status == "suppressed"
+    page = text(client.get("/sms/sent?show=problems"))
+    assert held.body in page
+    assert "派单已撤回" in page or "撤回" in page
+    assert "已退订" not in page  # it was not the volunteer's STOP
