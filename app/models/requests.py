@@ -144,7 +144,7 @@ class Offer(db.Model):
     reply_code: Mapped[str] = mapped_column(String(8), index=True)
     status: Mapped[str] = mapped_column(
         String(12), default="pending"
-    )  # pending|accepted|declined|expired|closed
+    )  # pending|accepted|declined|expired|closed|withdrawn
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     responded_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -411,6 +411,7 @@ def _check_offer_open(offer: Offer) -> None:
         "closed": taken_message(),
         "declined": _("You said no to this offer."),
         "accepted": _("You have already taken this task."),
+        "withdrawn": _("This offer was withdrawn: the task is no longer yours to take."),
     }
     if offer.status != "pending":
         raise ServiceError(messages.get(offer.status, taken_message()))

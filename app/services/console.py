@@ -189,7 +189,10 @@ def edit(
 ):
     """Correct category, urgency, place or special groups; the changes are written as one
     timeline note. A new village re-routes the request to the station serving it (the move
-    is written on the timeline too). ``special_groups`` None leaves them as they are."""
+    is written on the timeline too): the old station's open offers are withdrawn first,
+    and the new station's rules apply from there (``offers.apply_station_rules``); a claim
+    already made stays with whoever does the work. ``special_groups`` None leaves them as
+    they are."""
     if request.status in workflow.FINAL_STATUSES:
         raise ServiceError(_("A finished request cannot be changed."))
     if category not in CATEGORIES:
@@ -203,6 +206,13 @@ def edit(
     village = db.session.get(Region, village_id) if village_id else None
     if village_id and (village is None or village.level != "village"):
         raise ServiceError(_("Choose a village from the list."), field="village_id")
+    moved_to = _station_after_move(request, village)
+    if moved_to is not None:
+        offers.withdraw_open_offers(
+            request,
+            by=actor,
+            reason=_("the request moved to %(station)s", station=moved_to.name),
+        )
     changes = []
     if category != request.category:
         changes.append(
@@ -223,16 +233,12 @@ def edit(
         )
         request.urgency = urgency
     address = (address or "").strip()[:200]
-    moved_to = None
     if village is not None and village.id != request.village_id:
         request.village_id = village.id
         if lat is None:
             lat, lon = village.lat, village.lon
             request.location_source = "village"
         changes.append(_("village: %(name)s", name=village.name))
-        station = route_to_station(village_id=village.id, lat=village.lat, lon=village.lon)
-        if station is not None and station.id != request.station_id:
-            moved_to = station
     if special_groups is not None:
         groups = [g for g in dict.fromkeys(special_groups) if g in SPECIAL_GROUPS]
         if set(groups) != set(request.special_groups or []):
@@ -265,7 +271,18 @@ def edit(
             note=_("Moved from %(old)s to %(new)s", old=old_name, new=moved_to.name),
             public=False,
         )
+        offers.apply_station_rules(request, by=actor)
     return event
+
+
+def _station_after_move(request: HelpRequest, village: Region | None) -> Station | None:
+    """The station serving a newly chosen village, when it is not the request's own."""
+    if village is None or village.id == request.village_id:
+        return None
+    station = route_to_station(village_id=village.id, lat=village.lat, lon=village.lon)
+    if station is None or station.id == request.station_id:
+        return None
+    return station
 
 
 def county_supervisors(station_id: int) -> list[User]:

@@ -552,6 +552,7 @@ class _Builder:
                 lon=station.lon,
                 radius_km=25.0 if kind == "social_org" else float(self.rng.choice([10, 12, 15])),
                 open_task_limit=8 if kind == "social_org" else 5,
+                availability=D.TEAM_WINDOWS.get(name, []),
             )
             joined = self.now - timedelta(days=self.rng.randint(30, 365))
             for member in (leader, *members):

@@ -20,9 +20,10 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Claim, HelpRequest, Offer, Station, Team, User, UserRole
+from app.models import Claim, HelpRequest, Offer, OutboxMessage, Station, Team, User, UserRole
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
 from app.services import ServiceError, matching, privacy, workflow
@@ -342,3 +343,120 @@ def _escalate(request: HelpRequest, template: str, *, actor: User | None = None)
             village=_village_name(request),
             link=console_link(request.id),
         )
+
+
+# --- withdrawing offers when a request moves (issue 13, item 17) -------------------------
+
+WITHDRAWN_OFFER = "withdrawn"
+
+
+def withdraw_open_offers(help_request: HelpRequest, *, by: User | None, reason: str) -> int:
+    """Withdraw every open offer of ``help_request``: it is no longer theirs to take.
+
+    Each pending offer turns 'withdrawn' by a conditional update (an offer accepted or
+    declined at the same moment keeps its answer). Whoever already had the offer by SMS
+    is told it is withdrawn; an offer SMS still waiting in the outbox (quiet hours, the
+    hourly cap) is held back instead, and that person gets no SMS at all. An 'offered'
+    request goes back to 'accepted' with its rounds counted afresh, so nothing re-offers
+    it behind the next worker's back; the timeline says who withdrew how many, and why.
+    Returns the number of offers withdrawn.
+    """
+    now = utcnow()
+    withdrawn: list[Offer] = []
+    for offer in pending_offers(help_request):
+        moved = db.session.execute(
+            update(Offer)
+            .where(Offer.id == offer.id, Offer.status == OPEN_OFFER)
+            .values(status=WITHDRAWN_OFFER, responded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved == 1:
+            set_committed_value(offer, "status", WITHDRAWN_OFFER)
+            set_committed_value(offer, "responded_at", now)
+            withdrawn.append(offer)
+        else:
+            db.session.expire(offer)
+    note = _("%(n)s open offer(s) withdrawn: %(reason)s", n=len(withdrawn), reason=reason)
+    if help_request.status == "offered":
+        workflow.transition(
+            help_request,
+            "withdraw_offers",
+            actor=by,
+            actor_label="" if by is not None else "system",
+            note=note,
+            public=False,
+            values={"offer_round": 0},
+        )
+    elif withdrawn:
+        workflow.record_event(help_request, "withdraw_offers", actor=by, note=note, public=False)
+    held_back = _hold_back_offer_sms(help_request, withdrawn)
+    for offer in withdrawn:
+        recipient = offer_recipient(offer)
+        if recipient is not None and recipient.id not in held_back:
+            _queue_withdrawn_sms(help_request, offer, recipient)
+    return len(withdrawn)
+
+
+def apply_station_rules(help_request: HelpRequest, *, by: User | None) -> list[Offer]:
+    """After a move: what the new station does with a request it did not accept itself.
+
+    A station that offers on its own (``auto_offer``) offers a normal accepted request
+    at once, as its job would have done with a new one; any other station finds it in
+    its "To dispatch" list. New requests wait for the station's job or workers as usual.
+    """
+    station = help_request.station
+    if (
+        station is None
+        or not station.auto_offer
+        or help_request.status != "accepted"
+        or help_request.urgency != "normal"
+        or help_request.category in SOCIAL_WORKER_ONLY
+    ):
+        return []
+    return send_offers(help_request, actor=by)
+
+
+def _hold_back_offer_sms(help_request: HelpRequest, withdrawn: list[Offer]) -> set[int]:
+    """Offer SMS not yet sent for these offers are not sent; returns whose were held."""
+    recipients = {r.id for r in map(offer_recipient, withdrawn) if r is not None}
+    if not recipients:
+        return set()
+    waiting = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.user_id).where(
+            OutboxMessage.template == "volunteer_offer",
+            OutboxMessage.request_id == help_request.id,
+            OutboxMessage.user_id.in_(recipients),
+            OutboxMessage.status == "pending",
+        )
+    ).all()
+    held: set[int] = set()
+    for message_id, user_id in waiting:
+        stopped = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+            .values(
+                status="suppressed",
+                hold_reason="",
+                last_error="not sent: the offer was withdrawn (the request moved)",
+            )
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if stopped == 1:
+            held.add(user_id)
+    return held
+
+
+def _queue_withdrawn_sms(help_request: HelpRequest, offer: Offer, recipient: User) -> None:
+    language = recipient.language or "zh"
+    with force_locale(language):
+        category = label(CATEGORIES, help_request.category)
+    queue_sms(
+        recipient.phone,
+        "offer_withdrawn",
+        language=language,
+        request_id=help_request.id,
+        user_id=recipient.id,
+        code=offer.reply_code,
+        category=category,
+        village=_village_name(help_request),
+    )

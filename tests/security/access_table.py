@@ -172,6 +172,7 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.teams", GET): admin(),
     ("console.teams", POST): admin(),
     ("console.team_action", POST): admin(scoped=True),
+    ("console.team_hours", POST): admin(scoped=True, note="a team's weekly times (issue 13)"),
     ("console.audit_log", GET): admin(),
     # county supervisor: the county view and acting on escalations
     ("console.county", GET): roles("county_supervisor"),

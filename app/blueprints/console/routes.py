@@ -179,6 +179,7 @@ def _do_reject(found, form):
 
 
 def _do_edit(found, form):
+    station_before = found.station_id
     console.edit(
         found,
         current_user,
@@ -190,6 +191,11 @@ def _do_edit(found, form):
         lon=form.lon.data,
         special_groups=form.special_groups.data or [],
     )
+    if found.station_id != station_before:
+        return _(
+            "Changes saved. The request is now in the care of %(station)s.",
+            station=found.station.name,
+        )
     return _("Changes saved.")
 
 

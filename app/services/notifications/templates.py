@@ -119,6 +119,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "Not solved? Call the station: {phone}",
     },
     # --- end sms ---
+    # --- withdrawn offers (issue 13, item 17) ---
+    "offer_withdrawn": {
+        "zh": "【邻里】任务{code}（{category}，{village}）已撤回，不用再接了。谢谢您的热心！",
+        "en": "[Linli] Task {code} ({category}, {village}) was withdrawn: no need to take it. "
+        "Thank you for your help!",
+    },
+    # --- end withdrawn offers ---
 }
 
 
