@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a13g7teamwin'
-down_revision = '7853be006b63'
+down_revision = 'a13g6minimise'
 branch_labels = None
 depends_on = None
 
