@@ -1,7 +1,7 @@
 """teams get weekly availability windows
 
 Revision ID: a13g7teamwin
-Revises: 7853be006b63
+Revises: a13g6minimise
 Create Date: 2026-11-30 06:40:00.000000
 
 """
