@@ -48,6 +48,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Bumped on sign-out: every session cookie issued before it stops working (security.py).
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # When the owner proved the phone is theirs with an SMS code (issue 13). A volunteer's
+    # own sign-up starts at None and does not count until then; accounts made otherwise
+    # (by the station, the demo) are taken as confirmed.
+    phone_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     station = relationship("Station")
@@ -68,6 +72,10 @@ class User(UserMixin, db.Model):
     def add_role(self, role: str) -> None:
         if role not in self.roles:
             self.role_rows.append(UserRole(role=role))
+
+    @property
+    def phone_confirmed(self) -> bool:
+        return self.phone_confirmed_at is not None
 
     @property
     def is_staff(self) -> bool:

@@ -37,7 +37,11 @@ def volunteers(user: User, status: str = "") -> list[VolunteerRow]:
     query = (
         select(VolunteerProfile, User)
         .join(User, User.id == VolunteerProfile.user_id)
-        .where(VolunteerProfile.station_id.in_(stations))
+        .where(
+            VolunteerProfile.station_id.in_(stations),
+            # A sign-up whose phone was never confirmed does not count (issue 13).
+            User.phone_confirmed_at.is_not(None),
+        )
     )
     if status:
         query = query.where(VolunteerProfile.status == status)
@@ -81,6 +85,8 @@ def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
     """Approve a volunteer; the team they chose at sign-up (still active) takes them in."""
     if profile.status == "approved":
         raise ServiceError(_("This volunteer is already approved."))
+    if not profile.user.phone_confirmed:
+        raise ServiceError(_("This volunteer has not confirmed their phone number yet."))
     profile.status = "approved"
     profile.approved_at = utcnow()
     profile.approved_by_id = actor.id

@@ -415,6 +415,8 @@ class _Builder:
             station=station,
             created_at=self.now - timedelta(days=self.rng.randint(120, 400)),
         )
+        # Demo volunteers signed up and confirmed their phones by SMS code (issue 13).
+        user.phone_confirmed_at = user.created_at
         for role in roles:
             user.add_role(role)
         self.used_phones.add(phone)
@@ -503,6 +505,10 @@ class _Builder:
                 ),
             )
             db.session.add(profile)
+            if profile.approved_at is not None and profile.approved_at < user.created_at:
+                # Signed up and confirmed the phone by SMS code before the approval.
+                user.created_at = profile.approved_at - timedelta(days=3)
+                user.phone_confirmed_at = user.created_at
             town.volunteers.append(user)
             self.after_flush_profile(
                 profile, town, village, approver if status != "pending" else None

@@ -200,6 +200,8 @@ def eligibility_problem(
     profile = user.volunteer
     if profile is None or profile.status != "approved" or not user.active:
         return _("Your volunteer account is not approved yet.")
+    if not user.phone_confirmed:  # approval needs it; this guards any other way in
+        return _("Your volunteer account is not approved yet.")
     if request.category in SOCIAL_WORKER_ONLY:
         return _("Only the station's social workers can take this kind of request.")
     if request.involves_minor and not profile.vetted_for_children:

@@ -4,13 +4,22 @@ join teams, and the resident's own time note waits for the claim like the descri
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Claim, HelpRequest, Offer, TeamMember, User, VolunteerProfile
+from app.models import (
+    Claim,
+    HelpRequest,
+    Offer,
+    OutboxMessage,
+    TeamMember,
+    User,
+    VolunteerProfile,
+)
 from app.models.base import utcnow
 from app.services import claims, matching, offers, workflow
 from tests import factories
@@ -170,6 +179,17 @@ def test_a_new_volunteer_joins_the_chosen_team_only_once_approved(client, world,
     user = db.session.scalars(select(User).where(User.phone == "+8613911112222")).one()
     assert db.session.get(TeamMember, (team.id, user.id)) is None
     assert db.session.get(VolunteerProfile, user.id).wanted_team_id == team.id
+    message = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.to_phone == user.phone, OutboxMessage.template == "signup_code"
+        )
+    ).one()
+    code = re.search(r"\d{6}", message.body).group(0)
+    confirm_page = text(client.get("/v/signup/confirm"))
+    confirmed = client.post(
+        "/v/signup/confirm", data={"code": code, "csrf_token": csrf_token_from(confirm_page)}
+    )
+    assert confirmed.status_code == 302
     assert "审核通过后加入“桃园助老队”" in text(client.get("/v/pending"))
 
     login_as("station_admin")

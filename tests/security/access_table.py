@@ -117,6 +117,13 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("auth.login", GET): public(),
     ("auth.login", POST): public(),
     ("auth.logout", POST): signed_in(),
+    # forgotten password (issue 13): public; without a code flow in the session the code
+    # page sends back to /reset
+    ("auth.reset", GET): public(),
+    ("auth.reset", POST): public(),
+    ("auth.reset_code", GET): public(),
+    ("auth.reset_code", POST): public(),
+    ("auth.reset_resend", POST): public(),
     # ---- the resident's side (issue 3): anyone, no account
     ("public.ask", GET): public(),
     ("public.ask", POST): public(),
@@ -135,6 +142,10 @@ MATRIX: dict[tuple[str, str], Access] = {
     # who is not in on them - must get 403/404)
     ("volunteer.signup", GET): public(),
     ("volunteer.signup", POST): public(),
+    # the phone's SMS code (issue 13): without a sign-up in the session, back to the form
+    ("volunteer.confirm", GET): public(),
+    ("volunteer.confirm", POST): public(),
+    ("volunteer.confirm_resend", POST): public(),
     ("volunteer.pending", GET): volunteers(),
     ("volunteer.tasks", GET): volunteers(),
     ("volunteer.task", GET): volunteers(

@@ -113,6 +113,10 @@ def test_people_volunteers_teams_and_ledger(seeded):
         assert 3 <= profile.radius_km <= 15
         assert profile.availability and profile.home_lat and profile.home_village_id
         assert profile.station_id is not None
+        # Their phones were confirmed by SMS code before any approval (issue 13).
+        confirmed = profile.user.phone_confirmed_at
+        assert confirmed is not None
+        assert profile.approved_at is None or confirmed <= profile.approved_at
     teams = db.session.scalars(select(Team)).all()
     assert {t.kind for t in teams} == {"volunteer_team", "social_org"}
     assert all(t.leader is not None and t.leader.has_role("team_leader") for t in teams)

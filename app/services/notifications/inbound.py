@@ -110,7 +110,11 @@ def handle_inbound(from_phone: str, body: str, provider_id: str | None) -> Inbou
     )
     db.session.add(message)
     db.session.flush()  # a concurrent retry of the same webhook fails here (unique id)
-    user = db.session.scalar(select(User).where(User.phone == from_phone))
+    # An account whose phone was never confirmed (issue 13) is not this number's owner:
+    # its text is a resident's.
+    user = db.session.scalar(
+        select(User).where(User.phone == from_phone, User.phone_confirmed_at.is_not(None))
+    )
     language = user.language if user is not None and user.language in ("zh", "en") else None
     language = language or guess_language(body or "")
     command = parse(body)

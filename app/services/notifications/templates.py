@@ -126,6 +126,23 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "Thank you for your help!",
     },
     # --- end withdrawn offers ---
+    # --- accounts: phone codes and password reset (issue 13) ---
+    "signup_code": {
+        "zh": "【邻里】您的志愿者注册验证码：{code}，10分钟内有效。不是您本人注册的，请不要理会，也不要告诉别人。",
+        "en": "[Linli] Your volunteer sign-up code: {code}. It works for 10 minutes. "
+        "If you did not sign up, ignore this and tell no one the code.",
+    },
+    "signup_already_registered": {
+        "zh": "【邻里】有人用本号码报名志愿者，但这个号码已经有账号了。忘记密码可在这里重设：{link} 不是您本人操作的，请不要理会。",
+        "en": "[Linli] Someone tried to sign up with this number, but it already has an "
+        "account. Forgot the password? Reset it: {link} Not you? Ignore this.",
+    },
+    "password_reset_code": {
+        "zh": "【邻里】您重设密码的验证码：{code}，10分钟内有效。不是您本人操作的，请不要理会，也不要告诉别人。",
+        "en": "[Linli] Your password reset code: {code}. It works for 10 minutes. "
+        "If you did not ask, ignore this and tell no one the code.",
+    },
+    # --- end accounts ---
 }
 
 
