@@ -157,8 +157,19 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "merged_into": db.session.get(HelpRequest, found.merged_into_id)
         if found.merged_into_id
         else None,
+        **_possible_duplicate(found),
     }
     return render_template("console/request.html", **context), status
+
+
+def _possible_duplicate(found: HelpRequest) -> dict:
+    """The earlier open request this one may repeat (same phone, same help, one day)."""
+    earlier = console.possible_duplicate_of(found)
+    return {
+        "duplicate_of": earlier,
+        "duplicate_of_visible": earlier is not None
+        and earlier.station_id in visible_station_ids(current_user),
+    }
 
 
 # --- actions -------------------------------------------------------------------------------
