@@ -333,6 +333,8 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
         request, "merge", actor=actor, note=_("Merged into %(code)s", code=target.code)
     )
     request.merged_into_id = target.id
+    if target.possible_duplicate_of_id == request.id:
+        target.possible_duplicate_of_id = None  # they are one request now
     workflow.record_event(
         target,
         "note",
@@ -341,6 +343,22 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
         public=False,
     )
     return event
+
+
+def not_duplicate(request: HelpRequest, actor: User):
+    """The worker checked: not the same as the earlier request. The mark goes; the
+    timeline keeps both lines."""
+    earlier = possible_duplicate_of(request)
+    if earlier is None:
+        raise ServiceError(_("This request is not marked as a possible duplicate."))
+    request.possible_duplicate_of_id = None
+    return workflow.record_event(
+        request,
+        "not_duplicate",
+        actor=actor,
+        note=_("Not the same as %(code)s", code=earlier.code),
+        public=False,
+    )
 
 
 def add_note(request: HelpRequest, actor: User, text: str, public: bool = False):

@@ -49,7 +49,7 @@ def test_the_request_page_points_at_the_earlier_request_and_merges_into_it(clien
     repeat = _file(world)
     login_as("social_worker", station=world.station_a)
     page = text(client.get(f"/station/r/{repeat.id}"))
-    line = re.search(r'<p[^>]*id="possible-duplicate".*?</p>', page, re.S)
+    line = re.search(r'<div[^>]*id="possible-duplicate".*?</div>', page, re.S)
     assert line, "no line about the possible duplicate"
     assert f'href="/station/r/{earlier.id}"' in line.group(0) and earlier.code in line.group(0)
     [event] = events(repeat.id, "possible_duplicate")
@@ -74,3 +74,33 @@ def test_the_earlier_request_is_suggested_even_without_coordinates(client, world
     page = text(client.get(f"/station/r/{repeat.id}"))
     suggestions = page[page.index("merge-target") - 2000 :]
     assert f'value="{earlier.code}"' in suggestions
+
+
+def test_a_worker_can_say_it_is_not_the_same_and_the_mark_goes(client, world, login_as):
+    earlier = _file(world)
+    repeat = _file(world, description="这次是买药")
+    worker = login_as("social_worker", station=world.station_a)
+    response = post(client, f"/station/r/{repeat.id}/not_duplicate")
+    assert response.status_code == 302
+    stored = db.session.get(HelpRequest, repeat.id)
+    assert stored.possible_duplicate_of_id is None and stored.status == "new"
+    [event] = events(repeat.id, "not_duplicate")
+    assert event.actor_id == worker.id and event.public is False and earlier.code in event.note
+    page = text(client.get(f"/station/r/{repeat.id}"))
+    assert 'id="possible-duplicate"' not in page
+    assert "可能重复" not in _queue_item(text(client.get("/station/")), repeat.code)
+    # Nothing left to clear: a clear answer, nothing changed.
+    again = post(client, f"/station/r/{repeat.id}/not_duplicate")
+    assert again.status_code == 422
+    assert len(events(repeat.id, "not_duplicate")) == 1
+
+
+def test_merging_the_earlier_request_into_the_repeat_clears_the_mark(client, world, login_as):
+    earlier = _file(world)
+    repeat = _file(world)
+    login_as("social_worker", station=world.station_a)
+    response = post(client, f"/station/r/{earlier.id}/merge", {"merge-target": repeat.code})
+    assert response.status_code == 302
+    assert db.session.get(HelpRequest, earlier.id).merged_into_id == repeat.id
+    assert db.session.get(HelpRequest, repeat.id).possible_duplicate_of_id is None
+    assert "可能重复" not in _queue_item(text(client.get("/station/")), repeat.code)

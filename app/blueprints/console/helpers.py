@@ -41,6 +41,7 @@ EVENT_LABELS: dict[str, object] = {
     "sms_received": _l("SMS from the resident"),
     "sms_unreachable": _l("The SMS could not be delivered"),
     "possible_duplicate": _l("Possible duplicate"),
+    "not_duplicate": _l("Not a duplicate"),
 }
 
 

@@ -219,6 +219,11 @@ def _do_merge(found, form):
     return _("Merged into %(code)s.", code=target.code)
 
 
+def _do_not_duplicate(found, form):
+    console.not_duplicate(found, current_user)
+    return _("The mark is removed: it stays a request of its own.")
+
+
 def _do_note(found, form):
     console.add_note(found, current_user, form.note.data, public=bool(form.public.data))
     return _("Note added.")
@@ -268,6 +273,7 @@ ACTIONS = {
     "edit": (forms.EditForm, _do_edit),
     "escalate": (forms.NoteOnlyForm, _do_escalate),
     "merge": (forms.MergeForm, _do_merge),
+    "not_duplicate": (forms.NoteOnlyForm, _do_not_duplicate),
     "note": (forms.NoteForm, _do_note),
     "close": (forms.CloseForm, _do_close),
     "assign": (forms.AssignForm, _do_assign),
