@@ -65,6 +65,8 @@ class HelpRequest(db.Model):
     assigned_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     assigned_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("help_request.id"))
+    # Same phone and category as an open request of the last day: the station may merge.
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("help_request.id"))
     outcome: Mapped[str] = mapped_column(Text, default="")
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str] = mapped_column(Text, default="")

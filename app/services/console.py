@@ -119,10 +119,30 @@ def distance_to_station(request: HelpRequest) -> float | None:
     return distance_km(request.lat, request.lon, station.lat, station.lon)
 
 
+def possible_duplicate_of(request: HelpRequest) -> HelpRequest | None:
+    """The earlier request intake marked this one as a possible repeat of, while this one
+    is open and was not merged (the mark is history once the station has decided)."""
+    if not request.possible_duplicate_of_id or request.status not in workflow.OPEN_STATUSES:
+        return None
+    return db.session.get(HelpRequest, request.possible_duplicate_of_id)
+
+
 def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> list[HelpRequest]:
-    """Open requests nearby (≈1 km), same category, from the last 7 days: likely duplicates."""
-    if request.lat is None or request.lon is None or not workflow.can(request, "merge"):
+    """Likely duplicates: first the earlier request from the same phone that intake marked,
+    then open requests nearby (≈1 km), same category, from the last 7 days."""
+    if not workflow.can(request, "merge"):
         return []
+    marked = possible_duplicate_of(request)
+    first = (
+        [marked]
+        if marked is not None
+        and marked.status in workflow.OPEN_STATUSES
+        and not marked.merged_into_id
+        and marked.station_id in visible_station_ids(user)
+        else []
+    )
+    if request.lat is None or request.lon is None:
+        return first
     dlat = MERGE_RADIUS_KM / 111.0
     dlon = MERGE_RADIUS_KM / (111.0 * max(0.1, math.cos(math.radians(request.lat))))
     query = select(HelpRequest).where(
@@ -137,9 +157,10 @@ def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> li
     found = [
         other
         for other in db.session.scalars(query)
-        if distance_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
+        if other not in first
+        and distance_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
     ]
-    return found[:limit]
+    return [*first, *found][:limit]
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -329,6 +350,8 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
         request, "merge", actor=actor, note=_("Merged into %(code)s", code=target.code)
     )
     request.merged_into_id = target.id
+    if target.possible_duplicate_of_id == request.id:
+        target.possible_duplicate_of_id = None  # they are one request now
     workflow.record_event(
         target,
         "note",
@@ -337,6 +360,22 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
         public=False,
     )
     return event
+
+
+def not_duplicate(request: HelpRequest, actor: User):
+    """The worker checked: not the same as the earlier request. The mark goes; the
+    timeline keeps both lines."""
+    earlier = possible_duplicate_of(request)
+    if earlier is None:
+        raise ServiceError(_("This request is not marked as a possible duplicate."))
+    request.possible_duplicate_of_id = None
+    return workflow.record_event(
+        request,
+        "not_duplicate",
+        actor=actor,
+        note=_("Not the same as %(code)s", code=earlier.code),
+        public=False,
+    )
 
 
 def add_note(request: HelpRequest, actor: User, text: str, public: bool = False):

@@ -157,8 +157,19 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "merged_into": db.session.get(HelpRequest, found.merged_into_id)
         if found.merged_into_id
         else None,
+        **_possible_duplicate(found),
     }
     return render_template("console/request.html", **context), status
+
+
+def _possible_duplicate(found: HelpRequest) -> dict:
+    """The earlier open request this one may repeat (same phone, same help, one day)."""
+    earlier = console.possible_duplicate_of(found)
+    return {
+        "duplicate_of": earlier,
+        "duplicate_of_visible": earlier is not None
+        and earlier.station_id in visible_station_ids(current_user),
+    }
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -214,6 +225,11 @@ def _do_merge(found, form):
     return _("Merged into %(code)s.", code=target.code)
 
 
+def _do_not_duplicate(found, form):
+    console.not_duplicate(found, current_user)
+    return _("The mark is removed: it stays a request of its own.")
+
+
 def _do_note(found, form):
     console.add_note(found, current_user, form.note.data, public=bool(form.public.data))
     return _("Note added.")
@@ -263,6 +279,7 @@ ACTIONS = {
     "edit": (forms.EditForm, _do_edit),
     "escalate": (forms.NoteOnlyForm, _do_escalate),
     "merge": (forms.MergeForm, _do_merge),
+    "not_duplicate": (forms.NoteOnlyForm, _do_not_duplicate),
     "note": (forms.NoteForm, _do_note),
     "close": (forms.CloseForm, _do_close),
     "assign": (forms.AssignForm, _do_assign),

@@ -13,6 +13,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "[Linli] We got your request, code {code}. Follow it: {link} In danger call 110/120.",
     },
     # --- end intake ---
+    # --- the same phone asks again (issue 13); only the phone's owner gets it ---
+    "duplicate_still_open": {
+        "zh": "【邻里】您在{time}提交的求助（编号{code}）还在办理中。如是同一件事，不用再报，社工会一并处理。",
+        "en": "[Linli] Your request {code} from {time} is still open. If this is the same "
+        "need, no need to ask again: the station will handle them together.",
+    },
+    # --- end the same phone ---
     # --- matching, offers and volunteers (issue 4) ---
     "volunteer_offer": {
         "zh": "【邻里】新任务：{category}，{village}，{time}，离您约{distance}。详情{link} 回复 Y {code} 接单",
