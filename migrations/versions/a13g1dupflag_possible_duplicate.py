@@ -1,7 +1,7 @@
 """help_request.possible_duplicate_of_id: a repeat from the same phone, for the station
 
 Revision ID: a13g1dupflag
-Revises: 7853be006b63
+Revises: a13g4accounts
 Create Date: 2026-11-30 06:50:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a13g1dupflag'
-down_revision = '7853be006b63'
+down_revision = 'a13g4accounts'
 branch_labels = None
 depends_on = None
 
