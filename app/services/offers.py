@@ -4,6 +4,10 @@ Policy:
 * A round offers the request to the top ``OFFER_BATCH_SIZE`` candidates not offered before
   (an Offer row per volunteer or team, with a reply code and an expiry:
   ``OFFER_TTL_MINUTES``, or ``OFFER_TTL_URGENT_MINUTES`` for urgent and crisis requests).
+  An offer is an SMS: a person is offered once per round (a volunteer who leads a team is
+  one person, and one holding an open offer is not asked again), and a number that opted
+  out takes no place (its volunteer still sees the task in the web feed). The round's
+  count on the timeline is the number of people texted.
 * Round n looks ``ROUND_FACTOR(n)`` = 1.0, 1.5, 2.0 … times as far as round 1.
 * When a round's offers have all expired or been declined, the next round starts; after
   ``OFFER_MAX_ROUNDS`` (or when nobody at all fits) the request is escalated and the
@@ -23,7 +27,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Claim, HelpRequest, Offer, OutboxMessage, Station, Team, User, UserRole
+from app.models import (
+    Claim,
+    HelpRequest,
+    Offer,
+    OutboxMessage,
+    SmsOptOut,
+    Station,
+    Team,
+    User,
+    UserRole,
+)
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
 from app.services import ServiceError, matching, privacy, workflow
@@ -63,20 +77,25 @@ def send_offers(request: HelpRequest, *, actor: User | None = None) -> list[Offe
         _escalate(request, "offer_social_worker_only", actor=actor)
         return []
     offers: list[Offer] = []
+    opted_out = 0
     round_number = request.offer_round
     while not offers and round_number < max(_max_rounds(), request.offer_round + 1):
         round_number += 1
-        offers = _offer_round(request, round_number)
+        offers, opted_out = _offer_round(request, round_number)
     if not offers:
         _escalate(request, "offer_unmatched", actor=actor)
         return []
     request.offer_round = round_number
+    # The count is of people texted: one offer per person, none to opted-out numbers.
+    note = _("Round %(round)s: offered to %(n)s", round=round_number, n=len(offers))
+    if opted_out:
+        note += " " + _("%(n)s opted out of SMS and see it on the web only.", n=opted_out)
     workflow.transition(
         request,
         "offer",
         actor=actor,
         actor_label="" if actor is not None else "system",
-        note=_("Round %(round)s: offered to %(n)s", round=round_number, n=len(offers)),
+        note=note,
     )
     for offer in offers:
         _queue_offer_sms(request, offer)
@@ -209,7 +228,9 @@ def _max_rounds() -> int:
     return int(current_app.config.get("OFFER_MAX_ROUNDS", 3))
 
 
-def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
+def _offer_round(request: HelpRequest, round_number: int) -> tuple[list[Offer], int]:
+    """Offers for the best candidates not asked before, one per person; returns them and
+    how many of the best were left out because they opted out of SMS."""
     batch = int(current_app.config.get("OFFER_BATCH_SIZE", 3))
     already = db.session.execute(
         select(Offer.volunteer_id, Offer.team_id).where(Offer.request_id == request.id)
@@ -220,10 +241,15 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
         select(Claim.volunteer_id, Claim.team_id).where(Claim.request_id == request.id)
     ).all()
     offered |= {("team", t) if t is not None else ("volunteer", v) for v, t in before}
-    candidates = matching.find_candidates(
-        request, limit=batch + len(offered), radius_factor=round_factor(round_number)
-    )
-    fresh = [c for c in candidates if c.key not in offered][:batch]
+    limit = batch + len(offered)
+    while True:
+        candidates = matching.find_candidates(
+            request, limit=limit, radius_factor=round_factor(round_number)
+        )
+        fresh, opted_out = _reachable(candidates, offered, _open_offer_holders(request), batch)
+        if len(fresh) >= batch or len(candidates) < limit:
+            break
+        limit *= 2  # opt-outs and people met twice took places: look further down the list
     minutes = current_app.config.get(
         "OFFER_TTL_URGENT_MINUTES"
         if request.urgency in ("urgent", "crisis")
@@ -236,10 +262,7 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
         # Held overnight by the quiet hours: the offer's time runs from when it is sent.
         starts = quiet_hours_end(now) or now
     offers = []
-    for rank, candidate in enumerate(fresh, start=1):
-        recipient = candidate.user if candidate.kind == "volunteer" else candidate.team.leader
-        if recipient is None:
-            continue
+    for rank, (candidate, recipient) in enumerate(fresh, start=1):
         offer = Offer(
             request_id=request.id,
             volunteer_id=candidate.user.id if candidate.kind == "volunteer" else None,
@@ -257,7 +280,50 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
         db.session.add(offer)
         db.session.flush()
         offers.append(offer)
-    return offers
+    return offers, opted_out
+
+
+def _reachable(
+    candidates: list, offered: set, holders: set[int], batch: int
+) -> tuple[list[tuple[matching.Candidate, User]], int]:
+    """The best ``batch`` candidates not offered before whose person (the volunteer, or a
+    team's leader) can be texted: one offer per person, none for a person who already holds
+    an open offer for this request, none for a number that opted out (those still see the
+    task in their web feed). Also returns how many opted-out people were passed over."""
+    people = [
+        (c, c.user if c.kind == "volunteer" else c.team.leader)
+        for c in candidates
+        if c.key not in offered
+    ]
+    phones = {p.phone for _c, p in people if p is not None and p.phone}
+    stopped = set(
+        db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones)))
+        if phones
+        else ()
+    )
+    picked: list[tuple[matching.Candidate, User]] = []
+    seen, opted_out = set(holders), set()
+    for candidate, person in people:
+        if person is None or not person.phone or person.id in seen:
+            continue
+        seen.add(person.id)
+        if person.phone in stopped:
+            opted_out.add(person.id)
+            continue
+        picked.append((candidate, person))
+        if len(picked) == batch:
+            break
+    return picked, len(opted_out)
+
+
+def _open_offer_holders(request: HelpRequest) -> set[int]:
+    """People holding an open offer for ``request``, as themselves or as a team's leader."""
+    rows = db.session.execute(
+        select(Offer.volunteer_id, Team.leader_id)
+        .outerjoin(Team, Team.id == Offer.team_id)
+        .where(Offer.request_id == request.id, Offer.status == OPEN_OFFER)
+    ).all()
+    return {volunteer_id or leader_id for volunteer_id, leader_id in rows} - {None}
 
 
 def _free_reply_code(user_id: int) -> str:

@@ -167,6 +167,8 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.queue", GET): staff(),
     ("console.request_page", GET): staff(scoped=True, supervisor=True),
     ("console.act", POST): staff(scoped=True, note="supervisors read only"),
+    ("console.resend_sms", POST): staff(scoped=True, note="supervisors read only"),
+    ("console.give_up_sms", POST): staff(scoped=True, note="supervisors read only"),
     # the ledger: personal data, the serving station's workers only (not the supervisor)
     ("console.ledger_list", GET): staff(),
     ("console.ledger_export", GET): staff(),

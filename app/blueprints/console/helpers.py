@@ -42,6 +42,8 @@ EVENT_LABELS: dict[str, object] = {
     "sms_unreachable": _l("The SMS could not be delivered"),
     "possible_duplicate": _l("Possible duplicate"),
     "not_duplicate": _l("Not a duplicate"),
+    "sms_resent": _l("Sent a text again"),
+    "sms_given_up": _l("Gave up on a text"),
 }
 
 

@@ -16,6 +16,7 @@ from app.services import ServiceError, audit, claims, console, deadlines, matchi
 from app.services import offers as offer_service
 from app.services.access import role_required, visible_station_ids
 from app.services.ledger import villages_for
+from app.services.notifications import followup
 
 LAST_SEEN = "console_last_seen"
 
@@ -39,6 +40,7 @@ def queue():
         "counts": console.counts(current_user, now=now),
         "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
         "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
+        "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
     if request.headers.get("HX-Request"):
@@ -151,6 +153,7 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "tile_url": current_app.config.get("MAP_TILE_URL", ""),
         "overdue": deadlines.is_overdue(found),
         "due_at": deadlines.due_at(found),
+        "sms_lines": followup.sms_lines(found),
         "error": error,
         "can": lambda action: workflow.can(found, action),
         "open": found.status in workflow.OPEN_STATUSES,
