@@ -28,6 +28,7 @@ from app.services.notifications.history import (
 )
 from app.services.outbox_view import recent_messages, shown_bodies
 from app.services.phones import mask_phone, try_normalise_phone
+from app.services.urls import public_base_url
 
 
 @bp.get("/sent")
@@ -62,7 +63,7 @@ def _signature_ok() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False
-    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.path
+    url = public_base_url() + request.path
     if request.query_string:
         url += "?" + request.query_string.decode("utf-8", "replace")
     return RequestValidator(token).validate(url, request.form, signature)
