@@ -16,11 +16,12 @@ from sqlalchemy import or_, select
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, User
 from app.services.access import is_serving_worker, visible_station_ids
-from app.services.intake import TRACK_PATH
+from app.services.codes import ALPHABET
 
 HIDDEN_CODE = "*******"
-# A tracking link in any body: whatever its code, the path gives it away.
-_TRACK_LINK = re.compile(re.escape(TRACK_PATH) + r"[0-9A-Za-z]+")
+# Anything shaped like a tracking code, standing alone or in a /t/ link (Chinese text
+# around it is fine); only the codes of real requests are hidden.
+_CODE_LIKE = re.compile(rf"(?<![0-9A-Za-z])[{ALPHABET}]{{4,12}}(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 def visible_messages(user: User):
@@ -54,32 +55,27 @@ def recent_messages(
 
 def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[int, str]:
     """Each message's body (outbox or inbound, by id; or another text ``field``, such as
-    our reply to an inbound text) as this staff member may read it: tracking codes hidden
-    unless they serve the request the message is about."""
-    messages = list(messages)
-    request_ids = {m.request_id for m in messages if m.request_id is not None}
-    requests = {}
-    if request_ids:
+    our reply to an inbound text) as this staff member may read it: the tracking codes of
+    requests they do not serve are hidden, wherever in the text they stand."""
+    texts = {message.id: getattr(message, field) or "" for message in messages}
+    candidates = set()
+    for text in texts.values():
+        candidates.update(code.upper() for code in _CODE_LIKE.findall(text))
+    hidden = set()
+    if candidates:
         rows = db.session.execute(
-            select(HelpRequest.id, HelpRequest.code, HelpRequest.station_id).where(
-                HelpRequest.id.in_(request_ids)
+            select(HelpRequest.code, HelpRequest.station_id).where(
+                HelpRequest.code.in_(sorted(candidates))
             )
         ).all()
-        requests = {row.id: row for row in rows}
-    bodies = {}
-    for message in messages:
-        request = requests.get(message.request_id)
-        if request is not None and is_serving_worker(user, request.station_id):
-            bodies[message.id] = getattr(message, field)
-        else:
-            code = request.code if request is not None else None
-            bodies[message.id] = hide_codes(getattr(message, field), code)
-    return bodies
+        hidden = {code for code, station_id in rows if not is_serving_worker(user, station_id)}
+    return {message_id: hide_codes(text, hidden) for message_id, text in texts.items()}
 
 
-def hide_codes(body: str, code: str | None) -> str:
-    """The body with the request's code and every tracking link's code starred out."""
-    text = _TRACK_LINK.sub(TRACK_PATH + HIDDEN_CODE, body or "")
-    if code:
-        text = re.sub(re.escape(code), HIDDEN_CODE, text, flags=re.IGNORECASE)
-    return text
+def hide_codes(text: str, codes: Collection[str]) -> str:
+    """The text with these codes starred out (in tracking links too)."""
+    if not codes:
+        return text
+    return _CODE_LIKE.sub(
+        lambda found: HIDDEN_CODE if found[0].upper() in codes else found[0], text
+    )

@@ -149,7 +149,7 @@ def _confirmation_for(request):
 def _pair_shown(page: str, request) -> list[str]:
     """What a person could type on the resident's page: the code, or the phone's last four."""
     found = []
-    if request.code in page:
+    if request.code.lower() in page.lower():
         found.append("code")
     if request.contact_phone[-4:] in page:
         found.append("last four")
@@ -164,7 +164,7 @@ def test_staff_not_serving_the_request_see_neither_code_nor_last_four(client, lo
     db.session.add(
         InboundMessage(
             from_phone=request.contact_phone,
-            body=f"我的编号是{request.code}，谢谢",
+            body=f"我的编号是{request.code.lower()}，谢谢",
             request_id=request.id,
             reply=f"【邻里】已把您的短信补充到求助{request.code}：{tracking_link(request.code)}",
         )
@@ -188,6 +188,8 @@ def test_staff_not_serving_the_request_see_neither_code_nor_last_four(client, lo
             time="9:00",
             link="http://localhost/v/tasks",
         )
+        # A text that names the request without being filed under it.
+        add_message(helper.phone, f"【邻里】求助{request.code}已转给您的队伍", user_id=helper.id)
         db.session.commit()
     for url in ("/sms/sent", "/sms/sent?show=waiting", "/sms/sent?show=problems"):
         page = client.get(url).get_data(as_text=True)
