@@ -52,9 +52,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip(
-            "/"
-        )
+        # Empty: links follow the local address a request came to (app/services/urls.py).
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+        # Set by `make run` for its worker: the address the web server listens on.
+        self.SERVED_BASE_URL = os.environ.get("SERVED_BASE_URL", "").rstrip("/")
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
         self.TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
         self.TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
@@ -109,3 +110,4 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.PUBLIC_BASE_URL = "http://localhost"
+        self.SERVED_BASE_URL = ""

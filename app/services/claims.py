@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -25,6 +24,7 @@ from app.models.vocab import CATEGORIES, label
 from app.services import ServiceError, matching, offers, workflow
 from app.services.codes import normalise_code
 from app.services.notifications import queue_sms
+from app.services.urls import public_base_url
 
 MAX_HOURS = Decimal("24")
 
@@ -418,7 +418,7 @@ def _check_offer_open(offer: Offer) -> None:
 
 
 def claim_link(claim_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/v/c/{claim_id}"
+    return f"{public_base_url()}/v/c/{claim_id}"
 
 
 def _tell_volunteer(claim: Claim, user: User, template: str) -> None:

@@ -21,6 +21,7 @@ from app.services.access import scope_to_stations, visible_station_ids
 from app.services.deadlines import overdue_clause
 from app.services.geo import distance_km, route_to_station
 from app.services.notifications import queue_sms
+from app.services.urls import public_base_url
 
 TABS: dict[str, object] = {
     "new": _l("New"),
@@ -334,9 +335,8 @@ def escalate(request: HelpRequest, actor: User, note: str = ""):
 
 
 def _county_link() -> str:
-    from flask import current_app
 
-    return f"{current_app.config['PUBLIC_BASE_URL']}/station/county"
+    return f"{public_base_url()}/station/county"
 
 
 def merge(request: HelpRequest, actor: User, target: HelpRequest | None):

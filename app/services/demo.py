@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
-from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -1345,8 +1344,9 @@ class _Builder:
 
     def build_outbox(self) -> None:
         from app.services.notifications.templates import render
+        from app.services.urls import public_base_url
 
-        base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        base = public_base_url()
         for req, at, kind, extra in getattr(self, "_outbox", []):
             if at > self.now:
                 continue

@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from app.services import ServiceError, geo, workflow
 from app.services.codes import new_tracking_code
 from app.services.notifications import queue_sms
 from app.services.notifications.inbound import local_time_text
+from app.services.urls import public_base_url
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 TRACK_PATH = "/t/"
@@ -33,7 +33,7 @@ _TOKEN_CHARS = frozenset(
 
 def tracking_link(code: str) -> str:
     """The link sent by SMS (built without a request, so the SMS helper can use it too)."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}{TRACK_PATH}{code}"
+    return f"{public_base_url()}{TRACK_PATH}{code}"
 
 
 def new_form_token() -> str:

@@ -44,6 +44,7 @@ from app.services import ServiceError, matching, privacy, workflow
 from app.services.codes import new_reply_code
 from app.services.notifications import queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
+from app.services.urls import public_base_url
 
 OPEN_OFFER = "pending"
 
@@ -53,15 +54,15 @@ def round_factor(round_number: int) -> float:
 
 
 def offer_link(offer_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/v/o/{offer_id}"
+    return f"{public_base_url()}/v/o/{offer_id}"
 
 
 def console_link(request_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/station/r/{request_id}"
+    return f"{public_base_url()}/station/r/{request_id}"
 
 
 def tracking_link(code: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/t/{code}"
+    return f"{public_base_url()}/t/{code}"
 
 
 def send_offers(request: HelpRequest, *, actor: User | None = None) -> list[Offer]:

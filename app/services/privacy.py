@@ -1,5 +1,5 @@
 """What a staff member may read of a person: full phones and minors' names only for the
-workers of the serving station; everyone else sees 138****1234 and "王同学"."""
+workers of the serving station; everyone else sees 138******** and "王同学"."""
 
 from __future__ import annotations
 

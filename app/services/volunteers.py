@@ -186,8 +186,10 @@ def _already_registered(user: User, password: str) -> str:
 def _public_link(endpoint: str) -> str:
     from flask import current_app
 
+    from app.services.urls import public_base_url
+
     path = current_app.url_map.bind("localhost").build(endpoint)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return public_base_url() + path
 
 
 def confirm_phone(ticket: str | None, code: str) -> User:

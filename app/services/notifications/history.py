@@ -89,7 +89,7 @@ def received_messages(user: User, limit: int = 30) -> list[InboundMessage]:
                     InboundMessage.from_phone.in_(station_phones),
                 )
             )
-            .order_by(InboundMessage.id.desc())
+            .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
             .limit(limit)
         )
     )
