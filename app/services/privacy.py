@@ -43,3 +43,12 @@ def time_note_before_claim(request: HelpRequest) -> str:
     if (request.wanted_note or "").strip():
         return _("time agreed after you take it")
     return ""
+
+
+def task_number(request: HelpRequest) -> str:
+    """How a volunteer's pages and SMS name a task: its number, never the tracking code.
+
+    The tracking code and the phone's last four digits open the resident's own page
+    (cancel, confirm, rate); a volunteer with a claim holds the phone, so the code stays
+    with the resident and the station."""
+    return f"#{request.id}"

@@ -13,7 +13,7 @@ from sqlalchemy import exists, select
 from app.extensions import db
 from app.models import Claim, HelpRequest, OutboxMessage, Team, User
 from app.models.base import utcnow
-from app.services import ServiceError, workflow
+from app.services import ServiceError, privacy, workflow
 from app.services.notifications import queue_sms
 from app.services.notifications.inbound import category_label, local_time_text, place_label
 from app.services.notifications.limits import to_local, to_utc_naive
@@ -81,7 +81,7 @@ def remind_volunteers(now: datetime | None = None) -> int:
                 language=language,
                 request_id=request.id,
                 user_id=volunteer.id,
-                code=request.code,
+                code=privacy.task_number(request),
                 time=local_time_text(request.wanted_at, language, time_only=True),
                 category=category_label(request.category),
                 village=place_label(request),

@@ -205,7 +205,7 @@ def test_y_code_claims_the_offer_once(client, signed, world):
     second = factories.make_volunteer(world.station_a, phone="+8613822220002")
     request = _offered_request(world, first, second)
     xml = _reply(_text(client, first.phone, "y k7m3", sid="SM" + "8" * 32))
-    assert "谢谢您" in xml and request.code in xml
+    assert "谢谢您" in xml and f"#{request.id}" in xml and request.code not in xml
     stored = db.session.get(HelpRequest, request.id)
     assert stored.status == "assigned" and stored.assigned_volunteer_id == first.id
     claim = db.session.scalars(select(Claim)).one()

@@ -46,7 +46,7 @@ def test_a_volunteer_is_reminded_once_the_evening_before(app, world):
     assert remind_volunteers(now=evening) == 1
     [message] = _reminders()
     assert message.to_phone == volunteer.phone and message.request_id == tomorrow.id
-    assert "明天09:30" in message.body and tomorrow.code in message.body
+    assert "明天09:30" in message.body and f"#{tomorrow.id}" in message.body
     assert "杏花社区" in message.body
     assert remind_volunteers(now=evening + timedelta(minutes=30)) == 0  # once
     assert len(_reminders()) == 1

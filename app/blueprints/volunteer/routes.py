@@ -60,6 +60,7 @@ def _helpers() -> dict:
         "local_time": _local_words,
         "phone_words": _phone_words,
         "place_words": _place_words,
+        "task_number": privacy.task_number,
     }
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import HelpRequest, InboundMessage, OutboxMessage, User
 from app.models.base import utcnow
-from app.services import ServiceError, workflow
+from app.services import ServiceError, privacy, workflow
 from app.services.codes import ALPHABET, normalise_code
 from app.services.notifications import delivery, limits
 from app.services.notifications.templates import render
@@ -163,7 +163,7 @@ def _answer_offer(message: InboundMessage, command: Command, language: str) -> s
     return render(
         "reply_accepted",
         language,
-        code=request.code,
+        code=privacy.task_number(request),
         category=category_label(request.category),
         village=place_label(request),
         time=local_time_text(request.wanted_at, language),
