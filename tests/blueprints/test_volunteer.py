@@ -282,3 +282,13 @@ def test_volunteer_pages_need_a_volunteer(client, login_as):
     login_as("social_worker")
     for url in ("/v/tasks", "/v/mine", "/v/hours", "/v/hours/certificate"):
         assert client.get(url).status_code == 403
+
+
+def test_the_sign_up_page_lists_villages_under_their_township(client, world):
+    """A volunteer without location on picks a village from a list grouped by township
+    (it once drew each township as one option whose text was a Python list)."""
+    page = client.get("/v/signup").get_data(as_text=True)
+    select_html = re.search(r'<select[^>]*name="village_id".*?</select>', page, re.S).group(0)
+    assert '<optgroup label="东风街道">' in select_html
+    assert f'<option value="{world.village_a2.id}">桃园村</option>' in select_html
+    assert "[(" not in select_html and "&#39;" not in select_html

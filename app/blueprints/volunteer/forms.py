@@ -67,11 +67,12 @@ class SignupForm(FlaskForm):
             for day in range(7)
             for part in DAY_PARTS
         ]
-        blank = [("", str(_l("— choose —")))]
-        self.village_id.choices = blank + [
-            (township.name, [(str(v.id), v.name) for v in members])
-            for township, members in villages
-        ]
+        # Villages grouped by township: WTForms draws <optgroup> only from a dict (a list
+        # of (township, villages) pairs became options whose text was the Python list).
+        # The None group is drawn without an <optgroup>: the blank choice first.
+        self.village_id.choices = {None: [("", str(_l("— choose —")))]} | {
+            township.name: [(str(v.id), v.name) for v in members] for township, members in villages
+        }
         self.radius_km.choices = [
             (str(km), str(_l("Up to %(km)s km", km=km))) for km in RADIUS_CHOICES
         ]
