@@ -48,6 +48,18 @@ def mask_phone(e164: str | None) -> str:
     return digits[:3] + "*" * (len(digits) - 3)
 
 
+def typed_number_hint(e164: str | None) -> str:
+    """139****2222: the number a person has just typed, shown back to that person so they
+    can see whether it was right (sign-up and reset codes). Nobody learns anything from
+    it they did not type themselves; never use it for someone else's number."""
+    if not e164:
+        return ""
+    digits = e164[3:] if e164.startswith("+86") else e164.lstrip("+")
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
 def national_format(e164: str | None) -> str:
     if not e164:
         return ""

@@ -59,6 +59,25 @@ def _track_with_error(page):
     expect(page.locator(".error-summary")).to_be_visible()
 
 
+def _reset_code(page):
+    page.goto("/reset")
+    page.locator("input[name=phone]").fill("139 1234 0003")
+    page.get_by_role("button", name="发送验证码").click()
+    page.wait_for_url("**/reset/code")
+
+
+def _signup_confirm(page):
+    page.goto("/v/signup")
+    page.locator("input[name=name]").fill("周志愿")
+    page.locator("input[name=phone]").fill("139 1234 0077")
+    page.locator("input[name=password]").fill("helping-hands-1")
+    page.locator("input[name=skills]").first.check()
+    page.locator("input[name=slots]").first.check()
+    page.locator("select[name=village_id]").select_option(index=1)
+    page.get_by_role("button", name="提交报名").click()
+    page.wait_for_url("**/v/signup/confirm")
+
+
 PUBLIC_PAGES = {
     "home": "/",
     "login": "/login",
@@ -69,6 +88,9 @@ PUBLIC_PAGES = {
     "track-error": _track_with_error,
     "track-status": lambda page: page.goto(f"/t/{page.code}"),
     "signup": "/v/signup",
+    "signup-confirm": _signup_confirm,
+    "reset": "/reset",
+    "reset-code": _reset_code,
 }
 
 

@@ -15,7 +15,7 @@ from app.blueprints.auth import bp
 from app.blueprints.auth.forms import EmptyForm, LoginForm, ResetCodeForm, ResetStartForm
 from app.extensions import db, limiter
 from app.services import ServiceError, auth, phone_codes
-from app.services.phones import mask_phone
+from app.services.phones import typed_number_hint
 from app.services.urls import safe_next
 
 SIGNUP_TICKET = "signup_ticket"  # the volunteer's confirm page reads it (volunteer.confirm)
@@ -109,7 +109,7 @@ def reset_code():
         "auth/reset_code.html",
         form=form,
         resend_form=EmptyForm(),
-        phone=mask_phone(flow.phone),
+        phone=typed_number_hint(flow.phone),
     ), status
 
 

@@ -38,7 +38,7 @@ from app.services import (
     workflow,
 )
 from app.services.access import role_required
-from app.services.phones import mask_phone
+from app.services.phones import typed_number_hint
 
 VOLUNTEER_ROLES = ("volunteer", "team_leader")
 
@@ -465,7 +465,7 @@ def confirm():
         status,
         form=form,
         resend_form=EmptyForm(),
-        phone=mask_phone(flow.phone),
+        phone=typed_number_hint(flow.phone),
     )
 
 
