@@ -347,6 +347,12 @@ def acknowledge(request: HelpRequest, actor: User, note: str = ""):
 
 
 def reassign_station(request: HelpRequest, actor: User, station: Station | None):
+    """The county supervisor hands an escalated request to another station of the county.
+
+    Only escalated requests: the supervisor reads the rest and never changes another
+    station's work (DESIGN.md); the county page offers the move for those alone."""
+    if not request.escalated:
+        raise ServiceError(_("Only an escalated request can be moved by the county."))
     if station is None or station.id not in visible_station_ids(actor):
         raise ServiceError(_("Choose a station of your county."), field="station_id")
     if request.status not in workflow.OPEN_STATUSES:

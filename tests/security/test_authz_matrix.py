@@ -196,3 +196,20 @@ def test_a_request_cannot_be_merged_into_another_stations_request(app, client, c
     assert response.status_code in (403, 404, 422), response.status_code
     db.session.refresh(mine)
     assert mine.merged_into_id is None and mine.status == "new"
+
+
+def test_the_county_supervisor_cannot_move_a_request_that_was_never_escalated(app, client, cast):
+    """Issue 13: the county page offers the move for escalated requests only; a hand-made
+    post for any other request is refused and moves nothing."""
+    request = cast.obj("request")
+    assert not request.escalated
+    token = sign_in(client, cast.users["county_supervisor"])
+    before = row_counts()
+    response = client.post(
+        f"/station/county/r/{request.id}/station",
+        data={"csrf_token": token, "station-station_id": str(cast.world.station_b.id)},
+    )
+    assert response.status_code in (403, 404, 422), response.status_code
+    assert row_counts() == before
+    db.session.refresh(request)
+    assert request.station_id == cast.world.station_a.id
