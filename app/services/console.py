@@ -350,7 +350,9 @@ def reassign_station(request: HelpRequest, actor: User, station: Station | None)
     """The county supervisor hands an escalated request to another station of the county.
 
     Only escalated requests: the supervisor reads the rest and never changes another
-    station's work (DESIGN.md); the county page offers the move for those alone."""
+    station's work (DESIGN.md). The move settles the escalation: the receiving station
+    takes the request over as if it had been routed there, with its own rules for who
+    serves it (full phones, minors' names) and who may act on it."""
     if not request.escalated:
         raise ServiceError(_("Only an escalated request can be moved by the county."))
     if station is None or station.id not in visible_station_ids(actor):
@@ -359,9 +361,12 @@ def reassign_station(request: HelpRequest, actor: User, station: Station | None)
         raise ServiceError(_("Only an open request can move to another station."))
     if station.id == request.station_id:
         raise ServiceError(_("The request is already at this station."), field="station_id")
+    # TODO(issue 13, item 17): withdraw the old station's open offers here too, with
+    # offers.withdraw_open_offers(request, by=actor, reason=...), once it exists.
     old = request.station.name
     request.station_id = station.id
     request.station = station
+    request.escalated = False
     return workflow.record_event(
         request,
         "reassign_station",
