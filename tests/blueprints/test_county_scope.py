@@ -89,11 +89,13 @@ def test_a_moved_childs_request_follows_the_receiving_stations_rules(client, wor
     # The move settles the escalation: the receiving station takes the request over as if
     # it had been routed there, and the county's workers no longer act on it.
     assert stored.escalated is False
-    assert "张小明" not in text(client.get("/station/county"))
+    assert r.code not in text(client.get("/station/county"))  # off the escalated list
 
     _sign_in_as(client, new_worker)  # the receiving station serves it now
     page = text(client.get(f"/station/r/{r.id}"))
     assert "张小明" in page and "13800138031" in page and 'id="actions"' in page
+    # the child's ledger record stays with station A: no link that only answers 404
+    assert f"/station/ledger/{r.beneficiary_id}" not in page
 
     _sign_in_as(client, old_worker)  # the old station no longer sees it at all
     assert client.get(f"/station/r/{r.id}").status_code == 404

@@ -79,6 +79,7 @@ def console_helpers():
         "event_label": event_label,
         "event_actor": event_actor,
         "waited": waited,
+        "serves": lambda where: privacy.serves(current_user, where),
         "show_phone": lambda phone, where: privacy.show_phone(current_user, phone, where),
         "show_name": lambda name, where, minor: privacy.show_person_name(
             current_user, name, where, minor
