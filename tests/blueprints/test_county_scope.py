@@ -232,9 +232,16 @@ def test_centre_worker_ledger_and_export_hold_only_the_centres_people(client, wo
 def test_centre_admin_manages_only_the_centres_volunteers_and_teams(client, world, login_as):
     _staff_station_a(world)
     pending = factories.make_volunteer(world.station_a, status="pending", name="赵待审")
+    leader = factories.make_volunteer(world.station_a, name="钱队长")
+    member = factories.make_volunteer(world.station_a, name="孙队员")
+    team = factories.make_team(world.station_a, leader, name="东风助老队")
     login_as("station_admin", station=world.county_centre)
     assert "赵待审" not in text(client.get("/station/volunteers"))
+    assert "东风助老队" not in text(client.get("/station/teams"))
     response = post(client, f"/station/volunteers/{pending.id}/approve")
+    assert response.status_code in (403, 404)
+    response = post(client, f"/station/teams/{team.id}/add", {"volunteer_id": str(member.id)})
     assert response.status_code in (403, 404)
     db.session.expire_all()
     assert pending.volunteer.status == "pending"
+    assert [m.user_id for m in team.members] == [leader.id]
