@@ -28,7 +28,16 @@ translations: $(VENV)/.app-installed
 migrate: translations
 	$(FLASK) db upgrade
 
+# The address a browser here opens (links in the demo's SMS): 0.0.0.0 is reached at 127.0.0.1.
+SERVED_URL = http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+
+# The web server and the SMS worker together (SMS print here); Ctrl+C stops both.
 run: migrate
+	SERVED_BASE_URL=$${SERVED_BASE_URL:-$(SERVED_URL)} $(FLASK) seed-demo --if-empty
+	$(PY) -m app.launcher --host $(HOST) --port $(PORT)
+
+# The web server alone (with `make worker` in another terminal, or none).
+serve: migrate
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 

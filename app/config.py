@@ -52,9 +52,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
-        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip(
-            "/"
-        )
+        # Empty: links follow the local address a request came to (app/services/urls.py).
+        self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
+        # Set by `make run` for its worker: the address the web server listens on.
+        self.SERVED_BASE_URL = os.environ.get("SERVED_BASE_URL", "").rstrip("/")
         self.SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
         self.TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
         self.TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
@@ -62,11 +63,13 @@ class Config:
         self.TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
         self.TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
         self.TWILIO_TIMEOUT = _int("TWILIO_TIMEOUT", 10)
-        self.SMS_MAX_ATTEMPTS = _int("SMS_MAX_ATTEMPTS", 6)
         self.SMS_HOURLY_LIMIT = _int("SMS_HOURLY_LIMIT", 6)
         self.SMS_BATCH_SIZE = _int("SMS_BATCH_SIZE", 20)  # rows one worker claims at a time
         self.SMS_LEASE_SECONDS = _int("SMS_LEASE_SECONDS", 300)  # then "sending" is retried
         self.SMS_RETRY_BASE_SECONDS = _int("SMS_RETRY_BASE_SECONDS", 30)  # doubles per attempt
+        self.SMS_RETRY_MAX_SECONDS = _int("SMS_RETRY_MAX_SECONDS", 3600)  # ... up to this
+        # A temporary failure is retried this long from the first failure, then given up.
+        self.SMS_RETRY_FOR_SECONDS = _int("SMS_RETRY_FOR_SECONDS", 24 * 3600)
         self.GEOCODER = os.environ.get("GEOCODER", "off")
         self.GEOCODER_DOMAIN = os.environ.get("GEOCODER_DOMAIN", "")
         self.GEOCODER_SCHEME = os.environ.get("GEOCODER_SCHEME", "https")
@@ -107,3 +110,4 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.PUBLIC_BASE_URL = "http://localhost"
+        self.SERVED_BASE_URL = ""

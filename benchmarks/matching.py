@@ -248,6 +248,10 @@ def _teams(rng: random.Random):
             "radius_km": 15.0,
             "open_task_limit": 5,
             "active": True,
+            # Half the teams have weekly times; the rest follow their members (one query).
+            "availability": (
+                [{"day": d, "start": "08:00", "end": "20:00"} for d in range(7)] if i % 2 else []
+            ),
         }
 
 

@@ -38,7 +38,6 @@ def twilio_fixture(app, fake_twilio, monkeypatch):
         "TWILIO_MESSAGING_SERVICE_SID": "",
         "TWILIO_API_BASE_URL": fake_twilio.base_url,
         "TWILIO_TIMEOUT": 2,
-        "SMS_MAX_ATTEMPTS": 4,
         "SMS_HOURLY_LIMIT": 50,
     }
     for key, value in settings.items():

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
+from app.models.accounts import PhoneCode, SignInThrottle
 from app.models.geography import Region, Station
 from app.models.ledger import Beneficiary, Visit
 from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOptOut
@@ -15,9 +16,11 @@ __all__ = [
     "InboundMessage",
     "Offer",
     "OutboxMessage",
+    "PhoneCode",
     "Region",
     "RequestEvent",
     "ServiceRecord",
+    "SignInThrottle",
     "SmsOptOut",
     "Station",
     "Team",

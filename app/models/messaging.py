@@ -42,6 +42,10 @@ class OutboxMessage(db.Model):
     leased_at: Mapped[datetime | None] = mapped_column(DateTime)
     lease_owner: Mapped[str] = mapped_column(String(64), default="")
     hold_reason: Mapped[str] = mapped_column(String(16), default="")  # quiet_hours|hourly_limit
+    # Temporary failures are retried for SMS_RETRY_FOR_SECONDS from the first of a run.
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime)
+    # A worker stopped trying (console "give up"): no longer flagged as undelivered.
+    given_up_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class SmsOptOut(db.Model):

@@ -48,6 +48,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     # Bumped on sign-out: every session cookie issued before it stops working (security.py).
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # When the owner proved the phone is theirs with an SMS code (issue 13). A volunteer's
+    # own sign-up starts at None and does not count until then; accounts made otherwise
+    # (by the station, the demo) are taken as confirmed.
+    phone_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     station = relationship("Station")
@@ -68,6 +72,10 @@ class User(UserMixin, db.Model):
     def add_role(self, role: str) -> None:
         if role not in self.roles:
             self.role_rows.append(UserRole(role=role))
+
+    @property
+    def phone_confirmed(self) -> bool:
+        return self.phone_confirmed_at is not None
 
     @property
     def is_staff(self) -> bool:
@@ -117,8 +125,12 @@ class VolunteerProfile(db.Model):
     vetted_for_children: Mapped[bool] = mapped_column(Boolean, default=False)
     approved_at: Mapped[datetime | None] = mapped_column(DateTime)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # The team chosen at sign-up: joined when the station approves the volunteer, since a
+    # team's leader sees its members and hands them tasks.
+    wanted_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id", ondelete="SET NULL"))
 
     user: Mapped[User] = relationship(back_populates="volunteer", foreign_keys=[user_id])
+    wanted_team: Mapped[Team | None] = relationship(foreign_keys=[wanted_team_id])
 
 
 # Matching (issue 4): a btree on (lat, lon) scans a whole band of latitude across the
@@ -152,6 +164,9 @@ class Team(db.Model):
     radius_km: Mapped[float] = mapped_column(Float, default=10.0)
     open_task_limit: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Weekly windows as for volunteers: [{"day": 0-6 (Monday=0), "start": "08:00", "end": …}].
+    # Empty: the team is free when one of its approved members is (matching.py).
+    availability: Mapped[list[dict]] = mapped_column(JSON, default=list)
 
     leader: Mapped[User | None] = relationship(foreign_keys=[leader_id])
     members: Mapped[list[TeamMember]] = relationship(cascade="all, delete-orphan")

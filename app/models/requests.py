@@ -65,6 +65,8 @@ class HelpRequest(db.Model):
     assigned_team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     assigned_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("help_request.id"))
+    # Same phone and category as an open request of the last day: the station may merge.
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("help_request.id"))
     outcome: Mapped[str] = mapped_column(Text, default="")
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str] = mapped_column(Text, default="")
@@ -144,7 +146,7 @@ class Offer(db.Model):
     reply_code: Mapped[str] = mapped_column(String(8), index=True)
     status: Mapped[str] = mapped_column(
         String(12), default="pending"
-    )  # pending|accepted|declined|expired|closed
+    )  # pending|accepted|declined|expired|closed|withdrawn
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     responded_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -37,7 +37,11 @@ def volunteers(user: User, status: str = "") -> list[VolunteerRow]:
     query = (
         select(VolunteerProfile, User)
         .join(User, User.id == VolunteerProfile.user_id)
-        .where(VolunteerProfile.station_id.in_(stations))
+        .where(
+            VolunteerProfile.station_id.in_(stations),
+            # A sign-up whose phone was never confirmed does not count (issue 13).
+            User.phone_confirmed_at.is_not(None),
+        )
     )
     if status:
         query = query.where(VolunteerProfile.status == status)
@@ -78,11 +82,22 @@ def visible_profile(user: User, volunteer_id: int) -> VolunteerProfile | None:
 
 
 def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
+    """Approve a volunteer; the team they chose at sign-up (still active) takes them in."""
     if profile.status == "approved":
         raise ServiceError(_("This volunteer is already approved."))
+    if not profile.user.phone_confirmed:
+        raise ServiceError(_("This volunteer has not confirmed their phone number yet."))
     profile.status = "approved"
     profile.approved_at = utcnow()
     profile.approved_by_id = actor.id
+    team = profile.wanted_team
+    if (
+        team is not None
+        and team.active
+        and db.session.get(TeamMember, (team.id, profile.user_id)) is None
+    ):
+        db.session.add(TeamMember(team_id=team.id, user_id=profile.user_id))
+    profile.wanted_team_id = None
     db.session.flush()
     return profile
 
@@ -116,7 +131,17 @@ def visible_team(user: User, team_id: int) -> Team | None:
 
 
 def _approved_volunteer(user: User, volunteer_id: int | None, field: str) -> User:
+    """Only approved volunteers join or lead a team: a leader sees the members' names and
+    hands them tasks."""
     profile = visible_profile(user, volunteer_id) if volunteer_id else None
+    if profile is not None and profile.status == "pending":
+        raise ServiceError(
+            _("This volunteer is still waiting for approval: approve them first."), field=field
+        )
+    if profile is not None and profile.status == "suspended":
+        raise ServiceError(
+            _("This volunteer is suspended and cannot join or lead a team."), field=field
+        )
     if profile is None or profile.status != "approved":
         raise ServiceError(_("Choose an approved volunteer of your station."), field=field)
     return profile.user

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -25,6 +24,7 @@ from app.models.vocab import CATEGORIES, label
 from app.services import ServiceError, matching, offers, workflow
 from app.services.codes import normalise_code
 from app.services.notifications import queue_sms
+from app.services.urls import public_base_url
 
 MAX_HOURS = Decimal("24")
 
@@ -302,8 +302,13 @@ def is_doer(claim: Claim, user: User) -> bool:
 
 
 def can_see_details(claim: Claim, user: User) -> bool:
-    """The doer sees the person's name, phone and address while their access stands."""
+    """The doer sees the person's name, phone and address while their access stands: from
+    the claim until the request ends (closed, cancelled, rejected). A done request waiting
+    for the resident's confirmation still shows them; the service record keeps only what
+    the hours page and the certificate need."""
     if claim.status not in ("active", "done") or not is_doer(claim, user) or not user.active:
+        return False
+    if claim.request.status in workflow.FINAL_STATUSES:
         return False
     if claim.worker_id is not None and claim.worker_id == user.id:
         return True
@@ -406,13 +411,14 @@ def _check_offer_open(offer: Offer) -> None:
         "closed": taken_message(),
         "declined": _("You said no to this offer."),
         "accepted": _("You have already taken this task."),
+        "withdrawn": _("This offer was withdrawn: the task is no longer yours to take."),
     }
     if offer.status != "pending":
         raise ServiceError(messages.get(offer.status, taken_message()))
 
 
 def claim_link(claim_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/v/c/{claim_id}"
+    return f"{public_base_url()}/v/c/{claim_id}"
 
 
 def _tell_volunteer(claim: Claim, user: User, template: str) -> None:

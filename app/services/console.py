@@ -17,10 +17,11 @@ from app.models import HelpRequest, Region, Station, User, UserRole
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES, label
 from app.services import ServiceError, offers, workflow
-from app.services.access import scope_to_stations, visible_station_ids
+from app.services.access import may_act_on_request, scope_to_stations, visible_station_ids
 from app.services.deadlines import overdue_clause
 from app.services.geo import distance_km, route_to_station
 from app.services.notifications import queue_sms
+from app.services.urls import public_base_url
 
 TABS: dict[str, object] = {
     "new": _l("New"),
@@ -119,10 +120,30 @@ def distance_to_station(request: HelpRequest) -> float | None:
     return distance_km(request.lat, request.lon, station.lat, station.lon)
 
 
+def possible_duplicate_of(request: HelpRequest) -> HelpRequest | None:
+    """The earlier request intake marked this one as a possible repeat of, while this one
+    is open and was not merged (the mark is history once the station has decided)."""
+    if not request.possible_duplicate_of_id or request.status not in workflow.OPEN_STATUSES:
+        return None
+    return db.session.get(HelpRequest, request.possible_duplicate_of_id)
+
+
 def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> list[HelpRequest]:
-    """Open requests nearby (≈1 km), same category, from the last 7 days: likely duplicates."""
-    if request.lat is None or request.lon is None or not workflow.can(request, "merge"):
+    """Likely duplicates: first the earlier request from the same phone that intake marked,
+    then open requests nearby (≈1 km), same category, from the last 7 days."""
+    if not workflow.can(request, "merge"):
         return []
+    marked = possible_duplicate_of(request)
+    first = (
+        [marked]
+        if marked is not None
+        and marked.status in workflow.OPEN_STATUSES
+        and not marked.merged_into_id
+        and marked.station_id in visible_station_ids(user)
+        else []
+    )
+    if request.lat is None or request.lon is None:
+        return first
     dlat = MERGE_RADIUS_KM / 111.0
     dlon = MERGE_RADIUS_KM / (111.0 * max(0.1, math.cos(math.radians(request.lat))))
     query = select(HelpRequest).where(
@@ -137,9 +158,11 @@ def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> li
     found = [
         other
         for other in db.session.scalars(query)
-        if distance_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
+        if other not in first
+        and distance_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
     ]
-    return found[:limit]
+    # only what the worker may merge into (the county centre reads more than it acts on)
+    return [other for other in [*first, *found] if may_act_on_request(user, other)][:limit]
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -189,7 +212,10 @@ def edit(
 ):
     """Correct category, urgency, place or special groups; the changes are written as one
     timeline note. A new village re-routes the request to the station serving it (the move
-    is written on the timeline too). ``special_groups`` None leaves them as they are."""
+    is written on the timeline too): the old station's open offers are withdrawn first,
+    and the new station's rules apply from there (``offers.apply_station_rules``); a claim
+    already made stays with whoever does the work. ``special_groups`` None leaves them as
+    they are."""
     if request.status in workflow.FINAL_STATUSES:
         raise ServiceError(_("A finished request cannot be changed."))
     if category not in CATEGORIES:
@@ -203,6 +229,13 @@ def edit(
     village = db.session.get(Region, village_id) if village_id else None
     if village_id and (village is None or village.level != "village"):
         raise ServiceError(_("Choose a village from the list."), field="village_id")
+    moved_to = _station_after_move(request, village)
+    if moved_to is not None:
+        offers.withdraw_open_offers(
+            request,
+            by=actor,
+            reason=_("the request moved to %(station)s", station=moved_to.name),
+        )
     changes = []
     if category != request.category:
         changes.append(
@@ -223,16 +256,12 @@ def edit(
         )
         request.urgency = urgency
     address = (address or "").strip()[:200]
-    moved_to = None
     if village is not None and village.id != request.village_id:
         request.village_id = village.id
         if lat is None:
             lat, lon = village.lat, village.lon
             request.location_source = "village"
         changes.append(_("village: %(name)s", name=village.name))
-        station = route_to_station(village_id=village.id, lat=village.lat, lon=village.lon)
-        if station is not None and station.id != request.station_id:
-            moved_to = station
     if special_groups is not None:
         groups = [g for g in dict.fromkeys(special_groups) if g in SPECIAL_GROUPS]
         if set(groups) != set(request.special_groups or []):
@@ -265,7 +294,18 @@ def edit(
             note=_("Moved from %(old)s to %(new)s", old=old_name, new=moved_to.name),
             public=False,
         )
+        offers.apply_station_rules(request, by=actor)
     return event
+
+
+def _station_after_move(request: HelpRequest, village: Region | None) -> Station | None:
+    """The station serving a newly chosen village, when it is not the request's own."""
+    if village is None or village.id == request.village_id:
+        return None
+    station = route_to_station(village_id=village.id, lat=village.lat, lon=village.lon)
+    if station is None or station.id == request.station_id:
+        return None
+    return station
 
 
 def county_supervisors(station_id: int) -> list[User]:
@@ -296,9 +336,8 @@ def escalate(request: HelpRequest, actor: User, note: str = ""):
 
 
 def _county_link() -> str:
-    from flask import current_app
 
-    return f"{current_app.config['PUBLIC_BASE_URL']}/station/county"
+    return f"{public_base_url()}/station/county"
 
 
 def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
@@ -312,6 +351,8 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
         request, "merge", actor=actor, note=_("Merged into %(code)s", code=target.code)
     )
     request.merged_into_id = target.id
+    if target.possible_duplicate_of_id == request.id:
+        target.possible_duplicate_of_id = None  # they are one request now
     workflow.record_event(
         target,
         "note",
@@ -320,6 +361,22 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
         public=False,
     )
     return event
+
+
+def not_duplicate(request: HelpRequest, actor: User):
+    """The worker checked: not the same as the earlier request. The mark goes; the
+    timeline keeps both lines."""
+    earlier = possible_duplicate_of(request)
+    if earlier is None:
+        raise ServiceError(_("This request is not marked as a possible duplicate."))
+    request.possible_duplicate_of_id = None
+    return workflow.record_event(
+        request,
+        "not_duplicate",
+        actor=actor,
+        note=_("Not the same as %(code)s", code=earlier.code),
+        public=False,
+    )
 
 
 def add_note(request: HelpRequest, actor: User, text: str, public: bool = False):
@@ -361,8 +418,6 @@ def reassign_station(request: HelpRequest, actor: User, station: Station | None)
         raise ServiceError(_("Only an open request can move to another station."))
     if station.id == request.station_id:
         raise ServiceError(_("The request is already at this station."), field="station_id")
-    # TODO(issue 13, item 17): withdraw the old station's open offers here too, with
-    # offers.withdraw_open_offers(request, by=actor, reason=...), once it exists.
     old = request.station.name
     request.station_id = station.id
     request.station = station

@@ -14,6 +14,7 @@ from app.models.base import utcnow
 from app.models.vocab import URGENCIES, label
 from app.services import workflow
 from app.services.notifications import queue_sms
+from app.services.urls import public_base_url
 
 WAITING_STATUSES = ("new",)
 ALERTED_URGENCIES = ("crisis", "urgent")
@@ -76,7 +77,7 @@ def station_workers(station_id: int) -> list[User]:
 
 
 def console_link(request_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/station/r/{request_id}"
+    return f"{public_base_url()}/station/r/{request_id}"
 
 
 def alert_overdue() -> int:

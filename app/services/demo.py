@@ -20,7 +20,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 
-from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
@@ -415,6 +414,8 @@ class _Builder:
             station=station,
             created_at=self.now - timedelta(days=self.rng.randint(120, 400)),
         )
+        # Demo volunteers signed up and confirmed their phones by SMS code (issue 13).
+        user.phone_confirmed_at = user.created_at
         for role in roles:
             user.add_role(role)
         self.used_phones.add(phone)
@@ -503,6 +504,10 @@ class _Builder:
                 ),
             )
             db.session.add(profile)
+            if profile.approved_at is not None and profile.approved_at < user.created_at:
+                # Signed up and confirmed the phone by SMS code before the approval.
+                user.created_at = profile.approved_at - timedelta(days=3)
+                user.phone_confirmed_at = user.created_at
             town.volunteers.append(user)
             self.after_flush_profile(
                 profile, town, village, approver if status != "pending" else None
@@ -552,6 +557,7 @@ class _Builder:
                 lon=station.lon,
                 radius_km=25.0 if kind == "social_org" else float(self.rng.choice([10, 12, 15])),
                 open_task_limit=8 if kind == "social_org" else 5,
+                availability=D.TEAM_WINDOWS.get(name, []),
             )
             joined = self.now - timedelta(days=self.rng.randint(30, 365))
             for member in (leader, *members):
@@ -1338,8 +1344,9 @@ class _Builder:
 
     def build_outbox(self) -> None:
         from app.services.notifications.templates import render
+        from app.services.urls import public_base_url
 
-        base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        base = public_base_url()
         for req, at, kind, extra in getattr(self, "_outbox", []):
             if at > self.now:
                 continue

@@ -143,6 +143,23 @@ TEAMS: list[tuple[str, str, str | None, list[str]]] = [
     ("清源县爱心公益协会", "social_org", None, ["resource_linking", "shopping", "meal_delivery"]),
 ]
 
+# When teams go out (weekly windows, local time). A team not listed has no times of its
+# own and is offered work when one of its members is free.
+_WEEKDAYS, _WEEKEND = range(5), (5, 6)
+TEAM_WINDOWS: dict[str, list[dict]] = {
+    "柳林镇青年志愿者服务队": [
+        *({"day": d, "start": "18:30", "end": "21:00"} for d in _WEEKDAYS),
+        *({"day": d, "start": "09:00", "end": "17:00"} for d in _WEEKEND),
+    ],
+    "柳林镇巾帼志愿服务队": [{"day": d, "start": "08:00", "end": "11:30"} for d in range(7)],
+    "城关街道党员先锋志愿服务队": [
+        {"day": d, "start": "08:30", "end": "17:30"} for d in (*_WEEKDAYS, 5)
+    ],
+    "石桥镇爱心义剪队": [{"day": d, "start": "08:00", "end": "12:00"} for d in (2, *_WEEKEND)],
+    "清源县阳光社会工作服务中心": [{"day": d, "start": "08:30", "end": "17:30"} for d in _WEEKDAYS],
+    "清源县爱心公益协会": [{"day": d, "start": "09:00", "end": "16:00"} for d in range(6)],
+}
+
 # What people write, by category.
 DESCRIPTIONS: dict[str, list[str]] = {
     "shopping": [

@@ -11,7 +11,6 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -22,6 +21,8 @@ from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, geo, workflow
 from app.services.codes import new_tracking_code
 from app.services.notifications import queue_sms
+from app.services.notifications.inbound import local_time_text
+from app.services.urls import public_base_url
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 TRACK_PATH = "/t/"
@@ -32,7 +33,7 @@ _TOKEN_CHARS = frozenset(
 
 def tracking_link(code: str) -> str:
     """The link sent by SMS (built without a request, so the SMS helper can use it too)."""
-    return f"{current_app.config['PUBLIC_BASE_URL']}{TRACK_PATH}{code}"
+    return f"{public_base_url()}{TRACK_PATH}{code}"
 
 
 def new_form_token() -> str:
@@ -56,21 +57,27 @@ def request_for_token(token: str | None) -> HelpRequest | None:
     return row
 
 
-def find_open_duplicate(phone: str | None, category: str) -> HelpRequest | None:
-    """An open request from the same phone for the same category in the last 24 hours."""
+def find_open_duplicate(
+    phone: str | None, category: str, *, among: Iterable[int] | None = None
+) -> HelpRequest | None:
+    """An open request from the same phone for the same category in the last 24 hours.
+
+    ``among`` limits the search to these request ids (those this browser filed): what a
+    form shows may only ever come from the asker's own requests."""
     if not phone:
         return None
-    return db.session.scalars(
-        select(HelpRequest)
-        .where(
-            HelpRequest.contact_phone == phone,
-            HelpRequest.category == category,
-            HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
-            HelpRequest.status.in_(workflow.OPEN_STATUSES),
-        )
-        .order_by(HelpRequest.created_at.desc())
-        .limit(1)
-    ).first()
+    query = select(HelpRequest).where(
+        HelpRequest.contact_phone == phone,
+        HelpRequest.category == category,
+        HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
+        HelpRequest.status.in_(workflow.OPEN_STATUSES),
+    )
+    if among is not None:
+        ids = list(among)
+        if not ids:
+            return None
+        query = query.where(HelpRequest.id.in_(ids))
+    return db.session.scalars(query.order_by(HelpRequest.created_at.desc()).limit(1)).first()
 
 
 def create_request(
@@ -97,12 +104,19 @@ def create_request(
     beneficiary: Beneficiary | None = None,
     actor_label: str = "resident",
     form_token: str | None = None,
+    said_new: bool = False,
 ) -> HelpRequest:
     """Create a request in status ``new``, routed to its station, with its first event.
 
     ``contact_phone`` is E.164 already. Coordinates are WGS-84. Without coordinates, the
     address is geocoded when a geocoder is configured; else the village centroid stands
     in. Queues the "request_received" SMS when there is a phone. Flushes, never commits.
+
+    An open request from the same phone for the same help in the last day makes this one
+    a possible duplicate: marked for the station (which may merge them), and the phone's
+    owner is told by SMS that the earlier one is still open, unless ``said_new`` (the
+    person who filed both was asked and said this one is new). Nothing of it shows to
+    whoever filed this one: they may not be the phone's owner.
     """
     if category not in CATEGORIES:
         raise ServiceError(_("Please choose what kind of help you need."), field="category")
@@ -150,6 +164,7 @@ def create_request(
     station = geo.route_to_station(
         village_id=village.id if village is not None else None, lat=lat, lon=lon
     )
+    earlier = find_open_duplicate(contact_phone, category)
     help_request = HelpRequest(
         code=new_tracking_code(),
         category=category,
@@ -175,6 +190,7 @@ def create_request(
         beneficiary_id=beneficiary.id if beneficiary is not None else None,
         station_id=station.id,
         status="new",
+        possible_duplicate_of_id=earlier.id if earlier is not None else None,
     )
     db.session.add(help_request)
     db.session.flush()  # the id, for the event, the outbox row and the form token
@@ -197,7 +213,36 @@ def create_request(
             code=help_request.code,
             link=tracking_link(help_request.code),
         )
+    if earlier is not None:
+        _mark_possible_duplicate(help_request, earlier, said_new=said_new)
     return help_request
+
+
+def _mark_possible_duplicate(
+    help_request: HelpRequest, earlier: HelpRequest, *, said_new: bool
+) -> None:
+    """An internal line on the timeline for the station; a text for the phone's owner."""
+    note = _(
+        "Possibly the same as %(code)s: same phone and same help, still open.",
+        code=earlier.code,
+    )
+    if said_new:
+        said = _("The person who asked said this is a new request.")
+        note = f"{note} {said}"
+    workflow.record_event(
+        help_request, "possible_duplicate", actor_label="system", note=note, public=False
+    )
+    if said_new:
+        return
+    language = earlier.language if earlier.language in ("zh", "en") else "zh"
+    queue_sms(
+        help_request.contact_phone,
+        "duplicate_still_open",
+        language=language,
+        request_id=help_request.id,
+        code=earlier.code,
+        time=local_time_text(earlier.created_at, language),
+    )
 
 
 def _clean(text: str | None, limit: int | None = None) -> str:

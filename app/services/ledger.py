@@ -18,6 +18,7 @@ from app.services.access import acting_station_ids, scope_to_acting_stations, vi
 from app.services.deadlines import station_workers
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
+from app.services.urls import public_base_url
 
 LIVING_CONDITIONS: dict[str, object] = {
     "good": _l("Good"),
@@ -288,7 +289,7 @@ def alert_overdue_visits() -> int:
             language=worker.language or "zh",
             user_id=worker.id,
             count=count,
-            link=f"{current_app.config['PUBLIC_BASE_URL']}/station/visits",
+            link=f"{public_base_url()}/station/visits",
         )
         sent += 1
     db.session.commit()

@@ -5,7 +5,8 @@ Rules (DESIGN.md, "Matching"):
 * Candidates are approved volunteers (``VolunteerProfile.status == "approved"``, active user)
   and active teams whose skills include the request's category, who are available at the
   wanted time (weekly windows in local time, ``LOCAL_TIMEZONE``; a request without a wanted
-  time fits everybody), whose own travel radius (times ``radius_factor``, which grows with
+  time fits everybody; a team without windows of its own is available when one of its
+  approved, active members is), whose own travel radius (times ``radius_factor``, which grows with
   each offer round) reaches the place, and who hold fewer active claims than their
   open-task limit.
 * Safeguarding: categories in ``vocab.SOCIAL_WORKER_ONLY`` never go to volunteers or teams
@@ -35,7 +36,15 @@ from sqlalchemy import Integer, String, and_, cast, func, literal_column, or_, s
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
-from app.models import Claim, HelpRequest, ServiceRecord, Team, User, VolunteerProfile
+from app.models import (
+    Claim,
+    HelpRequest,
+    ServiceRecord,
+    Team,
+    TeamMember,
+    User,
+    VolunteerProfile,
+)
 from app.models.people import LAT_BANDS_PER_DEGREE
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
 from app.services import geo
@@ -128,6 +137,8 @@ def find_candidates(
     if missing:
         rows += _volunteer_rows_by_id(missing)
     rows += _team_rows(lat, lon, radius_factor)
+    if local_time is not None:
+        _members_windows_for_teams_without(rows)
 
     for row in rows:
         row.approx_km = geo.approx_km(lat, lon, row.lat, row.lon)
@@ -137,7 +148,7 @@ def find_candidates(
         if r.approx_km <= r.radius_km * radius_factor + 0.2
         and request.category in (r.skills or [])
         and (not minor or r.vetted)
-        and (r.kind == "team" or _available(r.availability, local_time))
+        and _available(r.availability, local_time)
     ]
     if not rows:
         return []
@@ -188,6 +199,8 @@ def eligibility_problem(
     """
     profile = user.volunteer
     if profile is None or profile.status != "approved" or not user.active:
+        return _("Your volunteer account is not approved yet.")
+    if not user.phone_confirmed:  # approval needs it; this guards any other way in
         return _("Your volunteer account is not approved yet.")
     if request.category in SOCIAL_WORKER_ONLY:
         return _("Only the station's social workers can take this kind of request.")
@@ -326,6 +339,7 @@ def _team_rows(lat: float, lon: float, factor: float) -> list[_Row]:
             Team.skills,
             Team.open_task_limit,
             func.coalesce(leader_profile.vetted_for_children, False),
+            Team.availability,
         )
         .join(leader_profile, leader_profile.user_id == Team.leader_id)
         .join(User, User.id == Team.leader_id)
@@ -338,9 +352,29 @@ def _team_rows(lat: float, lon: float, factor: float) -> list[_Row]:
         )
     )
     return [
-        _Row("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], None, r[5], bool(r[6]))
+        _Row("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[7] or [], r[5], bool(r[6]))
         for r in db.session.execute(query)
     ]
+
+
+def _members_windows_for_teams_without(rows: list[_Row]) -> None:
+    """Teams without windows of their own take the union of their approved, active
+    members' windows: one query for all of them."""
+    bare = {r.id: r for r in rows if r.kind == "team" and not r.availability}
+    if not bare:
+        return
+    members = db.session.execute(
+        select(TeamMember.team_id, VolunteerProfile.availability)
+        .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(
+            TeamMember.team_id.in_(bare),
+            VolunteerProfile.status == "approved",
+            User.active.is_(True),
+        )
+    ).all()
+    for team_id, windows in members:
+        bare[team_id].availability = [*bare[team_id].availability, *(windows or [])]
 
 
 def _served_before(request: HelpRequest) -> tuple[set[int], set[int]]:

@@ -4,6 +4,10 @@ Policy:
 * A round offers the request to the top ``OFFER_BATCH_SIZE`` candidates not offered before
   (an Offer row per volunteer or team, with a reply code and an expiry:
   ``OFFER_TTL_MINUTES``, or ``OFFER_TTL_URGENT_MINUTES`` for urgent and crisis requests).
+  An offer is an SMS: a person is offered once per round (a volunteer who leads a team is
+  one person, and one holding an open offer is not asked again), and a number that opted
+  out takes no place (its volunteer still sees the task in the web feed). The round's
+  count on the timeline is the number of people texted.
 * Round n looks ``ROUND_FACTOR(n)`` = 1.0, 1.5, 2.0 … times as far as round 1.
 * When a round's offers have all expired or been declined, the next round starts; after
   ``OFFER_MAX_ROUNDS`` (or when nobody at all fits) the request is escalated and the
@@ -20,15 +24,27 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models import Claim, HelpRequest, Offer, Station, Team, User, UserRole
+from app.models import (
+    Claim,
+    HelpRequest,
+    Offer,
+    OutboxMessage,
+    SmsOptOut,
+    Station,
+    Team,
+    User,
+    UserRole,
+)
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
-from app.services import ServiceError, matching, workflow
+from app.services import ServiceError, matching, privacy, workflow
 from app.services.codes import new_reply_code
 from app.services.notifications import queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
+from app.services.urls import public_base_url
 
 OPEN_OFFER = "pending"
 
@@ -38,15 +54,15 @@ def round_factor(round_number: int) -> float:
 
 
 def offer_link(offer_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/v/o/{offer_id}"
+    return f"{public_base_url()}/v/o/{offer_id}"
 
 
 def console_link(request_id: int) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/station/r/{request_id}"
+    return f"{public_base_url()}/station/r/{request_id}"
 
 
 def tracking_link(code: str) -> str:
-    return f"{current_app.config['PUBLIC_BASE_URL']}/t/{code}"
+    return f"{public_base_url()}/t/{code}"
 
 
 def send_offers(request: HelpRequest, *, actor: User | None = None) -> list[Offer]:
@@ -62,20 +78,25 @@ def send_offers(request: HelpRequest, *, actor: User | None = None) -> list[Offe
         _escalate(request, "offer_social_worker_only", actor=actor)
         return []
     offers: list[Offer] = []
+    opted_out = 0
     round_number = request.offer_round
     while not offers and round_number < max(_max_rounds(), request.offer_round + 1):
         round_number += 1
-        offers = _offer_round(request, round_number)
+        offers, opted_out = _offer_round(request, round_number)
     if not offers:
         _escalate(request, "offer_unmatched", actor=actor)
         return []
     request.offer_round = round_number
+    # The count is of people texted: one offer per person, none to opted-out numbers.
+    note = _("Round %(round)s: offered to %(n)s", round=round_number, n=len(offers))
+    if opted_out:
+        note += " " + _("%(n)s opted out of SMS and see it on the web only.", n=opted_out)
     workflow.transition(
         request,
         "offer",
         actor=actor,
         actor_label="" if actor is not None else "system",
-        note=_("Round %(round)s: offered to %(n)s", round=round_number, n=len(offers)),
+        note=note,
     )
     for offer in offers:
         _queue_offer_sms(request, offer)
@@ -208,7 +229,9 @@ def _max_rounds() -> int:
     return int(current_app.config.get("OFFER_MAX_ROUNDS", 3))
 
 
-def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
+def _offer_round(request: HelpRequest, round_number: int) -> tuple[list[Offer], int]:
+    """Offers for the best candidates not asked before, one per person; returns them and
+    how many of the best were left out because they opted out of SMS."""
     batch = int(current_app.config.get("OFFER_BATCH_SIZE", 3))
     already = db.session.execute(
         select(Offer.volunteer_id, Offer.team_id).where(Offer.request_id == request.id)
@@ -219,10 +242,15 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
         select(Claim.volunteer_id, Claim.team_id).where(Claim.request_id == request.id)
     ).all()
     offered |= {("team", t) if t is not None else ("volunteer", v) for v, t in before}
-    candidates = matching.find_candidates(
-        request, limit=batch + len(offered), radius_factor=round_factor(round_number)
-    )
-    fresh = [c for c in candidates if c.key not in offered][:batch]
+    limit = batch + len(offered)
+    while True:
+        candidates = matching.find_candidates(
+            request, limit=limit, radius_factor=round_factor(round_number)
+        )
+        fresh, opted_out = _reachable(candidates, offered, _open_offer_holders(request), batch)
+        if len(fresh) >= batch or len(candidates) < limit:
+            break
+        limit *= 2  # opt-outs and people met twice took places: look further down the list
     minutes = current_app.config.get(
         "OFFER_TTL_URGENT_MINUTES"
         if request.urgency in ("urgent", "crisis")
@@ -235,10 +263,7 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
         # Held overnight by the quiet hours: the offer's time runs from when it is sent.
         starts = quiet_hours_end(now) or now
     offers = []
-    for rank, candidate in enumerate(fresh, start=1):
-        recipient = candidate.user if candidate.kind == "volunteer" else candidate.team.leader
-        if recipient is None:
-            continue
+    for rank, (candidate, recipient) in enumerate(fresh, start=1):
         offer = Offer(
             request_id=request.id,
             volunteer_id=candidate.user.id if candidate.kind == "volunteer" else None,
@@ -256,7 +281,50 @@ def _offer_round(request: HelpRequest, round_number: int) -> list[Offer]:
         db.session.add(offer)
         db.session.flush()
         offers.append(offer)
-    return offers
+    return offers, opted_out
+
+
+def _reachable(
+    candidates: list, offered: set, holders: set[int], batch: int
+) -> tuple[list[tuple[matching.Candidate, User]], int]:
+    """The best ``batch`` candidates not offered before whose person (the volunteer, or a
+    team's leader) can be texted: one offer per person, none for a person who already holds
+    an open offer for this request, none for a number that opted out (those still see the
+    task in their web feed). Also returns how many opted-out people were passed over."""
+    people = [
+        (c, c.user if c.kind == "volunteer" else c.team.leader)
+        for c in candidates
+        if c.key not in offered
+    ]
+    phones = {p.phone for _c, p in people if p is not None and p.phone}
+    stopped = set(
+        db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones)))
+        if phones
+        else ()
+    )
+    picked: list[tuple[matching.Candidate, User]] = []
+    seen, opted_out = set(holders), set()
+    for candidate, person in people:
+        if person is None or not person.phone or person.id in seen:
+            continue
+        seen.add(person.id)
+        if person.phone in stopped:
+            opted_out.add(person.id)
+            continue
+        picked.append((candidate, person))
+        if len(picked) == batch:
+            break
+    return picked, len(opted_out)
+
+
+def _open_offer_holders(request: HelpRequest) -> set[int]:
+    """People holding an open offer for ``request``, as themselves or as a team's leader."""
+    rows = db.session.execute(
+        select(Offer.volunteer_id, Team.leader_id)
+        .outerjoin(Team, Team.id == Offer.team_id)
+        .where(Offer.request_id == request.id, Offer.status == OPEN_OFFER)
+    ).all()
+    return {volunteer_id or leader_id for volunteer_id, leader_id in rows} - {None}
 
 
 def _free_reply_code(user_id: int) -> str:
@@ -292,7 +360,7 @@ def _queue_offer_sms(request: HelpRequest, offer: Offer) -> None:
         values = {
             "category": label(CATEGORIES, request.category),
             "village": _village_name(request),
-            "time": describe_time(request.wanted_at, request.wanted_note),
+            "time": describe_time(request.wanted_at, privacy.time_note_before_claim(request)),
             "distance": matching.distance_words(offer.distance_km or 0.0),
         }
     queue_sms(
@@ -342,3 +410,120 @@ def _escalate(request: HelpRequest, template: str, *, actor: User | None = None)
             village=_village_name(request),
             link=console_link(request.id),
         )
+
+
+# --- withdrawing offers when a request moves (issue 13, item 17) -------------------------
+
+WITHDRAWN_OFFER = "withdrawn"
+
+
+def withdraw_open_offers(help_request: HelpRequest, *, by: User | None, reason: str) -> int:
+    """Withdraw every open offer of ``help_request``: it is no longer theirs to take.
+
+    Each pending offer turns 'withdrawn' by a conditional update (an offer accepted or
+    declined at the same moment keeps its answer). Whoever already had the offer by SMS
+    is told it is withdrawn; an offer SMS still waiting in the outbox (quiet hours, the
+    hourly cap) is held back instead, and that person gets no SMS at all. An 'offered'
+    request goes back to 'accepted' with its rounds counted afresh, so nothing re-offers
+    it behind the next worker's back; the timeline says who withdrew how many, and why.
+    Returns the number of offers withdrawn.
+    """
+    now = utcnow()
+    withdrawn: list[Offer] = []
+    for offer in pending_offers(help_request):
+        moved = db.session.execute(
+            update(Offer)
+            .where(Offer.id == offer.id, Offer.status == OPEN_OFFER)
+            .values(status=WITHDRAWN_OFFER, responded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved == 1:
+            set_committed_value(offer, "status", WITHDRAWN_OFFER)
+            set_committed_value(offer, "responded_at", now)
+            withdrawn.append(offer)
+        else:
+            db.session.expire(offer)
+    note = _("%(n)s open offer(s) withdrawn: %(reason)s", n=len(withdrawn), reason=reason)
+    if help_request.status == "offered":
+        workflow.transition(
+            help_request,
+            "withdraw_offers",
+            actor=by,
+            actor_label="" if by is not None else "system",
+            note=note,
+            public=False,
+            values={"offer_round": 0},
+        )
+    elif withdrawn:
+        workflow.record_event(help_request, "withdraw_offers", actor=by, note=note, public=False)
+    held_back = _hold_back_offer_sms(help_request, withdrawn)
+    for offer in withdrawn:
+        recipient = offer_recipient(offer)
+        if recipient is not None and recipient.id not in held_back:
+            _queue_withdrawn_sms(help_request, offer, recipient)
+    return len(withdrawn)
+
+
+def apply_station_rules(help_request: HelpRequest, *, by: User | None) -> list[Offer]:
+    """After a move: what the new station does with a request it did not accept itself.
+
+    A station that offers on its own (``auto_offer``) offers a normal accepted request
+    at once, as its job would have done with a new one; any other station finds it in
+    its "To dispatch" list. New requests wait for the station's job or workers as usual.
+    """
+    station = help_request.station
+    if (
+        station is None
+        or not station.auto_offer
+        or help_request.status != "accepted"
+        or help_request.urgency != "normal"
+        or help_request.category in SOCIAL_WORKER_ONLY
+    ):
+        return []
+    return send_offers(help_request, actor=by)
+
+
+def _hold_back_offer_sms(help_request: HelpRequest, withdrawn: list[Offer]) -> set[int]:
+    """Offer SMS not yet sent for these offers are not sent; returns whose were held."""
+    recipients = {r.id for r in map(offer_recipient, withdrawn) if r is not None}
+    if not recipients:
+        return set()
+    waiting = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.user_id).where(
+            OutboxMessage.template == "volunteer_offer",
+            OutboxMessage.request_id == help_request.id,
+            OutboxMessage.user_id.in_(recipients),
+            OutboxMessage.status == "pending",
+        )
+    ).all()
+    held: set[int] = set()
+    for message_id, user_id in waiting:
+        stopped = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+            .values(
+                status="suppressed",
+                hold_reason="",
+                last_error="not sent: the offer was withdrawn (the request moved)",
+            )
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if stopped == 1:
+            held.add(user_id)
+    return held
+
+
+def _queue_withdrawn_sms(help_request: HelpRequest, offer: Offer, recipient: User) -> None:
+    language = recipient.language or "zh"
+    with force_locale(language):
+        category = label(CATEGORIES, help_request.category)
+    queue_sms(
+        recipient.phone,
+        "offer_withdrawn",
+        language=language,
+        request_id=help_request.id,
+        user_id=recipient.id,
+        code=offer.reply_code,
+        category=category,
+        village=_village_name(help_request),
+    )

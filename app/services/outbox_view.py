@@ -1,14 +1,27 @@
-"""What the staff page 'SMS sent' lists: the outbox of the stations a user may see."""
+"""What the staff page 'SMS sent' lists: the outbox of the stations a user may see.
+
+A resident's tracking code and the last four digits of their phone open the resident's
+own page, where anyone can cancel, confirm or rate in their name. So this page never
+shows the last four digits (phones are masked to 138********), and the tracking codes
+inside message bodies are hidden from staff who do not serve the request.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import re
+from collections.abc import Collection, Iterable
 
 from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, User
-from app.services.access import visible_station_ids
+from app.services.access import is_serving_worker, visible_station_ids
+from app.services.codes import ALPHABET
+
+HIDDEN_CODE = "*******"
+# Anything shaped like a tracking code, standing alone or in a /t/ link (Chinese text
+# around it is fine); only the codes of real requests are hidden.
+_CODE_LIKE = re.compile(rf"(?<![0-9A-Za-z])[{ALPHABET}]{{4,12}}(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 def visible_messages(user: User):
@@ -31,7 +44,38 @@ def visible_messages(user: User):
 def recent_messages(
     user: User, limit: int = 100, statuses: Collection[str] | None = None
 ) -> list[OutboxMessage]:
+    """Newest first by the time the page shows beside each message (not by row number:
+    back-filled and demo rows are written out of date order)."""
     query = visible_messages(user)
     if statuses:
         query = query.where(OutboxMessage.status.in_(statuses))
-    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+    query = query.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[int, str]:
+    """Each message's body (outbox or inbound, by id; or another text ``field``, such as
+    our reply to an inbound text) as this staff member may read it: the tracking codes of
+    requests they do not serve are hidden, wherever in the text they stand."""
+    texts = {message.id: getattr(message, field) or "" for message in messages}
+    candidates = set()
+    for text in texts.values():
+        candidates.update(code.upper() for code in _CODE_LIKE.findall(text))
+    hidden = set()
+    if candidates:
+        rows = db.session.execute(
+            select(HelpRequest.code, HelpRequest.station_id).where(
+                HelpRequest.code.in_(sorted(candidates))
+            )
+        ).all()
+        hidden = {code for code, station_id in rows if not is_serving_worker(user, station_id)}
+    return {message_id: hide_codes(text, hidden) for message_id, text in texts.items()}
+
+
+def hide_codes(text: str, codes: Collection[str]) -> str:
+    """The text with these codes starred out (in tracking links too)."""
+    if not codes:
+        return text
+    return _CODE_LIKE.sub(
+        lambda found: HIDDEN_CODE if found[0].upper() in codes else found[0], text
+    )

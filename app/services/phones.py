@@ -35,13 +35,17 @@ def try_normalise_phone(raw: str, region: str = "CN") -> str | None:
 
 
 def mask_phone(e164: str | None) -> str:
-    """138****1234: what everyone but the serving station's workers sees."""
+    """138********: what everyone but the serving station's workers sees.
+
+    Never the last four digits: with a tracking code they open the resident's own page,
+    where anyone could cancel, confirm or rate in the resident's name.
+    """
     if not e164:
         return ""
     digits = e164[3:] if e164.startswith("+86") else e164.lstrip("+")
     if len(digits) < 7:
         return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
+    return digits[:3] + "*" * (len(digits) - 3)
 
 
 def national_format(e164: str | None) -> str:

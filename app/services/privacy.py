@@ -1,5 +1,5 @@
 """What a staff member may read of a person: full phones and minors' names only for the
-workers of the serving station; everyone else sees 138****1234 and "王同学".
+workers of the serving station; everyone else sees 138******** and "王同学".
 
 ``where`` is the station a record belongs to, or the help request itself: the county
 centre's workers serve a request escalated to the county as well as their own."""
@@ -41,3 +41,14 @@ def show_person_name(user: User, name: str, where: int | HelpRequest | None, is_
     if not is_minor or serves(user, where):
         return name or ""
     return mask_minor_name(name)
+
+
+def time_note_before_claim(request: HelpRequest) -> str:
+    """What stands for the resident's time note before a claim (offer SMS, task lists).
+
+    The note is the resident's own free text ("after 3 pm, ask Auntie Wang next door for
+    the key"): like the description, only the one who took the task reads it. Before, a
+    volunteer learns that the time is agreed after taking it."""
+    if (request.wanted_note or "").strip():
+        return _("time agreed after you take it")
+    return ""

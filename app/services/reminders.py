@@ -17,6 +17,7 @@ from app.services import ServiceError, workflow
 from app.services.notifications import queue_sms
 from app.services.notifications.inbound import category_label, local_time_text, place_label
 from app.services.notifications.limits import to_local, to_utc_naive
+from app.services.urls import public_base_url
 
 log = logging.getLogger("linli.worker")
 
@@ -136,4 +137,4 @@ def _station_phone(request: HelpRequest) -> str:
 
 def _link(endpoint: str) -> str:
     path = current_app.url_map.bind("localhost").build(endpoint)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return public_base_url() + path

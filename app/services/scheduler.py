@@ -44,6 +44,8 @@ def _jobs() -> list[Job]:
         Job("recover SMS leases", sms_dispatch.recover_expired_leases, _lease_check()),
         Job("remind volunteers", sms_reminders.remind_volunteers, every_seconds=300),
         Job("auto-close done", sms_reminders.auto_close_done_requests, every_seconds=3600),
+        # --- accounts (issue 13) ---
+        Job("forget old sign-in failures", _auth().forget_old_records, every_seconds=3600),
     ]
 
 
@@ -52,6 +54,13 @@ def _matching():
     from app.services import offers
 
     return offers
+
+
+def _auth():
+    """accounts (issue 13): failure counters and SMS code flows."""
+    from app.services import auth
+
+    return auth
 
 
 def _lease_check() -> float:

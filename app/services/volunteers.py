@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -17,6 +17,7 @@ from app.models import (
     Claim,
     HelpRequest,
     Offer,
+    OutboxMessage,
     Region,
     ServiceRecord,
     Station,
@@ -27,7 +28,8 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
-from app.services import ServiceError, geo, matching
+from app.services import ServiceError, geo, matching, phone_codes
+from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
 
 # Skills a volunteer may offer: every category except those for social workers only.
@@ -79,16 +81,17 @@ def sign_up(
     village_id: int | None = None,
     team_id: int | None = None,
     language: str = "zh",
-) -> User:
-    """A new volunteer account, waiting for the station's approval."""
+) -> str:
+    """A new volunteer account, waiting for an SMS code and then the station's approval.
+
+    Returns the ticket of the code flow. The account does not count (cannot be approved,
+    sign in, or be known by its phone) until the code from that phone comes back. A phone
+    that already has an account gets no new one: it answers the same, and the SMS to that
+    phone says so, so the page never tells who has signed up."""
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("Please enter your name."), field="name")
     phone_e164 = normalise_phone(phone)
-    if db.session.scalar(select(func.count(User.id)).where(User.phone == phone_e164)):
-        raise ServiceError(
-            _("This phone number already has an account. Sign in instead."), field="phone"
-        )
     if len(password or "") < 8:
         raise ServiceError(_("The password needs at least 8 characters."), field="password")
     skills = [s for s in skills if s in VOLUNTEER_SKILLS]
@@ -109,38 +112,92 @@ def sign_up(
     team = db.session.get(Team, team_id) if team_id else None
     station = _home_station(village, lat, lon)
 
-    user = User(
-        username=None,
-        phone=phone_e164,
-        name=name,
-        station_id=station.id if station else None,
-        language=language,
-    )
+    user = db.session.scalar(select(User).where(User.phone == phone_e164))
+    if user is not None and user.phone_confirmed:
+        return _already_registered(user, password)
+    if user is None:
+        user = _new_account(phone_e164)
+        if user is None:  # a parallel sign-up took the number a moment ago
+            return phone_codes.start("signup", phone_e164, None)
+    # An unconfirmed sign-up never counted: whoever signs up again with the number takes
+    # it over, and only the phone's owner can confirm it.
+    user.name = name
+    user.station_id = station.id if station else None
+    user.language = language
     user.set_password(password)
     user.add_role("volunteer")
-    db.session.add(user)
+    profile = user.volunteer or VolunteerProfile(user_id=user.id)
+    profile.station_id = station.id if station else None
+    profile.skills = skills
+    profile.availability = availability
+    profile.home_lat, profile.home_lon = lat, lon
+    profile.home_village_id = village.id if village else None
+    profile.radius_km = float(radius_km)
+    profile.status = "pending"
+    # Joined on approval (admin.approve): a team leader sees the members' names and hands
+    # them tasks, so nobody unchecked is among them.
+    profile.wanted_team_id = team.id if team is not None and team.active else None
+    db.session.add(profile)
+    db.session.execute(delete(TeamMember).where(TeamMember.user_id == user.id))
+    db.session.flush()
+    return phone_codes.start("signup", phone_e164, user)
+
+
+def _new_account(phone_e164: str) -> User | None:
+    # null(), not None: None would let the column's default ("confirmed now") apply.
+    user = User(
+        username=None, phone=phone_e164, name="", password_hash="", phone_confirmed_at=null()
+    )
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.add(user)
     except IntegrityError:
-        db.session.rollback()
-        raise ServiceError(
-            _("This phone number already has an account. Sign in instead."), field="phone"
-        ) from None
-    db.session.add(
-        VolunteerProfile(
-            user_id=user.id,
-            station_id=station.id if station else None,
-            skills=skills,
-            availability=availability,
-            home_lat=lat,
-            home_lon=lon,
-            home_village_id=village.id if village else None,
-            radius_km=float(radius_km),
-            status="pending",
+        return None
+    return user
+
+
+ALREADY_REGISTERED_QUIET = timedelta(minutes=10)
+
+
+def _already_registered(user: User, password: str) -> str:
+    """Answer as for a new number. The owner hears of it by SMS (once in ten minutes)."""
+    from app.models import people
+
+    people.generate_password_hash(password)  # the same work as a new account: same time
+    since = utcnow() - ALREADY_REGISTERED_QUIET
+    told = db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.to_phone == user.phone,
+            OutboxMessage.template == "signup_already_registered",
+            OutboxMessage.created_at > since,
         )
     )
-    if team is not None and team.active:
-        db.session.add(TeamMember(team_id=team.id, user_id=user.id))
+    if not told and user.active:
+        queue_sms(
+            user.phone,
+            "signup_already_registered",
+            language=user.language,
+            user_id=user.id,
+            link=_public_link("auth.reset"),
+        )
+    return phone_codes.start("signup", user.phone, None)
+
+
+def _public_link(endpoint: str) -> str:
+    from flask import current_app
+
+    from app.services.urls import public_base_url
+
+    path = current_app.url_map.bind("localhost").build(endpoint)
+    return public_base_url() + path
+
+
+def confirm_phone(ticket: str | None, code: str) -> User:
+    """The code from the SMS came back: the phone is the volunteer's own, and the account
+    now counts (the station may approve it)."""
+    user = phone_codes.redeem(ticket, "signup", code)
+    if not user.phone_confirmed:
+        user.phone_confirmed_at = utcnow()
     db.session.flush()
     return user
 
@@ -342,11 +399,17 @@ def my_claims(user: User, *, open_only: bool = True) -> list[Claim]:
 
 
 def team_members(team: Team) -> list[User]:
+    """The members a leader may hand a task to: active and approved (not suspended)."""
     return list(
         db.session.scalars(
             select(User)
             .join(TeamMember, TeamMember.user_id == User.id)
-            .where(TeamMember.team_id == team.id, User.active.is_(True))
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(
+                TeamMember.team_id == team.id,
+                User.active.is_(True),
+                VolunteerProfile.status == "approved",
+            )
             .order_by(User.name)
         )
     )

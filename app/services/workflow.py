@@ -60,6 +60,9 @@ MOVES: dict[str, Move] = {
     "auto_close": _move({"done"}, "closed", _l("Closed automatically")),
     "close": _move({"done", "in_progress", "assigned"}, "closed", _l("Closed by the station")),
     "reopen": _move({"done"}, "assigned", _l("Reopened: not solved")),
+    # The request moved to another station: the old station's offers are withdrawn and
+    # the new station dispatches it afresh (offers.withdraw_open_offers).
+    "withdraw_offers": _move({"offered"}, "accepted", _l("Offers withdrawn")),
 }
 
 # The timestamp column each target status stamps, for response and completion times.

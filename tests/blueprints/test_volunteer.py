@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, TeamMember, User
@@ -16,6 +16,7 @@ from tests.volunteer_support import (
     post_form,
     request_in_a1,
     sign_in,
+    sms_to,
     volunteer_near,
 )
 
@@ -65,6 +66,10 @@ def test_sign_up_waits_for_approval_and_says_so(client, world):
         "/v/signup",
         data={**signup_data(world, team_id=str(team.id)), "csrf_token": csrf_token_from(html)},
     )
+    # The phone is confirmed by SMS code first (issue 13), then the account waits.
+    assert response.headers["Location"].endswith("/v/signup/confirm")
+    code = re.search(r"\d{6}", sms_to("+8613911112222", "signup_code")[0].body).group(0)
+    response = post_form(client, "/v/signup/confirm", "/v/signup/confirm", {"code": code})
     assert response.status_code == 302 and response.headers["Location"].endswith("/v/pending")
     user = db.session.scalars(select(User).where(User.phone == "+8613911112222")).one()
     profile = user.volunteer
@@ -76,7 +81,9 @@ def test_sign_up_waits_for_approval_and_says_so(client, world):
     ]
     assert (profile.home_lat, profile.home_lon) == (world.village_a2.lat, world.village_a2.lon)
     assert profile.radius_km == 5 and user.station_id == world.station_a.id
-    assert db.session.get(TeamMember, (team.id, user.id)) is not None
+    # The team takes them in once approved (issue 13): not while they wait.
+    assert db.session.get(TeamMember, (team.id, user.id)) is None
+    assert profile.wanted_team_id == team.id
     pending = client.get("/v/pending").get_data(as_text=True)
     assert "正在等社工站审核" in pending and "东风街道社工站" in pending
     tasks = client.get("/v/tasks").get_data(as_text=True)
@@ -122,7 +129,10 @@ def test_a_phone_number_signs_up_once(client, world):
     response = client.post(
         "/v/signup", data={**signup_data(world), "csrf_token": csrf_token_from(page)}
     )
-    assert response.status_code == 422 and "已经注册过了" in response.get_data(as_text=True)
+    # The page answers as for a new number (issue 13); the SMS tells the number's owner.
+    assert response.headers["Location"].endswith("/v/signup/confirm")
+    assert db.session.scalar(select(func.count(User.id))) == 1
+    assert "已经有账号" in sms_to("+8613911112222", "signup_already_registered")[0].body
 
 
 # --- nearby tasks ---------------------------------------------------------------------------

@@ -130,6 +130,13 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("auth.login", GET): public(),
     ("auth.login", POST): public(),
     ("auth.logout", POST): signed_in(),
+    # forgotten password (issue 13): public; without a code flow in the session the code
+    # page sends back to /reset
+    ("auth.reset", GET): public(),
+    ("auth.reset", POST): public(),
+    ("auth.reset_code", GET): public(),
+    ("auth.reset_code", POST): public(),
+    ("auth.reset_resend", POST): public(),
     # ---- the resident's side (issue 3): anyone, no account
     ("public.ask", GET): public(),
     ("public.ask", POST): public(),
@@ -148,6 +155,10 @@ MATRIX: dict[tuple[str, str], Access] = {
     # who is not in on them - must get 403/404)
     ("volunteer.signup", GET): public(),
     ("volunteer.signup", POST): public(),
+    # the phone's SMS code (issue 13): without a sign-up in the session, back to the form
+    ("volunteer.confirm", GET): public(),
+    ("volunteer.confirm", POST): public(),
+    ("volunteer.confirm_resend", POST): public(),
     ("volunteer.pending", GET): volunteers(),
     ("volunteer.tasks", GET): volunteers(),
     ("volunteer.task", GET): volunteers(
@@ -174,6 +185,8 @@ MATRIX: dict[tuple[str, str], Access] = {
         note="supervisors read only; the centre's worker gets 403 until the sample is "
         "escalated (the last action), then 422: it is escalated already",
     ),
+    ("console.resend_sms", POST): staff(scoped=True, note="supervisors read only"),
+    ("console.give_up_sms", POST): staff(scoped=True, note="supervisors read only"),
     # the ledger: personal data, the serving station's workers only (not the supervisor)
     ("console.ledger_list", GET): staff(),
     ("console.ledger_export", GET): staff(),
@@ -190,6 +203,7 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.teams", GET): admin(),
     ("console.teams", POST): admin(),
     ("console.team_action", POST): admin(scoped=True),
+    ("console.team_hours", POST): admin(scoped=True, note="a team's weekly times (issue 13)"),
     ("console.audit_log", GET): admin(),
     # county supervisor: the county view and acting on escalations
     ("console.county", GET): roles("county_supervisor"),

@@ -395,6 +395,7 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
             "note",
             "close",
             "assign",
+            "not_duplicate",
             "offer",
             "escalate",  # last: offer and escalate flag the sample, and the county
         ]  # fmt: skip  # centre's workers may act on what is escalated

@@ -26,7 +26,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.vocab import SOCIAL_WORKER_ONLY, SPECIAL_GROUPS
-from app.services import demo
+from app.services import availability, demo
 from app.services.workflow import STATUSES
 from tests import factories
 from tests.conftest import csrf_token_from
@@ -113,10 +113,19 @@ def test_people_volunteers_teams_and_ledger(seeded):
         assert 3 <= profile.radius_km <= 15
         assert profile.availability and profile.home_lat and profile.home_village_id
         assert profile.station_id is not None
+        # Their phones were confirmed by SMS code before any approval (issue 13).
+        confirmed = profile.user.phone_confirmed_at
+        assert confirmed is not None
+        assert profile.approved_at is None or confirmed <= profile.approved_at
     teams = db.session.scalars(select(Team)).all()
     assert {t.kind for t in teams} == {"volunteer_team", "social_org"}
     assert all(t.leader is not None and t.leader.has_role("team_leader") for t in teams)
     assert all(len(t.members) >= 3 for t in teams)
+    # Teams have weekly times (issue 13); a few follow their members' times instead.
+    timed = [t for t in teams if t.availability]
+    assert len(timed) >= 5 and len(timed) < len(teams)
+    for window in (w for t in timed for w in t.availability):
+        assert availability.make_window(window["day"], window["start"], window["end"]) == window
     people = db.session.scalars(select(Beneficiary)).all()
     groups = {g for person in people for g in person.special_groups}
     assert groups == set(SPECIAL_GROUPS)

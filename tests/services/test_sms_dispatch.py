@@ -115,7 +115,6 @@ def test_temporary_errors_retry_with_growing_backoff_then_give_up(
     app, twilio, monkeypatch, behaviour, code
 ):
     monkeypatch.setitem(app.config, "TWILIO_TIMEOUT", 0.3)
-    monkeypatch.setitem(app.config, "SMS_MAX_ATTEMPTS", 3)
     twilio.hang_seconds = 1.5
     twilio.set_default(behaviour)
     message = add_message(PHONE)
@@ -130,10 +129,13 @@ def test_temporary_errors_retry_with_growing_backoff_then_give_up(
             assert "in time" in stored.last_error
         make_due(message)
     assert 29 <= waits[0] < 40 and waits[1] >= 59, waits  # 30 s, then 60 s (+ up to 10 %)
+    # A day after the first failure (SMS_RETRY_FOR_SECONDS) the next failure is final.
+    reload(message).failing_since = utcnow() - timedelta(days=1, seconds=1)
+    db.session.commit()
     dispatch_pending()
     stored = reload(message)
     assert stored.status == "failed" and stored.attempts == 3
-    assert stored.last_error.startswith("gave up after 3 attempts")
+    assert stored.last_error.startswith("gave up after 3 attempts over 24 h")
     assert len(twilio.received) == 3
 
 

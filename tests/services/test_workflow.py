@@ -22,6 +22,7 @@ ALLOWED = [
     ("offered", "assign", "assigned"),
     ("offered", "cancel", "cancelled"),
     ("offered", "merge", "cancelled"),
+    ("offered", "withdraw_offers", "accepted"),
     ("assigned", "release", "offered"),
     ("assigned", "check_in", "in_progress"),
     ("assigned", "close", "closed"),

@@ -1,4 +1,9 @@
-"""Sign-in (phone number or username + password) and sign-out."""
+"""Sign-in (phone number or username + password), sign-out, and password reset by SMS code.
+
+No answer here tells whether an account exists: the same message, the same time (the
+service checks a dummy hash for unknown accounts), the same lockout, the same "we sent a
+code" for any phone number.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,14 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
 from app.blueprints.auth import bp
-from app.blueprints.auth.forms import LoginForm
-from app.extensions import limiter
-from app.services.auth import authenticate
+from app.blueprints.auth.forms import EmptyForm, LoginForm, ResetCodeForm, ResetStartForm
+from app.extensions import db, limiter
+from app.services import ServiceError, auth, phone_codes
+from app.services.phones import mask_phone
 from app.services.urls import safe_next
+
+SIGNUP_TICKET = "signup_ticket"  # the volunteer's confirm page reads it (volunteer.confirm)
+RESET_TICKET = "reset_ticket"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -18,13 +27,26 @@ from app.services.urls import safe_next
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.login.data, form.password.data)
-        if user is None:
-            form.password.errors.append(_("Wrong phone number, username or password."))
-        else:
+        result = auth.sign_in(form.login.data, form.password.data)
+        db.session.commit()  # the failure count, or the new code
+        if result.user is not None:
             session.clear()
-            login_user(user)
+            login_user(result.user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.landing"))
+        if result.confirm_ticket:
+            session[SIGNUP_TICKET] = result.confirm_ticket
+            flash(_("Please confirm your phone number first: we have sent you a code by SMS."))
+            return redirect(url_for("volunteer.confirm"))
+        if result.wait_minutes:
+            form.password.errors.append(
+                _(
+                    "Too many wrong tries. Please wait %(minutes)d minutes and try again, "
+                    "or set a new password by SMS.",
+                    minutes=result.wait_minutes,
+                )
+            )
+        else:
+            form.password.errors.append(_("Wrong phone number, username or password."))
     status = 200 if not form.errors else 422
     return render_template("auth/login.html", form=form), status
 
@@ -36,3 +58,68 @@ def logout():
     session.clear()
     flash(_("You have signed out."))
     return redirect(url_for("main.home"))
+
+
+# --- forgotten password -------------------------------------------------------------------
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5/minute", methods=["POST"])
+def reset():
+    form = ResetStartForm()
+    if form.validate_on_submit():
+        try:
+            ticket = auth.start_reset(form.phone.data)
+        except ServiceError as error:
+            db.session.rollback()
+            form.phone.errors.append(error.message)
+        else:
+            db.session.commit()
+            session[RESET_TICKET] = ticket
+            return redirect(url_for("auth.reset_code"))
+    status = 422 if form.errors else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+def _reset_flow():
+    return phone_codes.flow(session.get(RESET_TICKET), "reset")
+
+
+@bp.route("/reset/code", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def reset_code():
+    flow = _reset_flow()
+    if flow is None:
+        return redirect(url_for("auth.reset"))
+    form = ResetCodeForm()
+    if form.validate_on_submit():
+        try:
+            auth.reset_password(flow.ticket, form.code.data, form.password.data)
+        except ServiceError as error:
+            db.session.commit()  # a wrong code still counts as a try
+            field = getattr(form, error.field or "code", form.code)
+            field.errors.append(error.message)
+        else:
+            db.session.commit()
+            session.clear()
+            flash(_("Your password is changed. Please sign in with the new one."))
+            return redirect(url_for("auth.login"))
+    status = 422 if form.errors else 200
+    return render_template(
+        "auth/reset_code.html",
+        form=form,
+        resend_form=EmptyForm(),
+        phone=mask_phone(flow.phone),
+    ), status
+
+
+@bp.post("/reset/resend")
+@limiter.limit("5/minute")
+def reset_resend():
+    if EmptyForm().validate_on_submit():
+        phone_codes.resend(session.get(RESET_TICKET), "reset")
+        db.session.commit()
+        flash(
+            _("If this number has an account, a new code is on its way. You can ask once a minute.")
+        )
+    return redirect(url_for("auth.reset_code"))

@@ -7,4 +7,5 @@ from app.blueprints.console import (  # noqa: E402, F401
     county_routes,
     ledger_routes,
     routes,
+    sms_routes,
 )

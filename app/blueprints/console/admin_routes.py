@@ -8,8 +8,9 @@ from flask_login import current_user
 
 from app.blueprints.console import bp, forms
 from app.extensions import db
-from app.services import ServiceError, admin, audit
+from app.services import ServiceError, admin, audit, availability
 from app.services.access import role_required
+from app.services.volunteers import DAY_PARTS
 
 STATUS_FILTERS = ("", *admin.VOLUNTEER_STATUSES)
 
@@ -82,12 +83,7 @@ def teams():
             flash(_("Team created."))
             return redirect(url_for("console.teams"))
     status = 422 if form.errors else 200
-    return render_template(
-        "console/teams.html",
-        teams=admin.teams(current_user),
-        form=form,
-        member_form=forms.MemberForm(formdata=None, volunteers=approved),
-    ), status
+    return _teams_page(form=form, volunteers=approved), status
 
 
 @bp.post("/teams/<int:team_id>/<action>")
@@ -111,16 +107,83 @@ def team_action(team_id: int, action: str):
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
-        approved = _approved_users()
-        return render_template(
-            "console/teams.html",
-            teams=admin.teams(current_user),
-            form=forms.TeamForm(formdata=None, volunteers=approved),
-            member_form=forms.MemberForm(formdata=None, volunteers=approved),
-        ), 422
+        return _teams_page(), 422
     db.session.commit()
     flash(_("Team saved."))
     return redirect(url_for("console.teams"))
+
+
+# --- a team's weekly times (issue 13, item 18) --------------------------------------------
+
+
+@bp.post("/teams/<int:team_id>/hours")
+@role_required("station_admin")
+def team_hours(team_id: int):
+    team = admin.visible_team(current_user, team_id)
+    if team is None:
+        abort(404)
+    form = _hours_form(team, bound=True)
+    if form.validate():
+        try:
+            availability.set_team_availability(
+                team,
+                current_user,
+                slots=form.slots.data or [],
+                day=form.day.data or "",
+                start=form.start.data or "",
+                end=form.end.data or "",
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            getattr(form, error.field or "slots").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Times saved for %(team)s.", team=team.name))
+            return redirect(url_for("console.teams", _anchor=f"team-{team.id}"))
+    return _teams_page(hours_bound={team_id: form}), 422
+
+
+def _hours_form(team, *, bound: bool = False) -> forms.TeamHoursForm:
+    if bound:
+        return forms.TeamHoursForm(prefix=f"hours{team.id}", day_names=availability.DAY_NAMES)
+    return forms.TeamHoursForm(
+        formdata=None,
+        prefix=f"hours{team.id}",
+        day_names=availability.DAY_NAMES,
+        data={"slots": [availability.slot_code(w) for w in team.availability or []]},
+    )
+
+
+def _custom_slots(form) -> list[tuple[str, str]]:
+    """The ticked times that are not a part of the day in the grid, with their words."""
+    grid = {f"{day}-{part}" for day in range(7) for part in DAY_PARTS}
+    shown = []
+    for code in form.slots.data or []:
+        if code in grid:
+            continue
+        try:
+            shown.append((code, availability.describe(availability.parse_slot(code))))
+        except ServiceError:
+            continue
+    return shown
+
+
+def _teams_page(*, form=None, volunteers=None, hours_bound=None) -> str:
+    approved = volunteers if volunteers is not None else _approved_users()
+    teams = admin.teams(current_user)
+    hours_forms = {team.id: _hours_form(team) for team in teams}
+    hours_forms.update(hours_bound or {})
+    return render_template(
+        "console/teams.html",
+        teams=teams,
+        form=form or forms.TeamForm(formdata=None, volunteers=approved),
+        member_form=forms.MemberForm(formdata=None, volunteers=approved),
+        hours_forms=hours_forms,
+        custom_slots=_custom_slots,
+        describe_window=availability.describe,
+        day_names=availability.DAY_NAMES,
+        parts=availability.PART_NAMES,
+    )
 
 
 @bp.get("/audit")

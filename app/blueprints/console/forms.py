@@ -176,3 +176,16 @@ class MemberForm(FlaskForm):
     def __init__(self, *args, volunteers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.volunteer_id.choices = [("", "—")] + [(str(u.id), u.name) for u in volunteers]
+
+
+class TeamHoursForm(FlaskForm):
+    """When a team can go out: the week's parts of the day, and one time of its own."""
+
+    slots = SelectMultipleField(_l("When can the team go out?"), choices=[], validate_choice=False)
+    day = SelectField(_l("Another time: day"), choices=[], validate_choice=False)
+    start = StringField(_l("From (e.g. 14:00)"), validators=[Optional(), Length(max=8)])
+    end = StringField(_l("To (e.g. 17:30)"), validators=[Optional(), Length(max=8)])
+
+    def __init__(self, *args, day_names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.day.choices = [("", "—")] + [(str(i), str(name)) for i, name in enumerate(day_names)]

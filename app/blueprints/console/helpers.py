@@ -40,6 +40,10 @@ EVENT_LABELS: dict[str, object] = {
     "dispatch": _l("Given to a team member"),
     "sms_received": _l("SMS from the resident"),
     "sms_unreachable": _l("The SMS could not be delivered"),
+    "possible_duplicate": _l("Possible duplicate"),
+    "not_duplicate": _l("Not a duplicate"),
+    "sms_resent": _l("Sent a text again"),
+    "sms_given_up": _l("Gave up on a text"),
 }
 
 

@@ -16,6 +16,7 @@ from app.services import ServiceError, audit, claims, console, deadlines, matchi
 from app.services import offers as offer_service
 from app.services.access import may_act_on_request, role_required, visible_station_ids
 from app.services.ledger import villages_for
+from app.services.notifications import followup
 
 LAST_SEEN = "console_last_seen"
 
@@ -39,6 +40,7 @@ def queue():
         "counts": console.counts(current_user, now=now),
         "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
         "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
+        "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
     if request.headers.get("HX-Request"):
@@ -51,6 +53,15 @@ def _request_or_404(request_id: int) -> HelpRequest:
     found = console.visible_request(current_user, request_id)
     if found is None:
         abort(404)
+    return found
+
+
+def _request_to_act_on(request_id: int) -> HelpRequest:
+    """A request the worker may change: 404 when out of sight, 403 when only read (the
+    county centre's workers on another station's request that is not escalated)."""
+    found = _request_or_404(request_id)
+    if not may_act_on_request(current_user, found):
+        abort(403)
     return found
 
 
@@ -153,14 +164,26 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "tile_url": current_app.config.get("MAP_TILE_URL", ""),
         "overdue": deadlines.is_overdue(found),
         "due_at": deadlines.due_at(found),
+        "sms_lines": followup.sms_lines(found),
         "error": error,
         "can": lambda action: workflow.can(found, action),
         "open": found.status in workflow.OPEN_STATUSES,
         "merged_into": db.session.get(HelpRequest, found.merged_into_id)
         if found.merged_into_id
         else None,
+        **_possible_duplicate(found),
     }
     return render_template("console/request.html", **context), status
+
+
+def _possible_duplicate(found: HelpRequest) -> dict:
+    """The earlier open request this one may repeat (same phone, same help, one day)."""
+    earlier = console.possible_duplicate_of(found)
+    return {
+        "duplicate_of": earlier,
+        "duplicate_of_visible": earlier is not None
+        and earlier.station_id in visible_station_ids(current_user),
+    }
 
 
 # --- actions -------------------------------------------------------------------------------
@@ -181,6 +204,7 @@ def _do_reject(found, form):
 
 
 def _do_edit(found, form):
+    station_before = found.station_id
     console.edit(
         found,
         current_user,
@@ -192,6 +216,11 @@ def _do_edit(found, form):
         lon=form.lon.data,
         special_groups=form.special_groups.data or [],
     )
+    if found.station_id != station_before:
+        return _(
+            "Changes saved. The request is now in the care of %(station)s.",
+            station=found.station.name,
+        )
     return _("Changes saved.")
 
 
@@ -210,6 +239,11 @@ def _do_merge(found, form):
         target = None  # the county reads other stations' requests, it does not change them
     console.merge(found, current_user, target)
     return _("Merged into %(code)s.", code=target.code)
+
+
+def _do_not_duplicate(found, form):
+    console.not_duplicate(found, current_user)
+    return _("The mark is removed: it stays a request of its own.")
 
 
 def _do_note(found, form):
@@ -261,6 +295,7 @@ ACTIONS = {
     "edit": (forms.EditForm, _do_edit),
     "escalate": (forms.NoteOnlyForm, _do_escalate),
     "merge": (forms.MergeForm, _do_merge),
+    "not_duplicate": (forms.NoteOnlyForm, _do_not_duplicate),
     "note": (forms.NoteForm, _do_note),
     "close": (forms.CloseForm, _do_close),
     "assign": (forms.AssignForm, _do_assign),
@@ -270,9 +305,7 @@ ACTIONS = {
 @bp.post("/r/<int:request_id>/<action>")
 @role_required(*WORKERS)
 def act(request_id: int, action: str):
-    found = _request_or_404(request_id)
-    if not may_act_on_request(current_user, found):
-        abort(403)  # read-only: the county centre's workers on another station's request
+    found = _request_to_act_on(request_id)
     if action == "offer":
         return _offer_again(found)
     if action not in ACTIONS:

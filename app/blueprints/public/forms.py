@@ -166,6 +166,7 @@ class AskForm(PublicForm):
         validators=[DataRequired(message=_l("Please tick the box so we can help you."))],
     )
     confirm_new = BooleanField(_l("Yes, this is a new request"))
+    duplicate_seen = HiddenField()  # sent by the question below: its box must be ticked
 
     phone_e164: str | None = None
     place_error: str | None = None

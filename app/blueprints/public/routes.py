@@ -45,6 +45,7 @@ ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
 ACTION_LIMIT = "20/minute;100/hour"
 MAX_TRACKED = 5  # request ids kept in the session after a successful look-up
+MAX_FILED = 10  # request ids this browser filed: the only ones a form may mention
 
 
 @bp.context_processor
@@ -111,9 +112,16 @@ def _local_to_utc(value: datetime | None) -> datetime | None:
 
 
 def _remember(request_id: int) -> None:
-    """The confirmation page shows this request; its tracking page opens without digits."""
+    """The confirmation page shows this request; its tracking page opens without digits;
+    asking again for the same help from this browser is questioned."""
     session["asked"] = request_id
+    filed = [i for i in session.get("filed_ids", []) if i != request_id]
+    session["filed_ids"] = [*filed, request_id][-MAX_FILED:]
     _authorise(request_id)
+
+
+def _filed_here() -> list[int]:
+    return [i for i in session.get("filed_ids", []) if isinstance(i, int)]
 
 
 def _authorise(request_id: int) -> None:
@@ -144,10 +152,19 @@ def _create_from_form(form: AskForm, **extra) -> int | None:
     existing = intake.request_for_token(form.form_token.data)
     if existing is not None:
         return existing.id
-    if not form.confirm_new.data:
-        form.duplicate = intake.find_open_duplicate(form.phone_e164, form.category.data)
-        if form.duplicate is not None:
-            return None
+    filed_here = _filed_here()
+    own_earlier = (
+        intake.find_open_duplicate(form.phone_e164, form.category.data, among=filed_here)
+        if filed_here
+        else None
+    )
+    if own_earlier is not None and not form.confirm_new.data:
+        form.duplicate = own_earlier
+        if form.duplicate_seen.data:
+            form.confirm_new.errors = [
+                _("If this is a new request, please tick the box first, then send it again.")
+            ]
+        return None
     lat, lon = form.coordinates
     try:
         created = intake.create_request(
@@ -168,6 +185,7 @@ def _create_from_form(form: AskForm, **extra) -> int | None:
             contact_name=form.contact_name.data or "",
             language=current_language(),
             form_token=form.form_token.data,
+            said_new=own_earlier is not None,
             **extra,
         )
         created_id = created.id
@@ -188,6 +206,11 @@ def _create_from_form(form: AskForm, **extra) -> int | None:
             raise
         created_id = created.id
     return created_id
+
+
+def _question_status(form: AskForm) -> int:
+    """200 when the "is it new?" question is asked; 422 when its box was left empty."""
+    return 422 if form.confirm_new.errors else 200
 
 
 def _render_ask(form: AskForm, template: str, status: int = 200, **context):
@@ -211,7 +234,7 @@ def ask():
                 _remember(created_id)
                 return _go("public.done")
             if form.duplicate is not None:
-                return _render_ask(form, "public/ask.html", 200)
+                return _render_ask(form, "public/ask.html", _question_status(form))
         return _render_ask(form, "public/ask.html", 422)
     return _render_ask(form, "public/ask.html")
 
@@ -305,7 +328,7 @@ def proxy():
                 _remember(created_id)
                 return _go("public.done")
             if form.duplicate is not None:
-                return _render_proxy(form, station_ids, 200)
+                return _render_proxy(form, station_ids, _question_status(form))
         return _render_proxy(form, station_ids, 422)
     return _render_proxy(form, station_ids)
 

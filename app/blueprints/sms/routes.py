@@ -26,8 +26,9 @@ from app.services.notifications.history import (
     received_messages,
     status_counts,
 )
-from app.services.outbox_view import recent_messages
+from app.services.outbox_view import recent_messages, shown_bodies
 from app.services.phones import mask_phone, try_normalise_phone
+from app.services.urls import public_base_url
 
 
 @bp.get("/sent")
@@ -37,10 +38,14 @@ def sent():
     if show not in STATUS_FILTERS:
         show = "all"
     messages = recent_messages(current_user, statuses=STATUS_FILTERS[show])
+    received = received_messages(current_user) if show == "all" else []
     return render_template(
         "sms/sent.html",
         messages=messages,
-        received=received_messages(current_user) if show == "all" else [],
+        bodies=shown_bodies(current_user, messages),
+        received=received,
+        received_bodies=shown_bodies(current_user, received),
+        received_replies=shown_bodies(current_user, received, "reply"),
         counts=status_counts(current_user),
         show=show,
         mask_phone=mask_phone,
@@ -58,7 +63,7 @@ def _signature_ok() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False
-    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + request.path
+    url = public_base_url() + request.path
     if request.query_string:
         url += "?" + request.query_string.decode("utf-8", "replace")
     return RequestValidator(token).validate(url, request.form, signature)

@@ -6,10 +6,12 @@ never the person's name, phone or address (volunteers.TaskView carries no more).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
+from app.blueprints.auth.forms import PhoneCodeForm
+from app.blueprints.auth.routes import SIGNUP_TICKET
 from app.blueprints.volunteer import bp
 from app.blueprints.volunteer.forms import (
     DAYS,
@@ -25,8 +27,18 @@ from app.blueprints.volunteer.forms import (
 from app.extensions import db, limiter
 from app.models import Claim, HelpRequest, Offer, User
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES, label
-from app.services import ServiceError, claims, matching, offers, volunteers, workflow
+from app.services import (
+    ServiceError,
+    claims,
+    matching,
+    offers,
+    phone_codes,
+    privacy,
+    volunteers,
+    workflow,
+)
 from app.services.access import role_required
+from app.services.phones import mask_phone
 
 VOLUNTEER_ROLES = ("volunteer", "team_leader")
 
@@ -42,11 +54,26 @@ def _helpers() -> dict:
         "urgency_label": lambda code: label(URGENCIES, code),
         "status_label": workflow.status_label,
         "distance_words": matching.distance_words,
-        "wanted_words": lambda r: offers.describe_time(r.wanted_at, r.wanted_note),
+        "wanted_words": _time_after_claim,
+        "gated_time": _time_before_claim,
+        "final_statuses": workflow.FINAL_STATUSES,
         "local_time": _local_words,
         "phone_words": _phone_words,
         "place_words": _place_words,
     }
+
+
+def _time_before_claim(task: HelpRequest) -> str:
+    """The wanted time as anyone offered the task reads it: without the resident's note."""
+    return offers.describe_time(task.wanted_at, privacy.time_note_before_claim(task))
+
+
+def _time_after_claim(task: HelpRequest) -> str:
+    """The wanted time with the resident's own note, for the one who took the task."""
+    note = (task.wanted_note or "").strip()
+    if task.wanted_at is not None and note:
+        return _("%(time)s, %(note)s", time=offers.describe_time(task.wanted_at), note=note)
+    return offers.describe_time(task.wanted_at, note)
 
 
 def _phone_words(e164: str | None) -> str:
@@ -250,7 +277,9 @@ def tasks():
 @role_required(*VOLUNTEER_ROLES)
 def task(request_id: int):
     help_request = db.session.get(HelpRequest, request_id)
-    view = volunteers.task_view(current_user, help_request) if help_request else None
+    if help_request is None:
+        abort(404)
+    view = volunteers.task_view(current_user, help_request)
     return _render("volunteer/task.html", task=view, claim_form=ClaimForm())
 
 
@@ -373,7 +402,7 @@ def signup():
         try:
             village = form.village_id.data
             team = form.team_id.data
-            user = volunteers.sign_up(
+            ticket = volunteers.sign_up(
                 name=form.name.data,
                 phone=form.phone.data,
                 password=form.password.data,
@@ -392,8 +421,9 @@ def signup():
             _field_error(form, ServiceError(error.message, field=field))
         else:
             db.session.commit()
-            login_user(user)
-            return redirect(url_for("volunteer.pending"))
+            # Not signed in yet: the account counts once the code from the SMS comes back.
+            session[SIGNUP_TICKET] = ticket
+            return redirect(url_for("volunteer.confirm"))
     status = 422 if request.method == "POST" else 200
     return _render("volunteer/signup.html", status, form=form, days=DAYS, parts=PARTS)
 
@@ -402,6 +432,50 @@ def _language() -> str:
     from app.i18n import current_language
 
     return current_language()
+
+
+def _signup_flow():
+    return phone_codes.flow(session.get(SIGNUP_TICKET), "signup")
+
+
+@bp.route("/signup/confirm", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
+def confirm():
+    """The code from the SMS proves the number is the volunteer's own (issue 13)."""
+    flow = _signup_flow()
+    if flow is None:
+        return redirect(url_for("volunteer.signup"))
+    form = PhoneCodeForm()
+    if form.validate_on_submit():
+        try:
+            user = volunteers.confirm_phone(flow.ticket, form.code.data)
+        except ServiceError as error:
+            db.session.commit()  # a wrong code still counts as a try
+            form.code.errors.append(error.message)
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(user)
+            flash(_("Thank you: your phone number is confirmed."))
+            return redirect(url_for("volunteer.pending"))
+    status = 422 if form.errors else 200
+    return _render(
+        "volunteer/confirm.html",
+        status,
+        form=form,
+        resend_form=EmptyForm(),
+        phone=mask_phone(flow.phone),
+    )
+
+
+@bp.post("/signup/confirm/resend")
+@limiter.limit("5/minute")
+def confirm_resend():
+    if EmptyForm().validate_on_submit():
+        phone_codes.resend(session.get(SIGNUP_TICKET), "signup")
+        db.session.commit()
+        flash(_("A new code is on its way. You can ask for one once a minute."))
+    return redirect(url_for("volunteer.confirm"))
 
 
 @bp.get("/pending")

@@ -45,5 +45,7 @@ def language_for_phone(phone: str | None, default: str = "zh") -> str:
 
     if not phone:
         return default
-    language = db.session.scalar(select(User.language).where(User.phone == phone))
+    language = db.session.scalar(
+        select(User.language).where(User.phone == phone, User.phone_confirmed_at.is_not(None))
+    )
     return language if language in ("zh", "en") else default

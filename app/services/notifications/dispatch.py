@@ -2,7 +2,8 @@
 
 A row moves pending -> sending (claimed under a lease by one worker) -> sent, or back to
 pending with a later ``next_attempt_at`` (temporary failure, quiet hours, hourly cap), or
-to failed / suppressed. On PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED`` so
+to failed / suppressed. Temporary failures are retried for SMS_RETRY_FOR_SECONDS (a day);
+a worker may send a failed message again or give it up (``followup``). On PostgreSQL the claim is ``SELECT … FOR UPDATE SKIP LOCKED`` so
 several workers run side by side; on SQLite one conditional UPDATE does the same job.
 
 A worker that dies between sending and recording leaves its rows in "sending"; once the
@@ -32,9 +33,11 @@ log = logging.getLogger("linli.sms")
 
 
 def _backoff(attempts: int) -> timedelta:
-    """30 s, 60 s, 120 s … (SMS_RETRY_BASE_SECONDS doubling), at most an hour, +0–10 %."""
+    """30 s, 60 s, 120 s … (SMS_RETRY_BASE_SECONDS doubling), at most SMS_RETRY_MAX_SECONDS
+    (an hour), +0–10 %."""
     base = float(current_app.config.get("SMS_RETRY_BASE_SECONDS", 30))
-    seconds = min(base * 2 ** max(attempts - 1, 0), 3600.0)
+    cap = float(current_app.config.get("SMS_RETRY_MAX_SECONDS", 3600))
+    seconds = min(base * 2 ** min(max(attempts - 1, 0), 32), cap)
     return timedelta(seconds=seconds * (1 + random.random() / 10))
 
 
@@ -167,14 +170,15 @@ def _send_one(message_id: int, owner: str, sender: Sender) -> bool:
     if _hold(message, owner):
         db.session.commit()
         return False
-    attempts = message.attempts + 1  # read before the commit, which may expire the object
+    # Read before the commit, which may expire the object.
+    attempts, failing_since = message.attempts + 1, message.failing_since
     to_phone, body = message.to_phone, message.body
     if not _renew(message_id, owner):
         return False
     try:
         result = sender.send(to_phone, body, message_id)
     except SendError as error:
-        _record_failure(message, owner, error, attempts)
+        _record_failure(message, owner, error, attempts, failing_since)
         db.session.commit()
         return False
     _finish(
@@ -191,15 +195,24 @@ def _send_one(message_id: int, owner: str, sender: Sender) -> bool:
     return True
 
 
-def _record_failure(message: OutboxMessage, owner: str, error: SendError, attempts: int) -> None:
+def _record_failure(
+    message: OutboxMessage, owner: str, error: SendError, attempts: int, failing_since
+) -> None:
+    """A temporary failure waits for the next try, at the capped interval, until
+    SMS_RETRY_FOR_SECONDS have passed since the first failure of the run: an outage of
+    hours loses nothing. A permanent one (or a day of temporary ones) is final; a worker
+    can still send it again from the console."""
     reason = str(error)[:500]
-    max_attempts = int(current_app.config["SMS_MAX_ATTEMPTS"])
-    if not error.permanent and attempts < max_attempts:
+    now = utcnow()
+    since = failing_since or now
+    retry_for = timedelta(seconds=int(current_app.config.get("SMS_RETRY_FOR_SECONDS", 86400)))
+    if not error.permanent and now - since < retry_for:
         _finish(
             message.id,
             owner,
             status="pending",
-            next_attempt_at=utcnow() + _backoff(attempts),
+            next_attempt_at=now + _backoff(attempts),
+            failing_since=since,
             last_error=reason,
             error_code=error.code,
             hold_reason="",
@@ -207,8 +220,16 @@ def _record_failure(message: OutboxMessage, owner: str, error: SendError, attemp
         log.warning("SMS %s: attempt %s failed, will retry: %s", message.id, attempts, reason)
         return
     if not error.permanent:
-        reason = f"gave up after {attempts} attempts: {reason}"[:500]
-    if not _finish(message.id, owner, status="failed", last_error=reason, error_code=error.code):
+        hours = (now - since).total_seconds() / 3600
+        reason = f"gave up after {attempts} attempts over {hours:.0f} h: {reason}"[:500]
+    if not _finish(
+        message.id,
+        owner,
+        status="failed",
+        failing_since=since,
+        last_error=reason,
+        error_code=error.code,
+    ):
         return
     log.warning("SMS %s failed for good: %s", message.id, reason)
     if error.opted_out:

@@ -17,7 +17,7 @@ STATUS_LABELS = {
     "delivered": _l("Delivered"),
     "undelivered": _l("Not delivered"),
     "failed": _l("Failed"),
-    "suppressed": _l("Not sent (opted out)"),
+    "suppressed": _l("Not sent"),
 }
 HOLD_LABELS = {
     "quiet_hours": _l("Waits for the morning (quiet hours 21:00–08:00)"),
@@ -43,6 +43,10 @@ ERROR_LABELS = {
 def error_label(message) -> str:
     """What went wrong, in plain words (translated), for the staff page."""
     if message.status == "suppressed":
+        if message.template == "volunteer_offer" and "withdrawn" in message.last_error:
+            return str(_l("Not sent: the offer was withdrawn when the request moved station"))
+        if message.template == "volunteer_offer" and "offer" in message.last_error:
+            return str(_l("Not sent: the offer was no longer open"))
         return str(_l("Not sent: this number replied STOP"))
     if message.error_code in ERROR_LABELS:
         return str(ERROR_LABELS[message.error_code])
@@ -85,7 +89,7 @@ def received_messages(user: User, limit: int = 30) -> list[InboundMessage]:
                     InboundMessage.from_phone.in_(station_phones),
                 )
             )
-            .order_by(InboundMessage.id.desc())
+            .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
             .limit(limit)
         )
     )

@@ -22,6 +22,7 @@ from app.services import ServiceError, workflow
 from app.services.codes import ALPHABET, normalise_code
 from app.services.notifications import delivery, limits
 from app.services.notifications.templates import render
+from app.services.urls import public_base_url
 
 STOP_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke", "td", "退订"}
@@ -93,7 +94,7 @@ def place_label(request: HelpRequest) -> str:
 
 def _link(endpoint: str, **values) -> str:
     path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return public_base_url() + path
 
 
 def handle_inbound(from_phone: str, body: str, provider_id: str | None) -> InboundMessage:
@@ -110,7 +111,11 @@ def handle_inbound(from_phone: str, body: str, provider_id: str | None) -> Inbou
     )
     db.session.add(message)
     db.session.flush()  # a concurrent retry of the same webhook fails here (unique id)
-    user = db.session.scalar(select(User).where(User.phone == from_phone))
+    # An account whose phone was never confirmed (issue 13) is not this number's owner:
+    # its text is a resident's.
+    user = db.session.scalar(
+        select(User).where(User.phone == from_phone, User.phone_confirmed_at.is_not(None))
+    )
     language = user.language if user is not None and user.language in ("zh", "en") else None
     language = language or guess_language(body or "")
     command = parse(body)

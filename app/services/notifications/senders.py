@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.services.urls import public_base_url
+
 log = logging.getLogger("linli.sms")
 
 # Twilio error codes that mean "this number will never take a message from us".
@@ -66,7 +68,7 @@ def status_callback_url(message_id: int | None = None) -> str:
     """The public URL Twilio posts delivery reports to (``?m=`` finds the row even before
     the worker has stored Twilio's id). Works outside a request (the worker)."""
     path = current_app.url_map.bind("localhost").build("sms.status")
-    url = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    url = public_base_url() + path
     return f"{url}?m={message_id}" if message_id is not None else url
 
 

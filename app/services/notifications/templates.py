@@ -13,6 +13,13 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "[Linli] We got your request, code {code}. Follow it: {link} In danger call 110/120.",
     },
     # --- end intake ---
+    # --- the same phone asks again (issue 13); only the phone's owner gets it ---
+    "duplicate_still_open": {
+        "zh": "【邻里】您在{time}提交的求助（编号{code}）还在办理中。如是同一件事，不用再报，社工会一并处理。",
+        "en": "[Linli] Your request {code} from {time} is still open. If this is the same "
+        "need, no need to ask again: the station will handle them together.",
+    },
+    # --- end the same phone ---
     # --- matching, offers and volunteers (issue 4) ---
     "volunteer_offer": {
         "zh": "【邻里】新任务：{category}，{village}，{time}，离您约{distance}。详情{link} 回复 Y {code} 接单",
@@ -119,6 +126,30 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "Not solved? Call the station: {phone}",
     },
     # --- end sms ---
+    # --- withdrawn offers (issue 13, item 17) ---
+    "offer_withdrawn": {
+        "zh": "【邻里】任务{code}（{category}，{village}）已撤回，不用再接了。谢谢您的热心！",
+        "en": "[Linli] Task {code} ({category}, {village}) was withdrawn: no need to take it. "
+        "Thank you for your help!",
+    },
+    # --- end withdrawn offers ---
+    # --- accounts: phone codes and password reset (issue 13) ---
+    "signup_code": {
+        "zh": "【邻里】您的志愿者注册验证码：{code}，10分钟内有效。不是您本人注册的，请不要理会，也不要告诉别人。",
+        "en": "[Linli] Your volunteer sign-up code: {code}. It works for 10 minutes. "
+        "If you did not sign up, ignore this and tell no one the code.",
+    },
+    "signup_already_registered": {
+        "zh": "【邻里】有人用本号码报名志愿者，但这个号码已经有账号了。忘记密码可在这里重设：{link} 不是您本人操作的，请不要理会。",
+        "en": "[Linli] Someone tried to sign up with this number, but it already has an "
+        "account. Forgot the password? Reset it: {link} Not you? Ignore this.",
+    },
+    "password_reset_code": {
+        "zh": "【邻里】您重设密码的验证码：{code}，10分钟内有效。不是您本人操作的，请不要理会，也不要告诉别人。",
+        "en": "[Linli] Your password reset code: {code}. It works for 10 minutes. "
+        "If you did not ask, ignore this and tell no one the code.",
+    },
+    # --- end accounts ---
 }
 
 

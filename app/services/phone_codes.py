@@ -1,0 +1,174 @@
+"""One-time SMS codes that prove a phone is one's own (volunteer sign-up, password reset).
+
+A flow is one ``PhoneCode`` row: 6 digits, stored as an HMAC, valid for 10 minutes, at
+most 5 wrong tries, used once. The code goes out through the outbox like every SMS; the
+browser keeps the row's random ticket in its session. A flow started for a phone with no
+account behind it (or one that must not get a code) is a row without a user: it answers
+the same and never accepts any code, so the pages never tell whether a number has an
+account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from app.extensions import db
+from app.models import PhoneCode, User
+from app.models.base import utcnow
+from app.services import ServiceError
+from app.services.notifications import queue_sms
+
+CODE_MINUTES = 10
+MAX_ATTEMPTS = 5
+RESEND_AFTER = timedelta(seconds=60)
+MAX_SENDS = 5  # codes one flow may send
+PHONE_HOURLY_CODES = 5  # code flows started for one phone in an hour, all purposes
+TEMPLATES = {"signup": "signup_code", "reset": "password_reset_code"}
+
+
+def new_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def _digest(code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"phone-code:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _normalise(raw: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", raw or "")
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def _recent_flows(phone: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(
+        select(func.count(PhoneCode.id)).where(
+            PhoneCode.phone == phone, PhoneCode.created_at > since, PhoneCode.user_id.is_not(None)
+        )
+    )
+
+
+def start(purpose: str, phone: str, user: User | None) -> str:
+    """A new flow for ``phone``; texts a code when ``user`` is given. Returns the ticket.
+
+    Too many flows for one phone in an hour send nothing more (the answer stays the same),
+    so nobody can flood a stranger's phone with codes."""
+    now = utcnow()
+    row = PhoneCode(
+        ticket=secrets.token_urlsafe(32),
+        purpose=purpose,
+        phone=phone,
+        created_at=now,
+        sent_at=now,
+        expires_at=now + timedelta(minutes=CODE_MINUTES),
+    )
+    if user is not None and _recent_flows(phone) < PHONE_HOURLY_CODES:
+        # Earlier codes of this kind stop working: only the newest one counts.
+        _retire(user, purpose)
+        row.user_id = user.id
+        _send(row, user)
+    db.session.add(row)
+    db.session.flush()
+    return row.ticket
+
+
+def _send(row: PhoneCode, user: User) -> None:
+    code = new_code()
+    row.code_hash = _digest(code)
+    queue_sms(
+        user.phone, TEMPLATES[row.purpose], language=user.language, user_id=user.id, code=code
+    )
+
+
+def _retire(user: User, purpose: str) -> None:
+    db.session.execute(
+        update(PhoneCode)
+        .where(
+            PhoneCode.user_id == user.id,
+            PhoneCode.purpose == purpose,
+            PhoneCode.used_at.is_(None),
+        )
+        .values(expires_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def flow(ticket: str | None, purpose: str) -> PhoneCode | None:
+    if not ticket:
+        return None
+    return db.session.scalar(
+        select(PhoneCode).where(PhoneCode.ticket == ticket, PhoneCode.purpose == purpose)
+    )
+
+
+def resend(ticket: str | None, purpose: str) -> None:
+    """A fresh code for the same flow, at most once a minute and five times in all; says
+    nothing about whether one went out (the page answers the same either way)."""
+    row = flow(ticket, purpose)
+    if row is None or row.used_at is not None:
+        return
+    now = utcnow()
+    if now - row.sent_at < RESEND_AFTER or row.sends >= MAX_SENDS:
+        return
+    row.sent_at, row.sends, row.attempts = now, row.sends + 1, 0
+    row.expires_at = now + timedelta(minutes=CODE_MINUTES)
+    user = db.session.get(User, row.user_id) if row.user_id else None
+    if user is not None and user.active:
+        _send(row, user)
+    db.session.flush()
+
+
+def redeem(ticket: str | None, purpose: str, code: str) -> User:
+    """The user whose phone got ``code`` in this flow; the code is then used up.
+
+    Every try counts, right or wrong, before the code is compared (one atomic update), so
+    parallel guesses cannot pass the limit. The caller commits even when this raises, so
+    the try stays counted."""
+    wrong = ServiceError(
+        _("That code is not right, or it has expired. Check the SMS, or ask for a new code."),
+        field="code",
+    )
+    digits = _normalise(code)
+    if not ticket or len(digits) != 6:
+        raise wrong
+    now = utcnow()
+    counted = db.session.execute(
+        update(PhoneCode)
+        .where(
+            PhoneCode.ticket == ticket,
+            PhoneCode.purpose == purpose,
+            PhoneCode.used_at.is_(None),
+            PhoneCode.expires_at > now,
+            PhoneCode.attempts < MAX_ATTEMPTS,
+        )
+        .values(attempts=PhoneCode.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    row = flow(ticket, purpose) if counted.rowcount == 1 else None
+    if row is None:
+        raise wrong
+    db.session.refresh(row)
+    if row.user_id is None or not hmac.compare_digest(row.code_hash, _digest(digits)):
+        raise wrong
+    used = db.session.execute(
+        update(PhoneCode)
+        .where(PhoneCode.id == row.id, PhoneCode.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:  # a parallel request used it first
+        raise wrong
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise wrong
+    return user

@@ -1,0 +1,196 @@
+"""Issue 13: which requests carry a text that has not got through for an hour, and what a
+worker can do about one: send it again, or give it up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.extensions import db
+from app.models import Offer, OutboxMessage, RequestEvent
+from app.models.base import utcnow
+from app.services import ServiceError
+from app.services.notifications import delivery, followup
+from app.services.notifications.dispatch import dispatch_pending
+from tests import factories
+from tests.sms_support import (  # noqa: F401 - fixtures
+    fake_twilio_fixture,
+    reload,
+    twilio_fixture,
+)
+
+
+def message_about(request, *, minutes_ago: int, status: str = "pending", **kwargs):
+    values = {
+        "to_phone": request.contact_phone,
+        "body": "【邻里】您的求助已收到",
+        "template": "request_received",
+        "request_id": request.id,
+        "status": status,
+        "created_at": utcnow() - timedelta(minutes=minutes_ago),
+        "next_attempt_at": utcnow(),
+        **kwargs,
+    }
+    message = OutboxMessage(**values)
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def flagged(*requests) -> set[int]:
+    return followup.requests_with_undelivered_sms([r.id for r in requests])
+
+
+@pytest.fixture
+def request_a(world):
+    return factories.make_request(world.station_a, contact_phone="+8613800138000")
+
+
+def test_a_residents_text_still_waiting_after_an_hour_flags_the_request(world, request_a):
+    fresh = factories.make_request(world.station_a, contact_phone="+8613800138001")
+    message_about(request_a, minutes_ago=61, attempts=7, last_error="Twilio is busy or down")
+    message_about(fresh, minutes_ago=30, attempts=3, last_error="Twilio is busy or down")
+    assert flagged(request_a, fresh) == {request_a.id}
+
+
+@pytest.mark.parametrize("status", ["failed", "undelivered"])
+def test_a_volunteers_text_that_failed_flags_the_request(world, request_a, status):
+    volunteer = factories.make_volunteer(world.station_a)
+    message_about(
+        request_a,
+        minutes_ago=90,
+        status=status,
+        to_phone=volunteer.phone,
+        user_id=volunteer.id,
+        template="volunteer_offer",
+    )
+    assert flagged(request_a) == {request_a.id}
+
+
+def test_texts_that_went_out_or_were_meant_to_wait_do_not_flag(world, request_a):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    for status in ("sent", "delivered", "suppressed"):
+        message_about(request_a, minutes_ago=120, status=status)
+    message_about(request_a, minutes_ago=120, hold_reason="quiet_hours")
+    message_about(request_a, minutes_ago=120, hold_reason="hourly_limit")
+    # Alerts to the station's own workers: they are looking at the console already.
+    message_about(
+        request_a,
+        minutes_ago=120,
+        status="failed",
+        to_phone=worker.phone,
+        user_id=worker.id,
+        template="offer_unmatched",
+    )
+    message_about(request_a, minutes_ago=120, status="failed", given_up_at=utcnow())
+    assert flagged(request_a) == set()
+
+
+def test_resend_puts_a_failed_text_back_in_the_outbox_and_writes_the_timeline(
+    world, request_a, twilio
+):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a, name="刘社工")
+    message = message_about(
+        request_a,
+        minutes_ago=60 * 25,
+        status="failed",
+        attempts=30,
+        error_code="20503",
+        last_error="gave up after 30 attempts over 24 h: Twilio is busy or down",
+        failing_since=utcnow() - timedelta(hours=25),
+    )
+    event = followup.resend(request_a, message, actor=worker)
+    db.session.commit()
+
+    stored = reload(message)
+    assert (stored.status, stored.attempts, stored.failing_since) == ("pending", 0, None)
+    assert stored.next_attempt_at <= utcnow()
+    assert (event.action, event.actor_id, event.public) == ("sms_resent", worker.id, False)
+    assert "居民" in event.note
+    # The worker sends it, the provider is back: it goes out.
+    assert dispatch_pending() == 1
+    assert reload(message).status == "sent"
+    assert [r.body for r in twilio.delivered()] == ["【邻里】您的求助已收到"]
+    assert flagged(request_a) == set()
+
+
+def test_a_text_that_went_out_cannot_be_resent(world, request_a):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    message = message_about(request_a, minutes_ago=5, status="delivered")
+    with pytest.raises(ServiceError, match="只有没发出去的短信"):
+        followup.resend(request_a, message, actor=worker)
+    assert reload(message).status == "delivered"
+
+
+def test_a_number_that_opted_out_is_not_resent(world, request_a):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    message = message_about(request_a, minutes_ago=90, status="failed", error_code="21610")
+    delivery.opt_out(request_a.contact_phone)
+    with pytest.raises(ServiceError, match="退订"):
+        followup.resend(request_a, message, actor=worker)
+    assert reload(message).status == "failed"
+
+
+def test_giving_up_stops_the_retries_and_the_flag(world, request_a, twilio):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    message = message_about(
+        request_a, minutes_ago=90, attempts=8, error_code="20503", last_error="Twilio is down"
+    )
+    assert flagged(request_a) == {request_a.id}
+    event = followup.give_up(request_a, message, actor=worker)
+    db.session.commit()
+
+    stored = reload(message)
+    assert stored.status == "failed" and stored.given_up_at is not None
+    assert "given up" in stored.last_error and "Twilio is down" in stored.last_error
+    assert (event.action, event.actor_id) == ("sms_given_up", worker.id)
+    assert flagged(request_a) == set()
+    assert dispatch_pending() == 0
+    assert twilio.received == []
+
+
+def test_a_given_up_text_can_still_be_resent(world, request_a):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    message = message_about(request_a, minutes_ago=90, status="failed", given_up_at=utcnow())
+    followup.resend(request_a, message, actor=worker)
+    stored = reload(message)
+    assert stored.status == "pending" and stored.given_up_at is None
+
+
+def test_a_message_of_another_request_is_refused(world, request_a):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    other = factories.make_request(world.station_a)
+    message = message_about(other, minutes_ago=90, status="failed")
+    with pytest.raises(ServiceError):
+        followup.resend(request_a, message, actor=worker)
+    with pytest.raises(ServiceError):
+        followup.give_up(request_a, message, actor=worker)
+    assert db.session.query(RequestEvent).filter_by(request_id=request_a.id).count() == 0
+
+
+def test_an_offer_text_whose_offer_has_closed_is_not_resent(world, request_a):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    volunteer = factories.make_volunteer(world.station_a)
+    offer = Offer(
+        request_id=request_a.id,
+        volunteer_id=volunteer.id,
+        reply_code="K7MQ",
+        status="expired",
+        expires_at=utcnow() - timedelta(minutes=5),
+    )
+    db.session.add(offer)
+    message = message_about(
+        request_a,
+        minutes_ago=90,
+        status="failed",
+        to_phone=volunteer.phone,
+        user_id=volunteer.id,
+        template="volunteer_offer",
+    )
+    with pytest.raises(ServiceError, match="不再有效"):
+        followup.resend(request_a, message, actor=worker)
+    assert reload(message).status == "failed"
+    # Giving it up is what is left.
+    followup.give_up(request_a, message, actor=worker)
+    assert reload(message).given_up_at is not None
