@@ -418,6 +418,12 @@ def reassign_station(request: HelpRequest, actor: User, station: Station | None)
         raise ServiceError(_("Only an open request can move to another station."))
     if station.id == request.station_id:
         raise ServiceError(_("The request is already at this station."), field="station_id")
+    # The old station's open offers go, as when an edit moves the request (item 17).
+    offers.withdraw_open_offers(
+        request,
+        by=actor,
+        reason=_("the request moved to %(station)s", station=station.name),
+    )
     old = request.station.name
     request.station_id = station.id
     request.station = station

@@ -108,6 +108,42 @@ def test_a_moved_childs_request_follows_the_receiving_stations_rules(client, wor
     assert response.status_code in (403, 404)
 
 
+def test_a_move_withdraws_the_old_stations_open_offers(client, world, login_as):
+    """Offered to station A's volunteers, then moved: the offers are withdrawn (the
+    volunteer is told by SMS) and the request waits for station B to offer it again."""
+    from datetime import timedelta
+
+    from app.models import Offer, OutboxMessage
+    from app.models.base import utcnow
+
+    _staff_station_a(world)
+    factories.make_user(roles=("social_worker",), station=world.station_b)
+    volunteer = factories.make_volunteer(world.station_a, vetted_for_children=True)
+    r = _child_request(world.station_a, status="offered", escalated=True)
+    offer = Offer(
+        request_id=r.id,
+        volunteer_id=volunteer.id,
+        reply_code="W7KQ",
+        expires_at=utcnow() + timedelta(hours=1),
+    )
+    db.session.add(offer)
+    login_as("county_supervisor")
+    moved = post(
+        client,
+        f"/station/county/r/{r.id}/station",
+        {"station-station_id": str(world.station_b.id)},
+        page="/station/county",
+    )
+    assert moved.status_code == 302
+    stored = db.session.get(HelpRequest, r.id)
+    assert (stored.station_id, stored.status) == (world.station_b.id, "accepted")
+    assert db.session.get(Offer, offer.id).status == "withdrawn"
+    told = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.template == "offer_withdrawn")
+    ).all()
+    assert [m.to_phone for m in told] == [volunteer.phone]
+
+
 # --------------------------------------------------------------------- item 12
 
 
