@@ -418,6 +418,16 @@ def reassign_station(request: HelpRequest, actor: User, station: Station | None)
         raise ServiceError(_("Only an open request can move to another station."))
     if station.id == request.station_id:
         raise ServiceError(_("The request is already at this station."), field="station_id")
+    doer = request.assigned_worker
+    if doer is not None and request.status in ("assigned", "in_progress"):
+        if station.id not in visible_station_ids(doer):  # they could no longer open it
+            raise ServiceError(
+                _(
+                    "%(name)s of %(station)s is doing this: ask them to hand it back first.",
+                    name=doer.name,
+                    station=request.station.name,
+                )
+            )
     # The old station's open offers go, as when an edit moves the request (item 17).
     offers.withdraw_open_offers(
         request,

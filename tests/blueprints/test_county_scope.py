@@ -144,6 +144,27 @@ def test_a_move_withdraws_the_old_stations_open_offers(client, world, login_as):
     assert [m.to_phone for m in told] == [volunteer.phone]
 
 
+def test_a_request_a_station_worker_is_doing_does_not_move_away_from_them(client, world, login_as):
+    """Moved away, the worker assigned to it could no longer open it: the supervisor is
+    told to have it handed back first, and nothing moves."""
+    from app.models import Claim
+
+    worker = _staff_station_a(world)
+    r = request_at(world.station_a, status="assigned", escalated=True, assigned_worker_id=worker.id)
+    db.session.add(Claim(request_id=r.id, worker_id=worker.id, via="assign", status="active"))
+    login_as("county_supervisor")
+    response = post(
+        client,
+        f"/station/county/r/{r.id}/station",
+        {"station-station_id": str(world.station_b.id)},
+        page="/station/county",
+    )
+    assert response.status_code == 422
+    assert worker.name in text(response)
+    stored = db.session.get(HelpRequest, r.id)
+    assert (stored.station_id, stored.escalated) == (world.station_a.id, True)
+
+
 # --------------------------------------------------------------------- item 12
 
 
