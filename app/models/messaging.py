@@ -81,7 +81,7 @@ class AuditLog(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     action: Mapped[str] = mapped_column(
         String(32)
-    )  # view_beneficiary|view_minor_request|export|...
+    )  # view_beneficiary|view_minor_request|view_request|export|...
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[int | None] = mapped_column(Integer)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("station.id"))

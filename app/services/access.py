@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models import Station, User
+from app.services import workflow
 
 
 def role_required(*roles: str) -> Callable:
@@ -60,29 +61,146 @@ def descendant_station_ids(root_id: int) -> set[int]:
     return found
 
 
-def visible_station_ids(user: User) -> set[int]:
-    """The stations whose requests and beneficiaries ``user`` may see.
+STAFF_ROLES = ("social_worker", "station_admin")
 
-    A worker or admin sees their station and its rooms; a worker based in a room sees the
-    room only; a county supervisor sees every station under the county centre. Anybody else
-    sees none.
+
+def _is_staff(user: User | None) -> bool:
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.station_id is not None
+        and user.has_role(*STAFF_ROLES)
+    )
+
+
+def _cached(key: str, compute: Callable):
+    """``compute()`` once per web request (pages ask often); every time outside one."""
+    if not has_request_context():
+        return compute()
+    cache = g.setdefault("_linli_access", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def _station_kind(station_id: int) -> str | None:
+    return _cached(
+        f"kind:{station_id}",
+        lambda: db.session.scalar(select(Station.kind).where(Station.id == station_id)),
+    )
+
+
+def _county_root_id(station_id: int) -> int:
+    """The county centre above ``station_id`` (the station itself when it is the centre)."""
+    station = db.session.get(Station, station_id)
+    root = station
+    while root is not None and root.parent_id is not None and root.kind != "county_centre":
+        root = root.parent
+    return root.id if root else station_id
+
+
+def is_centre_staff(user: User | None) -> bool:
+    """A social worker or admin based at the county centre (not the supervisor's role)."""
+    return _is_staff(user) and _station_kind(user.station_id) == "county_centre"
+
+
+def _staffed_station_ids() -> set[int]:
+    """Stations with an active social worker or admin of their own."""
+    from app.models import UserRole
+
+    def compute() -> set[int]:
+        query = (
+            select(User.station_id)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                User.active.is_(True),
+                User.station_id.is_not(None),
+                UserRole.role.in_(STAFF_ROLES),
+            )
+            .distinct()
+        )
+        return set(db.session.scalars(query))
+
+    return _cached("staffed", compute)
+
+
+def _centre_acting_ids(centre_id: int) -> set[int]:
+    """The centre itself and the stations below it that no worker of their own covers (a
+    township without staff, its rooms without staff): the centre stands in for them, as
+    their alerts already go up to it. A staffed station covers its rooms."""
+    children: dict[int | None, list[int]] = {}
+    for station_id, parent_id in _station_tree():
+        children.setdefault(parent_id, []).append(station_id)
+    staffed = _staffed_station_ids()
+    found, stack = {centre_id}, list(children.get(centre_id, []))
+    while stack:
+        current = stack.pop()
+        if current in staffed or current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def visible_station_ids(user: User) -> set[int]:
+    """The stations whose requests ``user`` may read (lists, request pages, SMS pages).
+
+    A worker or admin reads their station and its rooms; a worker based in a room reads
+    the room only; the county supervisor and the county centre's workers read every
+    station of the county (masked where they do not serve: see ``acting_station_ids``).
+    Anybody else reads none.
     """
     if user is None or not getattr(user, "is_authenticated", False) or user.station_id is None:
         return set()
     if not user.has_role("social_worker", "station_admin", "county_supervisor"):
         return set()
-    if user.has_role("county_supervisor"):
-        station = db.session.get(Station, user.station_id)
-        root = station
-        while root is not None and root.parent_id is not None and root.kind != "county_centre":
-            root = root.parent
-        return descendant_station_ids(root.id if root else user.station_id)
+    if user.has_role("county_supervisor") or is_centre_staff(user):
+        return descendant_station_ids(_county_root_id(user.station_id))
     return descendant_station_ids(user.station_id)
 
 
+def acting_station_ids(user: User) -> set[int]:
+    """The stations whose work ``user`` does as their own: requests, the ledger, volunteers
+    and teams, with full phones and minors' names.
+
+    A township station's workers: their station and its rooms (the rooms are its
+    outposts). The county centre's workers: the centre, and the stations no worker of
+    their own covers; the rest of the county they read masked, and act only on what is
+    escalated (``may_act_on_request``). Least privilege (DESIGN.md, privacy).
+    """
+    if not _is_staff(user):
+        return set()
+    if is_centre_staff(user):
+        return _cached(f"acting:{user.id}", lambda: _centre_acting_ids(user.station_id))
+    return descendant_station_ids(user.station_id)
+
+
+def may_act_on_request(user: User, request) -> bool:
+    """May ``user`` act on (and read unmasked) this help request?
+
+    Their own stations' requests; for the county centre's workers also the open requests
+    escalated to the county."""
+    if request is None or not _is_staff(user):
+        return False
+    if request.station_id in acting_station_ids(user):
+        return True
+    return (
+        bool(request.escalated)
+        and request.status in workflow.OPEN_STATUSES
+        and is_centre_staff(user)
+        and request.station_id in visible_station_ids(user)
+    )
+
+
 def scope_to_stations(query: Select, column, user: User) -> Select:
-    """Restrict ``query`` to rows whose ``column`` (a station id) the user may see."""
+    """Restrict ``query`` to rows whose ``column`` (a station id) the user may read."""
     ids = visible_station_ids(user)
+    return query.where(column.in_(ids or [-1]))
+
+
+def scope_to_acting_stations(query: Select, column, user: User) -> Select:
+    """Restrict ``query`` to rows whose ``column`` (a station id) the user works on."""
+    ids = acting_station_ids(user)
     return query.where(column.in_(ids or [-1]))
 
 
@@ -92,8 +210,4 @@ def can_see_station(user: User, station_id: int | None) -> bool:
 
 def is_serving_worker(user: User, station_id: int | None) -> bool:
     """Full phone numbers and minors' names: only the serving station's own workers."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if not user.has_role("social_worker", "station_admin"):
-        return False
-    return station_id is not None and station_id in descendant_station_ids(user.station_id or -1)
+    return station_id is not None and station_id in acting_station_ids(user)

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Claim, ServiceRecord, Team, TeamMember, User, VolunteerProfile
 from app.models.base import utcnow
 from app.services import ServiceError
-from app.services.access import visible_station_ids
+from app.services.access import acting_station_ids
 
 VOLUNTEER_STATUSES = ("pending", "approved", "suspended", "rejected")
 
@@ -33,7 +33,7 @@ class VolunteerRow:
 
 
 def volunteers(user: User, status: str = "") -> list[VolunteerRow]:
-    stations = visible_station_ids(user) or {-1}
+    stations = acting_station_ids(user) or {-1}
     query = (
         select(VolunteerProfile, User)
         .join(User, User.id == VolunteerProfile.user_id)
@@ -76,7 +76,7 @@ def volunteers(user: User, status: str = "") -> list[VolunteerRow]:
 
 def visible_profile(user: User, volunteer_id: int) -> VolunteerProfile | None:
     profile = db.session.get(VolunteerProfile, volunteer_id)
-    if profile is None or profile.station_id not in visible_station_ids(user):
+    if profile is None or profile.station_id not in acting_station_ids(user):
         return None
     return profile
 
@@ -119,13 +119,13 @@ def set_vetted(profile: VolunteerProfile, actor: User, vetted: bool) -> Voluntee
 
 
 def teams(user: User) -> list[Team]:
-    query = select(Team).where(Team.station_id.in_(visible_station_ids(user) or {-1}))
+    query = select(Team).where(Team.station_id.in_(acting_station_ids(user) or {-1}))
     return list(db.session.scalars(query.order_by(Team.name)))
 
 
 def visible_team(user: User, team_id: int) -> Team | None:
     team = db.session.get(Team, team_id)
-    if team is None or team.station_id not in visible_station_ids(user):
+    if team is None or team.station_id not in acting_station_ids(user):
         return None
     return team
 

@@ -17,7 +17,7 @@ from app.models import HelpRequest, Region, Station, User, UserRole
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES, label
 from app.services import ServiceError, offers, workflow
-from app.services.access import scope_to_stations, visible_station_ids
+from app.services.access import may_act_on_request, scope_to_stations, visible_station_ids
 from app.services.deadlines import overdue_clause
 from app.services.geo import distance_km, route_to_station
 from app.services.notifications import queue_sms
@@ -161,7 +161,8 @@ def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> li
         if other not in first
         and distance_km(request.lat, request.lon, other.lat, other.lon) <= MERGE_RADIUS_KM
     ]
-    return [*first, *found][:limit]
+    # only what the worker may merge into (the county centre reads more than it acts on)
+    return [other for other in [*first, *found] if may_act_on_request(user, other)][:limit]
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -403,15 +404,40 @@ def acknowledge(request: HelpRequest, actor: User, note: str = ""):
 
 
 def reassign_station(request: HelpRequest, actor: User, station: Station | None):
+    """The county supervisor hands an escalated request to another station of the county.
+
+    Only escalated requests: the supervisor reads the rest and never changes another
+    station's work (DESIGN.md). The move settles the escalation: the receiving station
+    takes the request over as if it had been routed there, with its own rules for who
+    serves it (full phones, minors' names) and who may act on it."""
+    if not request.escalated:
+        raise ServiceError(_("Only an escalated request can be moved by the county."))
     if station is None or station.id not in visible_station_ids(actor):
         raise ServiceError(_("Choose a station of your county."), field="station_id")
     if request.status not in workflow.OPEN_STATUSES:
         raise ServiceError(_("Only an open request can move to another station."))
     if station.id == request.station_id:
         raise ServiceError(_("The request is already at this station."), field="station_id")
+    doer = request.assigned_worker
+    if doer is not None and request.status in ("assigned", "in_progress"):
+        if station.id not in visible_station_ids(doer):  # they could no longer open it
+            raise ServiceError(
+                _(
+                    "%(name)s of %(station)s is doing this: ask them to hand it back first.",
+                    name=doer.name,
+                    station=request.station.name,
+                )
+            )
+    # The old station's open offers go, as when an edit moves the request (item 17).
+    offers.withdraw_open_offers(
+        request,
+        by=actor,
+        reason=_("the request moved to %(station)s", station=station.name),
+    )
     old = request.station.name
     request.station_id = station.id
     request.station = station
+    request.escalated = False
     return workflow.record_event(
         request,
         "reassign_station",

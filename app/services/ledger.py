@@ -14,7 +14,7 @@ from app.models import Beneficiary, HelpRequest, OutboxMessage, Region, ServiceR
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, intake
-from app.services.access import scope_to_stations, visible_station_ids
+from app.services.access import acting_station_ids, scope_to_acting_stations, visible_station_ids
 from app.services.deadlines import station_workers
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
@@ -45,7 +45,7 @@ def search(
     user: User, *, q: str = "", village_id: int | None = None, group: str = "", limit: int = 200
 ) -> list[Beneficiary]:
     query = select(Beneficiary)
-    query = scope_to_stations(query, Beneficiary.station_id, user)
+    query = scope_to_acting_stations(query, Beneficiary.station_id, user)
     q = (q or "").strip()
     if q:
         query = query.where(Beneficiary.name.contains(q))
@@ -74,7 +74,7 @@ def villages_for(user: User) -> list[Region]:
 
 def visible_beneficiary(user: User, beneficiary_id: int) -> Beneficiary | None:
     person = db.session.get(Beneficiary, beneficiary_id)
-    if person is None or person.station_id not in visible_station_ids(user):
+    if person is None or person.station_id not in acting_station_ids(user):
         return None
     return person
 
@@ -98,7 +98,7 @@ def create(
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("Please enter the person's name."), field="name")
-    if station_id not in visible_station_ids(user):
+    if station_id not in acting_station_ids(user):
         raise ServiceError(_("Choose one of your stations."), field="station_id")
     unknown = set(special_groups) - set(SPECIAL_GROUPS)
     if unknown:
@@ -172,7 +172,7 @@ def visits_due(user: User, *, within_days: int = 7) -> tuple[list[Beneficiary], 
         Beneficiary.next_visit_due.is_not(None),
         Beneficiary.next_visit_due <= today + timedelta(days=within_days),
     )
-    query = scope_to_stations(query, Beneficiary.station_id, user)
+    query = scope_to_acting_stations(query, Beneficiary.station_id, user)
     rows = list(db.session.scalars(query.order_by(Beneficiary.next_visit_due, Beneficiary.id)))
     return [b for b in rows if b.next_visit_due < today], [
         b for b in rows if b.next_visit_due >= today
@@ -243,7 +243,7 @@ def _spawn_request(person, worker, category, urgency, description) -> HelpReques
         beneficiary=person,
         actor_label="staff",
     )
-    if request.station_id != person.station_id and person.station_id in visible_station_ids(worker):
+    if request.station_id != person.station_id and person.station_id in acting_station_ids(worker):
         request.station_id = person.station_id  # the visiting station keeps its own case
     return request
 

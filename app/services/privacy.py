@@ -1,19 +1,28 @@
 """What a staff member may read of a person: full phones and minors' names only for the
-workers of the serving station; everyone else sees 138******** and "王同学"."""
+workers of the serving station; everyone else sees 138******** and "王同学".
+
+``where`` is the station a record belongs to, or the help request itself: the county
+centre's workers serve a request escalated to the county as well as their own."""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
 
 from app.models import HelpRequest, User
-from app.services.access import is_serving_worker
+from app.services.access import is_serving_worker, may_act_on_request
 from app.services.phones import mask_phone, national_format
 
 
-def show_phone(user: User, phone: str | None, station_id: int | None) -> str:
+def serves(user: User, where: int | HelpRequest | None) -> bool:
+    if isinstance(where, HelpRequest):
+        return may_act_on_request(user, where)
+    return is_serving_worker(user, where)
+
+
+def show_phone(user: User, phone: str | None, where: int | HelpRequest | None) -> str:
     if not phone:
         return ""
-    if is_serving_worker(user, station_id):
+    if serves(user, where):
         return national_format(phone)
     return mask_phone(phone)
 
@@ -28,8 +37,8 @@ def mask_minor_name(name: str) -> str:
     return _("%(surname)s (child)", surname=name.split(" ")[-1][:1] + ".")
 
 
-def show_person_name(user: User, name: str, station_id: int | None, is_minor: bool) -> str:
-    if not is_minor or is_serving_worker(user, station_id):
+def show_person_name(user: User, name: str, where: int | HelpRequest | None, is_minor: bool) -> str:
+    if not is_minor or serves(user, where):
         return name or ""
     return mask_minor_name(name)
 

@@ -6,7 +6,8 @@ One line per (endpoint, method). When a test says "add it to the matrix", add a 
 
 Personas (tests/security/conftest.py): anonymous, volunteer, team_leader, social_worker,
 station_admin, county_supervisor, other_station_worker and other_station_admin (a social
-worker and the admin of station B; every sample object belongs to station A).
+worker and the admin of station B; every sample object belongs to station A), and
+centre_worker (a social worker of the county centre).
 
 Expected outcomes, derived from an entry:
 - a persona in ``allow``: ALLOWED (2xx, or 3xx anywhere but the sign-in page; a POST may
@@ -16,6 +17,10 @@ Expected outcomes, derived from an entry:
   404) if the route shows or changes one station's object (``scoped``), else ALLOWED
   (their own station's list or form)
 - anyone else: FORBIDDEN (403)
+- centre_worker (issue 13, least privilege): the county centre's workers act on what is
+  routed or escalated to the centre and read the rest of the county the way the county
+  supervisor does. So: ALLOWED where the supervisor may read too (``supervisor=True``),
+  else like a worker of another station (the samples are station A's, not escalated).
 ``overrides`` pins a persona to an outcome (say why in ``note``).
 """
 
@@ -23,12 +28,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ALLOWED, LOGIN, FORBIDDEN, HIDDEN, SIGNATURE = (
+ALLOWED, LOGIN, FORBIDDEN, HIDDEN, SIGNATURE, REFUSED = (
     "allowed",
     "login",
     "forbidden",
     "hidden",
     "signature",
+    "refused",  # 403, 404 or 422, and nothing stored
 )
 
 EVERYONE = frozenset(
@@ -41,11 +47,16 @@ EVERYONE = frozenset(
         "county_supervisor",
         "other_station_worker",
         "other_station_admin",
+        "centre_worker",
     }
 )
 SIGNED_IN = EVERYONE - {"anonymous"}
 # Station B's people and the role they hold (the samples all belong to station A).
-OTHER_STATION = {"other_station_worker": "social_worker", "other_station_admin": "station_admin"}
+OTHER_STATION = {
+    "other_station_worker": "social_worker",
+    "other_station_admin": "station_admin",
+    "centre_worker": "social_worker",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,8 @@ class Access:
             return ALLOWED
         if persona == "anonymous":
             return LOGIN
+        if persona == "centre_worker" and {"county_supervisor", "social_worker"} <= self.allow:
+            return ALLOWED  # reads what the supervisor reads (masked, logged)
         base = OTHER_STATION.get(persona)
         if base is not None and base in self.allow:
             return HIDDEN if self.scoped else ALLOWED
@@ -166,7 +179,12 @@ MATRIX: dict[tuple[str, str], Access] = {
     # ---- the station console (issue 5): the serving station's staff; supervisor reads
     ("console.queue", GET): staff(),
     ("console.request_page", GET): staff(scoped=True, supervisor=True),
-    ("console.act", POST): staff(scoped=True, note="supervisors read only"),
+    ("console.act", POST): staff(
+        scoped=True,
+        overrides={"centre_worker": REFUSED},
+        note="supervisors read only; the centre's worker gets 403 until the sample is "
+        "escalated (the last action), then 422: it is escalated already",
+    ),
     ("console.resend_sms", POST): staff(scoped=True, note="supervisors read only"),
     ("console.give_up_sms", POST): staff(scoped=True, note="supervisors read only"),
     # the ledger: personal data, the serving station's workers only (not the supervisor)

@@ -32,6 +32,7 @@ PERSONAS = (
     "county_supervisor",
     "other_station_worker",  # a social worker of station B; the samples belong to station A
     "other_station_admin",  # the admin of station B
+    "centre_worker",  # a social worker of the county centre (issue 13: least privilege)
 )
 
 # Rules the generic tests never request, with the reason.
@@ -92,6 +93,7 @@ def make_cast(world, **text) -> Cast:
         "other_station_admin": factories.make_user(
             roles=("station_admin",), station=world.station_b
         ),
+        "centre_worker": factories.make_user(roles=("social_worker",), station=world.county_centre),
     }
     volunteer, leader, worker = users["volunteer"], users["team_leader"], users["social_worker"]
     pending_volunteer = factories.make_volunteer(a, status="pending", name="张待审")
@@ -389,13 +391,14 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
             "accept",
             "reject",
             "edit",
-            "escalate",
             "merge",
             "note",
             "close",
             "assign",
+            "not_duplicate",
             "offer",
-        ]  # fmt: skip
+            "escalate",  # last: offer and escalate flag the sample, and the county
+        ]  # fmt: skip  # centre's workers may act on what is escalated
     },
     "console.volunteer_action": {
         "volunteer_id": lambda c: c.obj("pending_volunteer").id,

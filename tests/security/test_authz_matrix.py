@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from app.extensions import db
 from tests.factories import make_world
-from tests.security.access_table import ALLOWED, FORBIDDEN, HIDDEN, LOGIN, MATRIX, SIGNATURE
+from tests.security.access_table import (
+    ALLOWED,
+    FORBIDDEN,
+    HIDDEN,
+    LOGIN,
+    MATRIX,
+    REFUSED,
+    SIGNATURE,
+)
 from tests.security.conftest import (
     PERSONAS,
     Unfillable,
@@ -60,6 +68,8 @@ def _judge(expected: str, method: str, response) -> str | None:
         return None if status == 403 else f"expected 403, got {got}"
     if expected == HIDDEN:
         return None if status in (403, 404) else f"expected 403/404, got {got}"
+    if expected == REFUSED:
+        return None if status in (403, 404, 422) else f"expected 403/404/422, got {got}"
     if expected == SIGNATURE:
         return None if status == 403 else f"unsigned webhook post: expected 403, got {got}"
     raise AssertionError(expected)
@@ -196,3 +206,47 @@ def test_a_request_cannot_be_merged_into_another_stations_request(app, client, c
     assert response.status_code in (403, 404, 422), response.status_code
     db.session.refresh(mine)
     assert mine.merged_into_id is None and mine.status == "new"
+
+
+def test_the_county_supervisor_cannot_move_a_request_that_was_never_escalated(app, client, cast):
+    """Issue 13: the county page offers the move for escalated requests only; a hand-made
+    post for any other request is refused and moves nothing."""
+    request = cast.obj("request")
+    assert not request.escalated
+    token = sign_in(client, cast.users["county_supervisor"])
+    before = row_counts()
+    response = client.post(
+        f"/station/county/r/{request.id}/station",
+        data={"csrf_token": token, "station-station_id": str(cast.world.station_b.id)},
+    )
+    assert response.status_code in (403, 404, 422), response.status_code
+    assert row_counts() == before
+    db.session.refresh(request)
+    assert request.station_id == cast.world.station_a.id
+
+
+def test_a_centre_worker_cannot_act_on_a_township_request_by_hand(app, client, cast):
+    """Issue 13: filled-in posts (not the matrix's empty ones) from the county centre's
+    worker on station A's request, which is not escalated, change nothing."""
+    request = cast.obj("request")
+    token = sign_in(client, cast.users["centre_worker"])
+    volunteer = cast.obj("volunteer")
+    posts = {
+        "accept": {"accept-note": "x"},
+        "reject": {"reject-reason": "不在服务范围"},
+        "edit": {"edit-category": "meal_delivery", "edit-urgency": "urgent"},
+        "escalate": {"escalate-note": "x"},
+        "merge": {"merge-target": cast.obj("request_offered").code},
+        "note": {"note-note": "x"},
+        "assign": {"assign-target": f"volunteer:{volunteer.id}"},
+        "offer": {},
+    }
+    before = row_counts()
+    for action, data in posts.items():
+        response = client.post(
+            f"/station/r/{request.id}/{action}", data={"csrf_token": token, **data}
+        )
+        assert response.status_code in (403, 404, 422), (action, response.status_code)
+    assert row_counts() == before
+    db.session.refresh(request)
+    assert (request.status, request.category, request.merged_into_id) == ("new", "shopping", None)

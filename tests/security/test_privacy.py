@@ -55,6 +55,12 @@ def _secrets(cast) -> dict[str, dict[str, list[str]]]:
         "county_supervisor": phones,
         "other_station_worker": {**unclaimed, **phones},
         "other_station_admin": {**unclaimed, **phones},
+        # reads station A like the supervisor: names of adults, never phones or the ledger
+        "centre_worker": {
+            **phones,
+            "ledger person's phone": unclaimed["ledger person's phone"],
+            "ledger person's address": unclaimed["ledger person's address"],
+        },
     }
 
 

@@ -56,3 +56,49 @@ def test_phone_normalising_and_masking(app):
     for bad in ("", "12345", "abc", "1380013800"):
         with pytest.raises(ServiceError):
             normalise_phone(bad)
+
+
+# ---- issue 13: the county centre's own workers (least privilege)
+
+
+def test_centre_worker_reads_the_county_and_acts_on_the_centre_and_unstaffed_stations(world):
+    from app.services.access import acting_station_ids
+
+    factories.make_user(roles=("social_worker",), station=world.station_a)  # A has its own
+    worker = factories.make_user(roles=("social_worker",), station=world.county_centre)
+    assert visible_station_ids(worker) == {
+        world.county_centre.id,
+        world.station_a.id,
+        world.room_a1.id,
+        world.station_b.id,
+    }
+    # B has nobody: its alerts go up to the centre, so the centre stands in for it
+    assert acting_station_ids(worker) == {world.county_centre.id, world.station_b.id}
+    assert not is_serving_worker(worker, world.station_a.id)
+    assert not is_serving_worker(worker, world.room_a1.id)
+    assert is_serving_worker(worker, world.county_centre.id)
+
+
+def test_centre_worker_acts_on_a_township_request_only_while_it_is_escalated(world):
+    from app.services.access import may_act_on_request
+
+    factories.make_user(roles=("social_worker",), station=world.station_a)
+    worker = factories.make_user(roles=("social_worker",), station=world.county_centre)
+    boss = factories.make_user(roles=("county_supervisor",), station=world.county_centre)
+    township = factories.make_user(roles=("social_worker",), station=world.station_a)
+    plain = factories.make_request(world.station_a)
+    escalated = factories.make_request(world.station_a, escalated=True)
+    finished = factories.make_request(world.station_a, escalated=True, status="closed")
+    assert not may_act_on_request(worker, plain)
+    assert may_act_on_request(worker, escalated)
+    assert not may_act_on_request(worker, finished)
+    assert not may_act_on_request(boss, escalated)  # the supervisor acts on the county page
+    assert all(may_act_on_request(township, r) for r in (plain, escalated, finished))
+
+
+def test_township_workers_keep_their_rooms(world):
+    from app.services.access import acting_station_ids
+
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    assert acting_station_ids(worker) == visible_station_ids(worker)
+    assert is_serving_worker(worker, world.room_a1.id)

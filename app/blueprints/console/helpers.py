@@ -83,9 +83,10 @@ def console_helpers():
         "event_label": event_label,
         "event_actor": event_actor,
         "waited": waited,
-        "show_phone": lambda phone, station_id: privacy.show_phone(current_user, phone, station_id),
-        "show_name": lambda name, station_id, minor: privacy.show_person_name(
-            current_user, name, station_id, minor
+        "serves": lambda where: privacy.serves(current_user, where),
+        "show_phone": lambda phone, where: privacy.show_phone(current_user, phone, where),
+        "show_name": lambda name, where, minor: privacy.show_person_name(
+            current_user, name, where, minor
         ),
         "is_worker": current_user.is_authenticated and current_user.has_role(*WORKERS),
         "is_admin": current_user.is_authenticated and current_user.has_role("station_admin"),

@@ -14,7 +14,7 @@ from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
 from app.models.base import utcnow
 from app.services import ServiceError, audit, claims, console, deadlines, matching, workflow
 from app.services import offers as offer_service
-from app.services.access import role_required, visible_station_ids
+from app.services.access import may_act_on_request, role_required, visible_station_ids
 from app.services.ledger import villages_for
 from app.services.notifications import followup
 
@@ -53,6 +53,15 @@ def _request_or_404(request_id: int) -> HelpRequest:
     found = console.visible_request(current_user, request_id)
     if found is None:
         abort(404)
+    return found
+
+
+def _request_to_act_on(request_id: int) -> HelpRequest:
+    """A request the worker may change: 404 when out of sight, 403 when only read (the
+    county centre's workers on another station's request that is not escalated)."""
+    found = _request_or_404(request_id)
+    if not may_act_on_request(current_user, found):
+        abort(403)
     return found
 
 
@@ -136,11 +145,13 @@ def _forms(found: HelpRequest, candidates, bound: dict | None = None) -> dict:
 
 
 def _render_request(found: HelpRequest, *, bound=None, error: str | None = None, status=200):
+    can_act = may_act_on_request(current_user, found)
     if found.involves_minor:
         audit.log_access(
             current_user, "view_minor_request", "help_request", found.id, found.station_id
         )
-    can_act = current_user.has_role(*WORKERS)
+    elif not can_act:  # the county reading another station's request
+        audit.log_access(current_user, "view_request", "help_request", found.id, found.station_id)
     candidates = _candidates(found) if can_act else None
     distance = console.distance_to_station(found)
     context = {
@@ -224,6 +235,8 @@ def _do_merge(found, form):
     target = db.session.scalar(
         select(HelpRequest).where(HelpRequest.code == code, HelpRequest.station_id.in_(stations))
     )
+    if target is not None and not may_act_on_request(current_user, target):
+        target = None  # the county reads other stations' requests, it does not change them
     console.merge(found, current_user, target)
     return _("Merged into %(code)s.", code=target.code)
 
@@ -292,7 +305,7 @@ ACTIONS = {
 @bp.post("/r/<int:request_id>/<action>")
 @role_required(*WORKERS)
 def act(request_id: int, action: str):
-    found = _request_or_404(request_id)
+    found = _request_to_act_on(request_id)
     if action == "offer":
         return _offer_again(found)
     if action not in ACTIONS:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.blueprints.console import bp
 from app.blueprints.console.helpers import WORKERS
-from app.blueprints.console.routes import _render_request, _request_or_404
+from app.blueprints.console.routes import _render_request, _request_or_404, _request_to_act_on
 from app.extensions import db
 from app.models import OutboxMessage
 from app.services import ServiceError
@@ -33,7 +33,7 @@ def give_up_sms(request_id: int, message_id: int):
 
 
 def _on_message(request_id: int, message_id: int, action, done: str):
-    found = _request_or_404(request_id)  # only the stations the worker serves
+    found = _request_to_act_on(request_id)  # only the requests the worker serves
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.request_id != found.id:
         abort(404)

@@ -39,7 +39,7 @@ from app.i18n import current_language
 from app.models import Beneficiary, HelpRequest, Region
 from app.models.vocab import CATEGORIES, label
 from app.services import ServiceError, intake, tracking, workflow
-from app.services.access import role_required, visible_station_ids
+from app.services.access import acting_station_ids, role_required
 
 ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
@@ -304,7 +304,7 @@ def proxy():
         abort(403)
     form = ProxyForm()
     form.duplicate = None
-    station_ids = visible_station_ids(current_user)
+    station_ids = acting_station_ids(current_user)  # their own ledger's people only
     if request.method == "GET" or not intake.valid_form_token(form.form_token.data):
         form.form_token.data = intake.new_form_token()
     if request.method == "POST" and not _only_reloading_villages():
