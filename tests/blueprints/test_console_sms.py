@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.extensions import db
-from app.models import OutboxMessage
+from app.models import Offer, OutboxMessage
 from app.models.base import utcnow
 from tests import factories
 from tests.console_support import events, post, request_at, text
@@ -62,6 +62,15 @@ def test_a_volunteers_failed_offer_text_flags_the_request_too(client, world, log
     login_as("social_worker")
     volunteer = factories.make_volunteer(world.station_a, name="王热心")
     r = request_at(world.station_a, status="offered", minutes_ago=120)
+    db.session.add(
+        Offer(
+            request_id=r.id,
+            volunteer_id=volunteer.id,
+            reply_code="K7M3",
+            status="pending",
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    )
     stuck_text(
         r,
         status="failed",

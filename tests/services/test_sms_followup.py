@@ -54,9 +54,25 @@ def test_a_residents_text_still_waiting_after_an_hour_flags_the_request(world, r
     assert flagged(request_a, fresh) == {request_a.id}
 
 
+def open_offer(request, volunteer, **kwargs) -> Offer:
+    values = {
+        "request_id": request.id,
+        "volunteer_id": volunteer.id,
+        "reply_code": "K7M3",
+        "status": "pending",
+        "expires_at": utcnow() + timedelta(hours=1),
+        **kwargs,
+    }
+    offer = Offer(**values)
+    db.session.add(offer)
+    db.session.flush()
+    return offer
+
+
 @pytest.mark.parametrize("status", ["failed", "undelivered"])
 def test_a_volunteers_text_that_failed_flags_the_request(world, request_a, status):
     volunteer = factories.make_volunteer(world.station_a)
+    open_offer(request_a, volunteer)
     message_about(
         request_a,
         minutes_ago=90,
@@ -66,6 +82,35 @@ def test_a_volunteers_text_that_failed_flags_the_request(world, request_a, statu
         template="volunteer_offer",
     )
     assert flagged(request_a) == {request_a.id}
+
+
+@pytest.mark.parametrize(
+    "ended",
+    [
+        {"status": "expired"},
+        {"status": "accepted"},
+        {"status": "withdrawn"},
+        {"expires_at": utcnow() - timedelta(minutes=1)},
+    ],
+)
+def test_a_failed_offer_text_stops_flagging_when_the_offer_is_over(world, request_a, ended):
+    volunteer = factories.make_volunteer(world.station_a)
+    offer = open_offer(request_a, volunteer)
+    message_about(
+        request_a,
+        minutes_ago=90,
+        status="failed",
+        to_phone=volunteer.phone,
+        user_id=volunteer.id,
+        template="volunteer_offer",
+    )
+    assert flagged(request_a) == {request_a.id}
+    for name, value in ended.items():
+        setattr(offer, name, value)
+    db.session.flush()
+    assert flagged(request_a) == set()
+    line = followup.sms_lines(request_a)[0]
+    assert not line.undelivered
 
 
 def test_texts_that_went_out_or_were_meant_to_wait_do_not_flag(world, request_a):
