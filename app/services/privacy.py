@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from app.models import HelpRequest, User
-from app.services.access import is_serving_worker, may_act_on_request
+from app.services import workflow
+from app.services.access import is_serving_worker, may_act_on_request, visible_station_ids
 from app.services.phones import mask_phone, national_format
 
 
@@ -61,3 +62,24 @@ def task_number(request: HelpRequest) -> str:
     (cancel, confirm, rate); a volunteer with a claim holds the phone, so the code stays
     with the resident and the station."""
     return f"#{request.id}"
+
+
+def may_see_tracking_code(user: User, request: HelpRequest) -> bool:
+    """Staff who work on ``request``: its station's workers, and the county (supervisor or
+    centre worker) while it is escalated to them. Whoever else reads it sees its number."""
+    if may_act_on_request(user, request):
+        return True
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.has_role("county_supervisor")
+        and bool(request.escalated)
+        and request.status in workflow.OPEN_STATUSES
+        and request.station_id in visible_station_ids(user)
+    )
+
+
+def request_ref(user: User, request: HelpRequest) -> str:
+    """How a staff page names a request: the tracking code for those who work on it (the
+    resident quotes it on the phone), its number for everyone else."""
+    return request.code if may_see_tracking_code(user, request) else task_number(request)

@@ -25,7 +25,8 @@ def test_supervisor_reads_request_pages_but_cannot_act(client, world, login_as):
     login_as("county_supervisor")
     r = request_at(world.station_a, contact_phone="+8613800138002")
     page = text(client.get(f"/station/r/{r.id}"))
-    assert r.code in page and 'id="actions"' not in page
+    assert f"#{r.id}" in page and 'id="actions"' not in page
+    assert r.code not in page  # only those who work on it see the resident's code
     assert "138********" in page and "8002" not in page and "13800138002" not in page
     for action in ("accept", "note", "close", "escalate"):
         assert (

@@ -174,9 +174,11 @@ def test_centre_worker_reads_a_township_request_masked_and_logged(client, world,
     adult = request_at(world.station_a, contact_name="钱大妈", contact_phone="+8613800138033")
     worker = login_as("social_worker", station=world.county_centre)
     queue = text(client.get("/station/"))
-    assert child.code in queue and adult.code in queue  # the whole county's queue
+    # The whole county's queue, by number: the tracking codes stay with those who serve.
+    assert f"#{child.id}" in queue and f"#{adult.id}" in queue
+    assert child.code not in queue and adult.code not in queue
     page = text(client.get(f"/station/r/{child.id}"))
-    assert child.code in page and "张小明" not in page and "13800138031" not in page
+    assert f"#{child.id}" in page and "张小明" not in page and "13800138031" not in page
     assert "138********" in page and 'id="actions"' not in page
     page = text(client.get(f"/station/r/{adult.id}"))
     assert "13800138033" not in page and "138********" in page and 'id="actions"' not in page

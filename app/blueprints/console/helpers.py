@@ -84,6 +84,7 @@ def console_helpers():
         "event_actor": event_actor,
         "waited": waited,
         "serves": lambda where: privacy.serves(current_user, where),
+        "request_ref": lambda request: privacy.request_ref(current_user, request),
         "show_phone": lambda phone, where: privacy.show_phone(current_user, phone, where),
         "show_name": lambda name, where, minor: privacy.show_person_name(
             current_user, name, where, minor

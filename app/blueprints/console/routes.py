@@ -12,7 +12,16 @@ from app.blueprints.console.helpers import VIEWERS, WORKERS
 from app.extensions import db
 from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
 from app.models.base import utcnow
-from app.services import ServiceError, audit, claims, console, deadlines, matching, workflow
+from app.services import (
+    ServiceError,
+    audit,
+    claims,
+    console,
+    deadlines,
+    matching,
+    outbox_view,
+    workflow,
+)
 from app.services import offers as offer_service
 from app.services.access import may_act_on_request, role_required, visible_station_ids
 from app.services.ledger import villages_for
@@ -154,6 +163,7 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         audit.log_access(current_user, "view_request", "help_request", found.id, found.station_id)
     candidates = _candidates(found) if can_act else None
     distance = console.distance_to_station(found)
+    sms_lines = followup.sms_lines(found)
     context = {
         "r": found,
         "can_act": can_act,
@@ -164,7 +174,10 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "tile_url": current_app.config.get("MAP_TILE_URL", ""),
         "overdue": deadlines.is_overdue(found),
         "due_at": deadlines.due_at(found),
-        "sms_lines": followup.sms_lines(found),
+        "sms_lines": sms_lines,
+        # Codes of requests the reader does not work on are starred out, in texts and notes.
+        "sms_bodies": outbox_view.shown_bodies(current_user, [line.message for line in sms_lines]),
+        "event_notes": outbox_view.shown_bodies(current_user, found.events, field="note"),
         "error": error,
         "can": lambda action: workflow.can(found, action),
         "open": found.status in workflow.OPEN_STATUSES,
