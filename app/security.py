@@ -69,8 +69,15 @@ def _csp() -> str:
     )
 
 
+# Pages that show back what a person typed or a code sent to them: the resident's own
+# request and its confirmation, the phone-code steps of sign-up and password reset.
+PRIVATE_ENDPOINTS = ("public.track", "public.done", "volunteer.confirm", "auth.reset")
+
+
 def _private(response) -> bool:
-    """Pages for a signed-in person, and the resident's own request page."""
+    """Pages for a signed-in person, answers to a form, and PRIVATE_ENDPOINTS."""
+    if request.method == "POST":
+        return True
     if response.mimetype not in ("text/html", "text/csv") and not response.mimetype.startswith(
         "application/vnd."
     ):
@@ -78,7 +85,7 @@ def _private(response) -> bool:
     from flask_login import current_user
 
     endpoint = request.endpoint or ""
-    return endpoint.startswith("public.track") or bool(
+    return endpoint.startswith(PRIVATE_ENDPOINTS) or bool(
         getattr(current_user, "is_authenticated", False)
     )
 

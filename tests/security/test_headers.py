@@ -259,3 +259,20 @@ def test_our_scripts_put_no_text_into_html_sinks():
         if (name, text) not in KNOWN_SINKS
     ]
     assert not unknown, "text into an HTML sink (use textContent):\n" + "\n".join(unknown)
+
+
+def test_pages_that_show_what_a_resident_typed_are_not_cached(app, client, world):
+    """The confirmation shows the tracking code, the phone's last four digits and the
+    description: on a shared phone or the hotline's computer, Back must not show it again."""
+    from tests.public_support import post_ask
+
+    posted = post_ask(client, world)
+    assert posted.status_code in (302, 303)
+    assert posted.headers.get("Cache-Control") == "no-store"
+    done = client.get("/ask/done")
+    assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
+    for path in ("/reset", "/v/signup/confirm", "/reset/code"):
+        response = client.get(path)
+        if response.status_code == 200:
+            assert response.headers.get("Cache-Control") == "no-store", path
+    assert "no-store" not in client.get("/ask").headers.get("Cache-Control", "")
