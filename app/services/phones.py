@@ -24,6 +24,12 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
             _("This phone number is not valid. Check the digits, e.g. 138 0013 8000."),
             field="phone",
         )
+    if region == "CN" and phonenumbers.region_code_for_number(number) != "CN":
+        # Stations serve mainland China; a foreign number only lets a stranger make us
+        # text (and pay for) numbers abroad.
+        raise ServiceError(
+            _("Please enter a mainland China phone number, e.g. 138 0013 8000."), field="phone"
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from app.extensions import db
@@ -305,3 +306,14 @@ def test_nul_characters_get_a_clear_answer_not_an_error(client, world):
     assert response.status_code == 400
     assert "请求有误" in response.get_data(as_text=True)
     assert requests_in_db() == []
+
+
+@pytest.mark.parametrize("foreign", ["+1 202 555 0100", "+44 7911 123456", "+852 5123 4567"])
+def test_a_foreign_number_is_refused_and_nothing_is_texted(client, world, foreign):
+    """Stations serve mainland China: a number abroad only lets a stranger make us text
+    (and pay for) numbers abroad."""
+    response = post_ask(client, world, phone=foreign)
+    assert response.status_code == 422
+    assert "请填中国大陆的电话号码" in response.get_data(as_text=True)
+    assert requests_in_db() == []
+    assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 0
