@@ -198,6 +198,8 @@ def eligibility_problem(
     caller's concern (the claim counts the load itself).
     """
     profile = user.volunteer
+    if profile is not None and profile.status == "suspended":
+        return _("Your volunteer account is suspended: you cannot take tasks for now.")
     if profile is None or profile.status != "approved" or not user.active:
         return _("Your volunteer account is not approved yet.")
     if not user.phone_confirmed:  # approval needs it; this guards any other way in
@@ -220,6 +222,8 @@ def team_eligibility_problem(
         return _("This team is not active.")
     leader = team.leader
     leader_approved = leader is not None and leader.volunteer is not None
+    if leader_approved and leader.volunteer.status == "suspended":
+        return _("Your volunteer account is suspended: you cannot take tasks for now.")
     if not leader_approved or leader.volunteer.status != "approved" or not leader.active:
         # The leader claims for the team: a suspended leader's team takes nothing on.
         return _("Your volunteer account is not approved yet.")

@@ -347,7 +347,14 @@ def nearby_tasks(user: User, *, limit: int = NEARBY_LIMIT) -> list[TaskView]:
                 found[request.id] = view
     # Offers from a far round may lie outside every box above.
     for request_id, offer in my_offers.items():
-        if request_id not in found and offer.request.status == "offered":
+        if request_id in found or offer.request.status != "offered":
+            continue
+        problem = (
+            matching.team_eligibility_problem(offer.request, offer.team)
+            if offer.team is not None
+            else matching.eligibility_problem(offer.request, user)
+        )
+        if problem is None:  # e.g. suspended since the offer was made: nothing to take
             found[request_id] = TaskView(offer.request, offer.distance_km or 0.0, offer, offer.team)
     tasks = sorted(
         found.values(),
