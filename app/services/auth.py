@@ -36,7 +36,6 @@ class SignIn:
 
     user: User | None = None
     wait_minutes: int = 0
-    confirm_ticket: str | None = None  # the password was right but the phone is unconfirmed
 
 
 def _dummy() -> str:
@@ -81,14 +80,15 @@ def sign_in(login: str, password: str) -> SignIn:
     user = _find(login)
     # Exactly one hash check on every path, so a missing account takes as long as a real one.
     good = check_password_hash(user.password_hash if user else _dummy(), password or "")
-    if user is None or not user.active or not good:
+    # A sign-up whose phone is not confirmed yet answers as a wrong password: were it
+    # told apart, signing up with a number and then signing in would show whether the
+    # number already had an account. The sign-in page tells everyone how to confirm.
+    if user is None or not user.active or not good or not user.phone_confirmed:
         locked_until = _count_failure(key, now)
         if locked_until is not None:
             return SignIn(wait_minutes=_minutes(locked_until - now))
         return SignIn()
     forget_failures(user)
-    if not user.phone_confirmed:
-        return SignIn(confirm_ticket=phone_codes.start("signup", user.phone, user))
     return SignIn(user=user)
 
 
