@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from app import models
 from app.extensions import db
-from app.models import OutboxMessage, User
+from app.models import OutboxMessage, TeamMember, User, UserRole, VolunteerProfile
 from app.models.base import utcnow
 from tests import factories
 from tests.blueprints.test_accounts_issue13 import (
@@ -208,3 +208,72 @@ def test_a_resent_sign_up_code_does_not_give_five_more_tries(client, world):
     assert confirm(client, code).status_code == 422
     user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
     assert user.phone_confirmed_at is None
+
+
+# --- D: sign-ups nobody confirmed go away after a day ---------------------------------------
+
+
+def test_the_worker_deletes_day_old_unconfirmed_sign_ups(app, world):
+    from app.services import auth
+
+    confirmed = factories.make_volunteer(world.station_a, phone=TAKEN_PHONE)
+    team = factories.make_team(world.station_a, leader=confirmed)
+    sign_up(app.test_client(), world, NEW_PHONE)
+    stale = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
+    db.session.add(TeamMember(team_id=team.id, user_id=stale.id))
+    fresh_phone = "+8613922223333"
+    sign_up(app.test_client(), world, fresh_phone)
+    fresh = db.session.scalars(select(User).where(User.phone == fresh_phone)).one()
+    staff = factories.make_user(roles=("social_worker",), station=world.station_a)
+    day_old = utcnow() - timedelta(hours=25)
+    for user in (stale, confirmed, staff):
+        user.created_at = day_old
+    staff.phone_confirmed_at = None  # not a volunteer's sign-up: never deleted
+    db.session.execute(update(models.PhoneCode).values(created_at=day_old))
+    db.session.commit()
+    stale_id, code_sms = stale.id, sms_count(NEW_PHONE, "signup_code")
+
+    auth.forget_old_records()
+
+    assert db.session.get(User, stale_id) is None
+    assert db.session.get(VolunteerProfile, stale_id) is None
+    assert not db.session.scalars(select(UserRole).where(UserRole.user_id == stale_id)).all()
+    assert not db.session.scalars(select(TeamMember).where(TeamMember.user_id == stale_id)).all()
+    # The SMS stays in the outbox's history, no longer tied to an account.
+    assert sms_count(NEW_PHONE, "signup_code") == code_sms
+    assert not db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.user_id == stale_id)
+    ).all()
+    for kept in (fresh, confirmed, staff):
+        assert db.session.get(User, kept.id) is not None
+    # The number is free again: signing up with it starts afresh.
+    browser = app.test_client()
+    assert sign_up(browser, world, NEW_PHONE).status_code == 302
+    assert confirm(browser, sms_code(NEW_PHONE, "signup_code")).status_code == 302
+
+
+def test_a_sign_up_taken_over_within_the_day_is_not_deleted(app, world):
+    from app.services import auth
+
+    sign_up(app.test_client(), world, NEW_PHONE)
+    user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
+    user.created_at = utcnow() - timedelta(hours=30)
+    db.session.commit()
+    browser = app.test_client()
+    sign_up(browser, world, NEW_PHONE)  # the phone's owner, a day later, mid-confirm
+    auth.forget_old_records()
+    assert db.session.get(User, user.id) is not None
+    assert confirm(browser, sms_code(NEW_PHONE, "signup_code")).status_code == 302
+
+
+def test_an_unconfirmed_sign_up_referenced_elsewhere_is_kept(app, world):
+    from app.services import auth
+
+    sign_up(app.test_client(), world, NEW_PHONE)
+    user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
+    user.created_at = utcnow() - timedelta(hours=30)
+    db.session.execute(update(models.PhoneCode).values(created_at=utcnow() - timedelta(hours=30)))
+    factories.make_request(world.station_a, submitter_id=user.id)
+    db.session.commit()
+    auth.forget_old_records()
+    assert db.session.get(User, user.id) is not None
