@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
 from app.extensions import db
-from app.models import PhoneCode, SignInThrottle, User
+from app.models import PhoneCode, SignInThrottle, User, UserRole
 from app.models.base import utcnow
 from app.services import ServiceError, phone_codes
 from app.services.phones import normalise_phone, try_normalise_phone
@@ -36,7 +36,6 @@ class SignIn:
 
     user: User | None = None
     wait_minutes: int = 0
-    confirm_ticket: str | None = None  # the password was right but the phone is unconfirmed
 
 
 def _dummy() -> str:
@@ -81,14 +80,15 @@ def sign_in(login: str, password: str) -> SignIn:
     user = _find(login)
     # Exactly one hash check on every path, so a missing account takes as long as a real one.
     good = check_password_hash(user.password_hash if user else _dummy(), password or "")
-    if user is None or not user.active or not good:
+    # A sign-up whose phone is not confirmed yet answers as a wrong password: were it
+    # told apart, signing up with a number and then signing in would show whether the
+    # number already had an account. The sign-in page tells everyone how to confirm.
+    if user is None or not user.active or not good or not user.phone_confirmed:
         locked_until = _count_failure(key, now)
         if locked_until is not None:
             return SignIn(wait_minutes=_minutes(locked_until - now))
         return SignIn()
     forget_failures(user)
-    if not user.phone_confirmed:
-        return SignIn(confirm_ticket=phone_codes.start("signup", user.phone, user))
     return SignIn(user=user)
 
 
@@ -137,14 +137,76 @@ def forget_failures(user: User) -> None:
 
 def forget_old_records() -> int:
     """Worker job: drop failure counters nobody has added to for a day (they count no
-    more) and code flows older than a day (long expired)."""
+    more), volunteers' sign-ups nobody confirmed within a day, and code flows older than a
+    day (long expired)."""
     since = utcnow() - FORGET_AFTER
     failures = db.session.execute(
         delete(SignInThrottle).where(SignInThrottle.last_failure_at < since)
     )
+    sign_ups = forget_unconfirmed_sign_ups(since)
     codes = db.session.execute(delete(PhoneCode).where(PhoneCode.created_at < since))
     db.session.commit()
-    return failures.rowcount + codes.rowcount
+    return failures.rowcount + sign_ups + codes.rowcount
+
+
+# Rows that belong to a sign-up and go with it, and references that are only history.
+_OWNED_BY_USER = {
+    ("user_role", "user_id"),
+    ("volunteer_profile", "user_id"),
+    ("team_member", "user_id"),
+    ("phone_code", "user_id"),
+}
+_CLEARED_WITH_USER = {("outbox_message", "user_id")}  # the SMS stays in the outbox's history
+
+
+def forget_unconfirmed_sign_ups(since: datetime) -> int:
+    """Delete volunteers' own sign-ups made before ``since`` whose phone was never
+    confirmed (the account never counted), with their profile, roles and team rows.
+
+    Kept: any account with another role, or with a code flow started since (someone is
+    taking it over right now), or referenced anywhere else (a request, a claim, an audit
+    entry ... : found from the foreign keys, so a new table is safe by default). Flushes."""
+    candidates = set(
+        db.session.scalars(
+            select(User.id).where(
+                User.phone_confirmed_at.is_(None),
+                User.created_at < since,
+                User.role_rows.any(UserRole.role == "volunteer"),
+                ~User.role_rows.any(UserRole.role != "volunteer"),
+                ~select(PhoneCode.id)
+                .where(PhoneCode.user_id == User.id, PhoneCode.created_at >= since)
+                .exists(),
+            )
+        )
+    )
+    if not candidates:
+        return 0
+    references = [
+        (table, fk.parent)
+        for table in db.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table.name == User.__tablename__
+    ]
+    for table, column in references:
+        if (table.name, column.name) in _OWNED_BY_USER | _CLEARED_WITH_USER:
+            continue
+        if table.name == User.__tablename__:
+            continue
+        candidates -= set(db.session.scalars(select(column).where(column.in_(candidates))))
+        if not candidates:
+            return 0
+    ids = sorted(candidates)
+    for table, column in references:
+        if (table.name, column.name) in _CLEARED_WITH_USER:
+            db.session.execute(update(table).where(column.in_(ids)).values({column.name: None}))
+    for table, column in references:
+        if (table.name, column.name) in _OWNED_BY_USER:
+            db.session.execute(delete(table).where(column.in_(ids)))
+    deleted = db.session.execute(
+        delete(User).where(User.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return deleted.rowcount
 
 
 # --- password reset by SMS code -------------------------------------------------------------

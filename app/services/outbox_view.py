@@ -3,7 +3,9 @@
 A resident's tracking code and the last four digits of their phone open the resident's
 own page, where anyone can cancel, confirm or rate in their name. So this page never
 shows the last four digits (phones are masked to 138********), and the tracking codes
-inside message bodies are hidden from staff who do not serve the request.
+inside message bodies are hidden from staff who do not serve the request. One-time codes
+(sign-up, password reset) are hidden from everyone: with one, a worker could set a new
+password for any account whose texts they see.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, User
 from app.services.access import is_serving_worker, visible_station_ids
 from app.services.codes import ALPHABET
+from app.services.notifications.templates import SECRET_TEMPLATES, placeholders, render
 
 HIDDEN_CODE = "*******"
+HIDDEN_SECRET = "••••••"
 # Anything shaped like a tracking code, standing alone or in a /t/ link (Chinese text
 # around it is fine); only the codes of real requests are hidden.
 _CODE_LIKE = re.compile(rf"(?<![0-9A-Za-z])[{ALPHABET}]{{4,12}}(?![0-9A-Za-z])", re.IGNORECASE)
@@ -56,8 +60,13 @@ def recent_messages(
 def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[int, str]:
     """Each message's body (outbox or inbound, by id; or another text ``field``, such as
     our reply to an inbound text) as this staff member may read it: the tracking codes of
-    requests they do not serve are hidden, wherever in the text they stand."""
-    texts = {message.id: getattr(message, field) or "" for message in messages}
+    requests they do not serve are hidden, wherever in the text they stand; one-time codes
+    are hidden from all."""
+    texts = {
+        message.id: _without_secrets(message) if field == "body" else getattr(message, field)
+        for message in messages
+    }
+    texts = {message_id: text or "" for message_id, text in texts.items()}
     candidates = set()
     for text in texts.values():
         candidates.update(code.upper() for code in _CODE_LIKE.findall(text))
@@ -70,6 +79,16 @@ def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[in
         ).all()
         hidden = {code for code, station_id in rows if not is_serving_worker(user, station_id)}
     return {message_id: hide_codes(text, hidden) for message_id, text in texts.items()}
+
+
+def _without_secrets(message) -> str:
+    """The body as written, or for a text with a one-time code, the same text written
+    afresh with every value starred out (never a pattern over the sent body)."""
+    template = getattr(message, "template", None)
+    if template not in SECRET_TEMPLATES:
+        return message.body
+    values = dict.fromkeys(placeholders(template), HIDDEN_SECRET)
+    return render(template, message.language or "zh", **values)
 
 
 def hide_codes(text: str, codes: Collection[str]) -> str:

@@ -1,7 +1,8 @@
 """One-time SMS codes that prove a phone is one's own (volunteer sign-up, password reset).
 
-A flow is one ``PhoneCode`` row: 6 digits, stored as an HMAC, valid for 10 minutes, at
-most 5 wrong tries, used once. The code goes out through the outbox like every SMS; the
+A flow is one ``PhoneCode`` row: 6 digits, stored as an HMAC, valid for 10 minutes, used
+once; at most 5 tries in the whole flow (a new code does not give more: after that the
+person starts again, and a phone gets at most 5 flows an hour). The code goes out through the outbox like every SMS; the
 browser keeps the row's random ticket in its session. A flow started for a phone with no
 account behind it (or one that must not get a code) is a row without a user: it answers
 the same and never accepts any code, so the pages never tell whether a number has an
@@ -113,19 +114,29 @@ def flow(ticket: str | None, purpose: str) -> PhoneCode | None:
 
 def resend(ticket: str | None, purpose: str) -> None:
     """A fresh code for the same flow, at most once a minute and five times in all; says
-    nothing about whether one went out (the page answers the same either way)."""
+    nothing about whether one went out (the page answers the same either way). The tries
+    already made still count: a flow that has used them up gets no new code."""
     row = flow(ticket, purpose)
-    if row is None or row.used_at is not None:
+    if row is None or row.used_at is not None or row.attempts >= MAX_ATTEMPTS:
         return
     now = utcnow()
     if now - row.sent_at < RESEND_AFTER or row.sends >= MAX_SENDS:
         return
-    row.sent_at, row.sends, row.attempts = now, row.sends + 1, 0
+    row.sent_at, row.sends = now, row.sends + 1
     row.expires_at = now + timedelta(minutes=CODE_MINUTES)
     user = db.session.get(User, row.user_id) if row.user_id else None
     if user is not None and user.active:
         _send(row, user)
     db.session.flush()
+
+
+def _spent(row: PhoneCode | None) -> ServiceError | None:
+    """The answer once a flow's tries are used up: no code works any more, new or old."""
+    if row is None or row.used_at is not None or row.attempts < MAX_ATTEMPTS:
+        return None
+    return ServiceError(
+        _("Too many wrong tries. Please start again from the beginning."), field="code"
+    )
 
 
 def redeem(ticket: str | None, purpose: str, code: str) -> User:
@@ -154,12 +165,13 @@ def redeem(ticket: str | None, purpose: str, code: str) -> User:
         .values(attempts=PhoneCode.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    row = flow(ticket, purpose) if counted.rowcount == 1 else None
-    if row is None:
-        raise wrong
-    db.session.refresh(row)
+    row = flow(ticket, purpose)
+    if row is not None:
+        db.session.refresh(row)
+    if row is None or counted.rowcount != 1:
+        raise _spent(row) or wrong
     if row.user_id is None or not hmac.compare_digest(row.code_hash, _digest(digits)):
-        raise wrong
+        raise _spent(row) or wrong
     used = db.session.execute(
         update(PhoneCode)
         .where(PhoneCode.id == row.id, PhoneCode.used_at.is_(None))

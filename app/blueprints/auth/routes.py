@@ -33,10 +33,6 @@ def login():
             session.clear()
             login_user(result.user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.landing"))
-        if result.confirm_ticket:
-            session[SIGNUP_TICKET] = result.confirm_ticket
-            flash(_("Please confirm your phone number first: we have sent you a code by SMS."))
-            return redirect(url_for("volunteer.confirm"))
         if result.wait_minutes:
             form.password.errors.append(
                 _(

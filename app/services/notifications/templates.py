@@ -153,6 +153,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
 }
 
 
+# Texts that carry a one-time code (sign-up, password reset). Whoever reads the code can
+# take the account over, so no staff page ever shows it (outbox_view.shown_bodies).
+SECRET_TEMPLATES = frozenset({"signup_code", "password_reset_code"})
+
+
 def render(template: str, language: str, **values: object) -> str:
     texts = TEMPLATES[template]
     text = texts.get(language) or texts["zh"]
