@@ -1,0 +1,111 @@
+"""Issue 13, second round of the outside tester's findings on the county scope.
+
+A: a possible-duplicate mark never points at another station's request (filing through
+/proxy must not tell a worker whether a phone has an open request elsewhere).
+B: the resident-facing page of a merged request says nothing about the other request.
+C: the county centre assigns only to people who may act on the request.
+D: acting only through escalation, the centre cannot move a request by editing its village.
+E: the queue shows no description of a request the reader cannot act on (only the logged
+request page does)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import HelpRequest
+from app.services import intake
+from tests.console_support import events, outbox, request_at, text
+from tests.public_support import post_ask
+
+PHONE = "+8613900139000"
+PHONE_TYPED = "139 0013 9000"
+
+
+def _sign_in_as(client, user):
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+def _proxy_data(township, village, **overrides):
+    data = {
+        "channel": "hotline",
+        "contact_name": "张桂兰",
+        "phone": PHONE_TYPED,
+        "category": "emotional_support",
+        "for_whom": "neighbour",
+        "description": "想找人聊聊",
+        "township": str(township.id),
+        "village": str(village.id),
+        "consent_by": "本人",
+        "consent_method": "spoken_phone",
+        "consent": "y",
+        "wanted_when": "asap",
+    }
+    data.update(overrides)
+    return data
+
+
+def _newest_request() -> HelpRequest:
+    db.session.expire_all()
+    return db.session.scalars(select(HelpRequest).order_by(HelpRequest.id.desc())).first()
+
+
+# --------------------------------------------------------------------- A
+
+
+def test_filing_at_another_station_learns_nothing_of_an_open_request_there(client, world, login_as):
+    earlier = request_at(
+        world.station_a, village=world.village_a2, contact_phone=PHONE, category="emotional_support"
+    )
+    db.session.commit()
+    login_as("social_worker", station=world.station_b)
+    response = post_ask(
+        client, world, path="/proxy", **_proxy_data(world.township_b, world.village_b1)
+    )
+    assert response.status_code == 303
+    created = _newest_request()
+    assert created.id != earlier.id and created.station_id == world.station_b.id
+    assert created.possible_duplicate_of_id is None
+    assert events(created.id, "possible_duplicate") == []
+    assert outbox("duplicate_still_open") == []  # its SMS page would name the earlier one
+
+    page = text(client.get(f"/station/r/{created.id}"))
+    assert 'id="possible-duplicate"' not in page and "可能重复" not in page
+    assert earlier.code not in page and f"#{earlier.id}" not in page
+    assert world.station_a.name not in page
+    queue = text(client.get("/station/?tab=new"))
+    assert "可能重复" not in queue and f"#{earlier.id}" not in queue
+
+
+def test_a_repeat_at_the_same_station_is_still_marked(client, world, login_as):
+    earlier = request_at(
+        world.station_a, village=world.village_a2, contact_phone=PHONE, category="emotional_support"
+    )
+    db.session.commit()
+    login_as("social_worker", station=world.station_a)
+    response = post_ask(
+        client, world, path="/proxy", **_proxy_data(world.township_a, world.village_a2)
+    )
+    assert response.status_code == 303
+    created = _newest_request()
+    assert created.station_id == world.station_a.id
+    assert created.possible_duplicate_of_id == earlier.id
+    assert len(events(created.id, "possible_duplicate")) == 1
+    assert len(outbox("duplicate_still_open")) == 1
+    assert 'id="possible-duplicate"' in text(client.get(f"/station/r/{created.id}"))
+
+
+def test_the_service_marks_only_a_duplicate_served_by_the_same_station(world):
+    elsewhere = request_at(world.station_b, contact_phone=PHONE, category="shopping")
+    created = intake.create_request(
+        category="shopping", village_id=world.village_a2.id, contact_phone=PHONE
+    )
+    assert created.station_id == world.station_a.id
+    assert created.possible_duplicate_of_id is None
+    here = intake.create_request(
+        category="shopping", village_id=world.village_a2.id, contact_phone=PHONE
+    )
+    assert here.possible_duplicate_of_id == created.id != elsewhere.id
