@@ -14,9 +14,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import HelpRequest
-from app.services import intake
+from app.services import console, intake
+from tests import factories
 from tests.console_support import events, outbox, request_at, text
-from tests.public_support import post_ask
+from tests.public_support import look_up, post_ask
 
 PHONE = "+8613900139000"
 PHONE_TYPED = "139 0013 9000"
@@ -109,3 +110,30 @@ def test_the_service_marks_only_a_duplicate_served_by_the_same_station(world):
         category="shopping", village_id=world.village_a2.id, contact_phone=PHONE
     )
     assert here.possible_duplicate_of_id == created.id != elsewhere.id
+
+
+# --------------------------------------------------------------------- B
+
+
+def test_a_merged_request_tells_its_tracker_nothing_about_the_other_one(client, world):
+    from tests.public_support import PHONE_E164
+
+    earlier = intake.create_request(
+        category="shopping", village_id=world.village_a2.id, contact_phone=PHONE_E164
+    )
+    stranger = intake.create_request(
+        category="shopping", village_id=world.village_a2.id, contact_phone=PHONE_E164
+    )
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    console.merge(stranger, worker, earlier)
+    db.session.commit()
+
+    response = look_up(client, stranger.code, "8000")
+    assert response.status_code == 303
+    page = text(client.get(f"/t/{stranger.code}"))
+    assert "社工站关闭" in page  # a plain word on what happened
+    for leak in (earlier.code, "合并", "另一个", "another request", "Merged"):
+        assert leak not in page, leak
+    # The staff timeline keeps its wording.
+    [merge] = events(stranger.id, "merge")
+    assert earlier.code in merge.note
