@@ -279,3 +279,26 @@ def test_a_stations_own_move_by_village_ends_the_escalation(client, world, login
     stored = db.session.get(HelpRequest, r.id)
     assert (stored.station_id, stored.escalated) == (world.room_a1.id, False)
     assert len(events(r.id, "reassign_station")) == 1
+
+
+# --------------------------------------------------------------------- E
+
+
+def test_the_county_queue_shows_no_description_of_requests_it_only_reads(client, world, login_as):
+    shegong = factories.make_user(roles=("social_worker",), station=world.station_a)
+    theirs = request_at(
+        world.station_a, description="家里有人情绪很低落需要倾诉", address="老槐树下三号院"
+    )
+    request_at(world.county_centre, description="县中心自己的求助要买药")
+    request_at(world.station_a, description="升级上来的求助请县里派人", escalated=True)
+    db.session.commit()
+    login_as("social_worker", station=world.county_centre)
+    for headers in ({}, {"HX-Request": "true"}):
+        page = text(client.get("/station/?tab=new", headers=headers))
+        assert f"#{theirs.id}" in page  # the row is there: category, village, status
+        assert "家里有人情绪很低落" not in page and "老槐树下" not in page
+        assert "县中心自己的求助" in page  # what the centre acts on keeps its snippet
+        assert "升级上来的求助" in page
+    # The station's own worker still sees their descriptions.
+    _sign_in_as(client, shegong)
+    assert "家里有人情绪很低落" in text(client.get("/station/?tab=new"))

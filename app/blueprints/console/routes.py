@@ -48,6 +48,9 @@ def queue():
         "counts": console.counts(current_user, now=now),
         "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
         "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
+        # Descriptions only of what the reader works on: the county reads the rest on the
+        # request page, where each read is logged.
+        "acts_on": {r.id for r in items if may_act_on_request(current_user, r)},
         "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
