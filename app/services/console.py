@@ -13,11 +13,16 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import HelpRequest, Region, Station, User, UserRole
+from app.models import HelpRequest, Region, Station, Team, User, UserRole
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES, label
-from app.services import ServiceError, offers, workflow
-from app.services.access import may_act_on_request, scope_to_stations, visible_station_ids
+from app.services import ServiceError, claims, offers, workflow
+from app.services.access import (
+    acting_station_ids,
+    may_act_on_request,
+    scope_to_stations,
+    visible_station_ids,
+)
 from app.services.deadlines import overdue_clause
 from app.services.geo import distance_km, route_to_station
 from app.services.notifications import queue_sms
@@ -214,8 +219,11 @@ def edit(
     timeline note. A new village re-routes the request to the station serving it (the move
     is written on the timeline too): the old station's open offers are withdrawn first,
     and the new station's rules apply from there (``offers.apply_station_rules``); a claim
-    already made stays with whoever does the work. ``special_groups`` None leaves them as
-    they are."""
+    already made stays with whoever does the work, and an escalation ends (the new station
+    starts clean, as after ``reassign_station``). Only who works on the request's station
+    as their own may move it so (``may_move``); the county centre acting through an
+    escalation corrects it in place, and the county supervisor moves it.
+    ``special_groups`` None leaves them as they are."""
     if request.status in workflow.FINAL_STATUSES:
         raise ServiceError(_("A finished request cannot be changed."))
     if category not in CATEGORIES:
@@ -230,6 +238,11 @@ def edit(
     if village_id and (village is None or village.level != "village"):
         raise ServiceError(_("Choose a village from the list."), field="village_id")
     moved_to = _station_after_move(request, village)
+    if moved_to is not None and not may_move(actor, request):
+        raise ServiceError(
+            _("To move a request to another station, ask the county supervisor to move it."),
+            field="village_id",
+        )
     if moved_to is not None:
         offers.withdraw_open_offers(
             request,
@@ -287,6 +300,7 @@ def edit(
         old_name = request.station.name
         request.station_id = moved_to.id
         request.station = moved_to
+        request.escalated = False  # the new station starts clean, as after a county move
         workflow.record_event(
             request,
             "reassign_station",
@@ -298,6 +312,28 @@ def edit(
     return event
 
 
+def may_move(actor: User, request: HelpRequest) -> bool:
+    """May ``actor`` send ``request`` to another station by changing its village? Only
+    who works on its current station as their own, never through an escalation."""
+    return request.station_id in acting_station_ids(actor)
+
+
+def villages_to_edit(actor: User, request: HelpRequest, villages: list[Region]) -> list[Region]:
+    """The villages the edit form offers: all of ``villages`` when ``actor`` may move the
+    request; else those that keep it at its station (and its own village)."""
+    if may_move(actor, request):
+        return villages
+    station = request.station
+    nearby = [
+        v
+        for v in villages
+        if v.id == request.village_id or station.region_id in (v.id, v.parent_id)
+    ]
+    return [
+        v for v in nearby if v.id == request.village_id or _station_after_move(request, v) is None
+    ]
+
+
 def _station_after_move(request: HelpRequest, village: Region | None) -> Station | None:
     """The station serving a newly chosen village, when it is not the request's own."""
     if village is None or village.id == request.village_id:
@@ -306,6 +342,45 @@ def _station_after_move(request: HelpRequest, village: Region | None) -> Station
     if station is None or station.id == request.station_id:
         return None
     return station
+
+
+def assignable_station_ids(actor: User, request: HelpRequest) -> set[int]:
+    """Stations whose volunteers and teams ``actor`` may give ``request`` to: the stations
+    they work on as their own, and the request's own station (the county centre, acting on
+    an escalated request, may use that station's people). A township worker's list stays
+    their own stations."""
+    return acting_station_ids(actor) | {request.station_id}
+
+
+def assign(
+    request: HelpRequest,
+    actor: User,
+    *,
+    volunteer: User | None = None,
+    team: Team | None = None,
+    worker: User | None = None,
+    note: str = "",
+):
+    """Give the request to a volunteer, a team or a worker who may work on it: a worker
+    who can open and act on it, a volunteer or team of ``assignable_station_ids``."""
+    stations = assignable_station_ids(actor, request)
+    if worker is not None and not may_act_on_request(worker, request):
+        raise ServiceError(
+            _(
+                "%(name)s cannot open this request: choose someone who works on it.",
+                name=worker.name,
+            ),
+            field="target",
+        )
+    if team is not None and team.station_id not in stations:
+        raise ServiceError(_("This team belongs to another station."), field="target")
+    if volunteer is not None and (
+        volunteer.volunteer is None or volunteer.volunteer.station_id not in stations
+    ):
+        raise ServiceError(_("This volunteer belongs to another station."), field="target")
+    return claims.assign(
+        request, actor=actor, volunteer=volunteer, team=team, worker=worker, note=note
+    )
 
 
 def county_supervisors(station_id: int) -> list[User]:

@@ -58,12 +58,17 @@ def request_for_token(token: str | None) -> HelpRequest | None:
 
 
 def find_open_duplicate(
-    phone: str | None, category: str, *, among: Iterable[int] | None = None
+    phone: str | None,
+    category: str,
+    *,
+    among: Iterable[int] | None = None,
+    station_id: int | None = None,
 ) -> HelpRequest | None:
     """An open request from the same phone for the same category in the last 24 hours.
 
     ``among`` limits the search to these request ids (those this browser filed): what a
-    form shows may only ever come from the asker's own requests."""
+    form shows may only ever come from the asker's own requests. ``station_id`` limits it
+    to the requests that station serves."""
     if not phone:
         return None
     query = select(HelpRequest).where(
@@ -72,6 +77,8 @@ def find_open_duplicate(
         HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
         HelpRequest.status.in_(workflow.OPEN_STATUSES),
     )
+    if station_id is not None:
+        query = query.where(HelpRequest.station_id == station_id)
     if among is not None:
         ids = list(among)
         if not ids:
@@ -112,11 +119,14 @@ def create_request(
     address is geocoded when a geocoder is configured; else the village centroid stands
     in. Queues the "request_received" SMS when there is a phone. Flushes, never commits.
 
-    An open request from the same phone for the same help in the last day makes this one
-    a possible duplicate: marked for the station (which may merge them), and the phone's
-    owner is told by SMS that the earlier one is still open, unless ``said_new`` (the
-    person who filed both was asked and said this one is new). Nothing of it shows to
-    whoever filed this one: they may not be the phone's owner.
+    An open request from the same phone for the same help in the last day, served by the
+    same station, makes this one a possible duplicate: marked for the station (which may
+    merge them), and the phone's owner is told by SMS that the earlier one is still open,
+    unless ``said_new`` (the person who filed both was asked and said this one is new).
+    Nothing of it shows to whoever filed this one: they may not be the phone's owner.
+    A repeat routed to another station is not marked and sends no such SMS: the mark, the
+    timeline line and the text (listed with this request's SMS) would all tell this
+    station's workers that the phone has an open request elsewhere, and of what kind.
     """
     if category not in CATEGORIES:
         raise ServiceError(_("Please choose what kind of help you need."), field="category")
@@ -164,7 +174,9 @@ def create_request(
     station = geo.route_to_station(
         village_id=village.id if village is not None else None, lat=lat, lon=lon
     )
-    earlier = find_open_duplicate(contact_phone, category)
+    # Only a repeat at the same station: a mark pointing elsewhere would tell whoever
+    # files (any worker, through /proxy) that this phone has an open request there.
+    earlier = find_open_duplicate(contact_phone, category, station_id=station.id)
     help_request = HelpRequest(
         code=new_tracking_code(),
         category=category,

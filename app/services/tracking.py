@@ -90,7 +90,11 @@ def _text(event: RequestEvent, name: str) -> str | None:
     if action == "cancel":
         return _("The request was cancelled.")
     if action == "merge":
-        return _("This request was joined with another request of yours.")
+        # Neutral: whoever tracks this one may not own the request it was merged into.
+        return _(
+            "The social work station has closed this request. If you still need help, "
+            "please ask again or call the station."
+        )
     if action == "rated":
         return _("You rated the help.")
     if action == "note" and event.note:

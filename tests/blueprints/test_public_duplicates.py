@@ -73,7 +73,7 @@ def test_a_stranger_sees_the_same_whether_or_not_the_phone_has_an_open_request(a
 
 def test_a_strangers_repeat_is_filed_marked_for_the_station_and_told_to_the_owner(app, world):
     earlier = factories.make_request(
-        world.station_a,
+        world.room_a1,  # where /ask from 杏花社区 goes: a repeat at the same station
         contact_phone=PHONE_E164,
         category="crisis_intervention",
         created_ago=timedelta(hours=3),
@@ -137,7 +137,7 @@ def test_the_browser_that_filed_the_earlier_request_is_asked_and_must_tick_the_b
 
 
 def test_a_ticked_box_from_a_stranger_changes_nothing_they_see(app, world):
-    factories.make_request(world.station_a, contact_phone=PHONE_E164, category="shopping")
+    factories.make_request(world.room_a1, contact_phone=PHONE_E164, category="shopping")
     db.session.commit()
     response = post_ask(_fresh_browser(app), world, confirm_new="y", duplicate_seen="1")
     assert response.status_code == 303

@@ -15,7 +15,6 @@ from app.models.base import utcnow
 from app.services import (
     ServiceError,
     audit,
-    claims,
     console,
     deadlines,
     matching,
@@ -49,6 +48,9 @@ def queue():
         "counts": console.counts(current_user, now=now),
         "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
         "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
+        # Descriptions only of what the reader works on: the county reads the rest on the
+        # request page, where each read is logged.
+        "acts_on": {r.id for r in items if may_act_on_request(current_user, r)},
         "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
@@ -93,15 +95,22 @@ def _candidates(found: HelpRequest):
 
 
 def _assign_choices(found: HelpRequest, candidates) -> dict[str, list[tuple[str, str]]]:
-    stations = visible_station_ids(current_user) or {-1}
+    """Only whom the worker may give this request to (``console.assign``): volunteers and
+    teams of the assignable stations, workers who may act on the request."""
+    stations = console.assignable_station_ids(current_user, found) or {-1}
     groups: dict[str, list[tuple[str, str]]] = {}
-    if candidates:
+    suggested = [
+        c
+        for c in candidates or []
+        if (c.user.volunteer.station_id if c.kind == "volunteer" else c.team.station_id) in stations
+    ]
+    if suggested:
         groups[_("Suggested")] = [
             (
                 f"{c.kind}:{c.user.id if c.kind == 'volunteer' else c.team.id}",
                 f"{c.user.name if c.kind == 'volunteer' else c.team.name} · {c.distance_km:.1f} km",
             )
-            for c in candidates
+            for c in suggested
         ]
     volunteers = db.session.execute(
         select(User)
@@ -114,18 +123,21 @@ def _assign_choices(found: HelpRequest, candidates) -> dict[str, list[tuple[str,
         select(Team).where(Team.active.is_(True), Team.station_id.in_(stations)).order_by(Team.name)
     )
     groups[_("Teams")] = [(f"team:{t.id}", t.name) for t in teams]
+    readers = visible_station_ids(current_user) or {-1}
     workers = db.session.scalars(
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "social_worker", User.station_id.in_(stations), User.active)
+        .where(UserRole.role == "social_worker", User.station_id.in_(readers), User.active)
         .order_by(User.name)
     ).unique()
-    groups[_("Social workers")] = [(f"worker:{u.id}", u.name) for u in workers]
+    groups[_("Social workers")] = [
+        (f"worker:{u.id}", u.name) for u in workers if may_act_on_request(u, found)
+    ]
     return {name: items for name, items in groups.items() if items}
 
 
 def _forms(found: HelpRequest, candidates, bound: dict | None = None) -> dict:
-    villages = villages_for(current_user)
+    villages = console.villages_to_edit(current_user, found, villages_for(current_user))
     made = {
         "accept": forms.NoteOnlyForm(prefix="accept", formdata=None),
         "reject": forms.RejectForm(prefix="reject", formdata=None),
@@ -272,11 +284,13 @@ def _do_close(found, form):
 def _do_assign(found, form):
     kind, _sep, raw_id = (form.target.data or "").partition(":")
     target = _assign_target(found, kind, raw_id)
-    claims.assign(found, actor=current_user, note=form.note.data or "", **{kind: target})
+    console.assign(found, current_user, note=form.note.data or "", **{kind: target})
     return _("Assigned.")
 
 
 def _assign_target(found, kind: str, raw_id: str):
+    """The volunteer, team or worker named by the form; whether they may take this
+    request is the use case's rule (``console.assign``)."""
     stations = visible_station_ids(current_user)
     wrong = ServiceError(_("Choose who does it from the list."), field="target")
     if kind not in ("volunteer", "team", "worker") or not raw_id.isdigit():
@@ -285,8 +299,6 @@ def _assign_target(found, kind: str, raw_id: str):
         team = db.session.get(Team, int(raw_id))
         if team is None or not team.active:
             raise wrong
-        if team.station_id not in stations:
-            raise ServiceError(_("This team belongs to another station."), field="target")
         return team
     user = db.session.get(User, int(raw_id))
     if user is None or not user.active:
@@ -297,8 +309,6 @@ def _assign_target(found, kind: str, raw_id: str):
         return user
     if user.volunteer is None or user.volunteer.status != "approved":
         raise ServiceError(_("This volunteer is not approved."), field="target")
-    if user.volunteer.station_id not in stations:
-        raise ServiceError(_("This volunteer belongs to another station."), field="target")
     return user
 
 
