@@ -119,6 +119,8 @@ def resend(ticket: str | None, purpose: str) -> None:
     row = flow(ticket, purpose)
     if row is None or row.used_at is not None or row.attempts >= MAX_ATTEMPTS:
         return
+    if _replaced(row):  # a newer flow for the account retired this one: it stays dead
+        return
     now = utcnow()
     if now - row.sent_at < RESEND_AFTER or row.sends >= MAX_SENDS:
         return
@@ -128,6 +130,25 @@ def resend(ticket: str | None, purpose: str) -> None:
     if user is not None and user.active:
         _send(row, user)
     db.session.flush()
+
+
+def _replaced(row: PhoneCode) -> bool:
+    """Has a newer flow of the same kind started for this account? Then only the newest
+    counts: an unconfirmed sign-up taken over by someone else (or a second reset) must not
+    come back to life by a resend or a code typed on the old ticket."""
+    if row.user_id is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(PhoneCode.id)
+            .where(
+                PhoneCode.user_id == row.user_id,
+                PhoneCode.purpose == row.purpose,
+                PhoneCode.id > row.id,
+            )
+            .limit(1)
+        )
+    )
 
 
 def _spent(row: PhoneCode | None) -> ServiceError | None:
@@ -172,6 +193,8 @@ def redeem(ticket: str | None, purpose: str, code: str) -> User:
         raise _spent(row) or wrong
     if row.user_id is None or not hmac.compare_digest(row.code_hash, _digest(digits)):
         raise _spent(row) or wrong
+    if _replaced(row):
+        raise wrong
     used = db.session.execute(
         update(PhoneCode)
         .where(PhoneCode.id == row.id, PhoneCode.used_at.is_(None))

@@ -277,3 +277,28 @@ def test_an_unconfirmed_sign_up_referenced_elsewhere_is_kept(app, world):
     db.session.commit()
     auth.forget_old_records()
     assert db.session.get(User, user.id) is not None
+
+
+# --- a flow that a newer sign-up replaced stays dead ---------------------------------------
+
+
+def test_a_sign_up_taken_over_cannot_be_revived_by_resending_its_code(app, world):
+    """Second outside test: the victim signs up, an attacker signs up with the same number
+    (taking the unconfirmed account over with their password); the victim's resend must
+    not bring the replaced flow back, or the victim confirms the attacker's account."""
+    victim, attacker = app.test_client(), app.test_client()
+    sign_up(victim, world, NEW_PHONE, password="victim-pass-1")
+    sign_up(attacker, world, NEW_PHONE, name="攻击者", password="attacker-pass-1")
+    before = sms_count(NEW_PHONE, "signup_code")
+    _two_minutes_later()
+    post_page(victim, "/v/signup/confirm/resend", {}, page="/v/signup/confirm")
+    assert sms_count(NEW_PHONE, "signup_code") == before  # nothing sent on a dead flow
+    newest = sms_code(NEW_PHONE, "signup_code")  # the code of the attacker's sign-up
+    assert confirm(victim, newest).status_code == 422
+    user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
+    assert user.phone_confirmed_at is None
+    # The phone's owner signs up again and takes the account back for good.
+    sign_up(victim, world, NEW_PHONE, password="victim-pass-1")
+    assert confirm(victim, sms_code(NEW_PHONE, "signup_code")).status_code == 302
+    user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
+    assert user.phone_confirmed_at is not None and user.check_password("victim-pass-1")
