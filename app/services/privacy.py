@@ -83,3 +83,12 @@ def request_ref(user: User, request: HelpRequest) -> str:
     """How a staff page names a request: the tracking code for those who work on it (the
     resident quotes it on the phone), its number for everyone else."""
     return request.code if may_see_tracking_code(user, request) else task_number(request)
+
+
+def reader_sees_free_text(request: HelpRequest) -> bool:
+    """May staff who only read ``request`` (the county, another station's reader) see its
+    free text (description, time note, outcome)? Not for a minor or a sensitive category
+    (crisis, emotional support): that stays with those who work on it."""
+    from app.models.vocab import SOCIAL_WORKER_ONLY
+
+    return not (request.involves_minor or request.category in SOCIAL_WORKER_ONLY)

@@ -82,3 +82,42 @@ def test_the_county_sees_the_code_of_a_request_escalated_to_it(client, world, to
     _sign_in_as(client, supervisor)
     assert r.code in text(client.get("/station/county"))
     assert r.code in text(client.get(f"/station/r/{r.id}"))
+
+
+def test_readers_get_no_exact_place_nor_a_childs_or_sensitive_free_text(client, world):
+    """Second outside test: the county read a child's request in full (description,
+    street address, coordinates) on the request page while the queue hid it."""
+    factories.make_user(roles=("social_worker",), station=world.station_a)
+    child = request_at(
+        world.station_a,
+        description="孩子父母在外打工，想找人辅导作业",
+        address="后王村二组17号",
+        special_groups=["left_behind_child"],
+        wanted_note="放学后四点以后",
+    )
+    adult = request_at(
+        world.station_a, description="想请人帮忙买米和油", address="文昌社区10号楼2单元"
+    )
+    supervisor = factories.make_user(roles=("county_supervisor",), station=world.county_centre)
+    _sign_in_as(client, supervisor)
+    page = text(client.get(f"/station/r/{child.id}"))
+    assert "孩子父母在外打工" not in page and "放学后四点以后" not in page
+    assert "后王村二组17号" not in page and "坐标" not in page
+    assert "只给负责这个求助的社工看" in page
+    page = text(client.get(f"/station/r/{adult.id}"))
+    assert "想请人帮忙买米和油" in page  # supervision reads what an adult asked for
+    assert "文昌社区10号楼2单元" not in page and "坐标" not in page
+
+
+def test_the_serving_worker_reads_everything(client, world, login_as):
+    login_as("social_worker", station=world.station_a)
+    child = request_at(
+        world.station_a,
+        description="孩子父母在外打工，想找人辅导作业",
+        address="后王村二组17号",
+        special_groups=["left_behind_child"],
+        lat=34.765,
+        lon=113.605,
+    )
+    page = text(client.get(f"/station/r/{child.id}"))
+    assert "孩子父母在外打工" in page and "后王村二组17号" in page and "坐标" in page

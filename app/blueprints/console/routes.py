@@ -19,6 +19,7 @@ from app.services import (
     deadlines,
     matching,
     outbox_view,
+    privacy,
     workflow,
 )
 from app.services import offers as offer_service
@@ -179,6 +180,7 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
     context = {
         "r": found,
         "can_act": can_act,
+        "reader_sees_free_text": privacy.reader_sees_free_text(found),
         "candidates": candidates,
         "forms": _forms(found, candidates, bound) if can_act else {},
         "suggestions": console.merge_suggestions(found, current_user) if can_act else [],
