@@ -472,7 +472,8 @@ def close(request: HelpRequest, actor: User, outcome: str):
 
 def acknowledge(request: HelpRequest, actor: User, note: str = ""):
     """The county supervisor has seen the escalation and says what happens next."""
-    if not request.escalated:
+    if not request.escalated or request.status not in workflow.OPEN_STATUSES:
+        # A closed request is the station's record: the county no longer writes on it.
         raise ServiceError(_("This request is not escalated."))
     text = (note or "").strip() or _("Seen by the county supervisor.")
     return workflow.record_event(request, "acknowledge", actor=actor, note=text, public=False)

@@ -304,3 +304,15 @@ def test_centre_admin_manages_only_the_centres_volunteers_and_teams(client, worl
     db.session.expire_all()
     assert pending.volunteer.status == "pending"
     assert [m.user_id for m in team.members] == [leader.id]
+
+
+def test_supervisor_cannot_write_on_a_closed_request_still_flagged(client, world, login_as):
+    """Second outside test: a closed request kept its escalation flag, and the county
+    could still add an 'acknowledge' note to the station's finished record."""
+    login_as("county_supervisor")
+    r = request_at(world.station_a, status="closed", escalated=True)
+    response = post(
+        client, f"/station/county/r/{r.id}/ack", {"ack-note": "已阅"}, page="/station/county"
+    )
+    assert response.status_code == 422
+    assert events(r.id) == []
