@@ -102,6 +102,8 @@ def sign_up(
     if not (0 < float(radius_km) <= matching.MAX_RADIUS_KM):
         raise ServiceError(_("Choose how far you can travel."), field="radius_km")
     village = db.session.get(Region, village_id) if village_id else None
+    if lat is not None and lon is not None and geo.out_of_china(lat, lon):
+        lat = lon = None  # no station serves such a point: the village says where instead
     if lat is None or lon is None:
         lat = lon = None
         if village is None:

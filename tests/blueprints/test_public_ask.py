@@ -172,10 +172,13 @@ def test_an_address_alone_is_accepted_and_goes_to_the_county_centre(client, worl
 
 
 def test_a_chosen_time_is_stored_in_utc(client, world):
-    response = post_ask(client, world, wanted_when="later", wanted_at="2030-05-01T09:30")
+    from app.models.base import utcnow
+
+    day = (utcnow() + timedelta(hours=8) + timedelta(days=10)).date()  # Asia/Shanghai
+    response = post_ask(client, world, wanted_when="later", wanted_at=f"{day}T09:30")
     assert response.status_code == 303
     [created] = requests_in_db()
-    assert created.wanted_at.isoformat() == "2030-05-01T01:30:00"
+    assert created.wanted_at.isoformat() == f"{day}T01:30:00"
     response = post_ask(client, world, wanted_when="later", wanted_at="", category="cleaning")
     assert response.status_code == 422
     assert "请选择日期和时间" in response.get_data(as_text=True)
@@ -317,3 +320,19 @@ def test_a_foreign_number_is_refused_and_nothing_is_texted(client, world, foreig
     assert "请填中国大陆的电话号码" in response.get_data(as_text=True)
     assert requests_in_db() == []
     assert db.session.scalar(db.select(db.func.count(OutboxMessage.id))) == 0
+
+
+@pytest.mark.parametrize("wanted_at", ["9999-12-31T23:59", "2020-01-01T09:00"])
+def test_a_wanted_time_out_of_reach_is_refused_next_to_the_field(client, world, wanted_at):
+    response = post_ask(client, world, wanted_when="later", wanted_at=wanted_at)
+    assert response.status_code == 422
+    assert "请选从现在起三个月以内的时间" in response.get_data(as_text=True)
+    assert requests_in_db() == []
+
+
+def test_a_point_outside_china_counts_as_no_place(client, world):
+    """A location no station serves (0, 0 is in the Atlantic) is not a place to route by:
+    without a village, the form asks where."""
+    response = post_ask(client, world, lat="0", lon="0", township="", village="", address="")
+    assert response.status_code == 422
+    assert requests_in_db() == []

@@ -292,3 +292,25 @@ def test_the_sign_up_page_lists_villages_under_their_township(client, world):
     assert '<optgroup label="东风街道">' in select_html
     assert f'<option value="{world.village_a2.id}">桃园村</option>' in select_html
     assert "[(" not in select_html and "&#39;" not in select_html
+
+
+@pytest.mark.parametrize(("lat", "lon"), [("0", "0"), ("-90", "180")])
+def test_a_sign_up_located_outside_china_needs_a_village(client, world, lat, lon):
+    page = client.get("/v/signup").get_data(as_text=True)
+    data = {
+        "name": "李志愿",
+        "phone": "139 1111 2222",
+        "password": "helping-hands-1",
+        "skills": ["shopping"],
+        "slots": ["0-morning"],
+        "village_id": "",
+        "radius_km": "5",
+        "team_id": "",
+        "lat": lat,
+        "lon": lon,
+        "csrf_token": csrf_token_from(page),
+    }
+    response = client.post("/v/signup", data=data)
+    assert response.status_code == 422
+    assert "请选择您住的村" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id)).where(User.phone == "+8613911112222")) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -18,8 +20,11 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS
 from app.services import ServiceError
+from app.services.geo import out_of_china
+from app.services.notifications.limits import to_local
 from app.services.phones import normalise_phone
 
 # The most asked-for help first: an elderly person should not have to scroll for it.
@@ -174,8 +179,8 @@ class AskForm(PublicForm):
     @property
     def coordinates(self) -> tuple[float | None, float | None]:
         lat, lon = _optional_float(self.lat.data), _optional_float(self.lon.data)
-        if lat is None or lon is None or abs(lat) > 90:
-            return None, None
+        if lat is None or lon is None or abs(lat) > 90 or out_of_china(lat, lon):
+            return None, None  # no station serves it: ask for the village instead
         return lat, lon
 
     def validate(self, extra_validators=None) -> bool:
@@ -190,7 +195,22 @@ class AskForm(PublicForm):
             if not self.wanted_at.errors:
                 self.wanted_at.errors = [str(_l("Please choose the day and time."))]
             ok = False
+        elif self.wanted_when.data == "later" and not _within_reach(self.wanted_at.data):
+            self.wanted_at.errors = [
+                str(_l("Please choose a time from now to three months ahead."))
+            ]
+            ok = False
         return ok
+
+
+WANTED_WITHIN = timedelta(days=92)
+
+
+def _within_reach(wanted_local: datetime) -> bool:
+    """A wanted time a station can plan for: not past (an hour's grace for a slow form),
+    at most about three months ahead (wanted times are local, as the form shows them)."""
+    now = to_local(utcnow()).replace(tzinfo=None)
+    return now - timedelta(hours=1) <= wanted_local <= now + WANTED_WITHIN
 
 
 class ProxyForm(AskForm):
