@@ -82,7 +82,8 @@ def visible_profile(user: User, volunteer_id: int) -> VolunteerProfile | None:
 
 
 def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
-    """Approve a volunteer; the team they chose at sign-up (still active) takes them in."""
+    """Approve a volunteer; the team they chose at sign-up (still active, and of the
+    station they are filed under) takes them in."""
     if profile.status == "approved":
         raise ServiceError(_("This volunteer is already approved."))
     if not profile.user.phone_confirmed:
@@ -94,6 +95,8 @@ def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
     if (
         team is not None
         and team.active
+        and team.station_id is not None
+        and team.station_id == profile.station_id
         and db.session.get(TeamMember, (team.id, profile.user_id)) is None
     ):
         db.session.add(TeamMember(team_id=team.id, user_id=profile.user_id))

@@ -111,6 +111,13 @@ def sign_up(
         lat, lon = village.lat, village.lon
     team = db.session.get(Team, team_id) if team_id else None
     station = _home_station(village, lat, lon)
+    # A team leader sees the members' names and hands them tasks of the team's station:
+    # only a team of the station the volunteer is filed under may take them in.
+    if team is not None and (station is None or team.station_id != station.id):
+        raise ServiceError(
+            _("This team is not at your station: choose a team of your station, or none for now."),
+            field="team_id",
+        )
 
     user = db.session.scalar(select(User).where(User.phone == phone_e164))
     if user is not None and user.phone_confirmed:
