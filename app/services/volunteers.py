@@ -224,8 +224,19 @@ def villages_by_township() -> list[tuple[Region, list[Region]]]:
     return [(t, vs) for t, vs in grouped if vs]
 
 
-def active_teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)))
+def active_teams_by_station() -> list[tuple[Station, list[Team]]]:
+    """The active teams grouped under their station: a volunteer may join only a team of
+    the station they are filed under (``sign_up`` checks it), so the list says which."""
+    rows = db.session.execute(
+        select(Team, Station)
+        .join(Station, Station.id == Team.station_id)
+        .where(Team.active.is_(True))
+        .order_by(Station.name, Team.name)
+    ).all()
+    grouped: dict[int, tuple[Station, list[Team]]] = {}
+    for team, station in rows:
+        grouped.setdefault(station.id, (station, []))[1].append(team)
+    return list(grouped.values())
 
 
 # --- nearby tasks ------------------------------------------------------------------------------

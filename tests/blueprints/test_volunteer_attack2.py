@@ -186,6 +186,10 @@ def test_sign_up_with_own_stations_team_still_works(client, world):
     leader = volunteer_near(world, 1)
     team_a = factories.make_team(world.station_a, leader, name="东风助老队")
     db.session.commit()
+    page = client.get("/v/signup").get_data(as_text=True)
+    # The list says whose team it is: the team stands under its station's name.
+    group = page.index('<optgroup label="东风街道社工站">')
+    assert group < page.index("东风助老队") < page.index("</optgroup>", group)
     response = _signup(client, world, team_a, world.village_a2)
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.phone == "+8613911112222"))

@@ -405,7 +405,9 @@ def certificate():
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10/minute", methods=["POST"])
 def signup():
-    form = SignupForm(villages=volunteers.villages_by_township(), teams=volunteers.active_teams())
+    form = SignupForm(
+        villages=volunteers.villages_by_township(), teams=volunteers.active_teams_by_station()
+    )
     if form.validate_on_submit():
         try:
             village = form.village_id.data
