@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import Claim, ServiceRecord, Team, TeamMember, User, VolunteerProfile
 from app.models.base import utcnow
-from app.services import ServiceError
+from app.services import ServiceError, claims
 from app.services.access import acting_station_ids
 
 VOLUNTEER_STATUSES = ("pending", "approved", "suspended", "rejected")
@@ -105,12 +105,47 @@ def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
     return profile
 
 
-def suspend(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
+@dataclass
+class Suspension:
+    profile: VolunteerProfile
+    released: list[Claim]  # not yet started: given back, offered again
+    started: list[Claim]  # already under way: the station follows them up
+
+
+def suspend(profile: VolunteerProfile, actor: User) -> Suspension:
+    """Suspend a volunteer. Their tasks not yet started (their own, and their team's that
+    no member was given) go back through the ordinary release, with the reason on the
+    timeline, so the station's offers reach someone else. A started task cannot be given
+    back by the state machine: it stays, and the station is told to follow it up. A task
+    their team gave a member before stays with that member."""
     if profile.status != "approved":
         raise ServiceError(_("Only an approved volunteer can be suspended."))
     profile.status = "suspended"
     db.session.flush()
-    return profile
+    user_id = profile.user_id
+    led = select(Team.id).where(Team.leader_id == user_id)
+    active = db.session.scalars(
+        select(Claim)
+        .where(
+            Claim.status == "active",
+            or_(
+                (Claim.volunteer_id == user_id) & Claim.team_id.is_(None),
+                Claim.team_id.in_(led)
+                & (Claim.dispatched_to_id.is_(None) | (Claim.dispatched_to_id == user_id)),
+            ),
+        )
+        .order_by(Claim.id)
+    ).all()
+    released: list[Claim] = []
+    started: list[Claim] = []
+    reason = _("Given back by the station: the volunteer was suspended.")
+    for claim in active:
+        if claim.request.status == "assigned":
+            claims.release(claim, actor=actor, reason=reason)
+            released.append(claim)
+        else:
+            started.append(claim)
+    return Suspension(profile, released, started)
 
 
 def set_vetted(profile: VolunteerProfile, actor: User, vetted: bool) -> VolunteerProfile:

@@ -19,6 +19,7 @@ from app.models import Claim, HelpRequest, ServiceRecord, TeamMember, User
 from app.services import admin, claims
 from tests import factories
 from tests.conftest import csrf_token_from
+from tests.console_support import events, post, text
 from tests.volunteer_support import (
     fast_passwords,
     post_form,
@@ -233,3 +234,47 @@ def test_a_member_out_of_the_team_loses_the_task_it_gave_them(client, world, how
         refused = post_form(client, page, f"{page}/{action}", data)
         assert refused.status_code == 422, action
     _nothing_recorded(task)
+
+
+# --- A, on suspension: tasks not yet started go back to the station -----------------------
+
+
+def test_suspending_gives_back_the_tasks_not_yet_started_and_tells_the_station(
+    client, world, login_as
+):
+    volunteer = volunteer_near(world, 0)
+    volunteer_near(world, 1)  # someone to offer the task to again
+    waiting, started = _task(world), _task(world)
+    waiting_claim = claims.claim(waiting, volunteer=volunteer)
+    started_claim = claims.claim(started, volunteer=volunteer)
+    claims.check_in(started_claim, actor=volunteer)
+    db.session.commit()
+
+    login_as("station_admin")
+    response = post(client, f"/station/volunteers/{volunteer.id}/suspend")
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "1 个还没开始的任务已退回" in page and "1 个已开始的任务" in page
+
+    assert db.session.get(HelpRequest, waiting.id).status == "offered"
+    gone = db.session.get(Claim, waiting_claim.id)
+    assert gone.status == "released" and "暂停" in gone.release_reason
+    assert db.session.get(HelpRequest, started.id).status == "in_progress"
+    assert db.session.get(Claim, started_claim.id).status == "active"
+    timeline = events(waiting.id, "release")
+    assert len(timeline) == 1 and "暂停" in timeline[0].note
+
+
+def test_suspending_a_leader_gives_back_the_team_task_nobody_was_given(client, world, login_as):
+    leader, member, _team, _task1, kept = _team_claim(world, dispatched=True)
+    open_task = _task(world, category="cleaning")
+    waiting = claims.claim(open_task, team=_team)
+    db.session.commit()
+
+    login_as("station_admin")
+    assert post(client, f"/station/volunteers/{leader.id}/suspend").status_code == 302
+    assert db.session.get(Claim, waiting.id).status == "released"
+    assert db.session.get(HelpRequest, open_task.id).status != "assigned"
+    # The member it was given to before, approved, still does it.
+    assert db.session.get(Claim, kept.id).status == "active"
+    assert db.session.get(Claim, kept.id).dispatched_to_id == member.id
