@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models import Claim, ServiceRecord, Team, TeamMember, User, VolunteerProfile
 from app.models.base import utcnow
-from app.services import ServiceError, claims
+from app.services import ServiceError, claims, workflow
 from app.services.access import acting_station_ids
 
 VOLUNTEER_STATUSES = ("pending", "approved", "suspended", "rejected")
@@ -226,7 +226,35 @@ def remove_member(team: Team, actor: User, user_id: int) -> None:
     if row is None:
         raise ServiceError(_("Not a member of this team."))
     team.members.remove(row)
+    _take_back_from(team, row.user, actor)
     db.session.flush()
+
+
+def _take_back_from(team: Team, user: User, actor: User) -> None:
+    """A member leaving the team no longer does its tasks: one given to them and not yet
+    started goes back to the leader to give to someone else. A started one stays on the
+    team (the leader can finish it); the former member sees no details of either
+    (claims.doer_problem)."""
+    given = db.session.scalars(
+        select(Claim).where(
+            Claim.team_id == team.id,
+            Claim.status == "active",
+            Claim.dispatched_to_id == user.id,
+        )
+    ).all()
+    for claim in given:
+        request = claim.request
+        if request.status != "assigned":
+            continue
+        claim.dispatched_to_id = None
+        request.assigned_volunteer_id = None
+        workflow.record_event(
+            request,
+            "dispatch",
+            actor=actor,
+            note=_("Taken back from %(name)s, who left the team.", name=user.name),
+            public=False,
+        )
 
 
 def set_leader(team: Team, actor: User, volunteer_id: int | None) -> Team:

@@ -220,6 +220,8 @@ def test_a_member_out_of_the_team_loses_the_task_it_gave_them(client, world, how
     page = f"/v/c/{claim.id}"
     sign_in(client, member)
     assert ADDRESS in client.get(page).get_data(as_text=True)
+    post_form(client, page, f"{page}/check-in", {})  # started: it stays on the team
+    assert db.session.get(HelpRequest, task.id).status == "in_progress"
 
     if how == "removed":
         admin.remove_member(team, leader, member.id)
@@ -278,3 +280,23 @@ def test_suspending_a_leader_gives_back_the_team_task_nobody_was_given(client, w
     # The member it was given to before, approved, still does it.
     assert db.session.get(Claim, kept.id).status == "active"
     assert db.session.get(Claim, kept.id).dispatched_to_id == member.id
+
+
+def test_a_task_not_yet_started_goes_back_to_the_leader_when_the_member_leaves(
+    client, world, login_as
+):
+    leader, member, team, task, claim = _team_claim(world, dispatched=True)
+    login_as("station_admin")
+    removed = post(client, f"/station/teams/{team.id}/remove", {"volunteer_id": str(member.id)})
+    assert removed.status_code == 302
+    stored = db.session.get(Claim, claim.id)
+    assert stored.dispatched_to_id is None and stored.status == "active"
+    assert db.session.get(HelpRequest, task.id).assigned_volunteer_id is None
+    [event] = events(task.id, "dispatch")[1:]
+    assert "张队员" in event.note and not event.public
+
+    sign_in(client, member)
+    assert f"/v/c/{claim.id}" not in client.get("/v/mine").get_data(as_text=True)
+    assert client.get(f"/v/c/{claim.id}").status_code == 404
+    sign_in(client, leader)
+    assert "派给队员" in client.get(f"/v/c/{claim.id}").get_data(as_text=True)
