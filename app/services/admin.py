@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import Claim, ServiceRecord, Team, TeamMember, User, VolunteerProfile
 from app.models.base import utcnow
-from app.services import ServiceError
+from app.services import ServiceError, claims, workflow
 from app.services.access import acting_station_ids
 
 VOLUNTEER_STATUSES = ("pending", "approved", "suspended", "rejected")
@@ -82,7 +82,8 @@ def visible_profile(user: User, volunteer_id: int) -> VolunteerProfile | None:
 
 
 def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
-    """Approve a volunteer; the team they chose at sign-up (still active) takes them in."""
+    """Approve a volunteer; the team they chose at sign-up (still active, and of the
+    station they are filed under) takes them in."""
     if profile.status == "approved":
         raise ServiceError(_("This volunteer is already approved."))
     if not profile.user.phone_confirmed:
@@ -94,6 +95,8 @@ def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
     if (
         team is not None
         and team.active
+        and team.station_id is not None
+        and team.station_id == profile.station_id
         and db.session.get(TeamMember, (team.id, profile.user_id)) is None
     ):
         db.session.add(TeamMember(team_id=team.id, user_id=profile.user_id))
@@ -102,12 +105,47 @@ def approve(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
     return profile
 
 
-def suspend(profile: VolunteerProfile, actor: User) -> VolunteerProfile:
+@dataclass
+class Suspension:
+    profile: VolunteerProfile
+    released: list[Claim]  # not yet started: given back, offered again
+    started: list[Claim]  # already under way: the station follows them up
+
+
+def suspend(profile: VolunteerProfile, actor: User) -> Suspension:
+    """Suspend a volunteer. Their tasks not yet started (their own, and their team's that
+    no member was given) go back through the ordinary release, with the reason on the
+    timeline, so the station's offers reach someone else. A started task cannot be given
+    back by the state machine: it stays, and the station is told to follow it up. A task
+    their team gave a member before stays with that member."""
     if profile.status != "approved":
         raise ServiceError(_("Only an approved volunteer can be suspended."))
     profile.status = "suspended"
     db.session.flush()
-    return profile
+    user_id = profile.user_id
+    led = select(Team.id).where(Team.leader_id == user_id)
+    active = db.session.scalars(
+        select(Claim)
+        .where(
+            Claim.status == "active",
+            or_(
+                (Claim.volunteer_id == user_id) & Claim.team_id.is_(None),
+                Claim.team_id.in_(led)
+                & (Claim.dispatched_to_id.is_(None) | (Claim.dispatched_to_id == user_id)),
+            ),
+        )
+        .order_by(Claim.id)
+    ).all()
+    released: list[Claim] = []
+    started: list[Claim] = []
+    reason = _("Given back by the station: the volunteer was suspended.")
+    for claim in active:
+        if claim.request.status == "assigned":
+            claims.release(claim, actor=actor, reason=reason)
+            released.append(claim)
+        else:
+            started.append(claim)
+    return Suspension(profile, released, started)
 
 
 def set_vetted(profile: VolunteerProfile, actor: User, vetted: bool) -> VolunteerProfile:
@@ -188,7 +226,35 @@ def remove_member(team: Team, actor: User, user_id: int) -> None:
     if row is None:
         raise ServiceError(_("Not a member of this team."))
     team.members.remove(row)
+    _take_back_from(team, row.user, actor)
     db.session.flush()
+
+
+def _take_back_from(team: Team, user: User, actor: User) -> None:
+    """A member leaving the team no longer does its tasks: one given to them and not yet
+    started goes back to the leader to give to someone else. A started one stays on the
+    team (the leader can finish it); the former member sees no details of either
+    (claims.doer_problem)."""
+    given = db.session.scalars(
+        select(Claim).where(
+            Claim.team_id == team.id,
+            Claim.status == "active",
+            Claim.dispatched_to_id == user.id,
+        )
+    ).all()
+    for claim in given:
+        request = claim.request
+        if request.status != "assigned":
+            continue
+        claim.dispatched_to_id = None
+        request.assigned_volunteer_id = None
+        workflow.record_event(
+            request,
+            "dispatch",
+            actor=actor,
+            note=_("Taken back from %(name)s, who left the team.", name=user.name),
+            public=False,
+        )
 
 
 def set_leader(team: Team, actor: User, volunteer_id: int | None) -> Team:

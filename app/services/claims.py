@@ -257,6 +257,9 @@ def dispatch(claim: Claim, *, actor: User, member: User) -> Claim:
     team = claim.team
     if team is None or team.leader_id != actor.id:
         raise ServiceError(_("Only the team leader can hand out this task."))
+    problem = doer_problem(claim, actor)
+    if problem:
+        raise ServiceError(problem)
     if claim.status != "active" or claim.request.status != "assigned":
         raise ServiceError(_("This task can no longer be handed out."))
     is_member = db.session.get(TeamMember, (team.id, member.id)) is not None
@@ -301,20 +304,44 @@ def is_doer(claim: Claim, user: User) -> bool:
     return is_claimer(claim, user)
 
 
+def doer_problem(claim: Claim, user: User) -> str | None:
+    """Why ``user``, one of the claim's doers, may not act on it now (translated), or None.
+
+    A suspended (or inactive, or not approved) volunteer or team leader cannot start,
+    finish or hand out work; a member the team gave the task to must still be in the team,
+    and the team still active. Giving the task back stays allowed (``release``): that is
+    how the station gets it to offer again. A member given the task before their leader
+    was suspended, themselves approved, may still do it."""
+    if not is_doer(claim, user):
+        return _("Only the volunteer doing this task can record it.")
+    if claim.worker_id is not None and claim.worker_id == user.id:
+        return None if user.active else _("Your volunteer account is not approved yet.")
+    profile = user.volunteer
+    if profile is not None and profile.status == "suspended":
+        return _("Your volunteer account is suspended: you cannot take tasks for now.")
+    if profile is None or profile.status != "approved" or not user.active:
+        return _("Your volunteer account is not approved yet.")
+    if claim.team_id is not None and not is_claimer(claim, user):
+        team = claim.team
+        still_in = team is not None and db.session.get(TeamMember, (team.id, user.id))
+        if team is None or not team.active or still_in is None:
+            return _("You are no longer in the team that gave you this task.")
+    elif claim.team_id is not None and not claim.team.active:
+        return _("This team is not active.")
+    return None
+
+
 def can_see_details(claim: Claim, user: User) -> bool:
     """The doer sees the person's name, phone and address while their access stands: from
     the claim until the request ends (closed, cancelled, rejected). A done request waiting
     for the resident's confirmation still shows them; the service record keeps only what
-    the hours page and the certificate need."""
-    if claim.status not in ("active", "done") or not is_doer(claim, user) or not user.active:
+    the hours page and the certificate need. A suspended volunteer, or a member no longer
+    in the team that gave them the task, no longer sees them (``doer_problem``)."""
+    if claim.status not in ("active", "done") or not user.active:
         return False
     if claim.request.status in workflow.FINAL_STATUSES:
         return False
-    if claim.worker_id is not None and claim.worker_id == user.id:
-        return True
-    # A suspended (or not yet approved) volunteer no longer sees a person's details.
-    profile = user.volunteer
-    return profile is not None and profile.status == "approved"
+    return doer_problem(claim, user) is None
 
 
 def team_open_claims(team_id: int) -> int:
@@ -393,8 +420,9 @@ def _offer_by_code(phone_e164: str, code: str) -> tuple[User, Offer]:
 def _check_doer(claim: Claim, user: User) -> None:
     if claim.status != "active":
         raise ServiceError(_("This task is no longer open for you."))
-    if not is_doer(claim, user):
-        raise ServiceError(_("Only the volunteer doing this task can record it."))
+    problem = doer_problem(claim, user)
+    if problem:
+        raise ServiceError(problem)
 
 
 def _check_offer_holder(offer: Offer, user: User) -> None:

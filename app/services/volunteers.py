@@ -113,6 +113,13 @@ def sign_up(
         lat, lon = village.lat, village.lon
     team = db.session.get(Team, team_id) if team_id else None
     station = _home_station(village, lat, lon)
+    # A team leader sees the members' names and hands them tasks of the team's station:
+    # only a team of the station the volunteer is filed under may take them in.
+    if team is not None and (station is None or team.station_id != station.id):
+        raise ServiceError(
+            _("This team is not at your station: choose a team of your station, or none for now."),
+            field="team_id",
+        )
 
     user = db.session.scalar(select(User).where(User.phone == phone_e164))
     if user is not None and user.phone_confirmed:
@@ -219,8 +226,19 @@ def villages_by_township() -> list[tuple[Region, list[Region]]]:
     return [(t, vs) for t, vs in grouped if vs]
 
 
-def active_teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).where(Team.active.is_(True)).order_by(Team.name)))
+def active_teams_by_station() -> list[tuple[Station, list[Team]]]:
+    """The active teams grouped under their station: a volunteer may join only a team of
+    the station they are filed under (``sign_up`` checks it), so the list says which."""
+    rows = db.session.execute(
+        select(Team, Station)
+        .join(Station, Station.id == Team.station_id)
+        .where(Team.active.is_(True))
+        .order_by(Station.name, Team.name)
+    ).all()
+    grouped: dict[int, tuple[Station, list[Team]]] = {}
+    for team, station in rows:
+        grouped.setdefault(station.id, (station, []))[1].append(team)
+    return list(grouped.values())
 
 
 # --- nearby tasks ------------------------------------------------------------------------------

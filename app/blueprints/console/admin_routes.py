@@ -38,7 +38,7 @@ def volunteer_action(volunteer_id: int, action: str):
         abort(404)
     handlers = {
         "approve": (lambda: admin.approve(profile, current_user), _("Approved.")),
-        "suspend": (lambda: admin.suspend(profile, current_user), _("Suspended.")),
+        "suspend": (lambda: admin.suspend(profile, current_user), _suspended_words),
         "vet": (
             lambda: admin.set_vetted(profile, current_user, True),
             _("Vetted for work with children."),
@@ -52,16 +52,36 @@ def volunteer_action(volunteer_id: int, action: str):
         abort(404)
     run, message = handlers[action]
     try:
-        run()
+        result = run()
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")
         return render_template(
             "console/volunteers.html", rows=admin.volunteers(current_user), status=""
         ), 422
+    words = message(result) if callable(message) else message
     db.session.commit()
-    flash(message)
+    flash(words)
     return redirect(url_for("console.volunteers"))
+
+
+def _suspended_words(result: admin.Suspension) -> str:
+    words = [_("Suspended.")]
+    if result.released:
+        words.append(
+            _(
+                "%(n)s tasks not yet started were given back and will be offered again.",
+                n=len(result.released),
+            )
+        )
+    if result.started:
+        words.append(
+            _(
+                "%(n)s started tasks are still with them: please follow them up.",
+                n=len(result.started),
+            )
+        )
+    return " ".join(words)
 
 
 @bp.route("/teams", methods=["GET", "POST"])

@@ -76,9 +76,11 @@ class SignupForm(FlaskForm):
         self.radius_km.choices = [
             (str(km), str(_l("Up to %(km)s km", km=km))) for km in RADIUS_CHOICES
         ]
-        self.team_id.choices = [("", str(_l("No team")))] + [
-            (str(team.id), team.name) for team in teams
-        ]
+        # Teams grouped by their station (an <optgroup> each): only a team of the
+        # volunteer's own station takes them in.
+        self.team_id.choices = {None: [("", str(_l("No team")))]} | {
+            station.name: [(str(t.id), t.name) for t in members] for station, members in teams
+        }
 
 
 class ClaimForm(FlaskForm):

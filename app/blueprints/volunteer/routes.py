@@ -136,6 +136,8 @@ def _claim_page(claim: Claim, status: int = 200, **forms):
         claim=claim,
         task=claim.request,
         details=claims.can_see_details(claim, current_user),
+        # A suspended doer, or a member no longer in the team: no forms, the reason instead.
+        blocked=claims.doer_problem(claim, current_user) if claim.status == "active" else None,
         leads=claims.is_claimer(claim, current_user) and claim.team_id is not None,
         members=team_members,
         release_form=forms.get("release") or ReleaseForm(),
@@ -376,7 +378,12 @@ def offer_decline(offer_id: int):
 @bp.get("/mine")
 @role_required(*VOLUNTEER_ROLES)
 def mine():
-    return _render("volunteer/mine.html", claims=volunteers.my_claims(current_user))
+    profile = current_user.volunteer
+    return _render(
+        "volunteer/mine.html",
+        claims=volunteers.my_claims(current_user),
+        suspended=profile is not None and profile.status == "suspended",
+    )
 
 
 @bp.get("/hours")
@@ -398,7 +405,9 @@ def certificate():
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("10/minute", methods=["POST"])
 def signup():
-    form = SignupForm(villages=volunteers.villages_by_township(), teams=volunteers.active_teams())
+    form = SignupForm(
+        villages=volunteers.villages_by_township(), teams=volunteers.active_teams_by_station()
+    )
     if form.validate_on_submit():
         try:
             village = form.village_id.data
