@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 
 from app.config import Config
 from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
@@ -53,7 +53,9 @@ def create_app(config: object | None = None) -> Flask:
 
     @app.context_processor
     def inject_globals():
-        return {"is_htmx": bool(request.headers.get("HX-Request"))}
+        from app.extensions import htmx
+
+        return {"is_htmx": bool(htmx)}
 
     return app
 

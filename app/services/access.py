@@ -1,12 +1,11 @@
-"""Who may see what: role checks and the station-scoping helper every staff query uses."""
+"""Who may see what: the station scopes every staff query uses (read and act), given the
+user as an argument. The web-only guard (``role_required``) is in app/blueprints/guards.py."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 
-from flask import abort, g, has_request_context
-from flask_login import current_user
+from flask import has_request_context
 from sqlalchemy import Select, select
 
 from app.extensions import db
@@ -14,35 +13,9 @@ from app.models import Station, User
 from app.services import workflow
 
 
-def role_required(*roles: str) -> Callable:
-    """Allow signed-in users holding any of ``roles``; others get 403 (anonymous: sign-in)."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            from app.extensions import login_manager
-
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if not current_user.has_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 def _station_tree() -> list[tuple[int, int | None]]:
     """(id, parent id) of every station: read once per web request, as pages ask often."""
-    if has_request_context():
-        cached = g.get("_linli_station_tree")
-        if cached is None:
-            cached = g._linli_station_tree = db.session.execute(
-                select(Station.id, Station.parent_id)
-            ).all()
-        return cached
-    return db.session.execute(select(Station.id, Station.parent_id)).all()
+    return _cached("tree", lambda: db.session.execute(select(Station.id, Station.parent_id)).all())
 
 
 def descendant_station_ids(root_id: int) -> set[int]:
@@ -74,10 +47,11 @@ def _is_staff(user: User | None) -> bool:
 
 
 def _cached(key: str, compute: Callable):
-    """``compute()`` once per web request (pages ask often); every time outside one."""
+    """``compute()`` once per web request (pages ask often); every time outside one. The
+    cache lives on the request's database session, which ends with the request."""
     if not has_request_context():
         return compute()
-    cache = g.setdefault("_linli_access", {})
+    cache = db.session.info.setdefault("linli_access", {})
     if key not in cache:
         cache[key] = compute()
     return cache[key]

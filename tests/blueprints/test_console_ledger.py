@@ -25,7 +25,9 @@ def test_search_by_name_village_and_group(client, world, login_as):
     assert "王秀英" in by_name and "李建国" not in by_name
     by_village = text(client.get(f"/station/ledger?village={world.village_a2.id}"))
     assert "李建国" in by_village and "王秀英" not in by_village
-    by_group = text(client.get("/station/ledger?group=elderly_alone", headers={"HX-Request": "1"}))
+    by_group = text(
+        client.get("/station/ledger?group=elderly_alone", headers={"HX-Request": "true"})
+    )
     assert "王秀英" in by_group and "李建国" not in by_group and "<html" not in by_group
 
 

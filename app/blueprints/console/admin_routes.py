@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.console import bp, forms
+from app.blueprints.guards import role_required
 from app.extensions import db
 from app.services import ServiceError, admin, audit, availability
-from app.services.access import role_required
 from app.services.volunteers import DAY_PARTS
 
 STATUS_FILTERS = ("", *admin.VOLUNTEER_STATUSES)

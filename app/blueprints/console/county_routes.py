@@ -9,11 +9,12 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.blueprints.console import bp, forms
+from app.blueprints.guards import role_required
 from app.extensions import db
 from app.models import HelpRequest, Station
 from app.models.base import utcnow
 from app.services import ServiceError, console, workflow
-from app.services.access import role_required, visible_station_ids
+from app.services.access import visible_station_ids
 from app.services.deadlines import overdue_clause
 
 

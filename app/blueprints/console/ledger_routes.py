@@ -11,11 +11,11 @@ from flask_login import current_user
 
 from app.blueprints.console import bp, forms
 from app.blueprints.console.helpers import WORKERS
-from app.extensions import db
+from app.blueprints.guards import role_required
+from app.extensions import db, htmx
 from app.models import Beneficiary
 from app.models.vocab import SPECIAL_GROUPS, label
 from app.services import ServiceError, audit, ledger
-from app.services.access import role_required
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 from app.services.privacy import show_person_name, show_phone
 
@@ -55,7 +55,7 @@ def ledger_list():
         "villages": ledger.villages_for(current_user),
         "groups": SPECIAL_GROUPS,
     }
-    if request.headers.get("HX-Request"):
+    if htmx:
         return render_template("console/_ledger_list.html", **context)
     return render_template("console/ledger.html", **context)
 

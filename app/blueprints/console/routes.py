@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from app.blueprints.console import bp, forms
 from app.blueprints.console.helpers import VIEWERS, WORKERS
-from app.extensions import db
+from app.blueprints.guards import role_required
+from app.extensions import db, htmx
 from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
 from app.models.base import utcnow
 from app.services import (
@@ -23,7 +24,7 @@ from app.services import (
     workflow,
 )
 from app.services import offers as offer_service
-from app.services.access import may_act_on_request, role_required, visible_station_ids
+from app.services.access import may_act_on_request, visible_station_ids
 from app.services.ledger import villages_for
 from app.services.notifications import followup
 
@@ -55,7 +56,7 @@ def queue():
         "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
-    if request.headers.get("HX-Request"):
+    if htmx:
         return render_template("console/_queue.html", **context)
     session[LAST_SEEN] = now.isoformat()
     return render_template("console/queue.html", **context)

@@ -9,10 +9,10 @@ from flask_login import current_user
 from app.blueprints.console import bp
 from app.blueprints.console.helpers import WORKERS
 from app.blueprints.console.routes import _render_request, _request_or_404, _request_to_act_on
+from app.blueprints.guards import role_required
 from app.extensions import db
 from app.models import OutboxMessage
 from app.services import ServiceError
-from app.services.access import role_required
 from app.services.notifications import followup
 
 

@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.blueprints.guards import role_required
 from app.blueprints.public import bp
 from app.blueprints.public.forms import (
     ActionForm,
@@ -34,12 +35,12 @@ from app.blueprints.public.forms import (
     choices,
     optional_int,
 )
-from app.extensions import db, limiter
+from app.extensions import db, htmx, limiter
 from app.i18n import current_language
 from app.models import Beneficiary, HelpRequest, Region
 from app.models.vocab import CATEGORIES, label
 from app.services import ServiceError, intake, tracking, workflow
-from app.services.access import acting_station_ids, role_required
+from app.services.access import acting_station_ids
 
 ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
@@ -69,7 +70,7 @@ def _phone_display(e164: str | None) -> str:
 
 
 def _is_htmx() -> bool:
-    return bool(request.headers.get("HX-Request"))
+    return bool(htmx)  # Flask-HTMX: the HX-Request header htmx sends
 
 
 def _only_reloading_villages() -> bool:

@@ -11,10 +11,10 @@ from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app.blueprints.guards import role_required
 from app.blueprints.sms import bp
 from app.extensions import csrf, db
 from app.models import InboundMessage
-from app.services.access import role_required
 from app.services.notifications import delivery
 from app.services.notifications import inbound as inbound_texts
 from app.services.notifications.history import (

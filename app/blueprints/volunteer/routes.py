@@ -12,6 +12,7 @@ from flask_login import current_user, login_user
 
 from app.blueprints.auth.forms import PhoneCodeForm
 from app.blueprints.auth.routes import SIGNUP_TICKET
+from app.blueprints.guards import role_required
 from app.blueprints.volunteer import bp
 from app.blueprints.volunteer.forms import (
     DAYS,
@@ -24,7 +25,7 @@ from app.blueprints.volunteer.forms import (
     ReleaseForm,
     SignupForm,
 )
-from app.extensions import db, limiter
+from app.extensions import db, htmx, limiter
 from app.models import Claim, HelpRequest, Offer, User
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES, label
 from app.services import (
@@ -37,7 +38,6 @@ from app.services import (
     volunteers,
     workflow,
 )
-from app.services.access import role_required
 from app.services.phones import typed_number_hint
 
 VOLUNTEER_ROLES = ("volunteer", "team_leader")
@@ -271,7 +271,7 @@ def tasks():
         "team": team,
         "claim_form": ClaimForm(),
     }
-    if request.headers.get("HX-Request"):
+    if htmx:
         return _render("volunteer/_tasks.html", **context)
     return _render("volunteer/tasks.html", **context)
 
