@@ -73,9 +73,12 @@ def start(purpose: str, phone: str, user: User | None) -> str:
         sent_at=now,
         expires_at=now + timedelta(minutes=CODE_MINUTES),
     )
-    if user is not None and _recent_flows(phone) < PHONE_HOURLY_CODES:
-        # Earlier codes of this kind stop working: only the newest one counts.
+    if user is not None:
+        # Earlier codes of this kind stop working: only the newest one counts, also when
+        # the hourly cap sends no new code (a sign-up taken over must not be confirmed
+        # with the code of the sign-up it replaced).
         _retire(user, purpose)
+    if user is not None and _recent_flows(phone) < PHONE_HOURLY_CODES:
         row.user_id = user.id
         _send(row, user)
     db.session.add(row)

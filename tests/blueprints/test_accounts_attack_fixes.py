@@ -302,3 +302,17 @@ def test_a_sign_up_taken_over_cannot_be_revived_by_resending_its_code(app, world
     assert confirm(victim, sms_code(NEW_PHONE, "signup_code")).status_code == 302
     user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
     assert user.phone_confirmed_at is not None and user.check_password("victim-pass-1")
+
+
+def test_a_sign_up_taken_over_at_the_hourly_cap_leaves_the_old_code_dead(app, world):
+    """Code review: with the phone's hourly cap used up, the takeover sent no code and
+    retired nothing, so the victim's code confirmed the attacker's name and password."""
+    victim, attacker = app.test_client(), app.test_client()
+    sign_up(victim, world, NEW_PHONE, password="victim-pass-1")
+    code = sms_code(NEW_PHONE, "signup_code")
+    for _ in range(4):  # fill the phone's cap of code flows for the hour
+        post_page(app.test_client(), "/reset", {"phone": NEW_PHONE})
+    sign_up(attacker, world, NEW_PHONE, name="攻击者", password="attacker-pass-1")
+    assert confirm(victim, code).status_code == 422
+    user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
+    assert user.phone_confirmed_at is None
