@@ -244,6 +244,7 @@ def edit(
             field="village_id",
         )
     if moved_to is not None:
+        _refuse_if_doer_left_behind(request, moved_to)
         offers.withdraw_open_offers(
             request,
             by=actor,
@@ -298,9 +299,7 @@ def edit(
     )
     if moved_to is not None:
         old_name = request.station.name
-        request.station_id = moved_to.id
-        request.station = moved_to
-        request.escalated = False  # the new station starts clean, as after a county move
+        _settle_at(request, moved_to)
         workflow.record_event(
             request,
             "reassign_station",
@@ -310,6 +309,31 @@ def edit(
         )
         offers.apply_station_rules(request, by=actor)
     return event
+
+
+def _refuse_if_doer_left_behind(request: HelpRequest, station: Station) -> None:
+    """A social worker doing the request must still be able to act on it at ``station``."""
+    doer = request.assigned_worker
+    if doer is None or request.status not in ("assigned", "in_progress"):
+        return
+    if station.id not in acting_station_ids(doer):
+        raise ServiceError(
+            _(
+                "%(name)s of %(station)s is doing this: ask them to hand it back first.",
+                name=doer.name,
+                station=request.station.name,
+            )
+        )
+
+
+def _settle_at(request: HelpRequest, station: Station) -> None:
+    """The request now belongs to ``station``, which starts clean: no escalation, and no
+    possible-duplicate mark (marks stay within one station: another station's request
+    is not the new station's to know of)."""
+    request.station_id = station.id
+    request.station = station
+    request.escalated = False
+    request.possible_duplicate_of_id = None
 
 
 def may_move(actor: User, request: HelpRequest) -> bool:
@@ -494,16 +518,7 @@ def reassign_station(request: HelpRequest, actor: User, station: Station | None)
         raise ServiceError(_("Only an open request can move to another station."))
     if station.id == request.station_id:
         raise ServiceError(_("The request is already at this station."), field="station_id")
-    doer = request.assigned_worker
-    if doer is not None and request.status in ("assigned", "in_progress"):
-        if station.id not in visible_station_ids(doer):  # they could no longer open it
-            raise ServiceError(
-                _(
-                    "%(name)s of %(station)s is doing this: ask them to hand it back first.",
-                    name=doer.name,
-                    station=request.station.name,
-                )
-            )
+    _refuse_if_doer_left_behind(request, station)
     # The old station's open offers go, as when an edit moves the request (item 17).
     offers.withdraw_open_offers(
         request,
@@ -511,9 +526,7 @@ def reassign_station(request: HelpRequest, actor: User, station: Station | None)
         reason=_("the request moved to %(station)s", station=station.name),
     )
     old = request.station.name
-    request.station_id = station.id
-    request.station = station
-    request.escalated = False
+    _settle_at(request, station)
     return workflow.record_event(
         request,
         "reassign_station",

@@ -316,3 +316,89 @@ def test_supervisor_cannot_write_on_a_closed_request_still_flagged(client, world
     )
     assert response.status_code == 422
     assert events(r.id) == []
+
+
+def test_a_request_a_centre_worker_is_doing_does_not_move_away_from_them(client, world, login_as):
+    """Code review: the check read what the doer may *see* (the whole county, for the
+    centre), so the move went through and ended the escalation the centre worker acted by."""
+    from app.models import Claim
+
+    _staff_station_a(world)
+    factories.make_user(roles=("social_worker",), station=world.station_b)
+    centre_worker = factories.make_user(roles=("social_worker",), station=world.county_centre)
+    r = request_at(
+        world.station_a, status="assigned", escalated=True, assigned_worker_id=centre_worker.id
+    )
+    db.session.add(
+        Claim(request_id=r.id, worker_id=centre_worker.id, via="assign", status="active")
+    )
+    login_as("county_supervisor")
+    response = post(
+        client,
+        f"/station/county/r/{r.id}/station",
+        {"station-station_id": str(world.station_b.id)},
+        page="/station/county",
+    )
+    assert response.status_code == 422
+    stored = db.session.get(HelpRequest, r.id)
+    assert (stored.station_id, stored.escalated) == (world.station_a.id, True)
+
+
+def test_a_moved_request_takes_no_duplicate_mark_to_the_new_station(client, world, login_as):
+    """Marks stay within one station: after a move, the new station learns nothing of the
+    phone's request at the old one."""
+    _staff_station_a(world)
+    new_worker = factories.make_user(roles=("social_worker",), station=world.station_b)
+    first = request_at(world.station_a, contact_phone="+8613800138055")
+    repeat = request_at(
+        world.station_a,
+        contact_phone="+8613800138055",
+        escalated=True,
+        possible_duplicate_of_id=first.id,
+    )
+    login_as("county_supervisor")
+    moved = post(
+        client,
+        f"/station/county/r/{repeat.id}/station",
+        {"station-station_id": str(world.station_b.id)},
+        page="/station/county",
+    )
+    assert moved.status_code == 302
+    assert db.session.get(HelpRequest, repeat.id).possible_duplicate_of_id is None
+    _sign_in_as(client, new_worker)
+    page = text(client.get(f"/station/r/{repeat.id}"))
+    assert "可能重复" not in page and f"#{first.id}" not in page
+
+
+def test_an_edit_does_not_move_a_request_away_from_the_worker_doing_it(app, world):
+    """Code review: the centre, standing in for station B (no staff of its own), moved a
+    request its own worker was doing to staffed station A by its village: the worker could
+    no longer act on it."""
+    from app.models import Claim
+    from app.services import ServiceError, console
+
+    _staff_station_a(world)
+    centre_worker = factories.make_user(roles=("social_worker",), station=world.county_centre)
+    r = request_at(
+        world.station_b,
+        status="assigned",
+        village=world.village_b1,
+        assigned_worker_id=centre_worker.id,
+    )
+    db.session.add(
+        Claim(request_id=r.id, worker_id=centre_worker.id, via="assign", status="active")
+    )
+    db.session.commit()
+    with pytest.raises(ServiceError, match=centre_worker.name):
+        console.edit(
+            r,
+            centre_worker,
+            category=r.category,
+            urgency=r.urgency,
+            village_id=world.village_a2.id,
+            address="",
+            lat=None,
+            lon=None,
+        )
+    db.session.rollback()
+    assert db.session.get(HelpRequest, r.id).station_id == world.station_b.id

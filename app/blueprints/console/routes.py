@@ -207,6 +207,8 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
 def _possible_duplicate(found: HelpRequest) -> dict:
     """The earlier open request this one may repeat (same phone, same help, one day)."""
     earlier = console.possible_duplicate_of(found)
+    if earlier is not None and earlier.station_id != found.station_id:
+        earlier = None  # marks stay within one station (a move ends them too)
     return {
         "duplicate_of": earlier,
         "duplicate_of_visible": earlier is not None
