@@ -125,7 +125,7 @@ def _hold(message: OutboxMessage, owner: str) -> bool:
             hold_reason="",
         )
         return True
-    if _offer_no_longer_open(message, now):
+    if offer_no_longer_open(message, now):
         _finish(
             message.id,
             owner,
@@ -145,22 +145,32 @@ def _hold(message: OutboxMessage, owner: str) -> bool:
     return True
 
 
-def _offer_no_longer_open(message: OutboxMessage, now) -> bool:
+def offer_still_open(now):
+    """SQL clause on an outbox row: not an offer text, or its offer can still be taken (not
+    taken, declined, withdrawn or expired). The dispatcher holds back the others; the
+    console's undelivered-SMS flag ignores them (nobody needs to act on them)."""
+    led_teams = select(Team.id).where(Team.leader_id == OutboxMessage.user_id)
+    open_offer = (
+        select(Offer.id)
+        .where(
+            Offer.request_id == OutboxMessage.request_id,
+            Offer.status == "pending",
+            Offer.expires_at > now,
+            or_(Offer.volunteer_id == OutboxMessage.user_id, Offer.team_id.in_(led_teams)),
+        )
+        .exists()
+    )
+    return or_(OutboxMessage.template != "volunteer_offer", open_offer)
+
+
+def offer_no_longer_open(message: OutboxMessage, now) -> bool:
     """A volunteer offer (often held overnight) whose offer was taken, declined or expired."""
     if message.template != "volunteer_offer" or None in (message.request_id, message.user_id):
         return False
-    led_teams = select(Team.id).where(Team.leader_id == message.user_id)
-    open_offer = db.session.scalar(
-        select(Offer.id)
-        .where(
-            Offer.request_id == message.request_id,
-            Offer.status == "pending",
-            Offer.expires_at > now,
-            or_(Offer.volunteer_id == message.user_id, Offer.team_id.in_(led_teams)),
-        )
-        .limit(1)
+    still_open = db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.id == message.id, offer_still_open(now))
     )
-    return open_offer is None
+    return still_open is None
 
 
 def _send_one(message_id: int, owner: str, sender: Sender) -> bool:

@@ -18,12 +18,12 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 
 from app.extensions import db
-from app.models import HelpRequest, Offer, OutboxMessage, RequestEvent, Team, User, UserRole
+from app.models import HelpRequest, OutboxMessage, RequestEvent, User, UserRole
 from app.models.base import utcnow
 from app.models.vocab import STAFF_ROLES
 from app.services import ServiceError
 from app.services.notifications import delivery, history
-from app.services.notifications.dispatch import _offer_no_longer_open
+from app.services.notifications.dispatch import offer_no_longer_open, offer_still_open
 
 FLAG_AFTER = timedelta(hours=1)
 FAILED = ("failed", "undelivered")
@@ -35,23 +35,6 @@ def _to_resident_or_volunteer():
     return or_(OutboxMessage.user_id.is_(None), OutboxMessage.user_id.not_in(staff))
 
 
-def _offer_still_open(now: datetime):
-    """An offer text matters only while its offer can still be taken: one whose offer was
-    taken, declined, withdrawn or has expired needs nobody's attention any more."""
-    led_teams = select(Team.id).where(Team.leader_id == OutboxMessage.user_id)
-    open_offer = (
-        select(Offer.id)
-        .where(
-            Offer.request_id == OutboxMessage.request_id,
-            Offer.status == "pending",
-            Offer.expires_at > now,
-            or_(Offer.volunteer_id == OutboxMessage.user_id, Offer.team_id.in_(led_teams)),
-        )
-        .exists()
-    )
-    return or_(OutboxMessage.template != "volunteer_offer", open_offer)
-
-
 def _undelivered(now: datetime):
     return and_(
         OutboxMessage.given_up_at.is_(None),
@@ -61,7 +44,7 @@ def _undelivered(now: datetime):
             and_(OutboxMessage.status.in_(WAITING), OutboxMessage.hold_reason == ""),
         ),
         _to_resident_or_volunteer(),
-        _offer_still_open(now),
+        offer_still_open(now),
     )
 
 
@@ -144,7 +127,7 @@ def resend(request: HelpRequest, message: OutboxMessage, *, actor: User) -> Requ
         raise ServiceError(
             _("This number replied STOP: it gets no texts until it sends START. Call instead.")
         )
-    if _offer_no_longer_open(message, utcnow()):
+    if offer_no_longer_open(message, utcnow()):
         raise ServiceError(
             _("The offer in this text is no longer open: there is nothing to send again.")
         )
