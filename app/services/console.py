@@ -440,6 +440,8 @@ def _county_link() -> str:
 
 
 def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
+    if target is not None and not may_act_on_request(actor, target):
+        target = None  # the county reads other stations' requests, it does not change them
     if target is None or target.id == request.id:
         raise ServiceError(_("Choose the request this one duplicates."), field="target")
     if target.status not in workflow.OPEN_STATUSES:

@@ -265,8 +265,6 @@ def _do_merge(found, form):
     target = db.session.scalar(
         select(HelpRequest).where(HelpRequest.code == code, HelpRequest.station_id.in_(stations))
     )
-    if target is not None and not may_act_on_request(current_user, target):
-        target = None  # the county reads other stations' requests, it does not change them
     console.merge(found, current_user, target)
     return _("Merged into %(code)s.", code=target.code)
 
