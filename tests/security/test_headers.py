@@ -271,8 +271,22 @@ def test_pages_that_show_what_a_resident_typed_are_not_cached(app, client, world
     assert posted.headers.get("Cache-Control") == "no-store"
     done = client.get("/ask/done")
     assert done.status_code == 200 and done.headers.get("Cache-Control") == "no-store"
-    for path in ("/reset", "/v/signup/confirm", "/reset/code"):
-        response = client.get(path)
-        if response.status_code == 200:
-            assert response.headers.get("Cache-Control") == "no-store", path
     assert "no-store" not in client.get("/ask").headers.get("Cache-Control", "")
+
+
+def test_the_phone_code_pages_are_not_cached(app, world):
+    """The confirm and reset-code pages show the number typed and take the SMS code."""
+    from tests.blueprints.test_accounts_issue13 import post_page, sign_up
+
+    signing_up = app.test_client()
+    sign_up(signing_up, world)
+    resetting = app.test_client()
+    post_page(resetting, "/reset", {"phone": "139 1111 2222"})
+    for client, path in (
+        (resetting, "/reset"),
+        (signing_up, "/v/signup/confirm"),
+        (resetting, "/reset/code"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers.get("Cache-Control") == "no-store", path
