@@ -84,5 +84,5 @@ def test_staff_see_why_a_held_back_offer_sms_was_not_sent(client, world, login_a
     assert held.status == "suppressed"
     page = text(client.get("/sms/sent?show=problems"))
     assert held.body in page
-    assert "派单已撤回" in page or "撤回" in page
+    assert "未发送：求助已转到其他社工站，派单已撤回" in page
     assert "已退订" not in page  # it was not the volunteer's STOP
