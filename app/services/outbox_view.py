@@ -3,7 +3,7 @@
 A resident's tracking code and the last four digits of their phone open the resident's
 own page, where anyone can cancel, confirm or rate in their name. So this page never
 shows the last four digits (phones are masked to 138********), and the tracking codes
-inside message bodies are hidden from staff who do not serve the request. One-time codes
+inside message bodies are hidden from staff who do not work on the request (privacy.may_see_tracking_code). One-time codes
 (sign-up, password reset) are hidden from everyone: with one, a worker could set a new
 password for any account whose texts they see.
 """
@@ -17,7 +17,8 @@ from sqlalchemy import or_, select
 
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, User
-from app.services.access import is_serving_worker, visible_station_ids
+from app.services import privacy
+from app.services.access import visible_station_ids
 from app.services.codes import ALPHABET
 from app.services.notifications.templates import SECRET_TEMPLATES, placeholders, render
 
@@ -60,7 +61,7 @@ def recent_messages(
 def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[int, str]:
     """Each message's body (outbox or inbound, by id; or another text ``field``, such as
     our reply to an inbound text) as this staff member may read it: the tracking codes of
-    requests they do not serve are hidden, wherever in the text they stand; one-time codes
+    requests they do not work on are hidden, wherever in the text they stand; one-time codes
     are hidden from all."""
     texts = {
         message.id: _without_secrets(message) if field == "body" else getattr(message, field)
@@ -72,12 +73,11 @@ def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[in
         candidates.update(code.upper() for code in _CODE_LIKE.findall(text))
     hidden = set()
     if candidates:
-        rows = db.session.execute(
-            select(HelpRequest.code, HelpRequest.station_id).where(
-                HelpRequest.code.in_(sorted(candidates))
-            )
-        ).all()
-        hidden = {code for code, station_id in rows if not is_serving_worker(user, station_id)}
+        found = db.session.scalars(
+            select(HelpRequest).where(HelpRequest.code.in_(sorted(candidates)))
+        )
+        # The same rule as the request's heading: those who work on it see its code.
+        hidden = {r.code for r in found if not privacy.may_see_tracking_code(user, r)}
     return {message_id: hide_codes(text, hidden) for message_id, text in texts.items()}
 
 

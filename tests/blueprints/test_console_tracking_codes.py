@@ -81,7 +81,9 @@ def test_the_county_sees_the_code_of_a_request_escalated_to_it(client, world, to
     supervisor = factories.make_user(roles=("county_supervisor",), station=world.county_centre)
     _sign_in_as(client, supervisor)
     assert r.code in text(client.get("/station/county"))
-    assert r.code in text(client.get(f"/station/r/{r.id}"))
+    page = text(client.get(f"/station/r/{r.id}"))
+    assert r.code in page
+    assert f"编号{r.code}" in page  # the texts on the page follow the heading's rule
 
 
 def test_readers_get_no_exact_place_nor_a_childs_or_sensitive_free_text(client, world):
