@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -15,10 +14,11 @@ from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, intake
 from app.services.access import acting_station_ids, scope_to_acting_stations, visible_station_ids
-from app.services.deadlines import station_workers
+from app.services.links import visits_link
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
-from app.services.urls import public_base_url
+from app.services.staff import station_staff
+from app.services.wording import local_today
 
 LIVING_CONDITIONS: dict[str, object] = {
     "good": _l("Good"),
@@ -32,13 +32,6 @@ HEALTH: dict[str, object] = {
     "poor": _l("Poor"),
     "needs_care": _l("Needs medical care"),
 }
-
-
-def local_today() -> date:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
-    return datetime.now(zone).date()
 
 
 def search(
@@ -263,7 +256,7 @@ def alert_overdue_visits() -> int:
         if worker is not None and worker.active:
             told = [worker]
         else:
-            told = station_workers(station_id) if station_id is not None else []
+            told = station_staff(station_id) if station_id is not None else []
         for user in told:
             counts[user.id] = counts.get(user.id, 0) + count
     start_of_day = utcnow() - timedelta(hours=20)
@@ -289,7 +282,7 @@ def alert_overdue_visits() -> int:
             language=worker.language or "zh",
             user_id=worker.id,
             count=count,
-            link=f"{public_base_url()}/station/visits",
+            link=visits_link(),
         )
         sent += 1
     db.session.commit()

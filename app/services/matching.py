@@ -27,9 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from geopy.distance import geodesic
 from sqlalchemy import Integer, String, and_, cast, func, literal_column, or_, select
@@ -48,6 +46,7 @@ from app.models import (
 from app.models.people import LAT_BANDS_PER_DEGREE
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
 from app.services import geo
+from app.services.wording import to_local
 
 
 @dataclass(frozen=True)
@@ -129,7 +128,7 @@ def find_candidates(
         return []
     lat, lon = place
     minor = request.involves_minor
-    local_time = _local_time(request.wanted_at)
+    local_time = to_local(request.wanted_at) if request.wanted_at is not None else None
 
     rows = _volunteer_rows(request.category, lat, lon, radius_factor)
     continuity_users, continuity_teams = _served_before(request)
@@ -444,14 +443,6 @@ def _claim_stats(
 
 
 # --- rules and ranking ------------------------------------------------------------------
-
-
-def _local_time(wanted_at: datetime | None) -> datetime | None:
-    if wanted_at is None:
-        return None
-    zone = ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
-    aware = wanted_at.replace(tzinfo=ZoneInfo("UTC")) if wanted_at.tzinfo is None else wanted_at
-    return aware.astimezone(zone)
 
 
 def _available(windows: list | None, local: datetime | None) -> bool:

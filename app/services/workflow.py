@@ -17,18 +17,8 @@ from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, RequestEvent, User
 from app.models.base import utcnow
 from app.services import ServiceError
+from app.services.wording import status_label
 
-STATUSES: dict[str, object] = {
-    "new": _l("New"),
-    "accepted": _l("Accepted"),
-    "offered": _l("Offering"),
-    "assigned": _l("Assigned"),
-    "in_progress": _l("In progress"),
-    "done": _l("Awaiting confirmation"),
-    "closed": _l("Closed"),
-    "rejected": _l("Not accepted"),
-    "cancelled": _l("Cancelled"),
-}
 OPEN_STATUSES = frozenset({"new", "accepted", "offered", "assigned", "in_progress", "done"})
 FINAL_STATUSES = frozenset({"closed", "rejected", "cancelled"})
 
@@ -82,10 +72,6 @@ _CLEARS = {
     "release": ("assigned_at", "started_at"),
     "reopen": ("started_at", "done_at"),
 }
-
-
-def status_label(status: str) -> str:
-    return str(STATUSES.get(status, status))
 
 
 def can(request: HelpRequest, action: str) -> bool:

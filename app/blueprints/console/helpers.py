@@ -1,4 +1,5 @@
-"""Shared bits of the console's views: labels for templates, optional services."""
+"""Shared bits of the console's views: helpers for templates (the labels of categories,
+statuses and events are app-wide: app/services/wording.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from flask_login import current_user
 
 from app.blueprints.console import bp
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, CHANNELS, SPECIAL_GROUPS, URGENCIES, label
-from app.services import privacy, workflow
+from app.services import privacy
 
 WORKERS = ("social_worker", "station_admin")
 VIEWERS = ("social_worker", "station_admin", "county_supervisor")
@@ -28,25 +28,6 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
     return _("%(n)d days", n=minutes // (24 * 60))
 
 
-EVENT_LABELS: dict[str, object] = {
-    "created": _l("Request received"),
-    "note": _l("Note"),
-    "edit": _l("Details changed"),
-    "escalate": _l("Escalated to the county"),
-    "acknowledge": _l("County supervisor responded"),
-    "reassign_station": _l("Moved to another station"),
-    "overdue_alert": _l("Overdue: workers alerted by SMS"),
-    "rated": _l("Rated by the resident"),
-    "dispatch": _l("Given to a team member"),
-    "sms_received": _l("SMS from the resident"),
-    "sms_unreachable": _l("The SMS could not be delivered"),
-    "possible_duplicate": _l("Possible duplicate"),
-    "not_duplicate": _l("Not a duplicate"),
-    "sms_resent": _l("Sent a text again"),
-    "sms_given_up": _l("Gave up on a text"),
-}
-
-
 ACTOR_LABELS: dict[str, object] = {
     "resident": _l("Resident"),
     "system": _l("System"),
@@ -61,26 +42,9 @@ def event_actor(event) -> str:
     return str(ACTOR_LABELS.get(event.actor_label, event.actor_label or ""))
 
 
-def event_label(event) -> str:
-    if event.action == "rated" and event.request.rating:
-        return _("Rated by the resident: %(n)s of 5 stars", n=event.request.rating)
-    if event.action in EVENT_LABELS:
-        return str(EVENT_LABELS[event.action])
-    move = workflow.MOVES.get(event.action)
-    if move is not None:
-        return str(move.label)
-    return workflow.status_label(event.to_status) if event.to_status else event.action
-
-
 @bp.context_processor
 def console_helpers():
     return {
-        "category_label": lambda code: label(CATEGORIES, code),
-        "urgency_label": lambda code: label(URGENCIES, code),
-        "group_label": lambda code: label(SPECIAL_GROUPS, code),
-        "channel_label": lambda code: label(CHANNELS, code),
-        "status_label": workflow.status_label,
-        "event_label": event_label,
         "event_actor": event_actor,
         "waited": waited,
         "serves": lambda where: privacy.serves(current_user, where),

@@ -15,7 +15,7 @@ from app.blueprints.guards import role_required
 from app.extensions import db, htmx
 from app.models import Beneficiary
 from app.models.vocab import SPECIAL_GROUPS, label
-from app.services import ServiceError, audit, ledger
+from app.services import ServiceError, audit, ledger, wording
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 from app.services.privacy import show_person_name, show_phone
 
@@ -152,7 +152,7 @@ def _render_person(person: Beneficiary, plan_form=None, status=200):
             plan_form=plan_form,
             living=LIVING_CONDITIONS,
             health=HEALTH,
-            today=ledger.local_today(),
+            today=wording.local_today(),
         ),
         status,
     )
@@ -220,5 +220,5 @@ def ledger_visit(beneficiary_id: int):
 def visits():
     overdue, due = ledger.visits_due(current_user)
     return render_template(
-        "console/visits.html", overdue=overdue, due=due, today=ledger.local_today()
+        "console/visits.html", overdue=overdue, due=due, today=wording.local_today()
     )
