@@ -111,6 +111,15 @@ EVENTS: dict[str, object] = {
 }
 
 
+# Who made a timeline event, when no user did.
+ACTORS: dict[str, object] = {
+    "resident": _l("Resident"),
+    "system": _l("System"),
+    "sms": _l("SMS"),
+    "staff": _l("Staff"),
+}
+
+
 def label(vocabulary: dict[str, object], code: str | None) -> str:
     """The translated label of a code, or the code itself when unknown."""
     if code is None:

@@ -1343,14 +1343,14 @@ class _Builder:
         self._outbox.append((req, at, kind, extra))
 
     def build_outbox(self) -> None:
-        from app.services import links
+        from app.services import links, wording
         from app.services.notifications.templates import render
 
         for req, at, kind, extra in getattr(self, "_outbox", []):
             if at > self.now:
                 continue
-            village = req.village.name if req.village is not None else ""
-            category = str(CATEGORIES[req.category])
+            village = wording.place_label(req)
+            category = wording.category_label(req.category)
             user_id = None
             if kind == "request_received":
                 to = req.contact_phone

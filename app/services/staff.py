@@ -66,6 +66,7 @@ def county_supervisors(station_id: int | None) -> list[User]:
 def notify_staff(
     station: Station | int | None,
     template: str,
+    /,
     *,
     roles: Iterable[str] = STAFF_ROLES,
     exclude: Iterable[User | None] = (),

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from app.models.base import utcnow
 from app.models.vocab import (
+    ACTORS,
     CATEGORIES,
     CHANNELS,
     EVENTS,
@@ -106,6 +107,18 @@ def wanted_time_text(
         return _("any time")
 
 
+def waited(since: datetime | None, now: datetime | None = None) -> str:
+    """How long something has waited: '5 min', '3 h', '4 days'."""
+    if since is None:
+        return ""
+    minutes = max(0, int(((now or utcnow()) - since).total_seconds() // 60))
+    if minutes < 60:
+        return _("%(n)d min", n=minutes)
+    if minutes < 48 * 60:
+        return _("%(n)d h", n=minutes // 60)
+    return _("%(n)d days", n=minutes // (24 * 60))
+
+
 # --- places and phones ------------------------------------------------------------------
 
 
@@ -172,6 +185,58 @@ def event_label(event) -> str:
     return status_label(event.to_status) if event.to_status else event.action
 
 
+def event_actor(event) -> str:
+    """Who made a timeline event, as staff read it."""
+    if event.actor is not None:
+        return event.actor.name
+    return str(ACTORS.get(event.actor_label, event.actor_label or ""))
+
+
+def resident_event_text(event, name: str) -> str | None:
+    """A public timeline event in the plain words the resident reads (``name``: who is
+    helping, as the resident may know them); None for one the resident is not shown."""
+    action = event.action
+    if action == "created":
+        return _("We received your request.")
+    if action == "accept":
+        return _("The social work station accepted your request.")
+    if action == "reject":
+        return _("The station could not take this request. They will explain by phone.")
+    if action == "offer":
+        return _("We are looking for a volunteer near you.")
+    if action in ("claim", "assign"):
+        if name:
+            return _("%(name)s will help you.", name=name)
+        return _("A helper has been found.")
+    if action == "release":
+        return _("The helper could not come. We are finding someone else.")
+    if action == "check_in":
+        if name:
+            return _("%(name)s is on the way or with you now.", name=name)
+        return _("The helper is on the way or with you now.")
+    if action == "check_out":
+        return _("The work is marked as done. Please tell us if it was.")
+    if action == "confirm":
+        return _("You confirmed the work was done. Thank you.")
+    if action == "reopen":
+        return _("You said it was not solved. We reopened your request.")
+    if action in ("close", "auto_close"):
+        return _("Your request is closed.")
+    if action == "cancel":
+        return _("The request was cancelled.")
+    if action == "merge":
+        # Neutral: whoever tracks this one may not own the request it was merged into.
+        return _(
+            "The social work station has closed this request. If you still need help, "
+            "please ask again or call the station."
+        )
+    if action == "rated":
+        return _("You rated the help.")
+    if action == "note" and event.note:
+        return _("Message from the station: %(note)s", note=event.note)
+    return None
+
+
 TEMPLATE_GLOBALS = {
     "category_label": category_label,
     "status_label": status_label,
@@ -179,10 +244,12 @@ TEMPLATE_GLOBALS = {
     "group_label": group_label,
     "channel_label": channel_label,
     "event_label": event_label,
+    "event_actor": event_actor,
     "place_label": place_label,
     "phone_display": phone_display,
     "stamp_text": stamp_text,
     "wanted_time_text": wanted_time_text,
+    "waited": waited,
 }
 
 
