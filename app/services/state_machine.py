@@ -101,7 +101,9 @@ class StateMachine(Generic[M]):
     still empty); ``clears`` maps an action to the columns it empties (a move that undoes
     part of the way); ``on_move(obj, moved)`` runs after every move, in the same
     transaction, for what must always follow (ending claims when a request closes).
-    ``refused`` and ``changed`` are the machine's own wording of the two refusals.
+    ``refused`` and ``changed`` are the machine's own wording of the two refusals;
+    ``clock`` tells the time of a move (asked at each move, so a clock patched for
+    backdating applies).
     """
 
     def __init__(
@@ -116,6 +118,7 @@ class StateMachine(Generic[M]):
         on_move: Callable[[M, Moved], None] | None = None,
         refused: object = REFUSED,
         changed: object = CHANGED,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.model = model
         self.moves = dict(moves)
@@ -126,6 +129,7 @@ class StateMachine(Generic[M]):
         self.on_move = on_move
         self.refused = refused
         self.changed = changed
+        self.clock = clock
         self._check_table()
 
     # --- asking -------------------------------------------------------------------------
@@ -155,7 +159,7 @@ class StateMachine(Generic[M]):
             raise MoveNotAllowed(
                 str(self.refused) % {"status": self.status_label(source), "action": str(move.label)}
             )
-        now = utcnow()
+        now = (self.clock or utcnow)()
         self._write(obj, source, self._changes(obj, action, move.target, values or {}, now))
         moved = Moved(action=action, source=source, target=move.target, at=now)
         if self.on_move is not None:

@@ -75,6 +75,11 @@ _CLEARS = {
 }
 
 
+def _now():
+    """The time of a move, read at each move: the demo backdates by patching ``utcnow``."""
+    return utcnow()
+
+
 def _after_move(request: HelpRequest, moved: Moved) -> None:
     """What always follows a move, whoever makes it."""
     if moved.target in FINAL_STATUSES:
@@ -90,6 +95,7 @@ REQUEST_MACHINE: StateMachine[HelpRequest] = StateMachine(
     stamps=_STAMPS,
     clears=_CLEARS,
     on_move=_after_move,
+    clock=_now,
     refused=_l("This request is “%(status)s”: “%(action)s” is not possible now."),
     changed=_l("Someone else changed this request just now. Reload the page and try again."),
 )

@@ -254,3 +254,16 @@ def test_twenty_people_race_for_five_places_and_exactly_five_get_one(app, backen
     assert outcomes == ["full"] * 15 + ["place"] * 4 + ["place, filled"], backend
     assert stored(outing_id)[:3] == ("full", "", 5)
     assert [m.action for _id, m in MOVED] == ["fill"]
+
+
+@pytest.mark.usefixtures("outings")
+def test_a_machine_with_its_own_clock_stamps_its_time():
+    """The demo builds its past by backdating the clock of the request machine."""
+    then = datetime(2026, 3, 1, 9, 30)
+    clocked = StateMachine(
+        Outing, status="phase", moves=MACHINE.moves, stamps=MACHINE.stamps, clock=lambda: then
+    )
+    outing = make_outing()
+    assert clocked.move(outing, "open").at == then
+    db.session.commit()
+    assert stored(outing.id) == ("open", "", 0, then, None)
