@@ -14,11 +14,12 @@ Rules (DESIGN.md, "Matching"):
   involving a minor goes only to volunteers vetted for work with children; a team takes
   it only when its leader is vetted (the leader answers for whom they send).
 
-Approval and an active account are the pre-filter's part (``prefilter.py``, in SQL); the
-rest is here, on plain values: a ``Prospect`` per volunteer or team, a ``Need`` per request.
-``refusal`` says in plain words why a prospect may not take the request on; ``rank`` orders
-the others with the weights of ``weights.py``, first on quick distances, then on exact
-geodesic distances for the head of the list only. ``eligibility_problem`` and
+Approval is the pre-filter's part (``prefilter.py``, in SQL, with a team leader's active
+account); a volunteer whose account is closed drops out when ``find_candidates`` reads the
+winners' rows. The rest is here, on plain values: a ``Prospect`` per volunteer or team, a
+``Need`` per request. ``refusal`` says in plain words why a prospect may not take the
+request on; ``rank`` orders the others with the weights of ``weights.py``, first on quick
+distances, then on exact geodesic distances for the head of the list only. ``eligibility_problem`` and
 ``team_eligibility_problem`` answer the same questions for one person at claim time, in
 words for them.
 """
