@@ -1,5 +1,5 @@
 """Response targets by urgency (config RESPONSE_TARGET_MINUTES): a request still waiting
-to be accepted after its target is overdue; a worker job alerts the station once."""
+to be accepted after its target is overdue; the job ``app.jobs.deadlines`` alerts the station once."""
 
 from __future__ import annotations
 
