@@ -223,7 +223,7 @@ def record_visit(
 
 
 def _spawn_request(person, worker, category, urgency, description) -> HelpRequest:
-    request = intake.create_request(
+    request = intake.submit_request(
         category=category,
         description=description.strip(),
         special_groups=tuple(person.special_groups or ()),
@@ -239,7 +239,7 @@ def _spawn_request(person, worker, category, urgency, description) -> HelpReques
         consent=True,
         consent_by=person.name,
         consent_method="visit",
-        submitter=worker,
+        by=worker,
         beneficiary=person,
         actor_label="staff",
     )

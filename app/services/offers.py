@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
@@ -44,9 +44,32 @@ from app.services import ServiceError, matching, privacy, workflow
 from app.services.codes import new_reply_code
 from app.services.notifications import queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
+from app.services.state_machine import Move, StateMachine
 from app.services.urls import public_base_url
 
 OPEN_OFFER = "pending"
+
+# An offer is answered once: the first answer (or expiry, or withdrawal) wins.
+OFFER_MACHINE: StateMachine[Offer] = StateMachine(
+    Offer,
+    statuses={
+        OPEN_OFFER: _l("Offer waiting for an answer"),
+        "accepted": _l("Offer taken"),
+        "declined": _l("Offer declined"),
+        "expired": _l("Offer expired"),
+        "closed": _l("Offer closed"),
+        "withdrawn": _l("Offer withdrawn"),
+    },
+    moves={
+        "accept": Move({OPEN_OFFER}, "accepted", _l("Offer taken")),
+        "decline": Move({OPEN_OFFER}, "declined", _l("Offer declined")),
+        "expire": Move({OPEN_OFFER}, "expired", _l("Offer expired")),
+        "close": Move({OPEN_OFFER}, "closed", _l("Offer closed")),
+        "withdraw": Move({OPEN_OFFER}, "withdrawn", _l("Offer withdrawn")),
+    },
+    stamps={target: "responded_at" for target in ("accepted", "declined", "closed", "withdrawn")},
+    changed=_l("Someone else changed this offer just now. Reload the page and try again."),
+)
 
 
 def round_factor(round_number: int) -> float:
@@ -440,21 +463,11 @@ def withdraw_open_offers(help_request: HelpRequest, *, by: User | None, reason: 
     it behind the next worker's back; the timeline says who withdrew how many, and why.
     Returns the number of offers withdrawn.
     """
-    now = utcnow()
-    withdrawn: list[Offer] = []
-    for offer in pending_offers(help_request):
-        moved = db.session.execute(
-            update(Offer)
-            .where(Offer.id == offer.id, Offer.status == OPEN_OFFER)
-            .values(status=WITHDRAWN_OFFER, responded_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved == 1:
-            set_committed_value(offer, "status", WITHDRAWN_OFFER)
-            set_committed_value(offer, "responded_at", now)
-            withdrawn.append(offer)
-        else:
-            db.session.expire(offer)
+    withdrawn = [
+        offer
+        for offer in pending_offers(help_request)
+        if OFFER_MACHINE.try_move(offer, "withdraw") is not None
+    ]
     note = _("%(n)s open offer(s) withdrawn: %(reason)s", n=len(withdrawn), reason=reason)
     if help_request.status == "offered":
         workflow.transition(
