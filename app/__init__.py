@@ -9,7 +9,9 @@ from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrat
 
 
 def create_app(config: object | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    from app.blueprints.transaction import LinliFlask
+
+    app = LinliFlask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config())
 
     if app.config.get("PROXY_COUNT"):

@@ -13,7 +13,7 @@ def init_app(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="Run every job once and stop.")
     def worker(once: bool) -> None:
         """Send the SMS outbox and run the scheduled jobs, until stopped."""
-        from app.services.scheduler import run_forever
+        from app.jobs.scheduler import run_forever
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         click.echo("Linli worker started (Ctrl+C stops it).")

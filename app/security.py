@@ -49,8 +49,7 @@ def _end_all_sessions(_sender, user, **_extra) -> None:
         return
     db.session.execute(
         update(User).where(User.id == user_id).values(session_version=User.session_version + 1)
-    )
-    db.session.commit()
+    )  # committed with the sign-out request (app/blueprints/transaction.py)
     session.pop(SESSION_VERSION_KEY, None)
 
 

@@ -165,7 +165,7 @@ class Team(db.Model):
     open_task_limit: Mapped[int] = mapped_column(Integer, default=5)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Weekly windows as for volunteers: [{"day": 0-6 (Monday=0), "start": "08:00", "end": …}].
-    # Empty: the team is free when one of its approved members is (matching.py).
+    # Empty: the team is free when one of its approved members is (matching/rules.py).
     availability: Mapped[list[dict]] = mapped_column(JSON, default=list)
 
     leader: Mapped[User | None] = relationship(foreign_keys=[leader_id])

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import has_request_context
-from sqlalchemy import Select, select
+from sqlalchemy import Select, event, select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Station, User
 from app.services import workflow
+
+_CACHE = "linli_access"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(_CACHE, None)
 
 
 def _station_tree() -> list[tuple[int, int | None]]:
@@ -47,11 +55,10 @@ def _is_staff(user: User | None) -> bool:
 
 
 def _cached(key: str, compute: Callable):
-    """``compute()`` once per web request (pages ask often); every time outside one. The
-    cache lives on the request's database session, which ends with the request."""
-    if not has_request_context():
-        return compute()
-    cache = db.session.info.setdefault("linli_access", {})
+    """``compute()`` once per unit of work (pages ask often): the cache lives on the
+    database session and is forgotten whenever it writes or its transaction ends, so it
+    never outlives the web request or the job's unit that filled it."""
+    cache = db.session.info.setdefault(_CACHE, {})
     if key not in cache:
         cache[key] = compute()
     return cache[key]

@@ -135,17 +135,16 @@ def forget_failures(user: User) -> None:
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(keys)))
 
 
-def forget_old_records() -> int:
-    """Worker job: drop failure counters nobody has added to for a day (they count no
-    more), volunteers' sign-ups nobody confirmed within a day, and code flows older than a
-    day (long expired)."""
+def forget_stale_records() -> int:
+    """For the worker's job (``app.jobs.accounts``): drop failure counters nobody has added
+    to for a day (they count no more), volunteers' sign-ups nobody confirmed within a day,
+    and code flows older than a day (long expired). Returns how many rows went."""
     since = utcnow() - FORGET_AFTER
     failures = db.session.execute(
         delete(SignInThrottle).where(SignInThrottle.last_failure_at < since)
     )
     sign_ups = forget_unconfirmed_sign_ups(since)
     codes = db.session.execute(delete(PhoneCode).where(PhoneCode.created_at < since))
-    db.session.commit()
     return failures.rowcount + sign_ups + codes.rowcount
 
 

@@ -2,7 +2,7 @@
 
 A window is ``{"day": 0-6 (Monday = 0), "start": "HH:MM", "end": "HH:MM"}`` in local
 time (``LOCAL_TIMEZONE``); an end before the start runs past midnight into the next day
-(``matching._available`` reads them). Volunteers tick parts of the day at sign-up; a
+(``matching.rules.available`` reads them). Volunteers tick parts of the day at sign-up; a
 team's page offers the same grid and an extra time of its own choosing.
 """
 

@@ -82,6 +82,19 @@ def claim(
     return record
 
 
+def claim_for(
+    request: HelpRequest, *, by: User, team: Team | None = None, open_to_them: bool = True
+) -> Claim:
+    """The nearby tasks' "I will do it": ``by`` takes the request, or ``team`` (which ``by``
+    leads) does. ``open_to_them`` is whether the task is still on their list
+    (``volunteers.task_view``); one that has left it is refused before anything changes."""
+    if not open_to_them:
+        raise ServiceError(_("This task is not open for you any more."))
+    if team is not None:
+        return claim(request, team=team)
+    return claim(request, volunteer=by)
+
+
 def accept_offer(offer: Offer, *, user: User, via: str = "web") -> Claim:
     """The offer's volunteer (or its team's leader) says yes."""
     _check_offer_holder(offer, user)
@@ -250,8 +263,10 @@ def check_out(
     return record
 
 
-def dispatch(claim: Claim, *, actor: User, member: User) -> Claim:
-    """A team leader gives the team's task to one member."""
+def dispatch(claim: Claim, *, actor: User, member: User | None) -> Claim:
+    """A team leader gives the team's task to one member (None: nobody was chosen)."""
+    if member is None:
+        raise ServiceError(_("Choose a team member."), field="member")
     team = claim.team
     if team is None or team.leader_id != actor.id:
         raise ServiceError(_("Only the team leader can hand out this task."))

@@ -185,6 +185,14 @@ def accept(request: HelpRequest, actor: User, note: str = "") -> list | None:
     return offers.send_offers(request, actor=actor)
 
 
+def offer_again(request: HelpRequest, actor: User) -> list:
+    """The worker's "offer again": a new round to volunteers; the offers sent (empty:
+    nobody fitted, and the request was escalated)."""
+    if not workflow.can(request, "offer"):
+        workflow.transition(request, "offer", actor=actor)  # raises the plain reason
+    return offers.send_offers(request, actor=actor)
+
+
 def reject(request: HelpRequest, actor: User, reason: str):
     reason = (reason or "").strip()
     if not reason:

@@ -1,5 +1,5 @@
 """Response targets by urgency (config RESPONSE_TARGET_MINUTES): a request still waiting
-to be accepted after its target is overdue; a worker job alerts the station once."""
+to be accepted after its target is overdue; the job ``app.jobs.deadlines`` alerts the station once."""
 
 from __future__ import annotations
 
@@ -49,38 +49,42 @@ def overdue_clause(now: datetime | None = None, urgencies=None):
     return and_(HelpRequest.status.in_(WAITING_STATUSES), or_(*parts))
 
 
-def alert_overdue() -> int:
-    """Worker job: SMS the station's workers once about each crisis/urgent request that
-    waits past its target. Returns the number of requests alerted."""
-    now = utcnow()
-    query = (
-        select(HelpRequest)
-        .where(overdue_clause(now, ALERTED_URGENCIES), HelpRequest.overdue_alerted_at.is_(None))
-        .order_by(HelpRequest.created_at)
-        .limit(200)
+def requests_to_alert_overdue(now: datetime) -> list[int]:
+    """For the overdue job: crisis and urgent requests waiting past their target whose
+    workers have not been told yet, oldest first."""
+    return list(
+        db.session.scalars(
+            select(HelpRequest.id)
+            .where(overdue_clause(now, ALERTED_URGENCIES), HelpRequest.overdue_alerted_at.is_(None))
+            .order_by(HelpRequest.created_at)
+            .limit(200)
+        )
     )
-    count = 0
-    for request in db.session.scalars(query):
-        minutes = minutes_waiting(request, now)
-        staff.notify_staff(
-            request.station_id,
-            "request_overdue",
-            request_id=request.id,
-            crisis=request.urgency == "crisis",
-            urgency=partial(wording.urgency_label, request.urgency),  # in each reader's language
-            code=request.code,
-            minutes=minutes,
-            link=links.console_request_link(request.id),
-        )
-        request.overdue_alerted_at = now
-        workflow.record_event(
-            request,
-            "overdue_alert",
-            actor_label="system",
-            note=f"{minutes} min",
-            public=False,
-            at=now,
-        )
-        count += 1
-    db.session.commit()
-    return count
+
+
+def alert_overdue_request(request: HelpRequest, now: datetime) -> bool:
+    """SMS the station's workers once that ``request`` waits past its target; False if
+    they were told already."""
+    if request.overdue_alerted_at is not None:
+        return False
+    minutes = minutes_waiting(request, now)
+    staff.notify_staff(
+        request.station_id,
+        "request_overdue",
+        request_id=request.id,
+        crisis=request.urgency == "crisis",
+        urgency=partial(wording.urgency_label, request.urgency),  # in each reader's language
+        code=request.code,
+        minutes=minutes,
+        link=links.console_request_link(request.id),
+    )
+    request.overdue_alerted_at = now
+    workflow.record_event(
+        request,
+        "overdue_alert",
+        actor_label="system",
+        note=f"{minutes} min",
+        public=False,
+        at=now,
+    )
+    return True

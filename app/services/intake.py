@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Beneficiary, FormToken, HelpRequest, Region, User
@@ -79,7 +80,74 @@ def find_open_duplicate(
     return db.session.scalars(query.order_by(HelpRequest.created_at.desc()).limit(1)).first()
 
 
-def create_request(
+class AskIfNew(ServiceError):
+    """The asker's own earlier request for the same help is still open: before filing
+    this one, the form asks whether it is new (``earlier`` is shown only to them)."""
+
+    def __init__(self, earlier: HelpRequest) -> None:
+        super().__init__(
+            _("If this is a new request, please tick the box first, then send it again."),
+            field="confirm_new",
+        )
+        self.earlier = earlier
+
+
+def submit_request(
+    *,
+    channel: str = "web",
+    by: User | None = None,
+    acknowledge: bool = True,
+    form_token: str | None = None,
+    asker_filed: Iterable[int] = (),
+    confirmed_new: bool = False,
+    **details,
+) -> HelpRequest:
+    """The one way a request for help comes in, on every channel (web, proxy, hotline,
+    visit, SMS, API): the created request, or the one this form token created before.
+
+    ``by`` is the signed-in person who files it for someone (None: the resident).
+    ``acknowledge`` sends the resident the "we got it" SMS with the tracking link (an SMS
+    request is answered in the reply instead). ``asker_filed`` are the ids of requests
+    this asker filed before (their browser's): when one of them is an open request for
+    the same help, ``AskIfNew`` asks first, unless ``confirmed_new``. ``details`` are the
+    request's own fields (see ``_create``). Flushes, never commits.
+
+    Two posts of one form token at the same moment: the second one's insert of the token
+    fails; it rolls back its half-made request (a submission is its own unit of work on
+    every channel that sends a token) and returns the first one's request.
+    """
+    if form_token:
+        existing = request_for_token(form_token)
+        if existing is not None:
+            return existing
+    filed = list(asker_filed)
+    own_earlier = (
+        find_open_duplicate(details.get("contact_phone"), details.get("category", ""), among=filed)
+        if filed
+        else None
+    )
+    if own_earlier is not None and not confirmed_new:
+        raise AskIfNew(own_earlier)
+    try:
+        return _create(
+            channel=channel,
+            submitter=by,
+            acknowledge=acknowledge,
+            form_token=form_token,
+            said_new=own_earlier is not None,
+            **details,
+        )
+    except IntegrityError:
+        if not form_token:
+            raise
+        db.session.rollback()
+        existing = request_for_token(form_token)
+        if existing is None:
+            raise
+        return existing
+
+
+def _create(
     *,
     category: str,
     description: str = "",
@@ -104,12 +172,13 @@ def create_request(
     actor_label: str = "resident",
     form_token: str | None = None,
     said_new: bool = False,
+    acknowledge: bool = True,
 ) -> HelpRequest:
     """Create a request in status ``new``, routed to its station, with its first event.
 
     ``contact_phone`` is E.164 already. Coordinates are WGS-84. Without coordinates, the
     address is geocoded when a geocoder is configured; else the village centroid stands
-    in. Queues the "request_received" SMS when there is a phone. Flushes, never commits.
+    in. Queues the "request_received" SMS when there is a phone and ``acknowledge``.
 
     An open request from the same phone for the same help in the last day, served by the
     same station, makes this one a possible duplicate: marked for the station (which may
@@ -208,7 +277,7 @@ def create_request(
     )
     if form_token:
         db.session.add(FormToken(token=form_token, request_id=help_request.id))
-    if help_request.contact_phone:
+    if help_request.contact_phone and acknowledge:
         queue_sms(
             help_request.contact_phone,
             "request_received",
@@ -219,6 +288,8 @@ def create_request(
         )
     if earlier is not None:
         _mark_possible_duplicate(help_request, earlier, said_new=said_new)
+    if form_token:
+        db.session.flush()  # a token posted twice at once fails here, not at the commit
     return help_request
 
 

@@ -216,7 +216,7 @@ def record_visit(
 
 
 def _spawn_request(person, worker, category, urgency, description) -> HelpRequest:
-    request = intake.create_request(
+    request = intake.submit_request(
         category=category,
         description=description.strip(),
         special_groups=tuple(person.special_groups or ()),
@@ -232,7 +232,7 @@ def _spawn_request(person, worker, category, urgency, description) -> HelpReques
         consent=True,
         consent_by=person.name,
         consent_method="visit",
-        submitter=worker,
+        by=worker,
         beneficiary=person,
         actor_label="staff",
     )
@@ -241,15 +241,15 @@ def _spawn_request(person, worker, category, urgency, description) -> HelpReques
     return request
 
 
-def alert_overdue_visits() -> int:
-    """Worker job: one SMS a day to each responsible worker with overdue visits."""
+def overdue_visits_by_worker() -> dict[int, int]:
+    """For the overdue-visits job: each worker to tell, and how many visits are overdue.
+    Nobody responsible (or they left): the station's workers are told instead."""
     today = local_today()
     rows = db.session.execute(
         select(Beneficiary.responsible_worker_id, Beneficiary.station_id, func.count())
         .where(Beneficiary.next_visit_due < today)
         .group_by(Beneficiary.responsible_worker_id, Beneficiary.station_id)
     ).all()
-    # Nobody responsible (or they left): the station's workers are told instead.
     counts: dict[int, int] = {}
     for worker_id, station_id, count in rows:
         worker = db.session.get(User, worker_id) if worker_id is not None else None
@@ -259,31 +259,32 @@ def alert_overdue_visits() -> int:
             told = station_staff(station_id) if station_id is not None else []
         for user in told:
             counts[user.id] = counts.get(user.id, 0) + count
+    return counts
+
+
+def alert_overdue_visits_to(worker: User, count: int) -> bool:
+    """One SMS a day to ``worker`` about their ``count`` overdue visits; False if they
+    were texted in the last 20 hours (or cannot be)."""
+    if not worker.active or not worker.phone:
+        return False
     start_of_day = utcnow() - timedelta(hours=20)
-    sent = 0
-    for worker_id, count in counts.items():
-        worker = db.session.get(User, worker_id)
-        if worker is None or not worker.active or not worker.phone:
-            continue
-        already = db.session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
-                OutboxMessage.template == "visit_overdue",
-                OutboxMessage.user_id == worker.id,
-                OutboxMessage.created_at >= start_of_day,
-            )
+    already = db.session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.template == "visit_overdue",
+            OutboxMessage.user_id == worker.id,
+            OutboxMessage.created_at >= start_of_day,
         )
-        if already:
-            continue
-        queue_sms(
-            worker.phone,
-            "visit_overdue",
-            language=worker.language or "zh",
-            user_id=worker.id,
-            count=count,
-            link=visits_link(),
-        )
-        sent += 1
-    db.session.commit()
-    return sent
+    )
+    if already:
+        return False
+    queue_sms(
+        worker.phone,
+        "visit_overdue",
+        language=worker.language or "zh",
+        user_id=worker.id,
+        count=count,
+        link=visits_link(),
+    )
+    return True

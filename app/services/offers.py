@@ -24,8 +24,8 @@ from functools import partial
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import (
@@ -44,8 +44,31 @@ from app.services import ServiceError, links, matching, privacy, staff, wording,
 from app.services.codes import new_reply_code
 from app.services.notifications import queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
+from app.services.state_machine import Move, StateMachine
 
 OPEN_OFFER = "pending"
+
+# An offer is answered once: the first answer (or expiry, or withdrawal) wins.
+OFFER_MACHINE: StateMachine[Offer] = StateMachine(
+    Offer,
+    statuses={
+        OPEN_OFFER: _l("Offer waiting for an answer"),
+        "accepted": _l("Offer taken"),
+        "declined": _l("Offer declined"),
+        "expired": _l("Offer expired"),
+        "closed": _l("Offer closed"),
+        "withdrawn": _l("Offer withdrawn"),
+    },
+    moves={
+        "accept": Move({OPEN_OFFER}, "accepted", _l("Offer taken")),
+        "decline": Move({OPEN_OFFER}, "declined", _l("Offer declined")),
+        "expire": Move({OPEN_OFFER}, "expired", _l("Offer expired")),
+        "close": Move({OPEN_OFFER}, "closed", _l("Offer closed")),
+        "withdraw": Move({OPEN_OFFER}, "withdrawn", _l("Offer withdrawn")),
+    },
+    stamps={target: "responded_at" for target in ("accepted", "declined", "closed", "withdrawn")},
+    changed=_l("Someone else changed this offer just now. Reload the page and try again."),
+)
 
 
 def round_factor(round_number: int) -> float:
@@ -90,40 +113,48 @@ def send_offers(request: HelpRequest, *, actor: User | None = None) -> list[Offe
     return offers
 
 
-def expire_offers() -> int:
-    """Worker job: expire overdue offers and start the next round (or escalate).
-
-    Returns the number of offers expired.
-    """
-    now = utcnow()
+def requests_with_expired_offers() -> list[int]:
+    """For the expiry job: requests with an open offer past its expiry, then requests left
+    'offered' with no open offer (declines racing each other or the expiry: nothing else
+    would ever move them on)."""
     expired = db.session.scalars(
-        select(Offer).where(Offer.status == OPEN_OFFER, Offer.expires_at <= now)
+        select(Offer.request_id)
+        .where(Offer.status == OPEN_OFFER, Offer.expires_at <= utcnow())
+        .distinct()
+        .order_by(Offer.request_id)
     ).all()
-    touched: dict[int, HelpRequest] = {}
-    for offer in expired:
-        offer.status = "expired"
-        touched[offer.request_id] = offer.request
-    db.session.flush()
-    # Requests left 'offered' with no open offer (declines racing each other or the
-    # expiry): nothing else would ever move them on.
     open_offer = (
         select(Offer.id)
         .where(Offer.request_id == HelpRequest.id, Offer.status == OPEN_OFFER)
         .exists()
     )
-    for request in db.session.scalars(
-        select(HelpRequest)
+    stuck = db.session.scalars(
+        select(HelpRequest.id)
         .where(
             HelpRequest.status == "offered",
             HelpRequest.escalated.is_(False),
             ~open_offer,
         )
+        .order_by(HelpRequest.id)
         .limit(200)
-    ):
-        touched.setdefault(request.id, request)
-    for request in touched.values():
-        next_round_if_due(request)
-    db.session.commit()
+    ).all()
+    return list(dict.fromkeys([*expired, *stuck]))
+
+
+def expire_offers_of(request: HelpRequest) -> int:
+    """Expire the request's open offers that are past their expiry, then start its next
+    round (or escalate) if none is open any more. Returns the number of offers expired."""
+    expired = db.session.scalars(
+        select(Offer).where(
+            Offer.request_id == request.id,
+            Offer.status == OPEN_OFFER,
+            Offer.expires_at <= utcnow(),
+        )
+    ).all()
+    for offer in expired:
+        offer.status = "expired"
+    db.session.flush()
+    next_round_if_due(request)
     return len(expired)
 
 
@@ -155,28 +186,32 @@ def close_open_offers(request: HelpRequest, *, except_offer_id: int | None = Non
     db.session.execute(query.values(status="closed", responded_at=utcnow()))
 
 
-def auto_offer_new_requests() -> int:
-    """Worker job: stations with auto-offer accept normal new requests and offer them.
-
-    Categories only social workers may take stay new, for a worker to read first.
-    """
-    requests = db.session.scalars(
-        select(HelpRequest)
-        .join(Station, Station.id == HelpRequest.station_id)
-        .where(
-            HelpRequest.status == "new",
-            HelpRequest.urgency == "normal",
-            Station.auto_offer.is_(True),
-            HelpRequest.category.not_in(SOCIAL_WORKER_ONLY),
+def requests_to_auto_offer() -> list[int]:
+    """For the auto-offer job: normal new requests at stations with auto-offer, oldest
+    first. Categories only social workers may take stay new, for a worker to read first."""
+    return list(
+        db.session.scalars(
+            select(HelpRequest.id)
+            .join(Station, Station.id == HelpRequest.station_id)
+            .where(
+                HelpRequest.status == "new",
+                HelpRequest.urgency == "normal",
+                Station.auto_offer.is_(True),
+                HelpRequest.category.not_in(SOCIAL_WORKER_ONLY),
+            )
+            .order_by(HelpRequest.created_at)
+            .limit(100)
         )
-        .order_by(HelpRequest.created_at)
-        .limit(100)
-    ).all()
-    for request in requests:
-        workflow.transition(request, "accept", actor_label="system")
-        send_offers(request)
-    db.session.commit()
-    return len(requests)
+    )
+
+
+def auto_offer(request: HelpRequest) -> bool:
+    """The system accepts a new request and offers it; False if it is no longer new."""
+    if request.status != "new":
+        return False
+    workflow.transition(request, "accept", actor_label="system")
+    send_offers(request)
+    return True
 
 
 # --- internals -------------------------------------------------------------------------
@@ -374,21 +409,11 @@ def withdraw_open_offers(help_request: HelpRequest, *, by: User | None, reason: 
     it behind the next worker's back; the timeline says who withdrew how many, and why.
     Returns the number of offers withdrawn.
     """
-    now = utcnow()
-    withdrawn: list[Offer] = []
-    for offer in pending_offers(help_request):
-        moved = db.session.execute(
-            update(Offer)
-            .where(Offer.id == offer.id, Offer.status == OPEN_OFFER)
-            .values(status=WITHDRAWN_OFFER, responded_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if moved == 1:
-            set_committed_value(offer, "status", WITHDRAWN_OFFER)
-            set_committed_value(offer, "responded_at", now)
-            withdrawn.append(offer)
-        else:
-            db.session.expire(offer)
+    withdrawn = [
+        offer
+        for offer in pending_offers(help_request)
+        if OFFER_MACHINE.try_move(offer, "withdraw") is not None
+    ]
     note = _("%(n)s open offer(s) withdrawn: %(reason)s", n=len(withdrawn), reason=reason)
     if help_request.status == "offered":
         workflow.transition(

@@ -1,5 +1,6 @@
-"""Scheduled SMS jobs run by ``flask worker``: the evening reminder before a service and the
-auto-close of done requests nobody answered. Each commits its own work, returns a count."""
+"""The evening reminder before a service, and the auto-close of done requests nobody
+answered: what is due, and the step for one of them. The jobs that loop and commit are in
+``app.jobs.reminders``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, OutboxMessage, Team, User
-from app.models.base import utcnow
 from app.services import ServiceError, links, privacy, workflow
 from app.services.notifications import queue_sms
 from app.services.wording import (
@@ -43,17 +43,17 @@ def _volunteer_of(claim: Claim) -> User | None:
     return None
 
 
-def remind_volunteers(now: datetime | None = None) -> int:
-    """The evening before a scheduled service, text its volunteer once."""
-    now = now or utcnow()
+def services_to_remind(now: datetime) -> list[tuple[int, int]]:
+    """For the reminder job: (request id, claim id) of the services scheduled tomorrow, in
+    the evening window only (none outside it)."""
     local_now = to_local(now)
     if not (REMINDER_FROM <= local_now.time() < REMINDER_UNTIL):
-        return 0
+        return []
     tomorrow = local_now.date() + timedelta(days=1)
     start = to_utc(datetime.combine(tomorrow, time(0, 0), tzinfo=local_now.tzinfo))
     end = start + timedelta(days=1)
     rows = db.session.execute(
-        select(HelpRequest, Claim)
+        select(HelpRequest.id, Claim.id)
         .join(Claim, Claim.request_id == HelpRequest.id)
         .where(
             HelpRequest.status == "assigned",
@@ -61,76 +61,86 @@ def remind_volunteers(now: datetime | None = None) -> int:
             HelpRequest.wanted_at < end,
             Claim.status == "active",
         )
+        .order_by(HelpRequest.id, Claim.id)
     ).all()
-    queued = 0
-    for request, claim in rows:
-        volunteer = _volunteer_of(claim)
-        if volunteer is None or not volunteer.phone:
-            continue
-        already = db.session.scalar(
-            select(
-                exists().where(
-                    OutboxMessage.template == "service_reminder",
-                    OutboxMessage.request_id == request.id,
-                    OutboxMessage.to_phone == volunteer.phone,
-                )
+    return [(request_id, claim_id) for request_id, claim_id in rows]
+
+
+def remind_volunteer(request: HelpRequest, claim: Claim) -> bool:
+    """Text the volunteer of ``claim`` once the evening before the service; False if they
+    were reminded already or cannot be texted."""
+    volunteer = _volunteer_of(claim)
+    if volunteer is None or not volunteer.phone:
+        return False
+    already = db.session.scalar(
+        select(
+            exists().where(
+                OutboxMessage.template == "service_reminder",
+                OutboxMessage.request_id == request.id,
+                OutboxMessage.to_phone == volunteer.phone,
             )
         )
-        if already:
-            continue
-        language = volunteer.language if volunteer.language in ("zh", "en") else "zh"
-        with force_locale(language):
-            queue_sms(
-                volunteer.phone,
-                "service_reminder",
-                language=language,
-                request_id=request.id,
-                user_id=volunteer.id,
-                code=privacy.task_number(request),
-                time=clock_text(request.wanted_at),
-                category=category_label(request.category),
-                village=place_label(request),
-                link=links.tasks_link(),
-            )
-        queued += 1
-    db.session.commit()
-    return queued
+    )
+    if already:
+        return False
+    language = volunteer.language if volunteer.language in ("zh", "en") else "zh"
+    with force_locale(language):
+        queue_sms(
+            volunteer.phone,
+            "service_reminder",
+            language=language,
+            request_id=request.id,
+            user_id=volunteer.id,
+            code=privacy.task_number(request),
+            time=clock_text(request.wanted_at),
+            category=category_label(request.category),
+            village=place_label(request),
+            link=links.tasks_link(),
+        )
+    return True
 
 
-def auto_close_done_requests(now: datetime | None = None) -> int:
-    """Close requests left "done" for AUTO_CLOSE_DAYS without the resident's answer."""
-    days = int(current_app.config.get("AUTO_CLOSE_DAYS", 7))
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    requests = db.session.scalars(
-        select(HelpRequest)
-        .where(HelpRequest.status == "done", HelpRequest.done_at <= cutoff)
-        .order_by(HelpRequest.id)
-        .limit(200)
-    ).all()
-    closed = 0
-    for request in requests:
-        try:
-            workflow.transition(
-                request,
-                "auto_close",
-                actor_label="system",
-                note=f"no answer from the resident in {days} days",
-            )
-        except ServiceError:
-            continue
-        if request.contact_phone:
-            queue_sms(
-                request.contact_phone,
-                "request_auto_closed",
-                language=request.language or "zh",
-                request_id=request.id,
-                code=request.code,
-                days=days,
-                phone=_station_phone(request),
-            )
-        closed += 1
-    db.session.commit()
-    return closed
+def auto_close_days() -> int:
+    return int(current_app.config.get("AUTO_CLOSE_DAYS", 7))
+
+
+def done_requests_to_close(now: datetime) -> list[int]:
+    """For the auto-close job: requests left "done" for AUTO_CLOSE_DAYS, oldest first."""
+    cutoff = now - timedelta(days=auto_close_days())
+    return list(
+        db.session.scalars(
+            select(HelpRequest.id)
+            .where(HelpRequest.status == "done", HelpRequest.done_at <= cutoff)
+            .order_by(HelpRequest.id)
+            .limit(200)
+        )
+    )
+
+
+def auto_close(request: HelpRequest) -> bool:
+    """Close a done request the resident did not answer, and tell them; False if the
+    state machine no longer allows it."""
+    days = auto_close_days()
+    try:
+        workflow.transition(
+            request,
+            "auto_close",
+            actor_label="system",
+            note=f"no answer from the resident in {days} days",
+        )
+    except ServiceError:
+        return False
+    if request.contact_phone:
+        queue_sms(
+            request.contact_phone,
+            "request_auto_closed",
+            language=request.language or "zh",
+            request_id=request.id,
+            code=request.code,
+            days=days,
+            phone=_station_phone(request),
+        )
+    return True
 
 
 def _station_phone(request: HelpRequest) -> str:

@@ -6,32 +6,23 @@ Escalation is a flag, not a state: see ``escalate``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import inspect, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, RequestEvent, User
 from app.models.base import utcnow
+from app.models.vocab import STATUSES
 from app.services import ServiceError
-from app.services.wording import status_label
+from app.services.state_machine import Move, Moved, StateMachine
 
 OPEN_STATUSES = frozenset({"new", "accepted", "offered", "assigned", "in_progress", "done"})
 FINAL_STATUSES = frozenset({"closed", "rejected", "cancelled"})
 
 
-@dataclass(frozen=True)
-class Move:
-    sources: frozenset[str]
-    target: str
-    label: object
-
-
 def _move(sources: set[str], target: str, label: object) -> Move:
-    return Move(frozenset(sources), target, label)
+    return Move(sources, target, label)
 
 
 # action -> allowed sources and the target status.
@@ -74,13 +65,38 @@ _CLEARS = {
 }
 
 
+def _now():
+    """The time of a move, read at each move: the demo backdates by patching ``utcnow``."""
+    return utcnow()
+
+
+def _after_move(request: HelpRequest, moved: Moved) -> None:
+    """What always follows a move, whoever makes it."""
+    if moved.target in FINAL_STATUSES:
+        _end_claims_and_offers(request, moved.at)
+    if moved.action == "reopen":
+        _reactivate_last_claim(request)
+
+
+REQUEST_MACHINE: StateMachine[HelpRequest] = StateMachine(
+    HelpRequest,
+    moves=MOVES,
+    statuses=STATUSES,
+    stamps=_STAMPS,
+    clears=_CLEARS,
+    on_move=_after_move,
+    clock=_now,
+    refused=_l("This request is “%(status)s”: “%(action)s” is not possible now."),
+    changed=_l("Someone else changed this request just now. Reload the page and try again."),
+)
+
+
 def can(request: HelpRequest, action: str) -> bool:
-    move = MOVES.get(action)
-    return move is not None and request.status in move.sources
+    return REQUEST_MACHINE.can(request, action)
 
 
 def allowed_actions(request: HelpRequest) -> list[str]:
-    return [name for name, move in MOVES.items() if request.status in move.sources]
+    return REQUEST_MACHINE.allowed_actions(request)
 
 
 def transition(
@@ -96,69 +112,21 @@ def transition(
     """Move ``request`` by ``action`` or raise ServiceError, changing nothing.
 
     ``values`` are other columns set in the same conditional UPDATE as the status (who
-    the request is assigned to), so they change only for the caller whose move won."""
-    move = MOVES.get(action)
-    if move is None:
-        raise ServiceError(_("Unknown action."))
-    if request.status not in move.sources:
-        raise ServiceError(
-            _(
-                "This request is “%(status)s”: “%(action)s” is not possible now.",
-                status=status_label(request.status),
-                action=str(move.label),
-            )
-        )
-    now = utcnow()
-    source = request.status
-    _move_status(request, source, move.target, values or {})
-    if move.target in FINAL_STATUSES:
-        _end_claims_and_offers(request, now)
-    if action == "reopen":
-        _reactivate_last_claim(request)
-    for column in _CLEARS.get(action, ()):
-        setattr(request, column, None)
-    stamp = _STAMPS.get(move.target)
-    if stamp and getattr(request, stamp) is None:
-        setattr(request, stamp, now)
+    the request is assigned to), so they change only for the caller whose move won
+    (``state_machine.StateMachine.move``: of two people acting on one request at the same
+    moment, the second is told it changed instead of silently overwriting the first)."""
+    moved = REQUEST_MACHINE.move(request, action, values=values)
     return record_event(
         request,
         action,
         actor=actor,
         actor_label=actor_label,
-        from_status=source,
-        to_status=move.target,
+        from_status=moved.source,
+        to_status=moved.target,
         note=note,
         public=public,
-        at=now,
+        at=moved.at,
     )
-
-
-def _move_status(request: HelpRequest, source: str, target: str, values: dict) -> None:
-    """Change the status only if nobody changed it since ``request`` was read.
-
-    A conditional UPDATE (… WHERE status = :source) makes every move race-free on
-    PostgreSQL and SQLite alike: of two people acting on one request at the same moment,
-    the second is told it changed instead of silently overwriting the first.
-    """
-    if request.id is None or inspect(request).pending:
-        request.status = target
-        for column, value in values.items():
-            setattr(request, column, value)
-        return
-    moved = db.session.execute(
-        update(HelpRequest)
-        .where(HelpRequest.id == request.id, HelpRequest.status == source)
-        .values(status=target, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        db.session.expire(request)  # stale: the next read sees what won
-        raise ServiceError(
-            _("Someone else changed this request just now. Reload the page and try again.")
-        )
-    set_committed_value(request, "status", target)
-    for column, value in values.items():
-        set_committed_value(request, column, value)
 
 
 def _end_claims_and_offers(request: HelpRequest, now) -> None:

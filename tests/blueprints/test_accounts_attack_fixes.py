@@ -214,7 +214,7 @@ def test_a_resent_sign_up_code_does_not_give_five_more_tries(client, world):
 
 
 def test_the_worker_deletes_day_old_unconfirmed_sign_ups(app, world):
-    from app.services import auth
+    from app.jobs import accounts
 
     confirmed = factories.make_volunteer(world.station_a, phone=TAKEN_PHONE)
     team = factories.make_team(world.station_a, leader=confirmed)
@@ -233,7 +233,7 @@ def test_the_worker_deletes_day_old_unconfirmed_sign_ups(app, world):
     db.session.commit()
     stale_id, code_sms = stale.id, sms_count(NEW_PHONE, "signup_code")
 
-    auth.forget_old_records()
+    accounts.forget_old_records()
 
     assert db.session.get(User, stale_id) is None
     assert db.session.get(VolunteerProfile, stale_id) is None
@@ -253,7 +253,7 @@ def test_the_worker_deletes_day_old_unconfirmed_sign_ups(app, world):
 
 
 def test_a_sign_up_taken_over_within_the_day_is_not_deleted(app, world):
-    from app.services import auth
+    from app.jobs import accounts
 
     sign_up(app.test_client(), world, NEW_PHONE)
     user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
@@ -261,13 +261,13 @@ def test_a_sign_up_taken_over_within_the_day_is_not_deleted(app, world):
     db.session.commit()
     browser = app.test_client()
     sign_up(browser, world, NEW_PHONE)  # the phone's owner, a day later, mid-confirm
-    auth.forget_old_records()
+    accounts.forget_old_records()
     assert db.session.get(User, user.id) is not None
     assert confirm(browser, sms_code(NEW_PHONE, "signup_code")).status_code == 302
 
 
 def test_an_unconfirmed_sign_up_referenced_elsewhere_is_kept(app, world):
-    from app.services import auth
+    from app.jobs import accounts
 
     sign_up(app.test_client(), world, NEW_PHONE)
     user = db.session.scalars(select(User).where(User.phone == NEW_PHONE)).one()
@@ -275,7 +275,7 @@ def test_an_unconfirmed_sign_up_referenced_elsewhere_is_kept(app, world):
     db.session.execute(update(models.PhoneCode).values(created_at=utcnow() - timedelta(hours=30)))
     factories.make_request(world.station_a, submitter_id=user.id)
     db.session.commit()
-    auth.forget_old_records()
+    accounts.forget_old_records()
     assert db.session.get(User, user.id) is not None
 
 

@@ -388,8 +388,9 @@ def test_codes_for_one_phone_are_capped_per_hour(app, world):
 
 
 def test_the_worker_forgets_day_old_failures_and_code_flows(app, world):
+    from app.jobs import accounts
+    from app.jobs.scheduler import _jobs
     from app.services import auth
-    from app.services.scheduler import _jobs
 
     assert "forget old sign-in failures" in {job.name for job in _jobs()}
     user = factories.make_user(roles=("volunteer",), phone=TAKEN_PHONE)
@@ -397,7 +398,7 @@ def test_the_worker_forgets_day_old_failures_and_code_flows(app, world):
     auth.sign_in("nobody-here", "wrong-guess")
     auth.start_reset(TAKEN_PHONE)
     db.session.commit()
-    assert auth.forget_old_records() == 0
+    assert accounts.forget_old_records() == 0
     old = utcnow() - timedelta(days=2)
     db.session.execute(
         update(models.SignInThrottle)
@@ -406,7 +407,7 @@ def test_the_worker_forgets_day_old_failures_and_code_flows(app, world):
     )
     db.session.execute(update(models.PhoneCode).values(created_at=old))
     db.session.commit()
-    assert auth.forget_old_records() == 2
+    assert accounts.forget_old_records() == 2
     left = db.session.scalars(select(models.SignInThrottle)).all()
     assert [row.key for row in left] == [auth._key(user.phone)]
     assert db.session.scalar(select(func.count()).select_from(models.PhoneCode)) == 0

@@ -22,7 +22,7 @@ def _file(world, **overrides):
         "description": "想请人帮忙买米",
     }
     values.update(overrides)
-    created = intake.create_request(**values)
+    created = intake.submit_request(**values)
     db.session.commit()
     return created
 

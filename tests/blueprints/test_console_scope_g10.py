@@ -103,12 +103,12 @@ def test_a_repeat_at_the_same_station_is_still_marked(client, world, login_as):
 
 def test_the_service_marks_only_a_duplicate_served_by_the_same_station(world):
     elsewhere = request_at(world.station_b, contact_phone=PHONE, category="shopping")
-    created = intake.create_request(
+    created = intake.submit_request(
         category="shopping", village_id=world.village_a2.id, contact_phone=PHONE
     )
     assert created.station_id == world.station_a.id
     assert created.possible_duplicate_of_id is None
-    here = intake.create_request(
+    here = intake.submit_request(
         category="shopping", village_id=world.village_a2.id, contact_phone=PHONE
     )
     assert here.possible_duplicate_of_id == created.id != elsewhere.id
@@ -120,10 +120,10 @@ def test_the_service_marks_only_a_duplicate_served_by_the_same_station(world):
 def test_a_merged_request_tells_its_tracker_nothing_about_the_other_one(client, world):
     from tests.public_support import PHONE_E164
 
-    earlier = intake.create_request(
+    earlier = intake.submit_request(
         category="shopping", village_id=world.village_a2.id, contact_phone=PHONE_E164
     )
-    stranger = intake.create_request(
+    stranger = intake.submit_request(
         category="shopping", village_id=world.village_a2.id, contact_phone=PHONE_E164
     )
     worker = factories.make_user(roles=("social_worker",), station=world.station_a)

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.jobs.sms import dispatch_pending
 from app.models import (
     Claim,
     HelpRequest,
@@ -17,7 +18,6 @@ from app.models import (
     SmsOptOut,
 )
 from app.models.base import utcnow
-from app.services.notifications.dispatch import dispatch_pending
 from tests import factories
 from tests.sms_support import (  # noqa: F401 - fixtures
     add_message,

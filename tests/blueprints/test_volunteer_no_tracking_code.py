@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs.reminders import remind_volunteers
 from app.models import Claim, HelpRequest, OutboxMessage
 from app.services import claims, offers
 from app.services.notifications.inbound import handle_inbound
-from app.services.reminders import remind_volunteers
 from tests import factories
 from tests.console_support import text
 from tests.volunteer_support import fast_passwords, request_in_a1, sign_in, volunteer_near

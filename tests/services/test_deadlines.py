@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.extensions import db
+from app.jobs import deadlines as deadline_jobs
 from app.models import HelpRequest
 from app.models.base import utcnow
 from app.services import deadlines
@@ -46,13 +47,13 @@ def test_alert_job_texts_the_station_workers_once(world):
     request_at(world.station_a, minutes_ago=30 * 60)  # normal: shown in the queue, no SMS
     request_at(world.station_a, minutes_ago=5, urgency="crisis")  # not late yet
     db.session.commit()
-    assert deadlines.alert_overdue() == 1
+    assert deadline_jobs.alert_overdue() == 1
     sms = outbox("request_overdue")
     assert sorted(m.to_phone for m in sms) == sorted([worker.phone, admin.phone])
     assert all(m.crisis and crisis.code in m.body for m in sms)
     assert db.session.get(HelpRequest, crisis.id).overdue_alerted_at is not None
     assert len(events(crisis.id, "overdue_alert")) == 1
-    assert deadlines.alert_overdue() == 0
+    assert deadline_jobs.alert_overdue() == 0
     assert len(outbox("request_overdue")) == 2
 
 
@@ -60,7 +61,7 @@ def test_a_room_without_workers_alerts_its_township(world):
     worker = factories.make_user(roles=("social_worker",), station=world.station_a)
     request_at(world.room_a1, minutes_ago=200, urgency="urgent")
     db.session.commit()
-    assert deadlines.alert_overdue() == 1
+    assert deadline_jobs.alert_overdue() == 1
     assert [m.to_phone for m in outbox("request_overdue")] == [worker.phone]
 
 
@@ -71,8 +72,8 @@ def test_due_at_is_created_plus_target(world):
 
 
 def test_the_worker_runs_both_console_jobs(app):
-    from app.services.scheduler import _jobs
+    from app.jobs.scheduler import _jobs
 
     jobs = {job.name: job for job in _jobs()}
-    assert jobs["alert overdue requests"].run is deadlines.alert_overdue
+    assert jobs["alert overdue requests"].run is deadline_jobs.alert_overdue
     assert jobs["alert overdue visits"].every_seconds == 3600

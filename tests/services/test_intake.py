@@ -14,7 +14,7 @@ from tests.public_support import fake_geocoder, fake_geocoder_server, geocoder_c
 
 
 def test_a_request_is_created_new_routed_and_announced(world):
-    created = intake.create_request(
+    created = intake.submit_request(
         category="meal_delivery",
         description="每天中午送一份饭",
         village_id=world.village_a2.id,
@@ -40,7 +40,7 @@ def test_a_request_is_created_new_routed_and_announced(world):
 
 
 def test_gps_coordinates_win_over_the_village(world):
-    created = intake.create_request(
+    created = intake.submit_request(
         category="shopping", village_id=world.village_a2.id, lat=34.7512, lon=113.5911
     )
     assert (created.lat, created.lon, created.location_source) == (34.7512, 113.5911, "gps")
@@ -49,7 +49,7 @@ def test_gps_coordinates_win_over_the_village(world):
 
 def test_no_place_and_no_phone_goes_to_the_county_centre_without_sms(world):
     # What the SMS helper does for a text from an unknown number.
-    created = intake.create_request(category="other", channel="sms", actor_label="sms")
+    created = intake.submit_request(category="other", channel="sms", actor_label="sms")
     db.session.flush()
     assert created.station_id == world.county_centre.id
     assert db.session.scalars(db.select(OutboxMessage)).all() == []
@@ -57,10 +57,10 @@ def test_no_place_and_no_phone_goes_to_the_county_centre_without_sms(world):
 
 def test_bad_values_are_refused(world):
     with pytest.raises(ServiceError) as error:
-        intake.create_request(category="magic")
+        intake.submit_request(category="magic")
     assert error.value.field == "category"
     with pytest.raises(ServiceError) as error:
-        intake.create_request(category="shopping", village_id=world.township_a.id)
+        intake.submit_request(category="shopping", village_id=world.township_a.id)
     assert error.value.field == "village"
 
 
@@ -69,11 +69,11 @@ def test_a_ledger_person_lends_their_groups_and_village(world):
         world.station_b, world.village_b1, special_groups=["disabled"]
     )
     worker = factories.make_user(roles=("social_worker",), station=world.station_b)
-    created = intake.create_request(
+    created = intake.submit_request(
         category="cleaning",
         beneficiary=person,
         channel="visit",
-        submitter=worker,
+        by=worker,
         consent_by="本人",
         consent_method="spoken_in_person",
         actor_label="visit",
@@ -102,7 +102,7 @@ def test_open_duplicates_are_found_within_24_hours_only(world):
 
 
 def test_a_form_token_finds_its_request(world):
-    created = intake.create_request(category="shopping", form_token="tok-1")
+    created = intake.submit_request(category="shopping", form_token="tok-1")
     db.session.flush()
     assert intake.request_for_token("tok-1").id == created.id
     assert intake.request_for_token("tok-2") is None
@@ -112,7 +112,7 @@ def test_a_form_token_finds_its_request(world):
 def test_an_address_alone_is_geocoded_when_a_geocoder_is_set(app, world, fake_geocoder):  # noqa: F811 (fixture imported from tests.public_support)
     fake_geocoder.add("河口村 渡口边", 34.9123, 113.8111)
     with geocoder_config(app, fake_geocoder, "baidu"):
-        created = intake.create_request(category="shopping", address="河口村 渡口边")
+        created = intake.submit_request(category="shopping", address="河口村 渡口边")
     assert created.location_source == "geocoder"
     assert geo.distance_km(34.9123, 113.8111, created.lat, created.lon) < 0.00001
     assert created.station_id == world.station_b.id
@@ -120,7 +120,7 @@ def test_an_address_alone_is_geocoded_when_a_geocoder_is_set(app, world, fake_ge
 
 def test_with_the_geocoder_off_the_village_centroid_stands_in(world, fake_geocoder):  # noqa: F811 (fixture imported from tests.public_support)
     fake_geocoder.add("渡口边", 34.9123, 113.8111)
-    created = intake.create_request(
+    created = intake.submit_request(
         category="shopping", address="渡口边", village_id=world.village_b1.id
     )
     assert (created.lat, created.lon, created.location_source) == (34.91, 113.81, "village")
@@ -129,7 +129,7 @@ def test_with_the_geocoder_off_the_village_centroid_stands_in(world, fake_geocod
 
 def test_nul_characters_never_reach_the_database(world):
     # The SMS helper passes texts straight in: PostgreSQL would refuse a NUL.
-    created = intake.create_request(
+    created = intake.submit_request(
         category="other", description="买\x00米", address="\x00", contact_name="王\x00"
     )
     db.session.commit()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from app.extensions import db
 from app.models import OutboxMessage, RequestEvent
 from app.services import intake
@@ -27,7 +29,7 @@ def test_a_repeat_is_marked_and_the_phones_owner_is_told_in_their_language(world
         created_ago=timedelta(hours=2),
         language="en",
     )
-    repeat = intake.create_request(
+    repeat = intake.submit_request(
         category="emotional_support", village_id=world.village_a2.id, contact_phone=PHONE
     )
     db.session.commit()
@@ -45,8 +47,20 @@ def test_a_repeat_is_marked_and_the_phones_owner_is_told_in_their_language(world
 
 def test_said_new_keeps_the_mark_but_sends_no_text(world):
     earlier = factories.make_request(world.station_a, contact_phone=PHONE, category="shopping")
-    repeat = intake.create_request(
-        category="shopping", village_id=world.village_a2.id, contact_phone=PHONE, said_new=True
+    with pytest.raises(intake.AskIfNew) as asked:  # the asker filed the earlier one here
+        intake.submit_request(
+            category="shopping",
+            village_id=world.village_a2.id,
+            contact_phone=PHONE,
+            asker_filed=[earlier.id],
+        )
+    assert asked.value.earlier.id == earlier.id
+    repeat = intake.submit_request(
+        category="shopping",
+        village_id=world.village_a2.id,
+        contact_phone=PHONE,
+        asker_filed=[earlier.id],
+        confirmed_new=True,
     )
     db.session.flush()
     assert repeat.possible_duplicate_of_id == earlier.id
@@ -63,10 +77,10 @@ def test_no_mark_for_other_help_other_phones_old_or_closed_requests(world):
         world.station_a, contact_phone=PHONE, category="shopping", created_ago=timedelta(hours=25)
     )
     factories.make_request(world.station_a, contact_phone=PHONE, status="closed")
-    created = intake.create_request(
+    created = intake.submit_request(
         category="shopping", village_id=world.village_a2.id, contact_phone=PHONE
     )
-    nobody = intake.create_request(category="shopping", village_id=world.village_a2.id)
+    nobody = intake.submit_request(category="shopping", village_id=world.village_a2.id)
     db.session.flush()
     assert created.possible_duplicate_of_id is None
     assert nobody.possible_duplicate_of_id is None

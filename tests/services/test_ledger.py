@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
+from app.jobs import deadlines as deadline_jobs
 from app.services import ServiceError, ledger
 from tests import factories
 from tests.console_support import outbox
@@ -48,10 +49,10 @@ def test_overdue_visits_alert_the_responsible_worker_once_a_day(world):
         next_visit_due=date.today() + timedelta(days=2),
     )
     db.session.commit()
-    assert ledger.alert_overdue_visits() == 1
+    assert deadline_jobs.alert_overdue_visits() == 1
     sms = outbox("visit_overdue")
     assert [m.to_phone for m in sms] == [worker.phone] and "2" in sms[0].body
-    assert ledger.alert_overdue_visits() == 0
+    assert deadline_jobs.alert_overdue_visits() == 0
 
 
 def test_search_is_scoped_to_the_users_stations(world):
@@ -67,8 +68,8 @@ def test_overdue_visits_without_a_responsible_worker_alert_the_station(world):
     factories.make_user(roles=("social_worker",), station=world.station_b)
     factories.make_beneficiary(world.station_a, next_visit_due=date.today() - timedelta(days=1))
     db.session.commit()
-    assert ledger.alert_overdue_visits() == 2
+    assert deadline_jobs.alert_overdue_visits() == 2
     assert sorted(m.to_phone for m in outbox("visit_overdue")) == sorted(
         [first.phone, second.phone]
     )
-    assert ledger.alert_overdue_visits() == 0
+    assert deadline_jobs.alert_overdue_visits() == 0

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs.sms import dispatch_pending
 from app.models import Offer, OutboxMessage, RequestEvent
 from app.services import offers, volunteers
 from app.services.notifications import delivery
-from app.services.notifications.dispatch import dispatch_pending
 from tests import factories
 from tests.volunteer_support import fast_passwords, request_in_a1, sms_to, volunteer_near
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs import sms
 from app.models import Claim, HelpRequest, Offer, OutboxMessage, RequestEvent
 from app.services import ServiceError, claims, console, offers
-from app.services.notifications import dispatch
 from tests import factories
 from tests.volunteer_support import fast_passwords, request_in_a1, sms_to, volunteer_near
 
@@ -112,7 +112,7 @@ def test_an_unsent_offer_sms_is_not_sent_after_the_withdrawal(app, world):
     offers.send_offers(request)
     offers.withdraw_open_offers(request, by=None, reason="moved")
     db.session.commit()
-    assert dispatch.dispatch_pending() == 0
+    assert sms.dispatch_pending() == 0
     assert [m.status for m in sms_to(volunteer.phone)] == ["suppressed"]
 
 

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs import offers as offer_jobs
 from app.models import HelpRequest, Offer, RequestEvent
 from app.models.base import utcnow
 from app.services import ServiceError, claims, offers
@@ -103,7 +104,7 @@ def test_expiry_starts_a_wider_round_then_escalates(app, world):
     db.session.commit()
 
     expire_all_pending()
-    assert offers.expire_offers() == 1
+    assert offer_jobs.expire_offers() == 1
     request = db.session.get(HelpRequest, request.id)
     round_two = [o for o in offers_of(request) if o.round == 2]
     assert [o.volunteer_id for o in round_two] == [further.id]
@@ -113,13 +114,13 @@ def test_expiry_starts_a_wider_round_then_escalates(app, world):
 
     # Round 3 finds nobody new, and it was the last: the workers are told.
     expire_all_pending()
-    offers.expire_offers()
+    offer_jobs.expire_offers()
     request = db.session.get(HelpRequest, request.id)
     assert request.escalated and request.status == "offered"
     [alert] = sms_to(worker.phone, "offer_unmatched")
     assert request.code in alert.body and "/station/r/" in alert.body
     # Escalation is recorded once, and the workers are not texted again.
-    offers.expire_offers()
+    offer_jobs.expire_offers()
     assert len(sms_to(worker.phone)) == 1
     events = db.session.scalars(
         select(RequestEvent.action).where(RequestEvent.request_id == request.id)
@@ -187,7 +188,7 @@ def test_auto_offer_accepts_and_offers_normal_requests(world):
     crisis_kind = request_in_a1(world, status="new", category="emotional_support")
     elsewhere = factories.make_request(world.station_b, village=world.village_b1, status="new")
     db.session.commit()
-    assert offers.auto_offer_new_requests() == 1
+    assert offer_jobs.auto_offer_new_requests() == 1
     statuses = {
         r.id: db.session.get(HelpRequest, r.id).status
         for r in (normal, urgent, crisis_kind, elsewhere)
@@ -208,10 +209,10 @@ def test_auto_offer_accepts_and_offers_normal_requests(world):
 
 
 def test_the_worker_runs_the_matching_jobs(app):
-    from app.services.scheduler import _jobs
+    from app.jobs.scheduler import _jobs
 
     names = {job.run for job in _jobs()}
-    assert offers.expire_offers in names and offers.auto_offer_new_requests in names
+    assert offer_jobs.expire_offers in names and offer_jobs.auto_offer_new_requests in names
 
 
 def test_all_sms_templates_fit_two_segments(world):
@@ -244,7 +245,7 @@ def test_a_request_left_offered_with_no_open_offer_moves_on(app, world):
     for offer in offers.send_offers(request):
         offer.status = "declined"  # what the racing declines left behind
     db.session.commit()
-    offers.expire_offers()
+    offer_jobs.expire_offers()
     request = db.session.get(HelpRequest, request.id)
     assert request.status == "offered" and request.offer_round == 2
     assert [o.volunteer_id for o in offers.pending_offers(request)] == [volunteers[3].id]
@@ -252,5 +253,5 @@ def test_a_request_left_offered_with_no_open_offer_moves_on(app, world):
         offer.status = "declined"
     request.offer_round = app.config["OFFER_MAX_ROUNDS"]
     db.session.commit()
-    offers.expire_offers()
+    offer_jobs.expire_offers()
     assert db.session.get(HelpRequest, request.id).escalated

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs.sms import dispatch_pending, recover_expired_leases
 from app.models import HelpRequest, OutboxMessage, SmsOptOut
 from app.models.base import utcnow
 from app.services.notifications import dispatch
-from app.services.notifications.dispatch import dispatch_pending, recover_expired_leases
 from tests import factories
 from tests.sms_support import (  # noqa: F401 - fixtures
     FROM_NUMBER,

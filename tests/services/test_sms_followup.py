@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from app.extensions import db
+from app.jobs.sms import dispatch_pending
 from app.models import Offer, OutboxMessage, RequestEvent
 from app.models.base import utcnow
 from app.services import ServiceError
 from app.services.notifications import delivery, followup
-from app.services.notifications.dispatch import dispatch_pending
 from tests import factories
 from tests.sms_support import (  # noqa: F401 - fixtures
     fake_twilio_fixture,

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from app.config import Config
+from app.jobs.sms import dispatch_pending
 from app.models.base import utcnow
 from app.services.notifications import dispatch
-from app.services.notifications.dispatch import dispatch_pending
 from tests.sms_support import (  # noqa: F401 - fixtures
     add_message,
     fake_twilio_fixture,

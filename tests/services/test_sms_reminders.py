@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.extensions import db
+from app.jobs.reminders import auto_close_done_requests, remind_volunteers
 from app.models import Claim, HelpRequest, OutboxMessage, RequestEvent
 from app.models.base import utcnow
-from app.services.reminders import auto_close_done_requests, remind_volunteers
 from tests import factories
 
 

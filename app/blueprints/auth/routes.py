@@ -13,7 +13,8 @@ from flask_login import login_required, login_user, logout_user
 
 from app.blueprints.auth import bp
 from app.blueprints.auth.forms import EmptyForm, LoginForm, ResetCodeForm, ResetStartForm
-from app.extensions import db, limiter
+from app.blueprints.transaction import attempt
+from app.extensions import limiter
 from app.services import ServiceError, auth, phone_codes
 from app.services.phones import typed_number_hint
 from app.services.urls import safe_next
@@ -27,8 +28,7 @@ RESET_TICKET = "reset_ticket"
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        result = auth.sign_in(form.login.data, form.password.data)
-        db.session.commit()  # the failure count, or the new code
+        result = auth.sign_in(form.login.data, form.password.data)  # counts a failure
         if result.user is not None:
             session.clear()
             login_user(result.user)
@@ -64,15 +64,11 @@ def logout():
 def reset():
     form = ResetStartForm()
     if form.validate_on_submit():
-        try:
-            ticket = auth.start_reset(form.phone.data)
-        except ServiceError as error:
-            db.session.rollback()
-            form.phone.errors.append(error.message)
-        else:
-            db.session.commit()
-            session[RESET_TICKET] = ticket
+        started = attempt(auth.start_reset, form.phone.data)
+        if started.ok:
+            session[RESET_TICKET] = started.result
             return redirect(url_for("auth.reset_code"))
+        form.phone.errors.append(started.error.message)
     status = 422 if form.errors else 200
     return render_template("auth/reset.html", form=form), status
 
@@ -92,11 +88,10 @@ def reset_code():
         try:
             auth.reset_password(flow.ticket, form.code.data, form.password.data)
         except ServiceError as error:
-            db.session.commit()  # a wrong code still counts as a try
+            # Not undone: the wrong try counts (the use case recorded it before refusing).
             field = getattr(form, error.field or "code", form.code)
             field.errors.append(error.message)
         else:
-            db.session.commit()
             session.clear()
             flash(_("Your password is changed. Please sign in with the new one."))
             return redirect(url_for("auth.login"))
@@ -114,7 +109,6 @@ def reset_code():
 def reset_resend():
     if EmptyForm().validate_on_submit():
         phone_codes.resend(session.get(RESET_TICKET), "reset")
-        db.session.commit()
         flash(
             _("If this number has an account, a new code is on its way. You can ask once a minute.")
         )

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from app.blueprints.console import bp, forms
 from app.blueprints.guards import role_required
-from app.extensions import db
+from app.blueprints.transaction import attempt
 from app.services import ServiceError, admin, audit, availability
 from app.services.volunteers import DAY_PARTS
 
@@ -51,17 +51,13 @@ def volunteer_action(volunteer_id: int, action: str):
     if action not in handlers:
         abort(404)
     run, message = handlers[action]
-    try:
-        result = run()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    done = attempt(run)
+    if not done.ok:
+        flash(done.error.message, "error")
         return render_template(
             "console/volunteers.html", rows=admin.volunteers(current_user), status=""
         ), 422
-    words = message(result) if callable(message) else message
-    db.session.commit()
-    flash(words)
+    flash(message(done.result) if callable(message) else message)
     return redirect(url_for("console.volunteers"))
 
 
@@ -90,18 +86,18 @@ def teams():
     approved = _approved_users()
     form = forms.TeamForm(volunteers=approved)
     if form.validate_on_submit():
-        try:
-            leader = int(form.leader_id.data) if (form.leader_id.data or "").isdigit() else None
-            admin.create_team(
-                current_user, name=form.name.data, kind=form.kind.data, leader_id=leader
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
-        else:
-            db.session.commit()
+        leader = int(form.leader_id.data) if (form.leader_id.data or "").isdigit() else None
+        done = attempt(
+            admin.create_team,
+            current_user,
+            name=form.name.data,
+            kind=form.kind.data,
+            leader_id=leader,
+        )
+        if done.ok:
             flash(_("Team created."))
             return redirect(url_for("console.teams"))
+        getattr(form, done.error.field or "name").errors.append(done.error.message)
     status = 422 if form.errors else 200
     return _teams_page(form=form, volunteers=approved), status
 
@@ -122,13 +118,10 @@ def team_action(team_id: int, action: str):
     }
     if action not in handlers or not form.validate():
         abort(404 if action not in handlers else 400)
-    try:
-        handlers[action]()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    done = attempt(handlers[action])
+    if not done.ok:
+        flash(done.error.message, "error")
         return _teams_page(), 422
-    db.session.commit()
     flash(_("Team saved."))
     return redirect(url_for("console.teams"))
 
@@ -144,22 +137,20 @@ def team_hours(team_id: int):
         abort(404)
     form = _hours_form(team, bound=True)
     if form.validate():
-        try:
-            availability.set_team_availability(
-                team,
-                current_user,
-                slots=form.slots.data or [],
-                day=form.day.data or "",
-                start=form.start.data or "",
-                end=form.end.data or "",
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "slots").errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Times saved for %(team)s.", team=team.name))
-            return redirect(url_for("console.teams", _anchor=f"team-{team.id}"))
+        name, anchor = team.name, f"team-{team.id}"
+        done = attempt(
+            availability.set_team_availability,
+            team,
+            current_user,
+            slots=form.slots.data or [],
+            day=form.day.data or "",
+            start=form.start.data or "",
+            end=form.end.data or "",
+        )
+        if done.ok:
+            flash(_("Times saved for %(team)s.", team=name))
+            return redirect(url_for("console.teams", _anchor=anchor))
+        getattr(form, done.error.field or "slots").errors.append(done.error.message)
     return _teams_page(hours_bound={team_id: form}), 422
 
 

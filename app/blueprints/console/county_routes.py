@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from app.blueprints.console import bp, forms
 from app.blueprints.guards import role_required
+from app.blueprints.transaction import attempt
 from app.extensions import db
 from app.models import HelpRequest, Station
 from app.models.base import utcnow
-from app.services import ServiceError, console, workflow
+from app.services import console, workflow
 from app.services.access import visible_station_ids
 from app.services.deadlines import overdue_clause
 
@@ -112,18 +113,19 @@ def county_action(request_id: int, action: str):
         abort(404)
     if not form.validate():
         return _render(status=400)
-    try:
-        if action == "ack":
-            console.acknowledge(found, current_user, form.note.data or "")
-            message = _("Noted on the request's timeline.")
-        else:
-            raw = form.station_id.data or ""
-            station = db.session.get(Station, int(raw)) if raw.isdigit() else None
-            console.reassign_station(found, current_user, station)
-            message = _("Moved to %(station)s.", station=station.name)
-    except ServiceError as error:
-        db.session.rollback()
-        return _render(status=422, error=error.message)
-    db.session.commit()
-    flash(message)
+    done = attempt(_county_act, found, action, form)
+    if not done.ok:
+        return _render(status=422, error=done.error.message)
+    flash(done.result)
     return redirect(url_for("console.county"))
+
+
+def _county_act(found, action: str, form) -> str:
+    """Acknowledge or move one escalated request; the words to flash."""
+    if action == "ack":
+        console.acknowledge(found, current_user, form.note.data or "")
+        return _("Noted on the request's timeline.")
+    raw = form.station_id.data or ""
+    station = db.session.get(Station, int(raw)) if raw.isdigit() else None
+    console.reassign_station(found, current_user, station)
+    return _("Moved to %(station)s.", station=station.name)

@@ -12,10 +12,11 @@ from flask_login import current_user
 from app.blueprints.console import bp, forms
 from app.blueprints.console.helpers import WORKERS
 from app.blueprints.guards import role_required
-from app.extensions import db, htmx
+from app.blueprints.transaction import attempt
+from app.extensions import htmx
 from app.models import Beneficiary
 from app.models.vocab import SPECIAL_GROUPS, label
-from app.services import ServiceError, audit, ledger, wording
+from app.services import audit, ledger, wording
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 from app.services.privacy import show_person_name, show_phone
 
@@ -88,7 +89,6 @@ def ledger_export():
         rows=len(people),
         **{k: v for k, v in filters.items() if v},
     )
-    db.session.commit()
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",
@@ -101,30 +101,26 @@ def ledger_export():
 def ledger_new():
     form = forms.BeneficiaryForm(villages=ledger.villages_for(current_user))
     if form.validate_on_submit():
-        try:
-            person = ledger.create(
-                current_user,
-                station_id=current_user.station_id,
-                name=form.name.data,
-                phone=form.phone.data or "",
-                village_id=int(form.village_id.data) if form.village_id.data else None,
-                special_groups=form.special_groups.data or (),
-                guardian_name=form.guardian_name.data or "",
-                guardian_phone=form.guardian_phone.data or "",
-                guardian_relation=form.guardian_relation.data or "",
-                address=form.address.data or "",
-                notes=form.notes.data or "",
-                birth_year=form.birth_year.data,
-                gender=form.gender.data or "",
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            getattr(form, error.field or "name").errors.append(error.message)
-        else:
-            person_id = person.id
-            db.session.commit()
+        done = attempt(
+            ledger.create,
+            current_user,
+            station_id=current_user.station_id,
+            name=form.name.data,
+            phone=form.phone.data or "",
+            village_id=int(form.village_id.data) if form.village_id.data else None,
+            special_groups=form.special_groups.data or (),
+            guardian_name=form.guardian_name.data or "",
+            guardian_phone=form.guardian_phone.data or "",
+            guardian_relation=form.guardian_relation.data or "",
+            address=form.address.data or "",
+            notes=form.notes.data or "",
+            birth_year=form.birth_year.data,
+            gender=form.gender.data or "",
+        )
+        if done.ok:
             flash(_("Added to the ledger."))
-            return redirect(url_for("console.ledger_person", beneficiary_id=person_id))
+            return redirect(url_for("console.ledger_person", beneficiary_id=done.result.id))
+        getattr(form, done.error.field or "name").errors.append(done.error.message)
     status = 422 if form.errors else 200
     return render_template("console/ledger_new.html", form=form), status
 
@@ -132,10 +128,7 @@ def ledger_new():
 @bp.get("/ledger/<int:beneficiary_id>")
 @role_required(*WORKERS)
 def ledger_person(beneficiary_id: int):
-    person = _person_or_404(beneficiary_id)
-    response = _render_person(person)
-    db.session.commit()
-    return response
+    return _render_person(_person_or_404(beneficiary_id))
 
 
 def _render_person(person: Beneficiary, plan_form=None, status=200):
@@ -164,19 +157,12 @@ def ledger_plan(beneficiary_id: int):
     person = _person_or_404(beneficiary_id)
     form = forms.CarePlanForm()
     if form.validate():
-        try:
-            ledger.set_care_plan(person, interval_days=form.visit_interval_days.data)
-        except ServiceError as error:
-            form.visit_interval_days.errors.append(error.message)
-        else:
-            db.session.commit()
+        done = attempt(ledger.set_care_plan, person, interval_days=form.visit_interval_days.data)
+        if done.ok:
             flash(_("Care plan saved."))
             return redirect(url_for("console.ledger_person", beneficiary_id=beneficiary_id))
-    db.session.rollback()
-    person = _person_or_404(beneficiary_id)
-    response = _render_person(person, plan_form=form, status=422)
-    db.session.commit()
-    return response
+        form.visit_interval_days.errors.append(done.error.message)
+    return _render_person(person, plan_form=form, status=422)
 
 
 @bp.route("/ledger/<int:beneficiary_id>/visit", methods=["GET", "POST"])
@@ -185,34 +171,31 @@ def ledger_visit(beneficiary_id: int):
     person = _person_or_404(beneficiary_id)
     form = forms.VisitForm()
     if form.validate_on_submit():
-        try:
-            visit = ledger.record_visit(
-                person,
-                current_user,
-                living_conditions=form.living_conditions.data,
-                health=form.health.data,
-                needs_found=form.needs_found.data or "",
-                follow_up=form.follow_up.data or "",
-                request_category=form.request_category.data or "",
-                request_urgency=form.request_urgency.data or "normal",
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            person = _person_or_404(beneficiary_id)
-            getattr(form, error.field or "living_conditions").errors.append(error.message)
-        else:
-            spawned = visit.spawned_request_id
-            db.session.commit()
-            flash(_("Visit recorded."))
-            if spawned:
-                flash(_("A help request was opened from this visit."))
-                return redirect(url_for("console.request_page", request_id=spawned))
-            return redirect(url_for("console.ledger_person", beneficiary_id=beneficiary_id))
+        done = attempt(
+            ledger.record_visit,
+            person,
+            current_user,
+            living_conditions=form.living_conditions.data,
+            health=form.health.data,
+            needs_found=form.needs_found.data or "",
+            follow_up=form.follow_up.data or "",
+            request_category=form.request_category.data or "",
+            request_urgency=form.request_urgency.data or "normal",
+        )
+        if done.ok:
+            return _visit_recorded(done.result.spawned_request_id, beneficiary_id)
+        getattr(form, done.error.field or "living_conditions").errors.append(done.error.message)
     status = 422 if form.errors else 200
     audit.log_access(current_user, "view_beneficiary", "beneficiary", person.id, person.station_id)
-    response = render_template("console/visit.html", p=person, form=form), status
-    db.session.commit()
-    return response
+    return render_template("console/visit.html", p=person, form=form), status
+
+
+def _visit_recorded(spawned: int | None, beneficiary_id: int):
+    flash(_("Visit recorded."))
+    if spawned:
+        flash(_("A help request was opened from this visit."))
+        return redirect(url_for("console.request_page", request_id=spawned))
+    return redirect(url_for("console.ledger_person", beneficiary_id=beneficiary_id))
 
 
 @bp.get("/visits")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.blueprints.console import bp, forms
 from app.blueprints.console.helpers import VIEWERS, WORKERS
 from app.blueprints.guards import role_required
+from app.blueprints.transaction import attempt
 from app.extensions import db, htmx
 from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
 from app.models.base import utcnow
@@ -23,7 +24,6 @@ from app.services import (
     privacy,
     workflow,
 )
-from app.services import offers as offer_service
 from app.services.access import may_act_on_request, visible_station_ids
 from app.services.ledger import villages_for
 from app.services.notifications import followup
@@ -81,10 +81,7 @@ def _request_to_act_on(request_id: int) -> HelpRequest:
 @bp.get("/r/<int:request_id>")
 @role_required(*VIEWERS)
 def request_page(request_id: int):
-    found = _request_or_404(request_id)
-    response = _render_request(found)
-    db.session.commit()  # the access log entry
-    return response
+    return _render_request(_request_or_404(request_id))  # writes the access-log line
 
 
 def _candidates(found: HelpRequest):
@@ -342,36 +339,33 @@ def act(request_id: int, action: str):
     if action == "assign":
         form.target.choices = []
     if not form.validate():
-        db.session.rollback()
         return _render_request(found, bound={action: form}, status=422)
-    try:
-        message = handler(found, form)
-    except ServiceError as error:
-        db.session.rollback()
-        found = _request_or_404(request_id)
-        field = getattr(form, error.field, None) if error.field else None
-        if field is not None:
-            field.errors = [*field.errors, error.message]
-            return _render_request(found, bound={action: form}, status=422)
-        return _render_request(found, error=error.message, status=422)
-    db.session.commit()
-    flash(message)
+    done = attempt(handler, found, form)
+    if not done.ok:
+        return _refused(request_id, form, action, done.error)
+    flash(done.result)
     if console.visible_request(current_user, request_id) is None:  # moved out of sight
         return redirect(url_for("console.queue"))
     return redirect(url_for("console.request_page", request_id=request_id))
 
 
+def _refused(request_id: int, form, action: str, error: ServiceError):
+    """The request page again, read afresh, with the refusal beside its field or on top."""
+    found = _request_or_404(request_id)
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+        return _render_request(found, bound={action: form}, status=422)
+    return _render_request(found, error=error.message, status=422)
+
+
 def _offer_again(found: HelpRequest):
-    try:
-        if not workflow.can(found, "offer"):
-            workflow.transition(found, "offer", actor=current_user)  # raises the clear message
-        offers = offer_service.send_offers(found, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        return _render_request(_request_or_404(found.id), error=error.message, status=422)
-    db.session.commit()
-    if offers:
-        flash(_("Offered to %(n)d volunteers or teams.", n=len(offers)))
+    request_id = found.id
+    done = attempt(console.offer_again, found, current_user)
+    if not done.ok:
+        return _render_request(_request_or_404(request_id), error=done.error.message, status=422)
+    if done.result:
+        flash(_("Offered to %(n)d volunteers or teams.", n=len(done.result)))
     else:
         flash(_("Nobody could be found: the request was escalated."), "warning")
-    return redirect(url_for("console.request_page", request_id=found.id))
+    return redirect(url_for("console.request_page", request_id=request_id))

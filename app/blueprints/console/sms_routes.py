@@ -10,9 +10,9 @@ from app.blueprints.console import bp
 from app.blueprints.console.helpers import WORKERS
 from app.blueprints.console.routes import _render_request, _request_or_404, _request_to_act_on
 from app.blueprints.guards import role_required
+from app.blueprints.transaction import attempt
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services import ServiceError
 from app.services.notifications import followup
 
 
@@ -37,11 +37,8 @@ def _on_message(request_id: int, message_id: int, action, done: str):
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.request_id != found.id:
         abort(404)
-    try:
-        action(found, message, actor=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        return _render_request(_request_or_404(request_id), error=error.message, status=422)
-    db.session.commit()
+    outcome = attempt(action, found, message, actor=current_user)
+    if not outcome.ok:
+        return _render_request(_request_or_404(request_id), error=outcome.error.message, status=422)
     flash(done)
     return redirect(url_for("console.request_page", request_id=request_id, _anchor="sms"))

@@ -20,7 +20,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.blueprints.guards import role_required
 from app.blueprints.public import bp
@@ -33,6 +32,7 @@ from app.blueprints.public.forms import (
     choices,
     optional_int,
 )
+from app.blueprints.transaction import attempt
 from app.extensions import db, htmx, limiter
 from app.i18n import current_language
 from app.models import Beneficiary, HelpRequest, Region
@@ -122,67 +122,47 @@ def _go(endpoint: str, **values):
 
 
 def _create_from_form(form: AskForm, **extra) -> int | None:
-    """Create the request (or find the one this form token made): its id; None if refused.
-
-    The id is read before the commit: reading it after would cost another SELECT.
-    """
-    existing = intake.request_for_token(form.form_token.data)
-    if existing is not None:
-        return existing.id
-    filed_here = _filed_here()
-    own_earlier = (
-        intake.find_open_duplicate(form.phone_e164, form.category.data, among=filed_here)
-        if filed_here
-        else None
-    )
-    if own_earlier is not None and not form.confirm_new.data:
-        form.duplicate = own_earlier
-        if form.duplicate_seen.data:
-            form.confirm_new.errors = [
-                _("If this is a new request, please tick the box first, then send it again.")
-            ]
-        return None
+    """File the form's request (or find the one its token filed): its id; None if refused,
+    with the reason on the form (a field's error, or the "is it new?" question)."""
     lat, lon = form.coordinates
-    try:
-        created = intake.create_request(
-            category=form.category.data,
-            description=form.description.data or "",
-            special_groups=form.special_groups.data or (),
-            for_whom=form.for_whom.data or "self",
-            urgency=form.urgency.data or "normal",
-            lat=lat,
-            lon=lon,
-            village_id=form.village.data,
-            address=form.address.data or "",
-            wanted_at=_local_to_utc(form.wanted_at.data)
-            if form.wanted_when.data == "later"
-            else None,
-            wanted_note=form.wanted_note.data or "",
-            contact_phone=form.phone_e164,
-            contact_name=form.contact_name.data or "",
-            language=current_language(),
-            form_token=form.form_token.data,
-            said_new=own_earlier is not None,
-            **extra,
-        )
-        created_id = created.id
-        db.session.commit()
-    except ServiceError as error:
-        db.session.rollback()
-        field = getattr(form, error.field or "", None)
-        if field is not None and error.field != "place":
-            field.errors = [*field.errors, error.message]
-        else:
-            form.place_error = error.message
-        return None
-    except IntegrityError:
-        # The same form token sent twice at the same moment: the other one won.
-        db.session.rollback()
-        created = intake.request_for_token(form.form_token.data)
-        if created is None:
-            raise
-        created_id = created.id
-    return created_id
+    done = attempt(
+        intake.submit_request,
+        form_token=form.form_token.data,
+        asker_filed=_filed_here(),
+        confirmed_new=bool(form.confirm_new.data),
+        category=form.category.data,
+        description=form.description.data or "",
+        special_groups=form.special_groups.data or (),
+        for_whom=form.for_whom.data or "self",
+        urgency=form.urgency.data or "normal",
+        lat=lat,
+        lon=lon,
+        village_id=form.village.data,
+        address=form.address.data or "",
+        wanted_at=_local_to_utc(form.wanted_at.data) if form.wanted_when.data == "later" else None,
+        wanted_note=form.wanted_note.data or "",
+        contact_phone=form.phone_e164,
+        contact_name=form.contact_name.data or "",
+        language=current_language(),
+        **extra,
+    )
+    if done.ok:
+        return done.result.id
+    _refusal_on_form(form, done.error)
+    return None
+
+
+def _refusal_on_form(form: AskForm, error: ServiceError) -> None:
+    if isinstance(error, intake.AskIfNew):
+        form.duplicate = error.earlier
+        if form.duplicate_seen.data:  # asked before and sent again without the tick
+            form.confirm_new.errors = [error.message]
+        return
+    field = getattr(form, error.field or "", None)
+    if field is not None and error.field != "place":
+        field.errors = [*field.errors, error.message]
+    else:
+        form.place_error = error.message
 
 
 def _question_status(form: AskForm) -> int:
@@ -297,7 +277,7 @@ def proxy():
                 consent=True,
                 consent_by=form.consent_by.data,
                 consent_method=form.consent_method.data,
-                submitter=current_user._get_current_object(),
+                by=current_user._get_current_object(),
                 beneficiary=beneficiary,
                 actor_label=form.channel.data,
             )
@@ -383,32 +363,34 @@ def track_action(code: str, action: str):
     if not _authorised(found):
         flash(_("Please enter your code and the last 4 digits of your phone again."), "warning")
         return _go("public.track_link", code=code)
+    if action not in ("rate", "cancel", "confirm", "reopen"):
+        abort(404)
     action_form, rate_form = ActionForm(), RateForm()
-    try:
-        if action == "rate":
-            if not rate_form.validate():
-                return _status_page(found, 422, rate_form=rate_form)
-            tracking.rate(found, stars=rate_form.stars.data, comment=rate_form.comment.data or "")
-            message = _("Thank you for rating the help.")
-        elif not action_form.validate():
-            return _status_page(found, 422, action_form=action_form)
-        elif action == "cancel":
-            tracking.cancel(found, reason=action_form.note.data or "")
-            message = _("Your request is cancelled.")
-        elif action == "confirm":
-            tracking.confirm_done(found)
-            message = _("Thank you. Your request is closed.")
-        elif action == "reopen":
-            tracking.not_solved(found, note=action_form.note.data or "")
-            message = _("We reopened your request. The station will follow up.")
-        else:
-            abort(404)
-        db.session.commit()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _go("public.track_link", code=found.code)
-    flash(message)
+    if action == "rate" and not rate_form.validate():
+        return _status_page(found, 422, rate_form=rate_form)
+    if action != "rate" and not action_form.validate():
+        return _status_page(found, 422, action_form=action_form)
+    code = found.code
+    done = attempt(_resident_acts, found, action, action_form, rate_form)
+    if not done.ok:
+        flash(done.error.message, "error")
+        return _go("public.track_link", code=code)
+    flash(done.result)
     if _is_htmx():
         return _status_page(found)
-    return redirect(url_for("public.track_link", code=found.code), code=303)
+    return redirect(url_for("public.track_link", code=code), code=303)
+
+
+def _resident_acts(found: HelpRequest, action: str, action_form, rate_form) -> str:
+    """One of the resident's four actions on their request; the words to flash."""
+    if action == "rate":
+        tracking.rate(found, stars=rate_form.stars.data, comment=rate_form.comment.data or "")
+        return _("Thank you for rating the help.")
+    if action == "cancel":
+        tracking.cancel(found, reason=action_form.note.data or "")
+        return _("Your request is cancelled.")
+    if action == "confirm":
+        tracking.confirm_done(found)
+        return _("Thank you. Your request is closed.")
+    tracking.not_solved(found, note=action_form.note.data or "")
+    return _("We reopened your request. The station will follow up.")

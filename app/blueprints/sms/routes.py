@@ -90,13 +90,12 @@ def inbound():
     if not from_phone:
         return _twiml("")
     try:
-        message = inbound_texts.handle_inbound(
+        reply = inbound_texts.handle_inbound(
             from_phone, request.form.get("Body", ""), provider_id
-        )
-        reply = message.reply
-        db.session.commit()
+        ).reply
     except IntegrityError:
-        # The same webhook, retried while the first was still being handled: answer alike.
+        # The same webhook, retried while the first was still being handled (its row's
+        # unique provider id refused this one): answer alike, with nothing of ours kept.
         db.session.rollback()
         seen = db.session.query(InboundMessage).filter_by(provider_id=provider_id).first()
         if seen is None:
@@ -117,5 +116,4 @@ def status():
         request.form.get("ErrorCode", ""),
         message_id=request.args.get("m"),
     )
-    db.session.commit()
     return Response(status=204)

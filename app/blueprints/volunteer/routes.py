@@ -13,6 +13,7 @@ from flask_login import current_user, login_user
 from app.blueprints.auth.forms import PhoneCodeForm
 from app.blueprints.auth.routes import SIGNUP_TICKET
 from app.blueprints.guards import role_required
+from app.blueprints.transaction import attempt
 from app.blueprints.volunteer import bp
 from app.blueprints.volunteer.forms import (
     DAYS,
@@ -134,8 +135,7 @@ def _log_minor_view(claim: Claim) -> None:
         claim.request_id,
         claim.request.station_id,
         via="volunteer",
-    )
-    db.session.commit()
+    )  # committed with the page (app/blueprints/transaction.py)
 
 
 @bp.get("/c/<int:claim_id>")
@@ -150,15 +150,11 @@ def release(claim_id: int):
     claim = _my_claim(claim_id)
     form = ReleaseForm()
     if form.validate_on_submit():
-        try:
-            claims.release(claim, actor=current_user, reason=form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            db.session.commit()
+        done = attempt(claims.release, claim, actor=current_user, reason=form.reason.data)
+        if done.ok:
             flash(_("You gave the task back. Thank you for telling us."))
             return redirect(url_for("volunteer.mine"))
+        _field_error(form, done.error)
     return _claim_page(claim, 422, release=form)
 
 
@@ -168,15 +164,14 @@ def check_in(claim_id: int):
     claim = _my_claim(claim_id)
     form = CheckInForm()
     if form.validate_on_submit():
-        try:
-            claims.check_in(claim, actor=current_user, lat=form.lat.data, lon=form.lon.data)
-        except ServiceError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+        claim_id = claim.id
+        done = attempt(
+            claims.check_in, claim, actor=current_user, lat=form.lat.data, lon=form.lon.data
+        )
+        if done.ok:
             flash(_("Started. When you are done, fill in what you did below."))
-            return redirect(url_for("volunteer.claim_page", claim_id=claim.id))
+            return redirect(url_for("volunteer.claim_page", claim_id=claim_id))
+        form.form_errors.append(done.error.message)
     return _claim_page(claim, 422, checkin=form)
 
 
@@ -186,22 +181,18 @@ def check_out(claim_id: int):
     claim = _my_claim(claim_id)
     form = CheckOutForm()
     if form.validate_on_submit():
-        try:
-            record = claims.check_out(
-                claim,
-                actor=current_user,
-                outcome=form.outcome.data,
-                hours=form.hours.data,
-                welfare_note=form.welfare_note.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            hours = record.hours
-            db.session.commit()
-            flash(_("Done: %(hours)s hours recorded. Thank you!", hours=hours))
+        done = attempt(
+            claims.check_out,
+            claim,
+            actor=current_user,
+            outcome=form.outcome.data,
+            hours=form.hours.data,
+            welfare_note=form.welfare_note.data,
+        )
+        if done.ok:
+            flash(_("Done: %(hours)s hours recorded. Thank you!", hours=done.result.hours))
             return redirect(url_for("volunteer.hours"))
+        _field_error(form, done.error)
     return _claim_page(claim, 422, checkout=form)
 
 
@@ -214,18 +205,12 @@ def dispatch(claim_id: int):
     if form.validate_on_submit():
         raw = str(form.member.data or "")
         member = db.session.get(User, int(raw)) if raw.isdigit() else None
-        try:
-            if member is None:
-                raise ServiceError(_("Choose a team member."), field="member")
-            claims.dispatch(claim, actor=current_user, member=member)
-        except ServiceError as error:
-            db.session.rollback()
-            _field_error(form, error)
-        else:
-            name = member.name
-            db.session.commit()
+        claim_id, name = claim.id, member.name if member is not None else ""
+        done = attempt(claims.dispatch, claim, actor=current_user, member=member)
+        if done.ok:
             flash(_("Given to %(name)s. They got an SMS.", name=name))
-            return redirect(url_for("volunteer.claim_page", claim_id=claim.id))
+            return redirect(url_for("volunteer.claim_page", claim_id=claim_id))
+        _field_error(form, done.error)
     return _claim_page(claim, 422, dispatch=form)
 
 
@@ -272,21 +257,17 @@ def claim_task(request_id: int):
     view = volunteers.task_view(current_user, help_request)
     if form.validate_on_submit():
         team = volunteers.led_team(current_user) if form.claim_for.data == "team" else None
-        try:
-            if view is None:
-                raise ServiceError(_("This task is not open for you any more."))
-            if team is not None:
-                record = claims.claim(help_request, team=team)
-            else:
-                record = claims.claim(help_request, volunteer=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            claim_id = record.id
-            db.session.commit()
+        done = attempt(
+            claims.claim_for,
+            help_request,
+            by=current_user,
+            team=team,
+            open_to_them=view is not None,
+        )
+        if done.ok:
             flash(_("The task is yours. Here are the details: please call before you go."))
-            return redirect(url_for("volunteer.claim_page", claim_id=claim_id))
+            return redirect(url_for("volunteer.claim_page", claim_id=done.result.id))
+        form.form_errors.append(done.error.message)
     return _render("volunteer/task.html", 409, task=view, claim_form=form)
 
 
@@ -315,16 +296,11 @@ def offer_accept(offer_id: int):
     found = _my_offer(offer_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            record = claims.accept_offer(found, user=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            claim_id = record.id
-            db.session.commit()
+        done = attempt(claims.accept_offer, found, user=current_user)
+        if done.ok:
             flash(_("The task is yours. Here are the details: please call before you go."))
-            return redirect(url_for("volunteer.claim_page", claim_id=claim_id))
+            return redirect(url_for("volunteer.claim_page", claim_id=done.result.id))
+        form.form_errors.append(done.error.message)
     found = db.session.get(Offer, offer_id)
     return _render("volunteer/offer.html", 409, offer=found, task=found.request, form=form)
 
@@ -335,15 +311,11 @@ def offer_decline(offer_id: int):
     found = _my_offer(offer_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        try:
-            claims.decline_offer(found, user=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            form.form_errors.append(error.message)
-        else:
-            db.session.commit()
+        done = attempt(claims.decline_offer, found, user=current_user)
+        if done.ok:
             flash(_("Thank you for answering. We will ask someone else."))
             return redirect(url_for("volunteer.tasks"))
+        form.form_errors.append(done.error.message)
     return _render("volunteer/offer.html", 409, offer=found, task=found.request, form=form)
 
 
@@ -384,31 +356,28 @@ def signup():
         villages=volunteers.villages_by_township(), teams=volunteers.active_teams_by_station()
     )
     if form.validate_on_submit():
-        try:
-            village = form.village_id.data
-            team = form.team_id.data
-            ticket = volunteers.sign_up(
-                name=form.name.data,
-                phone=form.phone.data,
-                password=form.password.data,
-                skills=form.skills.data or [],
-                availability=volunteers.availability_from_slots(form.slots.data or []),
-                radius_km=float(form.radius_km.data or 0),
-                lat=form.lat.data,
-                lon=form.lon.data,
-                village_id=int(village) if village and village.isdigit() else None,
-                team_id=int(team) if team and team.isdigit() else None,
-                language=_language(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            field = {"availability": "slots"}.get(error.field or "", error.field)
-            _field_error(form, ServiceError(error.message, field=field))
-        else:
-            db.session.commit()
+        village = form.village_id.data
+        team = form.team_id.data
+        done = attempt(
+            volunteers.sign_up,
+            name=form.name.data,
+            phone=form.phone.data,
+            password=form.password.data,
+            skills=form.skills.data or [],
+            availability=volunteers.availability_from_slots(form.slots.data or []),
+            radius_km=float(form.radius_km.data or 0),
+            lat=form.lat.data,
+            lon=form.lon.data,
+            village_id=int(village) if village and village.isdigit() else None,
+            team_id=int(team) if team and team.isdigit() else None,
+            language=_language(),
+        )
+        if done.ok:
             # Not signed in yet: the account counts once the code from the SMS comes back.
-            session[SIGNUP_TICKET] = ticket
+            session[SIGNUP_TICKET] = done.result
             return redirect(url_for("volunteer.confirm"))
+        field = {"availability": "slots"}.get(done.error.field or "", done.error.field)
+        _field_error(form, ServiceError(done.error.message, field=field))
     status = 422 if request.method == "POST" else 200
     return _render("volunteer/signup.html", status, form=form, days=DAYS, parts=PARTS)
 
@@ -435,10 +404,9 @@ def confirm():
         try:
             user = volunteers.confirm_phone(flow.ticket, form.code.data)
         except ServiceError as error:
-            db.session.commit()  # a wrong code still counts as a try
+            # Not undone: the wrong try counts (the use case recorded it before refusing).
             form.code.errors.append(error.message)
         else:
-            db.session.commit()
             session.clear()
             login_user(user)
             flash(_("Thank you: your phone number is confirmed."))
@@ -458,7 +426,6 @@ def confirm():
 def confirm_resend():
     if EmptyForm().validate_on_submit():
         phone_codes.resend(session.get(SIGNUP_TICKET), "signup")
-        db.session.commit()
         flash(_("A new code is on its way. You can ask for one once a minute."))
     return redirect(url_for("volunteer.confirm"))
 

@@ -1,4 +1,6 @@
-"""Drain the outbox: claim due rows, send each through the configured sender, record it.
+"""The outbox's steps: claim due rows, check and renew each before it goes out, record how
+the send went. The loop that sends, and its commits, is the job ``app.jobs.sms``; these
+steps only flush.
 
 A row moves pending -> sending (claimed under a lease by one worker) -> sent, or back to
 pending with a later ``next_attempt_at`` (temporary failure, quiet hours, hourly cap), or
@@ -7,7 +9,7 @@ a worker may send a failed message again or give it up (``followup``). On Postgr
 several workers run side by side; on SQLite one conditional UPDATE does the same job.
 
 A worker that dies between sending and recording leaves its rows in "sending"; once the
-lease has run out ``recover_expired_leases`` puts them back to pending, so nothing is
+lease has run out ``release_expired_leases`` puts them back to pending, so nothing is
 lost (README: the rare duplicate this allows).
 """
 
@@ -18,7 +20,8 @@ import os
 import random
 import socket
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -27,7 +30,7 @@ from app.extensions import db
 from app.models import Offer, OutboxMessage, Team
 from app.models.base import utcnow
 from app.services.notifications import delivery, limits
-from app.services.notifications.senders import Sender, SendError, get_sender
+from app.services.notifications.senders import SendError, SendResult
 
 log = logging.getLogger("linli.sms")
 
@@ -41,7 +44,8 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=seconds * (1 + random.random() / 10))
 
 
-def _new_owner() -> str:
+def new_owner() -> str:
+    """A name for this worker's leases, unique across hosts and processes."""
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
@@ -50,7 +54,8 @@ def _due(now):
 
 
 def claim_batch(limit: int, owner: str) -> list[int]:
-    """Mark up to ``limit`` due rows "sending" for ``owner``, in one short transaction."""
+    """Mark up to ``limit`` due rows "sending" for ``owner``. The caller commits at once, so
+    the claim is its own short transaction (on PostgreSQL, the rows stay locked until then)."""
     now = utcnow()
     order = (OutboxMessage.crisis.desc(), OutboxMessage.id)
     claim = {"status": "sending", "leased_at": now, "lease_owner": owner}
@@ -71,7 +76,6 @@ def claim_batch(limit: int, owner: str) -> list[int]:
                 .values(**claim)
                 .execution_options(synchronize_session=False)
             )
-        db.session.commit()
         return ids
     # SQLite: writers take turns, so one conditional UPDATE claims atomically.
     due = select(OutboxMessage.id).where(*_due(now)).order_by(*order).limit(limit)
@@ -81,7 +85,6 @@ def claim_batch(limit: int, owner: str) -> list[int]:
         .values(**claim)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return list(
         db.session.scalars(
             select(OutboxMessage.id)
@@ -108,9 +111,7 @@ def _finish(message_id: int, owner: str, **values) -> bool:
 
 def _renew(message_id: int, owner: str) -> bool:
     """Just before sending: count the attempt and restart the lease; False if not ours."""
-    ours = _finish(message_id, owner, leased_at=utcnow(), attempts=OutboxMessage.attempts + 1)
-    db.session.commit()
-    return ours
+    return _finish(message_id, owner, leased_at=utcnow(), attempts=OutboxMessage.attempts + 1)
 
 
 def _hold(message: OutboxMessage, owner: str) -> bool:
@@ -173,26 +174,42 @@ def offer_no_longer_open(message: OutboxMessage, now) -> bool:
     return still_open is None
 
 
-def _send_one(message_id: int, owner: str, sender: Sender) -> bool:
+@dataclass(frozen=True)
+class Outgoing:
+    """What the job needs to send one text with no transaction open, and to record it."""
+
+    id: int
+    to_phone: str
+    body: str
+    attempts: int  # counting this one
+    failing_since: datetime | None
+
+
+def start_sending(message_id: int, owner: str) -> Outgoing | None:
+    """The step before the provider is called: hold the row back (opt-out, an offer no
+    longer open, quiet hours, the hourly cap) or count the attempt and renew the lease.
+    Returns what to send, or None when nothing goes out now (held, or no longer ours)."""
     message = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if message is None or message.status != "sending" or message.lease_owner != owner:
-        return False
+        return None
     if _hold(message, owner):
-        db.session.commit()
-        return False
-    # Read before the commit, which may expire the object.
-    attempts, failing_since = message.attempts + 1, message.failing_since
-    to_phone, body = message.to_phone, message.body
+        return None
+    outgoing = Outgoing(
+        id=message_id,
+        to_phone=message.to_phone,
+        body=message.body,
+        attempts=message.attempts + 1,
+        failing_since=message.failing_since,
+    )
     if not _renew(message_id, owner):
-        return False
-    try:
-        result = sender.send(to_phone, body, message_id)
-    except SendError as error:
-        _record_failure(message, owner, error, attempts, failing_since)
-        db.session.commit()
-        return False
-    _finish(
-        message_id,
+        return None
+    return outgoing
+
+
+def record_sent(outgoing: Outgoing, owner: str, result: SendResult) -> bool:
+    """The provider took the text: keep its id (if the row is still ours)."""
+    return _finish(
+        outgoing.id,
         owner,
         status=result.status,
         provider_id=result.provider_id,
@@ -201,8 +218,13 @@ def _send_one(message_id: int, owner: str, sender: Sender) -> bool:
         last_error="",
         error_code="",
     )
-    db.session.commit()
-    return True
+
+
+def record_failure(outgoing: Outgoing, owner: str, error: SendError) -> None:
+    """The provider refused or could not be reached: retry later, or fail for good."""
+    message = db.session.get(OutboxMessage, outgoing.id)
+    if message is not None:
+        _record_failure(message, owner, error, outgoing.attempts, outgoing.failing_since)
 
 
 def _record_failure(
@@ -248,23 +270,7 @@ def _record_failure(
         delivery.mark_unreachable(message, reason)
 
 
-def dispatch_pending(limit: int | None = None) -> int:
-    """Send up to ``limit`` (SMS_BATCH_SIZE) due messages; return how many went out."""
-    sender = get_sender()  # a configuration error stops here, before any row is claimed
-    owner = _new_owner()
-    ids = claim_batch(limit or int(current_app.config.get("SMS_BATCH_SIZE", 20)), owner)
-    sent = 0
-    for message_id in ids:
-        try:
-            sent += _send_one(message_id, owner, sender)
-        except Exception:
-            # Whatever went wrong, the lease brings the row back; keep the batch going.
-            db.session.rollback()
-            log.exception("SMS %s: unexpected error while sending", message_id)
-    return sent
-
-
-def recover_expired_leases() -> int:
+def release_expired_leases() -> int:
     """Rows left in "sending" past SMS_LEASE_SECONDS (a worker died) go back to pending."""
     now = utcnow()
     cutoff = now - timedelta(seconds=float(current_app.config.get("SMS_LEASE_SECONDS", 300)))
@@ -281,7 +287,4 @@ def recover_expired_leases() -> int:
         )
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    if result.rowcount:
-        log.warning("SMS: %s message(s) back to pending after an expired lease", result.rowcount)
     return result.rowcount

@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import HelpRequest, InboundMessage, OutboxMessage, User
+from app.models import HelpRequest, InboundMessage, User
 from app.models.base import utcnow
 from app.services import ServiceError, links, privacy, wording, workflow
 from app.services.codes import ALPHABET, normalise_code
@@ -167,27 +167,18 @@ def _answer_resident(message: InboundMessage, language: str) -> str:
             code=open_request.code,
             link=links.tracking_link(open_request.code),
         )
-    request = intake.create_request(
+    request = intake.submit_request(
+        channel="sms",
+        acknowledge=False,  # the TwiML reply below is the confirmation
         category="other",
         description=text,
         contact_phone=phone,
-        channel="sms",
         language=language,
         consent=True,
         consent_method="sms",
         actor_label="sms",
         beneficiary=_known_beneficiary(phone),
     )
-    db.session.flush()
-    # The TwiML reply is the confirmation: drop the copy intake queued for the worker.
-    for queued in db.session.scalars(
-        select(OutboxMessage).where(
-            OutboxMessage.request_id == request.id,
-            OutboxMessage.template == "request_received",
-            OutboxMessage.status == "pending",
-        )
-    ):
-        db.session.delete(queued)
     message.request_id = request.id
     return render(
         "request_received", language, code=request.code, link=links.tracking_link(request.code)

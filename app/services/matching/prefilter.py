@@ -1,0 +1,163 @@
+"""Where candidates may be: the SQL that narrows a province of volunteers to a short list.
+
+Approved volunteers are read through the index ``ix_volunteer_status_band_lon``: a
+bounding box of ``MAX_RADIUS_KM × radius_factor`` around the place, as bands of latitude
+(a plain (lat, lon) btree scans the whole band of latitude across the province), with an
+equirectangular reach test on the indexed radius, nearest first with a LIMIT; then the
+skill. Active teams with an approved, active leader are read from the same box. Every
+row comes back as a ``rules.Prospect`` of plain values, a superset of the candidates: the
+rules (``rules.py``) decide who of them may take the request on. ``benchmarks/matching.py``
+measures it.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sqlalchemy import Integer, String, cast, func, literal_column, select
+
+from app.extensions import db
+from app.models import HelpRequest, Team, TeamMember, User, VolunteerProfile
+from app.models.people import LAT_BANDS_PER_DEGREE
+from app.services import geo
+from app.services.matching.rules import Prospect
+from app.services.matching.weights import MAX_RADIUS_KM
+
+NEAR_LIMIT = 600  # step 1: nearest reachable volunteers, from the index
+PREFILTER_LIMIT = 100  # step 2: of those, the nearest with the skill, handed to the rules
+REACH_MARGIN_KM = 0.5  # the reach test here is rough; the rules test it again
+_KM_PER_DEG_LAT = 110.574
+_KM_PER_DEG_LON_EQUATOR = 111.320
+
+_PROFILE_COLUMNS = (
+    VolunteerProfile.user_id,
+    VolunteerProfile.home_lat,
+    VolunteerProfile.home_lon,
+    VolunteerProfile.radius_km,
+    VolunteerProfile.skills,
+    VolunteerProfile.availability,
+    VolunteerProfile.open_task_limit,
+    VolunteerProfile.vetted_for_children,
+)
+
+
+def request_place(request: HelpRequest) -> tuple[float, float] | None:
+    """The request's point, else its village's centroid, else its station's point."""
+    if request.lat is not None and request.lon is not None:
+        return request.lat, request.lon
+    if request.village is not None and request.village.lat is not None:
+        return request.village.lat, request.village.lon
+    if request.station is not None and request.station.lat is not None:
+        return request.station.lat, request.station.lon
+    return None
+
+
+def volunteers_near(category: str, lat: float, lon: float, factor: float) -> list[Prospect]:
+    """Approved volunteers with the skill whose reach covers the place, nearest first.
+
+    Step 1 reads only the index ``ix_volunteer_status_band_lon``: the box as a dozen bands
+    of latitude, each a short range of longitude, and the reach test on the indexed
+    radius (index-only on PostgreSQL). Step 2 joins the nearest reachable rows to the
+    table for their skills, windows and limits.
+    """
+    box_km = MAX_RADIUS_KM * factor
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, box_km)
+    per_degree = LAT_BANDS_PER_DEGREE
+    band = cast(VolunteerProfile.home_lat * literal_column(str(per_degree)), Integer)
+    # Covers both truncating (SQLite) and rounding (PostgreSQL) casts.
+    bands = list(range(math.floor(min_lat * per_degree) - 1, math.floor(max_lat * per_degree) + 2))
+    kx = _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat))
+    dx = (VolunteerProfile.home_lon - lon) * kx
+    dy = (VolunteerProfile.home_lat - lat) * _KM_PER_DEG_LAT
+    d2 = dx * dx + dy * dy
+    reach = VolunteerProfile.radius_km * factor + REACH_MARGIN_KM
+    near = (
+        select(VolunteerProfile.user_id.label("near_id"), d2.label("d2"))
+        .where(
+            VolunteerProfile.status == "approved",
+            band.in_(bands),
+            VolunteerProfile.home_lon.between(min_lon, max_lon),
+            VolunteerProfile.home_lat.between(min_lat, max_lat),
+            d2 <= reach * reach,
+        )
+        .order_by(d2)
+        .limit(NEAR_LIMIT)
+        .subquery("near")
+    )
+    query = (
+        select(*_PROFILE_COLUMNS)
+        .join(near, near.c.near_id == VolunteerProfile.user_id)
+        # Category codes are quoted in the JSON text, so no code matches inside another.
+        .where(cast(VolunteerProfile.skills, String).like(f'%"{category}"%'))
+        .order_by(near.c.d2)
+        .limit(PREFILTER_LIMIT)
+    )
+    return [_volunteer(r) for r in db.session.execute(query)]
+
+
+def volunteers_by_id(ids: set[int]) -> list[Prospect]:
+    """Approved volunteers with a home point, wherever they live: those who served this
+    person before are weighed even when the box missed them (the rules test the reach)."""
+    query = select(*_PROFILE_COLUMNS).where(
+        VolunteerProfile.user_id.in_(ids),
+        VolunteerProfile.status == "approved",
+        VolunteerProfile.home_lat.is_not(None),
+        VolunteerProfile.home_lon.is_not(None),
+    )
+    return [_volunteer(r) for r in db.session.execute(query)]
+
+
+def _volunteer(r) -> Prospect:
+    return Prospect("volunteer", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], r[7])
+
+
+def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
+    """Active teams in the box whose leader is an approved, active volunteer; a team is
+    as vetted for work with children as its leader."""
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
+    leader_profile = VolunteerProfile
+    query = (
+        select(
+            Team.id,
+            Team.lat,
+            Team.lon,
+            Team.radius_km,
+            Team.skills,
+            Team.open_task_limit,
+            func.coalesce(leader_profile.vetted_for_children, False),
+            Team.availability,
+        )
+        .join(leader_profile, leader_profile.user_id == Team.leader_id)
+        .join(User, User.id == Team.leader_id)
+        .where(
+            Team.active.is_(True),
+            leader_profile.status == "approved",
+            User.active.is_(True),
+            Team.lat.between(min_lat, max_lat),
+            Team.lon.between(min_lon, max_lon),
+        )
+    )
+    return [
+        Prospect("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[7] or [], r[5], bool(r[6]))
+        for r in db.session.execute(query)
+    ]
+
+
+def add_members_windows(prospects: list[Prospect]) -> None:
+    """Teams without windows of their own take the union of their approved, active
+    members' windows: one query for all of them."""
+    bare = {p.id: p for p in prospects if p.kind == "team" and not p.availability}
+    if not bare:
+        return
+    members = db.session.execute(
+        select(TeamMember.team_id, VolunteerProfile.availability)
+        .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(
+            TeamMember.team_id.in_(bare),
+            VolunteerProfile.status == "approved",
+            User.active.is_(True),
+        )
+    ).all()
+    for team_id, windows in members:
+        bare[team_id].availability = [*bare[team_id].availability, *(windows or [])]

@@ -1,0 +1,186 @@
+"""Matching, the pre-filter alone: where candidates may be, read in SQL.
+
+It may hand the rules more than they keep (someone busy, not vetted for a child, not free
+at the wanted time), never less: every candidate is in it, and nobody far away is.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import pytest
+from geopy.distance import geodesic
+
+from app.extensions import db
+from app.models import HelpRequest, Region, Station
+from app.services import geo, matching
+from app.services.matching import prefilter, rules
+from tests import factories
+from tests.volunteer_support import fast_passwords, request_in_a1, volunteer_near
+
+pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
+
+MONDAY_10_LOCAL = datetime(2026, 11, 30, 2, 0)  # naive UTC = Monday 10:00 in Asia/Shanghai
+MONDAY_MORNING = [{"day": 0, "start": "08:00", "end": "12:00"}]
+TUESDAY = [{"day": 1, "start": "08:00", "end": "20:00"}]
+
+
+def place_of(world) -> tuple[float, float]:
+    return world.village_a1.lat, world.village_a1.lon
+
+
+def seed_volunteers(world, count: int = 90) -> list[tuple[object, float]]:
+    """Volunteers in every direction up to 40 km away, with every radius, status, skill
+    set, vetting and week; none within 0.7 km of the edge of their reach (the pre-filter's
+    quick distance may differ from the exact one by that much)."""
+    rng = random.Random(14)
+    place = place_of(world)
+    seeded = []
+    while len(seeded) < count:
+        radius = rng.choice((1.0, 3.0, 5.0, 10.0, 20.0, 30.0))
+        km = rng.uniform(0.1, 40.0)
+        if abs(km - radius) < 0.7:
+            continue
+        point = geodesic(kilometers=km).destination(place, rng.uniform(0, 360))
+        user = factories.make_volunteer(
+            world.station_a,
+            lat=point.latitude,
+            lon=point.longitude,
+            radius_km=radius,
+            skills=rng.choice((["shopping"], ["shopping", "cleaning"], ["cleaning"])),
+            status=rng.choices(("approved", "pending", "suspended"), (8, 1, 1))[0],
+            vetted_for_children=rng.random() < 0.4,
+            availability=rng.choice((MONDAY_MORNING, TUESDAY)),
+            open_task_limit=rng.choice((0, 2)),
+        )
+        seeded.append((user, geodesic(place, (point.latitude, point.longitude)).km))
+    return seeded
+
+
+def test_the_prefilter_holds_every_candidate_and_nobody_out_of_reach(world):
+    seeded = seed_volunteers(world)
+    request = request_in_a1(world, wanted_at=MONDAY_10_LOCAL, special_groups=["left_behind_child"])
+    found = prefilter.volunteers_near("shopping", *place_of(world), 1.0)
+    found_ids = {p.id for p in found}
+
+    approved_with_skill = {
+        user.id: km
+        for user, km in seeded
+        if user.volunteer.status == "approved" and "shopping" in user.volunteer.skills
+    }
+    radius = {user.id: user.volunteer.radius_km for user, _km in seeded}
+    within_reach = {i for i, km in approved_with_skill.items() if km <= radius[i]}
+    out_of_reach = set(approved_with_skill) - within_reach
+    assert found_ids == within_reach
+    assert {p.kind for p in found} == {"volunteer"}
+    # Out of reach, without the skill, or not approved: never read.
+    assert len(out_of_reach) == 39 and not out_of_reach & found_ids
+    assert not ({u.id for u, _km in seeded} - set(approved_with_skill)) & found_ids
+
+    # Every candidate the rules keep is in it; the rules refuse the others, each for a reason.
+    candidates = {c.user.id for c in matching.find_candidates(request, limit=100)}
+    assert (len(candidates), len(found_ids)) == (2, 12)
+    assert candidates < found_ids
+    need = rules.Need("shopping", minor=True, local_time=rules.local_time(request.wanted_at))
+    reasons = set()
+    for prospect in found:
+        prospect.approx_km = geo.approx_km(*place_of(world), prospect.lat, prospect.lon)
+        why_not = rules.refusal(prospect, need) or rules.limit_refusal(prospect)
+        assert (why_not is None) == (prospect.id in candidates)
+        reasons.add(why_not)
+    assert reasons == {None, rules.NOT_VETTED, rules.NOT_AVAILABLE}
+
+
+def test_a_later_round_looks_further(world):
+    too_far = volunteer_near(world, 8, radius_km=5)
+    place = place_of(world)
+    assert [p.id for p in prefilter.volunteers_near("shopping", *place, 1.0)] == []
+    assert [p.id for p in prefilter.volunteers_near("shopping", *place, 2.0)] == [too_far.id]
+
+
+def test_the_prefilter_reads_plain_values_nearest_first(world):
+    far = volunteer_near(world, 6, skills=("shopping", "cleaning"), vetted_for_children=True)
+    near = volunteer_near(world, 1, availability=TUESDAY, open_task_limit=3)
+    found = prefilter.volunteers_near("shopping", *place_of(world), 1.0)
+    assert [p.id for p in found] == [near.id, far.id]
+    first = found[0]
+    assert (first.kind, first.radius_km, first.skills, first.availability) == (
+        "volunteer",
+        10.0,
+        ["shopping", "companionship"],
+        TUESDAY,
+    )
+    assert (first.limit, first.vetted, found[1].vetted) == (3, False, True)
+    # A category code never matches inside another one's name.
+    assert prefilter.volunteers_near("shop", *place_of(world), 1.0) == []
+
+
+def test_those_who_served_before_are_read_wherever_they_live(world):
+    away = factories.make_volunteer(world.station_a, lat=36.0, lon=115.0)
+    pending = factories.make_volunteer(world.station_a, lat=36.0, lon=115.0, status="pending")
+    homeless = factories.make_volunteer(world.station_a, lat=None, lon=None)
+    found = prefilter.volunteers_by_id({away.id, pending.id, homeless.id})
+    assert [p.id for p in found] == [away.id]
+    assert prefilter.volunteers_near("shopping", *place_of(world), 1.0) == []
+
+
+def test_teams_in_the_box_with_an_approved_active_leader(world):
+    place = place_of(world)
+    leader = volunteer_near(world, 1, vetted_for_children=True)
+    near = factories.make_team(world.station_a, leader, skills=["cleaning"], radius_km=10)
+    # In the box, but its own radius does not reach: the rules refuse it, not the SQL.
+    short = factories.make_team(
+        world.station_a, leader, skills=["cleaning"], radius_km=3, lat=34.91, lon=113.81
+    )
+    factories.make_team(world.station_a, leader, lat=35.5, lon=113.6)  # 80 km north
+    factories.make_team(world.station_a, leader, active=False)
+    pending = volunteer_near(world, 1, status="pending")
+    factories.make_team(world.station_a, pending)
+    closed = volunteer_near(world, 1)
+    closed.active = False
+    factories.make_team(world.station_a, closed)
+    plain_leader = volunteer_near(world, 2)
+    plain = factories.make_team(world.station_a, plain_leader)
+    db.session.flush()
+
+    found = prefilter.teams_near(*place, 1.0)
+    assert sorted(p.id for p in found) == sorted([near.id, short.id, plain.id])
+    by_id = {p.id: p for p in found}
+    assert (by_id[near.id].kind, by_id[near.id].skills, by_id[near.id].vetted) == (
+        "team",
+        ["cleaning"],
+        True,
+    )
+    assert by_id[plain.id].vetted is False
+    far = by_id[short.id]
+    far.approx_km = geo.approx_km(*place, far.lat, far.lon)
+    assert rules.refusal(far, rules.Need("cleaning")) == rules.OUT_OF_REACH
+
+
+def test_a_team_without_windows_takes_its_approved_active_members(world):
+    leader = volunteer_near(world, 1, availability=MONDAY_MORNING)
+    member = volunteer_near(world, 1, availability=TUESDAY)
+    pending = volunteer_near(
+        world, 1, status="pending", availability=[{"day": 3, "start": "08:00", "end": "09:00"}]
+    )
+    bare = factories.make_team(world.station_a, leader, members=[member, pending])
+    own = factories.make_team(world.station_a, leader, members=[member])
+    own.availability = [{"day": 5, "start": "09:00", "end": "10:00"}]
+    db.session.flush()
+    found = {p.id: p for p in prefilter.teams_near(*place_of(world), 1.0)}
+    prefilter.add_members_windows(list(found.values()))
+    assert sorted(found[bare.id].availability, key=lambda w: w["day"]) == MONDAY_MORNING + TUESDAY
+    assert found[own.id].availability == [{"day": 5, "start": "09:00", "end": "10:00"}]
+
+
+def test_the_place_is_the_point_else_the_village_else_the_station():
+    village = Region(name="村", level="village", lat=34.7, lon=113.5)
+    station = Station(name="站", kind="township_station", lat=34.8, lon=113.4)
+    assert prefilter.request_place(HelpRequest(lat=34.1, lon=113.1, village=village)) == (
+        34.1,
+        113.1,
+    )
+    assert prefilter.request_place(HelpRequest(village=village, station=station)) == (34.7, 113.5)
+    assert prefilter.request_place(HelpRequest(station=station)) == (34.8, 113.4)
+    assert prefilter.request_place(HelpRequest()) is None
