@@ -39,9 +39,7 @@ def test_sign_in_by_username_and_wrong_password(client, world):
     db.session.commit()
     wrong = _login(client, "lixiao", "nope")
     assert wrong.status_code == 422
-    assert "Wrong phone number, username or password" in wrong.get_data(
-        as_text=True
-    ) or "密码" in wrong.get_data(as_text=True)
+    assert "手机号、用户名或密码不正确。" in wrong.get_data(as_text=True)
     assert _login(client, "lixiao").status_code == 302
 
 

@@ -165,7 +165,7 @@ def test_help_answers_in_the_senders_language(client, signed, world):
     volunteer = factories.make_volunteer(world.station_a, phone="+8613811112222", language="en")
     db.session.commit()
     english = _reply(_text(client, volunteer.phone, "help", sid="SM" + "5" * 32))
-    assert "Reply Y + code" in english or "reply Y + code" in english
+    assert "<Message>[Linli] Take a task: reply Y + code. Decline: N + code." in english
     chinese = _reply(_text(client, RESIDENT, "帮助", sid="SM" + "6" * 32))
     assert "接单请回" in chinese
     assert _count(HelpRequest) == 0
