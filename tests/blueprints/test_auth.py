@@ -29,9 +29,10 @@ def test_sign_in_by_phone_lands_on_the_roles_page(client, world, role, landing):
     response = _login(client, "138 0013 8000")
     assert response.status_code == 302
     follow = client.get(response.headers["Location"])
-    assert follow.status_code == 302 and follow.headers["Location"].endswith(landing)
+    assert (follow.status_code, follow.headers["Location"]) == (302, landing)
     assert client.get(landing).status_code == 200
-    assert user.name
+    with client.session_transaction() as session:
+        assert session["_user_id"] == str(user.id)  # signed in as the one with that phone
 
 
 def test_sign_in_by_username_and_wrong_password(client, world):
