@@ -66,7 +66,10 @@ def test_role_pages_refuse_other_roles(client, login_as):
 
 def test_anonymous_is_sent_to_sign_in(client, world):
     response = client.get("/station/")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert (response.status_code, response.headers["Location"]) == (
+        302,
+        "/login?next=%2Fstation%2F",
+    )
 
 
 def test_language_switch_and_browser_choice(client, world):
