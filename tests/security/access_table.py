@@ -26,9 +26,9 @@ Expected outcomes, derived from an entry; each is one exact answer:
 ``answer`` is what an allowed persona gets: a status (``200``, ``422`` for the matrix's
 empty form) or a status and the path of the redirect (``"302 /station/r/*"``, ``*`` is one
 path segment, the query is not compared). A dict gives it per persona or per the URL's last
-segment (the ``<action>`` of a route that has several), ``"*"`` for the rest. GETs answer 200 unless the entry
-says otherwise; every POST entry says what an empty post gets. After an allowed post went through (< 400), the
-matrix makes fresh samples for the next one.
+segment (the ``<action>`` of a route that has several), ``"*"`` for the rest. GETs answer
+200 unless the entry says otherwise; every POST entry says what an empty post gets. After
+an allowed post went through (< 400), the matrix makes fresh samples for the next one.
 """
 
 from __future__ import annotations
@@ -159,12 +159,8 @@ MATRIX: dict[tuple[str, str], Access] = {
             "volunteer": "302 /v/tasks",
             "team_leader": "302 /v/tasks",
             "county_supervisor": "302 /station/county",
-        }
-        | dict.fromkeys(
-            ("social_worker", "station_admin", "other_station_worker", "other_station_admin"),
-            "302 /station/",
-        )
-        | {"centre_worker": "302 /station/"},
+            "*": "302 /station/",  # the staff of any station
+        },
         note="each to their own start page; anonymous is sent to sign in by the view itself",
     ),
     ("auth.login", GET): public(),
