@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -151,7 +152,8 @@ def set_care_plan(
 def _next_due(person: Beneficiary) -> date | None:
     if not person.visit_interval_days:
         return None
-    start = person.last_visit_at.date() if person.last_visit_at else local_today()
+    last, zone = person.last_visit_at, ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
+    start = last.replace(tzinfo=UTC).astimezone(zone).date() if last else local_today()
     return start + timedelta(days=person.visit_interval_days)
 
 
