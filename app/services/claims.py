@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, ServiceRecord, Team, TeamMember, User
 from app.models.base import utcnow
-from app.services import ServiceError, links, matching, offers, wording, workflow
+from app.services import ServiceError, links, matching, offers, volunteers, wording, workflow
 from app.services.codes import normalise_code
 from app.services.notifications import queue_sms
 
@@ -83,11 +83,13 @@ def claim(
 
 
 def claim_for(
-    request: HelpRequest, *, by: User, team: Team | None = None, open_to_them: bool = True
+    request: HelpRequest, *, by: User, for_team: bool = False, open_to_them: bool = True
 ) -> Claim:
-    """The nearby tasks' "I will do it": ``by`` takes the request, or ``team`` (which ``by``
-    leads) does. ``open_to_them`` is whether the task is still on their list
-    (``volunteers.task_view``); one that has left it is refused before anything changes."""
+    """The nearby tasks' "I will do it": ``by`` takes the request, or, ``for_team``, the
+    team ``by`` leads does (``by`` alone when they lead none). ``open_to_them`` is whether
+    the task is still on their list (``volunteers.task_view``); one that has left it is
+    refused before anything changes."""
+    team = volunteers.led_team(by) if for_team else None
     if not open_to_them:
         raise ServiceError(_("This task is not open for you any more."))
     if team is not None:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES, label
-from app.services import ServiceError, claims, links, offers, staff, workflow
+from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES
+from app.services import ServiceError, claims, links, offers, staff, wording, workflow
 from app.services.access import (
     acting_station_ids,
     may_act_on_request,
@@ -262,8 +262,8 @@ def edit(
         changes.append(
             _(
                 "category: %(old)s → %(new)s",
-                old=label(CATEGORIES, request.category),
-                new=label(CATEGORIES, category),
+                old=wording.category_label(request.category),
+                new=wording.category_label(category),
             )
         )
         request.category = category
@@ -271,8 +271,8 @@ def edit(
         changes.append(
             _(
                 "urgency: %(old)s → %(new)s",
-                old=label(URGENCIES, request.urgency),
-                new=label(URGENCIES, urgency),
+                old=wording.urgency_label(request.urgency),
+                new=wording.urgency_label(urgency),
             )
         )
         request.urgency = urgency
@@ -290,7 +290,7 @@ def edit(
             changes.append(
                 _(
                     "special groups: %(groups)s",
-                    groups="、".join(str(label(SPECIAL_GROUPS, g)) for g in groups) or "—",
+                    groups="、".join(wording.group_label(g) for g in groups) or "—",
                 )
             )
     if address != (request.address or ""):

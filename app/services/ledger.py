@@ -18,7 +18,7 @@ from app.services.links import visits_link
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
 from app.services.staff import station_staff
-from app.services.wording import local_today
+from app.services.wording import local_date, local_today
 
 LIVING_CONDITIONS: dict[str, object] = {
     "good": _l("Good"),
@@ -144,7 +144,8 @@ def set_care_plan(
 def _next_due(person: Beneficiary) -> date | None:
     if not person.visit_interval_days:
         return None
-    start = person.last_visit_at.date() if person.last_visit_at else local_today()
+    last = person.last_visit_at
+    start = local_date(last) if last else local_today()
     return start + timedelta(days=person.visit_interval_days)
 
 

@@ -16,10 +16,14 @@ def test_cannot_assign_a_team_or_volunteer_of_another_station(client, world, log
     team_b = factories.make_team(world.station_b, leader_b)
     volunteer_b = factories.make_volunteer(world.station_b, name="乙志愿")
     r = request_at(world.station_a, status="accepted")
-    for target in (f"team:{team_b.id}", f"volunteer:{volunteer_b.id}"):
+    refusals = {
+        f"team:{team_b.id}": "这个服务队属于另一个社工站。",
+        f"volunteer:{volunteer_b.id}": "这位志愿者属于另一个社工站。",
+    }
+    for target, message in refusals.items():
         response = post(client, f"/station/r/{r.id}/assign", {"assign-target": target})
         assert response.status_code == 422, target
-        assert "另一个" in text(response) or "another station" in text(response)
+        assert message in text(response)
     stored = db.session.get(HelpRequest, r.id)
     assert stored.status == "accepted"
     assert stored.assigned_team_id is None and stored.assigned_volunteer_id is None
@@ -37,7 +41,7 @@ def test_accepting_starts_the_offers(client, world, login_as):
     assert len(events(r.id, "accept")) == 1 and len(events(r.id, "offer")) == 1
     assert db.session.query(Offer).filter_by(request_id=r.id).count() == 1
     page = text(client.get(f"/station/r/{r.id}"))
-    assert "已发给 1 位" in page or "offered to 1 volunteers" in page
+    assert "已接收，并已发给 1 位志愿者或服务队。" in page
 
 
 def test_accepting_with_nobody_to_offer_escalates(client, world, login_as):

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from app.extensions import db
 from app.models import AuditLog, Beneficiary, HelpRequest, Visit
+from app.services import ledger
 from tests import factories
 from tests.console_support import audit_entries, post, text
 
@@ -80,7 +81,7 @@ def test_care_plan_sets_the_next_visit(client, world, login_as):
     )
     stored = db.session.get(Beneficiary, person.id)
     assert stored.visit_interval_days == 14
-    assert (stored.next_visit_due - date.today()).days in (13, 14, 15)
+    assert stored.next_visit_due == ledger.local_today() + timedelta(days=14)
 
 
 def test_a_visit_logs_the_welfare_check_and_moves_the_plan(client, world, login_as):
@@ -109,7 +110,7 @@ def test_a_visit_logs_the_welfare_check_and_moves_the_plan(client, world, login_
         "下月再访",
     )
     stored = db.session.get(Beneficiary, person.id)
-    assert (stored.next_visit_due - date.today()).days in (29, 30, 31)
+    assert stored.next_visit_due == ledger.local_today() + timedelta(days=30)
 
 
 def test_a_visit_can_open_a_request(client, world, login_as):

@@ -71,7 +71,8 @@ def test_the_serving_worker_sees_the_code(client, world, township_request, login
     login_as("social_worker", station=world.station_a)
     r = township_request
     page = text(client.get(f"/station/r/{r.id}"))
-    assert page.count(r.code) >= 2  # the heading and the text to the resident
+    assert f'<h1>代购 <span class="code">{r.code}</span></h1>' in page  # the heading
+    assert f"【邻里】您的求助已收到，编号{r.code}。" in page  # the text to the resident
     assert r.code in text(client.get("/station/?tab=all"))
 
 

@@ -112,9 +112,7 @@ def test_the_browser_that_filed_the_earlier_request_is_asked_and_must_tick_the_b
     html = asked.get_data(as_text=True)
     assert "您已经提交过" in html
     assert html.count('name="confirm_new"') == 1  # the check box; the button is no shortcut
-    assert re.search(r'<input[^>]*type="checkbox"[^>]*name="confirm_new"', html) or re.search(
-        r'<input[^>]*name="confirm_new"[^>]*type="checkbox"', html
-    )
+    assert '<input id="confirm_new" name="confirm_new" type="checkbox" value="y">' in html
     assert len(requests_in_db()) == 1
 
     # The button pressed without ticking the box: a clear error, nothing filed.

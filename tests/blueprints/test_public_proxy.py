@@ -31,7 +31,7 @@ def _proxy_data(world, **overrides):
 
 def test_only_workers_and_volunteers_may_file_for_someone(client, world, login_as):
     response = client.get("/proxy")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert (response.status_code, response.headers["Location"]) == (302, "/login?next=%2Fproxy")
     login_as("county_supervisor")
     assert client.get("/proxy").status_code == 403
 

@@ -107,7 +107,7 @@ def test_a_text_from_a_person_in_the_ledger_goes_to_their_station(client, signed
     request = db.session.scalars(select(HelpRequest)).one()
     assert request.beneficiary_id == person.id
     assert request.village_id == world.village_a1.id
-    assert request.station_id in (world.room_a1.id, world.station_a.id)
+    assert request.station_id == world.room_a1.id  # their station, the room of the village
 
 
 def test_an_english_text_from_an_unknown_number_gets_an_english_answer(client, signed, world):
@@ -165,7 +165,7 @@ def test_help_answers_in_the_senders_language(client, signed, world):
     volunteer = factories.make_volunteer(world.station_a, phone="+8613811112222", language="en")
     db.session.commit()
     english = _reply(_text(client, volunteer.phone, "help", sid="SM" + "5" * 32))
-    assert "Reply Y + code" in english or "reply Y + code" in english
+    assert "<Message>[Linli] Take a task: reply Y + code. Decline: N + code." in english
     chinese = _reply(_text(client, RESIDENT, "帮助", sid="SM" + "6" * 32))
     assert "接单请回" in chinese
     assert _count(HelpRequest) == 0

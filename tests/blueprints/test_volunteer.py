@@ -225,13 +225,14 @@ def test_an_offer_link_accept_and_the_loser_is_told_kindly(client, world):
     response = post_form(
         client, f"/v/o/{sent[first.id].id}", f"/v/o/{sent[first.id].id}/accept", {}
     )
-    assert response.status_code == 302 and "/v/c/" in response.headers["Location"]
+    won = db.session.scalars(select(Claim).filter_by(volunteer_id=first.id)).one()
+    assert (response.status_code, response.headers["Location"]) == (302, f"/v/c/{won.id}")
 
     sign_in(client, second)
     late = post_form(client, f"/v/o/{sent[second.id].id}", f"/v/o/{sent[second.id].id}/accept", {})
     assert late.status_code == 409
     html = late.get_data(as_text=True)
-    assert "已经有人接了" in html or "被别人接走了" in html
+    assert "不好意思，这个任务刚刚被别人接走了。谢谢您愿意帮忙！" in html
     assert private_bits(html) == []
     stored = db.session.get(HelpRequest, task.id)
     assert stored.assigned_volunteer_id == first.id

@@ -9,33 +9,43 @@ station_admin, county_supervisor, other_station_worker and other_station_admin (
 worker and the admin of station B; every sample object belongs to station A), and
 centre_worker (a social worker of the county centre).
 
-Expected outcomes, derived from an entry:
-- a persona in ``allow``: ALLOWED (2xx, or 3xx anywhere but the sign-in page; a POST may
-  also answer 4xx for an empty form or a move the state machine refuses, never 403)
-- anonymous, when not allowed: LOGIN (a redirect to /login)
-- other_station_worker / other_station_admin, when their role is allowed: HIDDEN (403 or
-  404) if the route shows or changes one station's object (``scoped``), else ALLOWED
-  (their own station's list or form)
+Expected outcomes, derived from an entry; each is one exact answer:
+- a persona in ``allow``: ALLOWED, the entry's ``answer`` (below)
+- anonymous, when not allowed: LOGIN (302 to /login)
+- other_station_worker / other_station_admin, when their role is allowed: HIDDEN (404: the
+  object of another station does not exist for them) if the route shows or changes one
+  station's object (``scoped``), else ALLOWED (their own station's list or form)
 - anyone else: FORBIDDEN (403)
 - centre_worker (issue 13, least privilege): the county centre's workers act on what is
   routed or escalated to the centre and read the rest of the county the way the county
   supervisor does. So: ALLOWED where the supervisor may read too (``supervisor=True``),
   else like a worker of another station (the samples are station A's, not escalated).
+- the Twilio webhooks, unsigned: SIGNATURE (403)
 ``overrides`` pins a persona to an outcome (say why in ``note``).
+
+``answer`` is what an allowed persona gets: a status (``200``, ``422`` for the matrix's
+empty form) or a status and the path of the redirect (``"302 /station/r/*"``, ``*`` is one
+path segment, the query is not compared). A dict gives it per persona or per the URL's last
+segment (the ``<action>`` of a route that has several), ``"*"`` for the rest. GETs answer
+200 unless the entry says otherwise; every POST entry says what an empty post gets. After
+an allowed post went through (< 400), the matrix makes fresh samples for the next one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-ALLOWED, LOGIN, FORBIDDEN, HIDDEN, SIGNATURE, REFUSED = (
+ALLOWED, LOGIN, FORBIDDEN, HIDDEN, SIGNATURE = (
     "allowed",
-    "login",
-    "forbidden",
-    "hidden",
-    "signature",
-    "refused",  # 403, 404 or 422, and nothing stored
+    "login",  # 302 to /login
+    "forbidden",  # 403
+    "hidden",  # 404
+    "signature",  # 403
 )
+# The exact answer of each outcome but ALLOWED (whose answer is the entry's own).
+ANSWERS = {LOGIN: "302 /login", FORBIDDEN: 403, HIDDEN: 404, SIGNATURE: 403}
+
+Answer = int | str  # 200, or "302 /path/*"
 
 EVERYONE = frozenset(
     {
@@ -65,7 +75,21 @@ class Access:
     scoped: bool = False
     overrides: dict[str, str] = field(default_factory=dict)
     webhook: bool = False
+    answer: Answer | dict[str, Answer] | None = None
     note: str = ""
+
+    def answer_for(self, persona: str, method: str, url: str) -> Answer | None:
+        """The exact answer ``persona`` gets at ``url``; None when the entry does not say."""
+        expected = self.expected(persona)
+        if expected != ALLOWED:
+            return ANSWERS[expected]
+        answer = self.answer
+        if isinstance(answer, dict):
+            action = url.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+            answer = answer.get(persona, answer.get(action, answer.get("*")))
+        if answer is None and method == "GET":
+            return 200
+        return answer
 
     def expected(self, persona: str) -> str:
         if persona in self.overrides:
@@ -119,95 +143,133 @@ def webhook(**kw) -> Access:
 
 GET, POST = "GET", "POST"
 NOT_THE_LEADERS = {"team_leader": HIDDEN}  # the sample claim/offer is the volunteer's own
+# The centre's worker reads station A's request (as the supervisor does: it is no secret
+# to them) but may not act on it until it is escalated: 403, not 404.
+READS_NOT_ACTS = {"centre_worker": FORBIDDEN}
+EMPTY_FORM = 422  # the matrix posts only a CSRF token: the form is refused, nothing stored
 
 MATRIX: dict[tuple[str, str], Access] = {
     # ---- main and sign-in (the lead)
     ("main.home", GET): public(),
     ("main.healthz", GET): public(),
     ("main.readyz", GET): public(),
-    ("main.switch_language", GET): public(),
-    ("main.landing", GET): signed_in(note="anonymous is sent to sign in by the view itself"),
+    ("main.switch_language", GET): public(answer="302 /"),
+    ("main.landing", GET): signed_in(
+        answer={
+            "volunteer": "302 /v/tasks",
+            "team_leader": "302 /v/tasks",
+            "county_supervisor": "302 /station/county",
+            "*": "302 /station/",  # the staff of any station
+        },
+        note="each to their own start page; anonymous is sent to sign in by the view itself",
+    ),
     ("auth.login", GET): public(),
-    ("auth.login", POST): public(),
-    ("auth.logout", POST): signed_in(),
+    ("auth.login", POST): public(answer=EMPTY_FORM),
+    ("auth.logout", POST): signed_in(answer="302 /"),
     # forgotten password (issue 13): public; without a code flow in the session the code
     # page sends back to /reset
     ("auth.reset", GET): public(),
-    ("auth.reset", POST): public(),
-    ("auth.reset_code", GET): public(),
-    ("auth.reset_code", POST): public(),
-    ("auth.reset_resend", POST): public(),
+    ("auth.reset", POST): public(answer=EMPTY_FORM),
+    ("auth.reset_code", GET): public(answer="302 /reset"),
+    ("auth.reset_code", POST): public(answer="302 /reset"),
+    ("auth.reset_resend", POST): public(answer="302 /reset/code"),
     # ---- the resident's side (issue 3): anyone, no account
     ("public.ask", GET): public(),
-    ("public.ask", POST): public(),
+    ("public.ask", POST): public(answer=EMPTY_FORM),
     ("public.track", GET): public(),
-    ("public.track", POST): public(),
-    ("public.done", GET): public(note="the confirmation of this browser's own request"),
+    ("public.track", POST): public(answer=EMPTY_FORM),
+    ("public.done", GET): public(
+        answer="302 /ask", note="the confirmation of this browser's own request (none here)"
+    ),
     ("public.villages", GET): public(note="htmx: the village list"),
-    ("public.validate_phone", POST): public(note="htmx: checks the phone field"),
+    ("public.validate_phone", POST): public(answer=EMPTY_FORM, note="htmx: checks the phone field"),
     ("public.track_link", GET): public(note="the SMS link; details only after code+digits"),
-    ("public.track_action", POST): public(note="acts only on a request this browser unlocked"),
+    ("public.track_action", POST): public(
+        answer="303 /t/*", note="acts only on a request this browser unlocked (not this one)"
+    ),
     # proxy and hotline intake: a social worker or a (village) volunteer, for their station
     ("public.proxy", GET): roles("social_worker", "station_admin", "volunteer"),
-    ("public.proxy", POST): roles("social_worker", "station_admin", "volunteer"),
+    ("public.proxy", POST): roles("social_worker", "station_admin", "volunteer", answer=EMPTY_FORM),
     # ---- the volunteer's side (issue 4): volunteers and team leaders; one claim or offer
     # only for whoever holds it (the samples are the volunteer's, so the team leader -
     # who is not in on them - must get 403/404)
     ("volunteer.signup", GET): public(),
-    ("volunteer.signup", POST): public(),
+    ("volunteer.signup", POST): public(answer=EMPTY_FORM),
     # the phone's SMS code (issue 13): without a sign-up in the session, back to the form
-    ("volunteer.confirm", GET): public(),
-    ("volunteer.confirm", POST): public(),
-    ("volunteer.confirm_resend", POST): public(),
+    ("volunteer.confirm", GET): public(answer="302 /v/signup"),
+    ("volunteer.confirm", POST): public(answer="302 /v/signup"),
+    ("volunteer.confirm_resend", POST): public(answer="302 /v/signup/confirm"),
     ("volunteer.pending", GET): volunteers(),
     ("volunteer.tasks", GET): volunteers(),
     ("volunteer.task", GET): volunteers(
         note="no personal data before the claim; a task not open to them says so"
     ),
-    ("volunteer.claim_task", POST): volunteers(note="refused (409) when not open to them"),
+    ("volunteer.claim_task", POST): volunteers(
+        answer="302 /v/c/*", note="refused (409) when not open to them"
+    ),
     ("volunteer.mine", GET): volunteers(),
     ("volunteer.hours", GET): volunteers(),
     ("volunteer.certificate", GET): volunteers(),
     ("volunteer.offer", GET): volunteers(overrides=NOT_THE_LEADERS),
-    ("volunteer.offer_accept", POST): volunteers(overrides=NOT_THE_LEADERS),
-    ("volunteer.offer_decline", POST): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.offer_accept", POST): volunteers(overrides=NOT_THE_LEADERS, answer="302 /v/c/*"),
+    ("volunteer.offer_decline", POST): volunteers(overrides=NOT_THE_LEADERS, answer="302 /v/tasks"),
     ("volunteer.claim_page", GET): volunteers(overrides=NOT_THE_LEADERS),
-    ("volunteer.release", POST): volunteers(overrides=NOT_THE_LEADERS),
-    ("volunteer.check_in", POST): volunteers(overrides=NOT_THE_LEADERS),
-    ("volunteer.check_out", POST): volunteers(overrides=NOT_THE_LEADERS),
-    ("volunteer.dispatch", POST): volunteers(overrides=NOT_THE_LEADERS),
+    ("volunteer.release", POST): volunteers(overrides=NOT_THE_LEADERS, answer=EMPTY_FORM),
+    ("volunteer.check_in", POST): volunteers(overrides=NOT_THE_LEADERS, answer="302 /v/c/*"),
+    ("volunteer.check_out", POST): volunteers(overrides=NOT_THE_LEADERS, answer=EMPTY_FORM),
+    ("volunteer.dispatch", POST): volunteers(overrides=NOT_THE_LEADERS, answer=EMPTY_FORM),
     # ---- the station console (issue 5): the serving station's staff; supervisor reads
     ("console.queue", GET): staff(),
     ("console.request_page", GET): staff(scoped=True, supervisor=True),
     ("console.act", POST): staff(
         scoped=True,
-        overrides={"centre_worker": REFUSED},
-        note="supervisors read only; the centre's worker gets 403 until the sample is "
-        "escalated (the last action), then 422: it is escalated already",
+        overrides=READS_NOT_ACTS,
+        answer={"accept": "302 /station/r/*", "escalate": "302 /station/r/*", "*": EMPTY_FORM},
+        note="supervisors read only; the centre's worker reads the (not escalated) sample; "
+        "a new request: accept and escalate go through, the rest need a filled form",
     ),
-    ("console.resend_sms", POST): staff(scoped=True, note="supervisors read only"),
-    ("console.give_up_sms", POST): staff(scoped=True, note="supervisors read only"),
+    ("console.resend_sms", POST): staff(
+        scoped=True,
+        overrides=READS_NOT_ACTS,
+        answer=EMPTY_FORM,
+        note="the sample SMS is not failed",
+    ),
+    ("console.give_up_sms", POST): staff(
+        scoped=True, overrides=READS_NOT_ACTS, answer="302 /station/r/*"
+    ),
     # the ledger: personal data, the serving station's workers only (not the supervisor)
     ("console.ledger_list", GET): staff(),
     ("console.ledger_export", GET): staff(),
     ("console.ledger_new", GET): staff(),
-    ("console.ledger_new", POST): staff(),
+    ("console.ledger_new", POST): staff(answer=EMPTY_FORM),
     ("console.ledger_person", GET): staff(scoped=True),
-    ("console.ledger_plan", POST): staff(scoped=True),
+    ("console.ledger_plan", POST): staff(scoped=True, answer="302 /station/ledger/*"),
     ("console.ledger_visit", GET): staff(scoped=True),
-    ("console.ledger_visit", POST): staff(scoped=True),
+    ("console.ledger_visit", POST): staff(scoped=True, answer=EMPTY_FORM),
     ("console.visits", GET): staff(),
     # station admin: volunteers, teams, the access log of their own station
     ("console.volunteers", GET): admin(),
-    ("console.volunteer_action", POST): admin(scoped=True),
+    ("console.volunteer_action", POST): admin(
+        scoped=True,
+        answer={
+            "approve": "302 /station/volunteers",
+            "unvet": "302 /station/volunteers",
+            "*": EMPTY_FORM,
+        },
+        note="the sample is a pending volunteer: suspend and vet need a filled form",
+    ),
     ("console.teams", GET): admin(),
-    ("console.teams", POST): admin(),
-    ("console.team_action", POST): admin(scoped=True),
-    ("console.team_hours", POST): admin(scoped=True, note="a team's weekly times (issue 13)"),
+    ("console.teams", POST): admin(answer=EMPTY_FORM),
+    ("console.team_action", POST): admin(scoped=True, answer=EMPTY_FORM),
+    ("console.team_hours", POST): admin(
+        scoped=True, answer="302 /station/teams", note="a team's weekly times (issue 13)"
+    ),
     ("console.audit_log", GET): admin(),
     # county supervisor: the county view and acting on escalations
     ("console.county", GET): roles("county_supervisor"),
-    ("console.county_action", POST): roles("county_supervisor"),
+    ("console.county_action", POST): roles(
+        "county_supervisor", answer=EMPTY_FORM, note="the sample is not escalated"
+    ),
     # ---- SMS (issue 6)
     ("sms.sent", GET): staff(supervisor=True),
     ("sms.inbound", POST): webhook(),

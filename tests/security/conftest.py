@@ -279,8 +279,8 @@ def sign_in(client, user, *, csrf: bool = True) -> str | None:
     """Make ``client`` a fresh session of ``user`` (None: anonymous). Returns a valid CSRF
     token for that session (Flask-WTF's own format), so POSTs need no page fetch.
 
-    The cookie is signed directly (no request, no database read): the matrix signs in a
-    few hundred times."""
+    The cookie is signed directly (no request; a database read only when the user was
+    expired): the matrix signs in a few hundred times."""
     from sqlalchemy import inspect
 
     app = client.application
@@ -289,7 +289,8 @@ def sign_in(client, user, *, csrf: bool = True) -> str | None:
         state = inspect(user)
         data["_user_id"] = str(state.identity[0])
         data["_fresh"] = True
-        data["_sv"] = state.dict.get("session_version") or 0
+        # read through the attribute: a post (sign-out) may have moved it since
+        data["_sv"] = user.session_version or 0
     token = None
     if csrf:
         raw = hashlib.sha1(os.urandom(32)).hexdigest()
@@ -512,10 +513,11 @@ def row_counts() -> dict[str, int]:
 
 
 def is_login_redirect(response) -> bool:
-    if response.status_code not in (301, 302, 303, 307, 308):
-        return False
+    """Flask-Login's answer to a signed-out visitor: 302 to /login (with ?next=)."""
+    from urllib.parse import urlsplit
+
     location = response.headers.get("Location", "")
-    return "/login" in location.split("?")[0]
+    return response.status_code == 302 and urlsplit(location).path == "/login"
 
 
 def strip_csrf(html: str) -> str:

@@ -110,7 +110,7 @@ def test_htmx_sends_the_token_in_a_header_and_it_is_accepted(app, client, cast):
     token = csrf_token_from(page)
     assert f'"X-CSRFToken": "{token}"' in page
     response = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
-    assert response.status_code in (200, 302, 303)
+    assert response.status_code == 302  # signed out: the token in the header was enough
     assert client.get("/station/").status_code == 302
 
 

@@ -61,8 +61,7 @@ def test_wrong_code_and_wrong_digits_look_exactly_alike(app, client, tracked, ht
         data={code_field: tracked.code, digits_field: "5679", "csrf_token": token},
         headers=headers,
     )
-    assert wrong_code.status_code == wrong_digits.status_code
-    assert wrong_code.status_code < 500
+    assert (wrong_code.status_code, wrong_digits.status_code) == (422, 422)
     assert _normalised(wrong_code, WRONG_CODE) == _normalised(wrong_digits, tracked.code)
     assert {k: v for k, v in wrong_code.headers if k.lower().startswith("hx-")} == {
         k: v for k, v in wrong_digits.headers if k.lower().startswith("hx-")
@@ -73,7 +72,8 @@ def test_wrong_code_and_wrong_digits_look_exactly_alike(app, client, tracked, ht
         data={code_field: tracked.code, digits_field: "5678", "csrf_token": token},
         headers=headers,
     )
-    assert right.status_code in (200, 303)
+    # htmx gets the status in place (and the URL to push); a plain form goes to it
+    assert right.status_code == (200 if htmx else 303)
     assert tracked.description in client.get(f"/t/{tracked.code}").get_data(as_text=True)
 
 
@@ -110,8 +110,7 @@ def test_look_ups_are_rate_limited(app, client, tracked):
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
-    assert 429 in statuses, f"30 wrong guesses and never a 429: {statuses}"
-    assert statuses.index(429) <= 20, statuses
+    assert statuses == [422] * 10 + [429]  # TRACK_LIMIT: 10 a minute
     # Once limited, even the right digits are refused: guessing cannot continue.
     right = client.post(
         "/track", data={code_field: tracked.code, digits_field: "5678", "csrf_token": token}
@@ -123,7 +122,7 @@ def test_look_ups_are_rate_limited(app, client, tracked):
         data={code_field: tracked.code, digits_field: "5678", "csrf_token": token},
         environ_base={"REMOTE_ADDR": "10.1.2.3"},
     )
-    assert other.status_code in (200, 303)
+    assert other.status_code == 303  # to the request's status page
 
 
 def test_password_guessing_is_rate_limited(app, client, world):
@@ -139,7 +138,7 @@ def test_password_guessing_is_rate_limited(app, client, world):
         statuses.append(response.status_code)
         if response.status_code == 429:
             break
-    assert 429 in statuses, f"40 wrong passwords and never a 429: {statuses}"
+    assert statuses == [422] * 20 + [429]  # sign-in: 20 a minute
     right = client.post(
         "/login",
         data={"login": user.username, "password": factories.PASSWORD, "csrf_token": token},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -18,11 +18,19 @@ def test_care_plan_counts_from_the_last_visit(world):
     person = factories.make_beneficiary(world.station_a)
     ledger.record_visit(person, worker, living_conditions="good", health="good")
     ledger.set_care_plan(person, interval_days=7)
-    assert person.next_visit_due == person.last_visit_at.date() + timedelta(days=7)
+    assert person.next_visit_due == ledger.local_today() + timedelta(days=7)
     ledger.set_care_plan(person, interval_days=None)
     assert person.next_visit_due is None
     with pytest.raises(ServiceError):
         ledger.set_care_plan(person, interval_days=400)
+
+
+def test_the_next_visit_counts_from_the_local_day_of_the_last_one(world):
+    """17:00 UTC on 1 March is 01:00 on 2 March in the station's time zone (UTC+8): a
+    weekly plan is due on 9 March, not 8 March."""
+    person = factories.make_beneficiary(world.station_a, last_visit_at=datetime(2026, 3, 1, 17, 0))
+    ledger.set_care_plan(person, interval_days=7)
+    assert person.next_visit_due == date(2026, 3, 9)
 
 
 def test_visit_needs_a_described_need_to_open_a_request(world):

@@ -33,18 +33,20 @@ def login():
             session.clear()
             login_user(result.user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.landing"))
-        if result.wait_minutes:
-            form.password.errors.append(
-                _(
-                    "Too many wrong tries. Please wait %(minutes)d minutes and try again, "
-                    "or set a new password by SMS.",
-                    minutes=result.wait_minutes,
-                )
-            )
-        else:
-            form.password.errors.append(_("Wrong phone number, username or password."))
+        form.password.errors.append(_refusal_words(result.wait_minutes))
     status = 200 if not form.errors else 422
     return render_template("auth/login.html", form=form), status
+
+
+def _refusal_words(wait_minutes: int | None) -> str:
+    """The same words for a wrong password and an unknown account; the wait once locked."""
+    if wait_minutes:
+        return _(
+            "Too many wrong tries. Please wait %(minutes)d minutes and try again, "
+            "or set a new password by SMS.",
+            minutes=wait_minutes,
+        )
+    return _("Wrong phone number, username or password.")
 
 
 @bp.post("/logout")
@@ -84,17 +86,10 @@ def reset_code():
     if flow is None:
         return redirect(url_for("auth.reset"))
     form = ResetCodeForm()
-    if form.validate_on_submit():
-        try:
-            auth.reset_password(flow.ticket, form.code.data, form.password.data)
-        except ServiceError as error:
-            # Not undone: the wrong try counts (the use case recorded it before refusing).
-            field = getattr(form, error.field or "code", form.code)
-            field.errors.append(error.message)
-        else:
-            session.clear()
-            flash(_("Your password is changed. Please sign in with the new one."))
-            return redirect(url_for("auth.login"))
+    if form.validate_on_submit() and _password_reset(flow, form):
+        session.clear()
+        flash(_("Your password is changed. Please sign in with the new one."))
+        return redirect(url_for("auth.login"))
     status = 422 if form.errors else 200
     return render_template(
         "auth/reset_code.html",
@@ -102,6 +97,18 @@ def reset_code():
         resend_form=EmptyForm(),
         phone=typed_number_hint(flow.phone),
     ), status
+
+
+def _password_reset(flow, form: ResetCodeForm) -> bool:
+    """Whether the code was right and the password is changed; if not, why, on the form.
+
+    Not undone: the wrong try counts (the use case recorded it before refusing)."""
+    try:
+        auth.reset_password(flow.ticket, form.code.data, form.password.data)
+    except ServiceError as error:
+        getattr(form, error.field or "code", form.code).errors.append(error.message)
+        return False
+    return True
 
 
 @bp.post("/reset/resend")

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.console import bp, forms
+from app.blueprints.console.helpers import digits_or_none, error_on_form
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.services import ServiceError, admin, audit, availability
@@ -30,35 +31,37 @@ def volunteers():
     )
 
 
+VOLUNTEER_ACTIONS = ("approve", "suspend", "vet", "unvet")
+
+
 @bp.post("/volunteers/<int:volunteer_id>/<action>")
 @role_required("station_admin")
 def volunteer_action(volunteer_id: int, action: str):
     profile = admin.visible_profile(current_user, volunteer_id)
-    if profile is None:
+    if profile is None or action not in VOLUNTEER_ACTIONS:
         abort(404)
-    handlers = {
-        "approve": (lambda: admin.approve(profile, current_user), _("Approved.")),
-        "suspend": (lambda: admin.suspend(profile, current_user), _suspended_words),
-        "vet": (
-            lambda: admin.set_vetted(profile, current_user, True),
-            _("Vetted for work with children."),
-        ),
-        "unvet": (
-            lambda: admin.set_vetted(profile, current_user, False),
-            _("No longer vetted for work with children."),
-        ),
-    }
-    if action not in handlers:
-        abort(404)
-    run, message = handlers[action]
-    done = attempt(run)
+    done = attempt(_volunteer_act, profile, action)
     if not done.ok:
         flash(done.error.message, "error")
         return render_template(
             "console/volunteers.html", rows=admin.volunteers(current_user), status=""
         ), 422
-    flash(message(done.result) if callable(message) else message)
+    flash(done.result)
     return redirect(url_for("console.volunteers"))
+
+
+def _volunteer_act(profile, action: str) -> str:
+    """One of the admin's four decisions on a volunteer; the words to flash."""
+    if action == "approve":
+        admin.approve(profile, current_user)
+        return _("Approved.")
+    if action == "suspend":
+        return _suspended_words(admin.suspend(profile, current_user))
+    vetted = action == "vet"
+    admin.set_vetted(profile, current_user, vetted)
+    if vetted:
+        return _("Vetted for work with children.")
+    return _("No longer vetted for work with children.")
 
 
 def _suspended_words(result: admin.Suspension) -> str:
@@ -86,39 +89,47 @@ def teams():
     approved = _approved_users()
     form = forms.TeamForm(volunteers=approved)
     if form.validate_on_submit():
-        leader = int(form.leader_id.data) if (form.leader_id.data or "").isdigit() else None
-        done = attempt(
-            admin.create_team,
-            current_user,
-            name=form.name.data,
-            kind=form.kind.data,
-            leader_id=leader,
-        )
+        done = attempt(admin.create_team, current_user, **_team_fields(form))
         if done.ok:
             flash(_("Team created."))
             return redirect(url_for("console.teams"))
-        getattr(form, done.error.field or "name").errors.append(done.error.message)
+        error_on_form(form, done.error, "name")
     status = 422 if form.errors else 200
     return _teams_page(form=form, volunteers=approved), status
+
+
+def _team_fields(form: forms.TeamForm) -> dict:
+    return {
+        "name": form.name.data,
+        "kind": form.kind.data,
+        "leader_id": digits_or_none(form.leader_id.data),
+    }
+
+
+def _team_or_404(team_id: int):
+    team = admin.visible_team(current_user, team_id)
+    if team is None:
+        abort(404)
+    return team
+
+
+def _remove_member(team, actor, volunteer_id: int | None) -> None:
+    admin.remove_member(team, actor, volunteer_id or -1)  # nobody chosen: "not a member"
+
+
+TEAM_ACTIONS = {"leader": admin.set_leader, "add": admin.add_member, "remove": _remove_member}
 
 
 @bp.post("/teams/<int:team_id>/<action>")
 @role_required("station_admin")
 def team_action(team_id: int, action: str):
-    team = admin.visible_team(current_user, team_id)
-    if team is None:
-        abort(404)
+    team = _team_or_404(team_id)
     form = forms.MemberForm(volunteers=_approved_users())
-    raw = form.volunteer_id.data or ""
-    volunteer_id = int(raw) if raw.isdigit() else None
-    handlers = {
-        "leader": lambda: admin.set_leader(team, current_user, volunteer_id),
-        "add": lambda: admin.add_member(team, current_user, volunteer_id),
-        "remove": lambda: admin.remove_member(team, current_user, volunteer_id or -1),
-    }
-    if action not in handlers or not form.validate():
-        abort(404 if action not in handlers else 400)
-    done = attempt(handlers[action])
+    if action not in TEAM_ACTIONS:
+        abort(404)
+    if not form.validate():
+        abort(400)
+    done = attempt(TEAM_ACTIONS[action], team, current_user, digits_or_none(form.volunteer_id.data))
     if not done.ok:
         flash(done.error.message, "error")
         return _teams_page(), 422
@@ -132,26 +143,25 @@ def team_action(team_id: int, action: str):
 @bp.post("/teams/<int:team_id>/hours")
 @role_required("station_admin")
 def team_hours(team_id: int):
-    team = admin.visible_team(current_user, team_id)
-    if team is None:
-        abort(404)
+    team = _team_or_404(team_id)
     form = _hours_form(team, bound=True)
     if form.validate():
         name, anchor = team.name, f"team-{team.id}"
-        done = attempt(
-            availability.set_team_availability,
-            team,
-            current_user,
-            slots=form.slots.data or [],
-            day=form.day.data or "",
-            start=form.start.data or "",
-            end=form.end.data or "",
-        )
+        done = attempt(availability.set_team_availability, team, current_user, **_times(form))
         if done.ok:
             flash(_("Times saved for %(team)s.", team=name))
             return redirect(url_for("console.teams", _anchor=anchor))
-        getattr(form, done.error.field or "slots").errors.append(done.error.message)
+        error_on_form(form, done.error, "slots")
     return _teams_page(hours_bound={team_id: form}), 422
+
+
+def _times(form: forms.TeamHoursForm) -> dict:
+    return {
+        "slots": form.slots.data or [],
+        "day": form.day.data or "",
+        "start": form.start.data or "",
+        "end": form.end.data or "",
+    }
 
 
 def _hours_form(team, *, bound: bool = False) -> forms.TeamHoursForm:

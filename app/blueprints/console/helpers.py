@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from app.blueprints.console import bp
-from app.services import privacy
+from app.services import ServiceError, privacy
 
 WORKERS = ("social_worker", "station_admin")
 VIEWERS = ("social_worker", "station_admin", "county_supervisor")
@@ -24,3 +24,14 @@ def console_helpers():
         "is_worker": current_user.is_authenticated and current_user.has_role(*WORKERS),
         "is_admin": current_user.is_authenticated and current_user.has_role("station_admin"),
     }
+
+
+def error_on_form(form, error: ServiceError, default_field: str) -> None:
+    """A use case's refusal, under the field it names (else under ``default_field``)."""
+    getattr(form, error.field or default_field).errors.append(error.message)
+
+
+def digits_or_none(raw) -> int | None:
+    """A select's value as an id; None for "none chosen" (or anything not a number)."""
+    text = str(raw or "")
+    return int(text) if text.isdigit() else None

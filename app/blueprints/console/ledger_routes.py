@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.blueprints.console import bp, forms
-from app.blueprints.console.helpers import WORKERS
+from app.blueprints.console.helpers import WORKERS, digits_or_none, error_on_form
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import htmx
 from app.models import Beneficiary
-from app.models.vocab import SPECIAL_GROUPS, label
+from app.models.vocab import SPECIAL_GROUPS
 from app.services import audit, ledger, wording
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
-from app.services.privacy import show_person_name, show_phone
+from app.services.ledger_export import ledger_csv
 
 
 def _person_or_404(beneficiary_id: int) -> Beneficiary:
@@ -26,12 +23,6 @@ def _person_or_404(beneficiary_id: int) -> Beneficiary:
     if person is None:
         abort(404)
     return person
-
-
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _filters():
@@ -64,33 +55,8 @@ def ledger_list():
 @bp.get("/ledger/export.csv")
 @role_required(*WORKERS)
 def ledger_export():
-    filters = _filters()
-    people = ledger.search(current_user, limit=10000, **filters)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Name"), _("Village"), _("Special groups"), _("Phone"), _("Next visit due")])
-    for p in people:
-        writer.writerow(
-            _cell(value)
-            for value in [
-                show_person_name(current_user, p.name, p.station_id, p.is_minor),
-                p.village.name if p.village else "",
-                "、".join(label(SPECIAL_GROUPS, g) for g in p.special_groups or []),
-                show_phone(current_user, p.phone, p.station_id),
-                p.next_visit_due.isoformat() if p.next_visit_due else "",
-            ]
-        )
-    audit.log_access(
-        current_user,
-        "export",
-        "beneficiary",
-        0,
-        current_user.station_id,
-        rows=len(people),
-        **{k: v for k, v in filters.items() if v},
-    )
     return Response(
-        "\ufeff" + out.getvalue(),
+        "\ufeff" + ledger_csv(current_user, **_filters()),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=ledger.csv"},
     )
@@ -101,28 +67,30 @@ def ledger_export():
 def ledger_new():
     form = forms.BeneficiaryForm(villages=ledger.villages_for(current_user))
     if form.validate_on_submit():
-        done = attempt(
-            ledger.create,
-            current_user,
-            station_id=current_user.station_id,
-            name=form.name.data,
-            phone=form.phone.data or "",
-            village_id=int(form.village_id.data) if form.village_id.data else None,
-            special_groups=form.special_groups.data or (),
-            guardian_name=form.guardian_name.data or "",
-            guardian_phone=form.guardian_phone.data or "",
-            guardian_relation=form.guardian_relation.data or "",
-            address=form.address.data or "",
-            notes=form.notes.data or "",
-            birth_year=form.birth_year.data,
-            gender=form.gender.data or "",
-        )
+        done = attempt(ledger.create, current_user, **_person_fields(form))
         if done.ok:
             flash(_("Added to the ledger."))
             return redirect(url_for("console.ledger_person", beneficiary_id=done.result.id))
-        getattr(form, done.error.field or "name").errors.append(done.error.message)
+        error_on_form(form, done.error, "name")
     status = 422 if form.errors else 200
     return render_template("console/ledger_new.html", form=form), status
+
+
+def _person_fields(form: forms.BeneficiaryForm) -> dict:
+    return {
+        "station_id": current_user.station_id,
+        "name": form.name.data,
+        "phone": form.phone.data or "",
+        "village_id": digits_or_none(form.village_id.data),
+        "special_groups": form.special_groups.data or (),
+        "guardian_name": form.guardian_name.data or "",
+        "guardian_phone": form.guardian_phone.data or "",
+        "guardian_relation": form.guardian_relation.data or "",
+        "address": form.address.data or "",
+        "notes": form.notes.data or "",
+        "birth_year": form.birth_year.data,
+        "gender": form.gender.data or "",
+    }
 
 
 @bp.get("/ledger/<int:beneficiary_id>")
@@ -171,23 +139,24 @@ def ledger_visit(beneficiary_id: int):
     person = _person_or_404(beneficiary_id)
     form = forms.VisitForm()
     if form.validate_on_submit():
-        done = attempt(
-            ledger.record_visit,
-            person,
-            current_user,
-            living_conditions=form.living_conditions.data,
-            health=form.health.data,
-            needs_found=form.needs_found.data or "",
-            follow_up=form.follow_up.data or "",
-            request_category=form.request_category.data or "",
-            request_urgency=form.request_urgency.data or "normal",
-        )
+        done = attempt(ledger.record_visit, person, current_user, **_visit_fields(form))
         if done.ok:
             return _visit_recorded(done.result.spawned_request_id, beneficiary_id)
-        getattr(form, done.error.field or "living_conditions").errors.append(done.error.message)
+        error_on_form(form, done.error, "living_conditions")
     status = 422 if form.errors else 200
     audit.log_access(current_user, "view_beneficiary", "beneficiary", person.id, person.station_id)
     return render_template("console/visit.html", p=person, form=form), status
+
+
+def _visit_fields(form: forms.VisitForm) -> dict:
+    return {
+        "living_conditions": form.living_conditions.data,
+        "health": form.health.data,
+        "needs_found": form.needs_found.data or "",
+        "follow_up": form.follow_up.data or "",
+        "request_category": form.request_category.data or "",
+        "request_urgency": form.request_urgency.data or "normal",
+    }
 
 
 def _visit_recorded(spawned: int | None, beneficiary_id: int):

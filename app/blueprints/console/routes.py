@@ -5,19 +5,19 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.blueprints.console import bp, forms
 from app.blueprints.console.helpers import VIEWERS, WORKERS
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import db, htmx
-from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
+from app.models import HelpRequest
 from app.models.base import utcnow
 from app.services import (
     ServiceError,
     audit,
     console,
+    console_choices,
     deadlines,
     matching,
     outbox_view,
@@ -35,13 +35,21 @@ LAST_SEEN = "console_last_seen"
 @role_required(*WORKERS)
 def queue():
     tab = request.args.get("tab", "new")
-    if tab not in console.TABS:
-        tab = "new"
     now = utcnow()
     last_seen = console.parse_last_seen(session.get(LAST_SEEN))
     page = max(request.args.get("page", 1, type=int) or 1, 1)
+    context = _queue_context(tab if tab in console.TABS else "new", page, now, last_seen)
+    if htmx:
+        return render_template("console/_queue.html", **context)
+    session[LAST_SEEN] = now.isoformat()
+    return render_template("console/queue.html", **context)
+
+
+def _queue_context(tab: str, page: int, now, last_seen) -> dict:
+    """One page of a tab of the queue, with what is new since the last look, what is late,
+    what the reader acts on and which requests have a text that did not arrive."""
     items = console.queue(current_user, tab, now=now, offset=(page - 1) * console.PAGE_SIZE)
-    context = {
+    return {
         "page": page,
         "page_size": console.PAGE_SIZE,
         "tab": tab,
@@ -56,10 +64,6 @@ def queue():
         "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
-    if htmx:
-        return render_template("console/_queue.html", **context)
-    session[LAST_SEEN] = now.isoformat()
-    return render_template("console/queue.html", **context)
 
 
 def _request_or_404(request_id: int) -> HelpRequest:
@@ -111,27 +115,10 @@ def _assign_choices(found: HelpRequest, candidates) -> dict[str, list[tuple[str,
             )
             for c in suggested
         ]
-    volunteers = db.session.execute(
-        select(User)
-        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-        .where(VolunteerProfile.status == "approved", VolunteerProfile.station_id.in_(stations))
-        .order_by(User.name)
-    ).scalars()
-    groups[_("Volunteers")] = [(f"volunteer:{u.id}", u.name) for u in volunteers]
-    teams = db.session.scalars(
-        select(Team).where(Team.active.is_(True), Team.station_id.in_(stations)).order_by(Team.name)
-    )
-    groups[_("Teams")] = [(f"team:{t.id}", t.name) for t in teams]
-    readers = visible_station_ids(current_user) or {-1}
-    workers = db.session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "social_worker", User.station_id.in_(readers), User.active)
-        .order_by(User.name)
-    ).unique()
-    groups[_("Social workers")] = [
-        (f"worker:{u.id}", u.name) for u in workers if may_act_on_request(u, found)
-    ]
+    people = console_choices.assignable(current_user, found)
+    groups[_("Volunteers")] = [(f"volunteer:{u.id}", u.name) for u in people.volunteers]
+    groups[_("Teams")] = [(f"team:{t.id}", t.name) for t in people.teams]
+    groups[_("Social workers")] = [(f"worker:{u.id}", u.name) for u in people.workers]
     return {name: items for name, items in groups.items() if items}
 
 
@@ -257,11 +244,7 @@ def _do_escalate(found, form):
 
 
 def _do_merge(found, form):
-    code = (form.target.data or "").strip().upper().replace("-", "")
-    stations = visible_station_ids(current_user) or {-1}
-    target = db.session.scalar(
-        select(HelpRequest).where(HelpRequest.code == code, HelpRequest.station_id.in_(stations))
-    )
+    target = console_choices.merge_target(current_user, form.target.data)
     console.merge(found, current_user, target)
     return _("Merged into %(code)s.", code=target.code)
 
@@ -282,34 +265,9 @@ def _do_close(found, form):
 
 
 def _do_assign(found, form):
-    kind, _sep, raw_id = (form.target.data or "").partition(":")
-    target = _assign_target(found, kind, raw_id)
+    kind, target = console_choices.assign_target(current_user, form.target.data)
     console.assign(found, current_user, note=form.note.data or "", **{kind: target})
     return _("Assigned.")
-
-
-def _assign_target(found, kind: str, raw_id: str):
-    """The volunteer, team or worker named by the form; whether they may take this
-    request is the use case's rule (``console.assign``)."""
-    stations = visible_station_ids(current_user)
-    wrong = ServiceError(_("Choose who does it from the list."), field="target")
-    if kind not in ("volunteer", "team", "worker") or not raw_id.isdigit():
-        raise wrong
-    if kind == "team":
-        team = db.session.get(Team, int(raw_id))
-        if team is None or not team.active:
-            raise wrong
-        return team
-    user = db.session.get(User, int(raw_id))
-    if user is None or not user.active:
-        raise wrong
-    if kind == "worker":
-        if not user.has_role(*WORKERS) or user.station_id not in stations:
-            raise wrong
-        return user
-    if user.volunteer is None or user.volunteer.status != "approved":
-        raise ServiceError(_("This volunteer is not approved."), field="target")
-    return user
 
 
 ACTIONS = {
@@ -333,18 +291,30 @@ def act(request_id: int, action: str):
         return _offer_again(found)
     if action not in ACTIONS:
         abort(404)
-    form_class, handler = ACTIONS[action]
-    extra = {"villages": villages_for(current_user)} if action == "edit" else {}
-    form = form_class(prefix=action, **extra)
-    if action == "assign":
-        form.target.choices = []
+    form = _action_form(action)
     if not form.validate():
         return _render_request(found, bound={action: form}, status=422)
-    done = attempt(handler, found, form)
+    done = attempt(ACTIONS[action][1], found, form)
     if not done.ok:
         return _refused(request_id, form, action, done.error)
     flash(done.result)
-    if console.visible_request(current_user, request_id) is None:  # moved out of sight
+    return _after_action(request_id)
+
+
+def _action_form(action: str):
+    """The posted form of one action (the edit form knows the villages it may choose)."""
+    form_class = ACTIONS[action][0]
+    if action == "edit":
+        return form_class(prefix=action, villages=villages_for(current_user))
+    form = form_class(prefix=action)
+    if action == "assign":
+        form.target.choices = []  # whom it names is checked by the use case
+    return form
+
+
+def _after_action(request_id: int):
+    """Back to the request; to the queue when the action moved it out of sight."""
+    if console.visible_request(current_user, request_id) is None:
         return redirect(url_for("console.queue"))
     return redirect(url_for("console.request_page", request_id=request_id))
 

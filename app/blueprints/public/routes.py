@@ -35,9 +35,8 @@ from app.blueprints.public.forms import (
 from app.blueprints.transaction import attempt
 from app.extensions import db, htmx, limiter
 from app.i18n import current_language
-from app.models import Beneficiary, HelpRequest, Region
-from app.services import ServiceError, intake, links, tracking, wording
-from app.services.access import acting_station_ids
+from app.models import HelpRequest, Region
+from app.services import ServiceError, intake, ledger, links, proxy_filing, tracking, wording
 
 ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
@@ -177,23 +176,44 @@ def _render_ask(form: AskForm, template: str, status: int = 200, **context):
     return render_template(page, form=form, **context), status
 
 
-@bp.route("/ask", methods=["GET", "POST"])
-@limiter.limit(ASK_LIMIT, methods=["POST"], exempt_when=_only_reloading_villages)
-def ask():
-    form = AskForm()
+def _fresh_form(form_class: type[AskForm]) -> AskForm:
+    """The ask (or proxy) form, with a new one-time token unless a valid one was posted."""
+    form = form_class()
     form.duplicate = None
     if request.method == "GET" or not intake.valid_form_token(form.form_token.data):
         form.form_token.data = intake.new_form_token()
-    if request.method == "POST" and not _only_reloading_villages():
+    return form
+
+
+def _is_filing() -> bool:
+    return request.method == "POST" and not _only_reloading_villages()
+
+
+def _file(form: AskForm, render, **extra):
+    """File the validated form: the done page; or the form again, with the "is it new?"
+    question or the refusal on it."""
+    created_id = _create_from_form(form, **extra)
+    if created_id is not None:
+        _remember(created_id)
+        return _go("public.done")
+    if form.duplicate is not None:
+        return render(form, _question_status(form))
+    return render(form, 422)
+
+
+def _render_ask_page(form: AskForm, status: int = 200):
+    return _render_ask(form, "public/ask.html", status)
+
+
+@bp.route("/ask", methods=["GET", "POST"])
+@limiter.limit(ASK_LIMIT, methods=["POST"], exempt_when=_only_reloading_villages)
+def ask():
+    form = _fresh_form(AskForm)
+    if _is_filing():
         if form.validate_on_submit():
-            created_id = _create_from_form(form)
-            if created_id is not None:
-                _remember(created_id)
-                return _go("public.done")
-            if form.duplicate is not None:
-                return _render_ask(form, "public/ask.html", _question_status(form))
-        return _render_ask(form, "public/ask.html", 422)
-    return _render_ask(form, "public/ask.html")
+            return _file(form, _render_ask_page)
+        return _render_ask_page(form, 422)
+    return _render_ask_page(form)
 
 
 @bp.post("/ask/phone")
@@ -232,75 +252,50 @@ def done():
 # --- proxy and hotline intake ----------------------------------------------------------
 
 
-def _ledger_choices(station_ids: set[int]) -> list[tuple[int, str]]:
-    if not station_ids:
-        return []
-    rows = db.session.execute(
-        select(Beneficiary.id, Beneficiary.name, Region.name)
-        .outerjoin(Region, Region.id == Beneficiary.village_id)
-        .where(Beneficiary.station_id.in_(station_ids))
-        .order_by(Beneficiary.name)
-        .limit(500)
-    ).all()
-    return [(row[0], f"{row[1]} · {row[2]}" if row[2] else row[1]) for row in rows]
-
-
-def _may_file_for_others(user) -> bool:
-    """Workers may; a volunteer only once the station has approved them."""
-    if user.has_role("social_worker", "station_admin"):
-        return True
-    profile = getattr(user, "volunteer", None)
-    return profile is not None and profile.status == "approved"
-
-
 @bp.route("/proxy", methods=["GET", "POST"])
 @limiter.limit(ASK_LIMIT, methods=["POST"], exempt_when=_only_reloading_villages)
 @role_required("social_worker", "station_admin", "volunteer")
 def proxy():
-    if not _may_file_for_others(current_user):
+    if not proxy_filing.may_file_for_others(current_user):
         abort(403)
-    form = ProxyForm()
-    form.duplicate = None
-    station_ids = acting_station_ids(current_user)  # their own ledger's people only
-    if request.method == "GET" or not intake.valid_form_token(form.form_token.data):
-        form.form_token.data = intake.new_form_token()
-    if request.method == "POST" and not _only_reloading_villages():
+    form = _fresh_form(ProxyForm)
+    if _is_filing():
         if form.validate_on_submit():
-            beneficiary = None
-            if form.beneficiary.data:
-                beneficiary = db.session.get(Beneficiary, form.beneficiary.data)
-                if beneficiary is None or beneficiary.station_id not in station_ids:
-                    abort(403)
-            created_id = _create_from_form(
-                form,
-                channel=form.channel.data,
-                consent=True,
-                consent_by=form.consent_by.data,
-                consent_method=form.consent_method.data,
-                by=current_user._get_current_object(),
-                beneficiary=beneficiary,
-                actor_label=form.channel.data,
-            )
-            if created_id is not None:
-                _remember(created_id)
-                return _go("public.done")
-            if form.duplicate is not None:
-                return _render_proxy(form, station_ids, _question_status(form))
-        return _render_proxy(form, station_ids, 422)
-    return _render_proxy(form, station_ids)
+            return _file(form, _render_proxy, **_on_behalf(form))
+        return _render_proxy(form, 422)
+    return _render_proxy(form)
 
 
-def _render_proxy(form: ProxyForm, station_ids: set[int], status: int = 200):
-    form.beneficiary.choices = choices(
-        [("", _("Not in the ledger")), *_ledger_choices(station_ids)]
-    )
+def _on_behalf(form: ProxyForm) -> dict:
+    """What a proxy filing adds to the request: the channel, the consent, who filed it and
+    the person of their own ledger it is for (403 for anyone else's)."""
+    beneficiary = None
+    if form.beneficiary.data:
+        beneficiary = ledger.visible_beneficiary(current_user, form.beneficiary.data)
+        if beneficiary is None:
+            abort(403)
+    return {
+        "channel": form.channel.data,
+        "consent": True,
+        "consent_by": form.consent_by.data,
+        "consent_method": form.consent_method.data,
+        "by": current_user._get_current_object(),
+        "beneficiary": beneficiary,
+        "actor_label": form.channel.data,
+    }
+
+
+def _render_proxy(form: ProxyForm, status: int = 200):
+    people = proxy_filing.people_to_file_for(current_user)  # their own ledger's people only
+    form.beneficiary.choices = choices([("", _("Not in the ledger")), *people])
     return _render_ask(form, "public/proxy.html", status)
 
 
 # --- follow my request -----------------------------------------------------------------
 
 
-def _status_page(help_request: HelpRequest, status: int = 200, **forms):
+def _status_page(help_request: HelpRequest, status: int = 200, *, bound=None):
+    """The request's status; ``bound`` is the resident's form that failed, with its errors."""
     context = {
         "req": help_request,
         "steps": tracking.timeline(help_request),
@@ -308,8 +303,8 @@ def _status_page(help_request: HelpRequest, status: int = 200, **forms):
         "can_cancel": tracking.can_cancel(help_request),
         "can_confirm": tracking.can_confirm(help_request),
         "can_rate": tracking.can_rate(help_request),
-        "action_form": forms.get("action_form") or ActionForm(formdata=None),
-        "rate_form": forms.get("rate_form") or RateForm(formdata=None),
+        "action_form": bound if isinstance(bound, ActionForm) else ActionForm(formdata=None),
+        "rate_form": bound if isinstance(bound, RateForm) else RateForm(formdata=None),
     }
     page = "public/_track_status.html" if _is_htmx() else "public/track_status.html"
     return render_template(page, **context), status
@@ -320,29 +315,31 @@ def _track_form_page(form: TrackForm, status: int = 200, error: str | None = Non
     return render_template(page, form=form, error=error), status
 
 
+def _show_found(found: HelpRequest):
+    """The status page of the request just looked up, at its own address (the SMS link)."""
+    link = url_for("public.track_link", code=found.code)
+    if _is_htmx():
+        page, _status = _status_page(found)
+        return page, 200, {"HX-Push-Url": link}
+    return redirect(link, code=303)
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(TRACK_LIMIT, methods=["POST"])
 def track():
     form = TrackForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = request.args["code"]
-    if form.validate_on_submit():
-        found = tracking.lookup(form.code.data, form.last_four.data)
-        if found is not None:
-            _authorise(found.id)
-            if _is_htmx():
-                response = _status_page(found)
-                return (
-                    response[0],
-                    200,
-                    {"HX-Push-Url": url_for("public.track_link", code=found.code)},
-                )
-            return redirect(url_for("public.track_link", code=found.code), code=303)
+    if not form.validate_on_submit():
+        return _track_form_page(form, 422 if form.errors else 200)
+    found = tracking.lookup(form.code.data, form.last_four.data)
+    if found is None:
         neutral = _(
             "We could not find a request with this code and these digits. Check both and try again."
         )
         return _track_form_page(form, 422, neutral)
-    return _track_form_page(form, 422 if form.errors else 200)
+    _authorise(found.id)
+    return _show_found(found)
 
 
 @bp.get("/t/<code>")
@@ -356,41 +353,44 @@ def track_link(code: str):
     return _track_form_page(form)
 
 
+RESIDENT_ACTIONS = ("rate", "cancel", "confirm", "reopen")
+
+
 @bp.post("/t/<code>/<action>")
 @limiter.limit(ACTION_LIMIT)
 def track_action(code: str, action: str):
     found = tracking.by_code(code)
     if not _authorised(found):
-        flash(_("Please enter your code and the last 4 digits of your phone again."), "warning")
-        return _go("public.track_link", code=code)
-    if action not in ("rate", "cancel", "confirm", "reopen"):
+        return _ask_for_the_digits_again(code)
+    if action not in RESIDENT_ACTIONS:
         abort(404)
-    action_form, rate_form = ActionForm(), RateForm()
-    if action == "rate" and not rate_form.validate():
-        return _status_page(found, 422, rate_form=rate_form)
-    if action != "rate" and not action_form.validate():
-        return _status_page(found, 422, action_form=action_form)
+    form = RateForm() if action == "rate" else ActionForm()
+    if not form.validate():
+        return _status_page(found, 422, bound=form)
     code = found.code
-    done = attempt(_resident_acts, found, action, action_form, rate_form)
+    done = attempt(_resident_acts, found, action, form)
     if not done.ok:
         flash(done.error.message, "error")
         return _go("public.track_link", code=code)
     flash(done.result)
-    if _is_htmx():
-        return _status_page(found)
-    return redirect(url_for("public.track_link", code=code), code=303)
+    return _status_page(found) if _is_htmx() else _go("public.track_link", code=code)
 
 
-def _resident_acts(found: HelpRequest, action: str, action_form, rate_form) -> str:
+def _ask_for_the_digits_again(code: str):
+    flash(_("Please enter your code and the last 4 digits of your phone again."), "warning")
+    return _go("public.track_link", code=code)
+
+
+def _resident_acts(found: HelpRequest, action: str, form) -> str:
     """One of the resident's four actions on their request; the words to flash."""
     if action == "rate":
-        tracking.rate(found, stars=rate_form.stars.data, comment=rate_form.comment.data or "")
+        tracking.rate(found, stars=form.stars.data, comment=form.comment.data or "")
         return _("Thank you for rating the help.")
     if action == "cancel":
-        tracking.cancel(found, reason=action_form.note.data or "")
+        tracking.cancel(found, reason=form.note.data or "")
         return _("Your request is cancelled.")
     if action == "confirm":
         tracking.confirm_done(found)
         return _("Thank you. Your request is closed.")
-    tracking.not_solved(found, note=action_form.note.data or "")
+    tracking.not_solved(found, note=form.note.data or "")
     return _("We reopened your request. The station will follow up.")

@@ -30,6 +30,14 @@ from app.services.notifications.history import (
 from app.services.outbox_view import recent_messages, shown_bodies
 from app.services.phones import mask_phone, try_normalise_phone
 
+LABELS = {
+    "mask_phone": mask_phone,
+    "status_labels": STATUS_LABELS,
+    "hold_labels": HOLD_LABELS,
+    "command_labels": COMMAND_LABELS,
+    "error_label": error_label,
+}
+
 
 @bp.get("/sent")
 @role_required("social_worker", "station_admin", "county_supervisor")
@@ -41,19 +49,22 @@ def sent():
     received = received_messages(current_user) if show == "all" else []
     return render_template(
         "sms/sent.html",
-        messages=messages,
-        bodies=shown_bodies(current_user, messages),
-        received=received,
-        received_bodies=shown_bodies(current_user, received),
-        received_replies=shown_bodies(current_user, received, "reply"),
+        **_texts_shown(messages, received),
         counts=status_counts(current_user),
         show=show,
-        mask_phone=mask_phone,
-        status_labels=STATUS_LABELS,
-        hold_labels=HOLD_LABELS,
-        command_labels=COMMAND_LABELS,
-        error_label=error_label,
+        **LABELS,
     )
+
+
+def _texts_shown(messages, received) -> dict:
+    """The texts, and their bodies as the reader may see them (codes of others starred)."""
+    return {
+        "messages": messages,
+        "bodies": shown_bodies(current_user, messages),
+        "received": received,
+        "received_bodies": shown_bodies(current_user, received),
+        "received_replies": shown_bodies(current_user, received, "reply"),
+    }
 
 
 def _signature_ok() -> bool:
@@ -84,24 +95,31 @@ def inbound():
     """A text to our number: act on it and answer with TwiML."""
     if not _signature_ok():
         abort(403)
-    raw_from = request.form.get("From", "")
-    from_phone = try_normalise_phone(raw_from) or raw_from.strip()
+    from_phone = _sender()
     provider_id = request.form.get("MessageSid") or request.form.get("SmsSid") or None
     if not from_phone:
         return _twiml("")
+    body = request.form.get("Body", "")
     try:
-        reply = inbound_texts.handle_inbound(
-            from_phone, request.form.get("Body", ""), provider_id
-        ).reply
-    except IntegrityError:
-        # The same webhook, retried while the first was still being handled (its row's
-        # unique provider id refused this one): answer alike, with nothing of ours kept.
-        db.session.rollback()
-        seen = db.session.query(InboundMessage).filter_by(provider_id=provider_id).first()
-        if seen is None:
-            raise
-        reply = seen.reply
+        reply = inbound_texts.handle_inbound(from_phone, body, provider_id).reply
+    except IntegrityError as error:
+        reply = _reply_given_before(provider_id, error)
     return _twiml(reply)
+
+
+def _sender() -> str:
+    raw_from = request.form.get("From", "")
+    return try_normalise_phone(raw_from) or raw_from.strip()
+
+
+def _reply_given_before(provider_id: str | None, error: IntegrityError) -> str:
+    """The same webhook, retried while the first was still being handled (its row's
+    unique provider id refused this one): answer alike, with nothing of ours kept."""
+    db.session.rollback()
+    seen = db.session.query(InboundMessage).filter_by(provider_id=provider_id).first()
+    if seen is None:
+        raise error
+    return seen.reply
 
 
 @bp.post("/status")

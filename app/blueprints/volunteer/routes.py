@@ -80,8 +80,11 @@ def _place_words(task: HelpRequest) -> str:
     return f"{village} {address}".strip()
 
 
-def _field_error(form, error: ServiceError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
+def _field_error(form, error: ServiceError, renamed: dict[str, str] | None = None) -> None:
+    """The refusal under its field (``renamed``: the form's name of a use case's field),
+    else above the form."""
+    name = (renamed or {}).get(error.field or "", error.field)
+    field = getattr(form, name, None) if name else None
     if field is not None:
         field.errors = [*field.errors, error.message] if field.errors else [error.message]
     else:
@@ -181,19 +184,20 @@ def check_out(claim_id: int):
     claim = _my_claim(claim_id)
     form = CheckOutForm()
     if form.validate_on_submit():
-        done = attempt(
-            claims.check_out,
-            claim,
-            actor=current_user,
-            outcome=form.outcome.data,
-            hours=form.hours.data,
-            welfare_note=form.welfare_note.data,
-        )
+        done = attempt(claims.check_out, claim, actor=current_user, **_checkout_fields(form))
         if done.ok:
             flash(_("Done: %(hours)s hours recorded. Thank you!", hours=done.result.hours))
             return redirect(url_for("volunteer.hours"))
         _field_error(form, done.error)
     return _claim_page(claim, 422, checkout=form)
+
+
+def _checkout_fields(form: CheckOutForm) -> dict:
+    return {
+        "outcome": form.outcome.data,
+        "hours": form.hours.data,
+        "welfare_note": form.welfare_note.data,
+    }
 
 
 @bp.post("/c/<int:claim_id>/dispatch")
@@ -239,34 +243,40 @@ def tasks():
 @bp.get("/t/<int:request_id>")
 @role_required(*VOLUNTEER_ROLES)
 def task(request_id: int):
+    view = volunteers.task_view(current_user, _task_or_404(request_id))
+    return _render("volunteer/task.html", task=view, claim_form=ClaimForm())
+
+
+def _task_or_404(request_id: int) -> HelpRequest:
     help_request = db.session.get(HelpRequest, request_id)
     if help_request is None:
         abort(404)
-    view = volunteers.task_view(current_user, help_request)
-    return _render("volunteer/task.html", task=view, claim_form=ClaimForm())
+    return help_request
+
+
+def _yours(claim: Claim):
+    """The claim's page, with its details, once the task is the volunteer's."""
+    flash(_("The task is yours. Here are the details: please call before you go."))
+    return redirect(url_for("volunteer.claim_page", claim_id=claim.id))
 
 
 @bp.post("/t/<int:request_id>/claim")
 @role_required(*VOLUNTEER_ROLES)
 @limiter.limit("30/minute")
 def claim_task(request_id: int):
-    help_request = db.session.get(HelpRequest, request_id)
+    help_request = _task_or_404(request_id)
     form = ClaimForm()
-    if help_request is None:
-        abort(404)
     view = volunteers.task_view(current_user, help_request)
     if form.validate_on_submit():
-        team = volunteers.led_team(current_user) if form.claim_for.data == "team" else None
         done = attempt(
             claims.claim_for,
             help_request,
             by=current_user,
-            team=team,
+            for_team=form.claim_for.data == "team",
             open_to_them=view is not None,
         )
         if done.ok:
-            flash(_("The task is yours. Here are the details: please call before you go."))
-            return redirect(url_for("volunteer.claim_page", claim_id=done.result.id))
+            return _yours(done.result)
         form.form_errors.append(done.error.message)
     return _render("volunteer/task.html", 409, task=view, claim_form=form)
 
@@ -298,8 +308,7 @@ def offer_accept(offer_id: int):
     if form.validate_on_submit():
         done = attempt(claims.accept_offer, found, user=current_user)
         if done.ok:
-            flash(_("The task is yours. Here are the details: please call before you go."))
-            return redirect(url_for("volunteer.claim_page", claim_id=done.result.id))
+            return _yours(done.result)
         form.form_errors.append(done.error.message)
     found = db.session.get(Offer, offer_id)
     return _render("volunteer/offer.html", 409, offer=found, task=found.request, form=form)
@@ -356,30 +365,34 @@ def signup():
         villages=volunteers.villages_by_township(), teams=volunteers.active_teams_by_station()
     )
     if form.validate_on_submit():
-        village = form.village_id.data
-        team = form.team_id.data
-        done = attempt(
-            volunteers.sign_up,
-            name=form.name.data,
-            phone=form.phone.data,
-            password=form.password.data,
-            skills=form.skills.data or [],
-            availability=volunteers.availability_from_slots(form.slots.data or []),
-            radius_km=float(form.radius_km.data or 0),
-            lat=form.lat.data,
-            lon=form.lon.data,
-            village_id=int(village) if village and village.isdigit() else None,
-            team_id=int(team) if team and team.isdigit() else None,
-            language=_language(),
-        )
+        done = attempt(volunteers.sign_up, **_signup_fields(form))
         if done.ok:
             # Not signed in yet: the account counts once the code from the SMS comes back.
             session[SIGNUP_TICKET] = done.result
             return redirect(url_for("volunteer.confirm"))
-        field = {"availability": "slots"}.get(done.error.field or "", done.error.field)
-        _field_error(form, ServiceError(done.error.message, field=field))
+        _field_error(form, done.error, renamed={"availability": "slots"})
     status = 422 if request.method == "POST" else 200
     return _render("volunteer/signup.html", status, form=form, days=DAYS, parts=PARTS)
+
+
+def _signup_fields(form: SignupForm) -> dict:
+    return {
+        "name": form.name.data,
+        "phone": form.phone.data,
+        "password": form.password.data,
+        "skills": form.skills.data or [],
+        "availability": volunteers.availability_from_slots(form.slots.data or []),
+        "radius_km": float(form.radius_km.data or 0),
+        "lat": form.lat.data,
+        "lon": form.lon.data,
+        "village_id": _id_or_none(form.village_id.data),
+        "team_id": _id_or_none(form.team_id.data),
+        "language": _language(),
+    }
+
+
+def _id_or_none(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
 
 
 def _language() -> str:
@@ -400,25 +413,34 @@ def confirm():
     if flow is None:
         return redirect(url_for("volunteer.signup"))
     form = PhoneCodeForm()
-    if form.validate_on_submit():
-        try:
-            user = volunteers.confirm_phone(flow.ticket, form.code.data)
-        except ServiceError as error:
-            # Not undone: the wrong try counts (the use case recorded it before refusing).
-            form.code.errors.append(error.message)
-        else:
-            session.clear()
-            login_user(user)
-            flash(_("Thank you: your phone number is confirmed."))
-            return redirect(url_for("volunteer.pending"))
-    status = 422 if form.errors else 200
+    user = _confirmed_user(flow, form) if form.validate_on_submit() else None
+    if user is not None:
+        session.clear()
+        login_user(user)
+        flash(_("Thank you: your phone number is confirmed."))
+        return redirect(url_for("volunteer.pending"))
+    return _confirm_page(form, flow)
+
+
+def _confirm_page(form: PhoneCodeForm, flow):
     return _render(
         "volunteer/confirm.html",
-        status,
+        422 if form.errors else 200,
         form=form,
         resend_form=EmptyForm(),
         phone=typed_number_hint(flow.phone),
     )
+
+
+def _confirmed_user(flow, form: PhoneCodeForm) -> User | None:
+    """The new volunteer, when the code is right; else None, the refusal under the code.
+
+    Not undone: the wrong try counts (the use case recorded it before refusing)."""
+    try:
+        return volunteers.confirm_phone(flow.ticket, form.code.data)
+    except ServiceError as error:
+        form.code.errors.append(error.message)
+        return None
 
 
 @bp.post("/signup/confirm/resend")

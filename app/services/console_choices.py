@@ -1,0 +1,94 @@
+"""Whom and what a worker's form on a request may name: the people and teams to give it
+to, and the request it duplicates. Whether the named one may take it is the use case's
+rule (``console.assign``, ``console.merge``); here only who exists and is in sight."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
+from app.services import ServiceError
+from app.services.access import may_act_on_request, visible_station_ids
+from app.services.console import assignable_station_ids
+
+WORKER_ROLES = ("social_worker", "station_admin")
+TARGET_KINDS = ("volunteer", "team", "worker")
+
+
+@dataclass(frozen=True)
+class Assignable:
+    """Who ``actor`` may give a request to, each list in name order."""
+
+    volunteers: list[User]
+    teams: list[Team]
+    workers: list[User]
+
+
+def assignable(actor: User, request: HelpRequest) -> Assignable:
+    """Approved volunteers and active teams of the assignable stations; social workers who
+    may act on the request, of the stations ``actor`` reads."""
+    stations = assignable_station_ids(actor, request) or {-1}
+    volunteers = db.session.execute(
+        select(User)
+        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .where(VolunteerProfile.status == "approved", VolunteerProfile.station_id.in_(stations))
+        .order_by(User.name)
+    ).scalars()
+    volunteers = list(volunteers)
+    teams = list(
+        db.session.scalars(
+            select(Team)
+            .where(Team.active.is_(True), Team.station_id.in_(stations))
+            .order_by(Team.name)
+        )
+    )
+    readers = visible_station_ids(actor) or {-1}
+    workers = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "social_worker", User.station_id.in_(readers), User.active)
+        .order_by(User.name)
+    ).unique()
+    return Assignable(
+        volunteers=volunteers,
+        teams=teams,
+        workers=[u for u in workers if may_act_on_request(u, request)],
+    )
+
+
+def assign_target(actor: User, choice: str) -> tuple[str, User | Team]:
+    """The volunteer, team or worker a "kind:id" choice names, with its kind; refused
+    when it names no one active (or a worker out of ``actor``'s sight)."""
+    kind, _sep, raw_id = (choice or "").partition(":")
+    wrong = ServiceError(_("Choose who does it from the list."), field="target")
+    if kind not in TARGET_KINDS or not raw_id.isdigit():
+        raise wrong
+    if kind == "team":
+        team = db.session.get(Team, int(raw_id))
+        if team is None or not team.active:
+            raise wrong
+        return kind, team
+    user = db.session.get(User, int(raw_id))
+    if user is None or not user.active:
+        raise wrong
+    if kind == "worker":
+        if not user.has_role(*WORKER_ROLES) or user.station_id not in visible_station_ids(actor):
+            raise wrong
+        return kind, user
+    if user.volunteer is None or user.volunteer.status != "approved":
+        raise ServiceError(_("This volunteer is not approved."), field="target")
+    return kind, user
+
+
+def merge_target(actor: User, typed_code: str) -> HelpRequest | None:
+    """The request a worker named by its code (dashes and case as typed), among the
+    stations they read; None when there is none."""
+    code = (typed_code or "").strip().upper().replace("-", "")
+    stations = visible_station_ids(actor) or {-1}
+    return db.session.scalar(
+        select(HelpRequest).where(HelpRequest.code == code, HelpRequest.station_id.in_(stations))
+    )

@@ -1,0 +1,81 @@
+"""Rules that used to live in the routes (issue 14: thin routes), tested without HTTP."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import gettext as _
+
+from app.services import ServiceError, console_choices, county, ledger_export, proxy_filing
+from tests import factories
+from tests.console_support import request_at
+
+
+def _worker(station):
+    return factories.make_user(roles=("social_worker",), station=station)
+
+
+def test_workers_and_approved_volunteers_may_file_for_others(world):
+    assert proxy_filing.may_file_for_others(_worker(world.station_a)) is True
+    assert proxy_filing.may_file_for_others(factories.make_volunteer(world.station_a)) is True
+    pending = factories.make_volunteer(world.station_a, status="pending")
+    assert proxy_filing.may_file_for_others(pending) is False
+
+
+def test_a_proxy_names_only_people_of_their_own_ledger(world):
+    mine = factories.make_beneficiary(world.station_a, world.village_a1, name="王大爷")
+    factories.make_beneficiary(world.station_b, name="李奶奶")
+    people = proxy_filing.people_to_file_for(_worker(world.station_a))
+    assert people == [(mine.id, "王大爷 · 杏花社区")]
+
+
+def test_the_merge_target_is_found_by_its_code_as_typed_within_sight(world):
+    worker = _worker(world.station_a)
+    target = request_at(world.station_a)
+    other_station = request_at(world.station_b)
+    typed = f" {target.code[:4].lower()}-{target.code[4:].lower()} "
+    assert console_choices.merge_target(worker, typed) == target
+    assert console_choices.merge_target(worker, other_station.code) is None
+    assert console_choices.merge_target(worker, "") is None
+
+
+def test_the_assign_target_names_one_active_person_or_team(world):
+    worker = _worker(world.station_a)
+    volunteer = factories.make_volunteer(world.station_a)
+    team = factories.make_team(world.station_a, volunteer)
+    assert console_choices.assign_target(worker, f"volunteer:{volunteer.id}") == (
+        "volunteer",
+        volunteer,
+    )
+    assert console_choices.assign_target(worker, f"team:{team.id}") == ("team", team)
+    assert console_choices.assign_target(worker, f"worker:{worker.id}") == ("worker", worker)
+    far_worker = _worker(world.station_b)
+    for choice in ("", "nobody:1", "team:x", f"worker:{far_worker.id}", "volunteer:999999"):
+        with pytest.raises(ServiceError) as refused:
+            console_choices.assign_target(worker, choice)
+        assert refused.value.field == "target"
+    pending = factories.make_volunteer(world.station_a, status="pending")
+    with pytest.raises(ServiceError) as refused:
+        console_choices.assign_target(worker, f"volunteer:{pending.id}")
+    assert refused.value.message == _("This volunteer is not approved.")
+
+
+def test_the_ledger_csv_masks_formulas_and_logs_the_export(world):
+    worker = _worker(world.station_a)
+    factories.make_beneficiary(world.station_a, name="=HYPERLINK()", phone="+8613912345678")
+    text = ledger_export.ledger_csv(worker)
+    lines = text.splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith("'=HYPERLINK()")
+    assert "13912345678" in lines[1]
+
+
+def test_the_county_sees_counts_per_station_and_the_escalated_requests(world):
+    supervisor = factories.make_user(roles=("county_supervisor",), station=world.county_centre)
+    request_at(world.station_a)
+    escalated = request_at(world.station_b, status="accepted", escalated=True)
+    rows = {row["station"].id: row for row in county.station_rows(supervisor)}
+    assert (rows[world.station_a.id]["new"], rows[world.station_a.id]["open"]) == (1, 1)
+    assert (rows[world.station_b.id]["escalated"], rows[world.station_b.id]["new"]) == (1, 0)
+    assert county.escalated_requests(supervisor) == [escalated]
+    assert county.station_named(str(world.station_b.id)) == world.station_b
+    assert county.station_named("x") is None
