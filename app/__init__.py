@@ -36,6 +36,10 @@ def create_app(config: object | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     i18n.init_app(app)
 
+    from app.services import wording
+
+    wording.init_app(app)  # times, places, phones and labels: one source for every template
+
     from app import models  # noqa: F401  (one metadata for Alembic)
     from app.blueprints import register_blueprints
 

@@ -52,7 +52,7 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_HEADERS_ENABLED = True
-        # Empty: links follow the local address a request came to (app/services/urls.py).
+        # Empty: links follow the local address a request came to (app/services/links.py).
         self.PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
         # Set by `make run` for its worker: the address the web server listens on.
         self.SERVED_BASE_URL = os.environ.get("SERVED_BASE_URL", "").rstrip("/")

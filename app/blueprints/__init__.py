@@ -19,3 +19,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(volunteer_bp, url_prefix="/v")
     app.register_blueprint(console_bp, url_prefix="/station")
     app.register_blueprint(sms_bp, url_prefix="/sms")
+
+    from app.blueprints import served
+
+    served.init_app(app)  # links sent while serving a request follow its (local) address

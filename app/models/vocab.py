@@ -78,6 +78,48 @@ FOR_WHOM: dict[str, object] = {
 }
 
 
+# A request's statuses (the moves between them: app/services/workflow.py).
+STATUSES: dict[str, object] = {
+    "new": _l("New"),
+    "accepted": _l("Accepted"),
+    "offered": _l("Offering"),
+    "assigned": _l("Assigned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Awaiting confirmation"),
+    "closed": _l("Closed"),
+    "rejected": _l("Not accepted"),
+    "cancelled": _l("Cancelled"),
+}
+
+# Timeline events that are not a move of the state machine (a move is worded by its label).
+EVENTS: dict[str, object] = {
+    "created": _l("Request received"),
+    "note": _l("Note"),
+    "edit": _l("Details changed"),
+    "escalate": _l("Escalated to the county"),
+    "acknowledge": _l("County supervisor responded"),
+    "reassign_station": _l("Moved to another station"),
+    "overdue_alert": _l("Overdue: workers alerted by SMS"),
+    "rated": _l("Rated by the resident"),
+    "dispatch": _l("Given to a team member"),
+    "sms_received": _l("SMS from the resident"),
+    "sms_unreachable": _l("The SMS could not be delivered"),
+    "possible_duplicate": _l("Possible duplicate"),
+    "not_duplicate": _l("Not a duplicate"),
+    "sms_resent": _l("Sent a text again"),
+    "sms_given_up": _l("Gave up on a text"),
+}
+
+
+# Who made a timeline event, when no user did.
+ACTORS: dict[str, object] = {
+    "resident": _l("Resident"),
+    "system": _l("System"),
+    "sms": _l("SMS"),
+    "staff": _l("Staff"),
+}
+
+
 def label(vocabulary: dict[str, object], code: str | None) -> str:
     """The translated label of a code, or the code itself when unknown."""
     if code is None:

@@ -71,7 +71,7 @@ def _station_kind(station_id: int) -> str | None:
     )
 
 
-def _county_root_id(station_id: int) -> int:
+def county_root_id(station_id: int) -> int:
     """The county centre above ``station_id`` (the station itself when it is the centre)."""
     station = db.session.get(Station, station_id)
     root = station
@@ -136,7 +136,7 @@ def visible_station_ids(user: User) -> set[int]:
     if not user.has_role("social_worker", "station_admin", "county_supervisor"):
         return set()
     if user.has_role("county_supervisor") or is_centre_staff(user):
-        return descendant_station_ids(_county_root_id(user.station_id))
+        return descendant_station_ids(county_root_id(user.station_id))
     return descendant_station_ids(user.station_id)
 
 

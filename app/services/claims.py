@@ -20,11 +20,9 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, ServiceRecord, Team, TeamMember, User
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, label
-from app.services import ServiceError, matching, offers, volunteers, workflow
+from app.services import ServiceError, links, matching, offers, volunteers, wording, workflow
 from app.services.codes import normalise_code
 from app.services.notifications import queue_sms
-from app.services.urls import public_base_url
 
 MAX_HOURS = Decimal("24")
 
@@ -261,7 +259,7 @@ def check_out(
         language=request.language or "zh",
         request_id=request.id,
         code=request.code,
-        link=offers.tracking_link(request.code),
+        link=links.tracking_link(request.code),
     )
     db.session.flush()
     return record
@@ -462,16 +460,12 @@ def _check_offer_open(offer: Offer) -> None:
         raise ServiceError(messages.get(offer.status, taken_message()))
 
 
-def claim_link(claim_id: int) -> str:
-    return f"{public_base_url()}/v/c/{claim_id}"
-
-
 def _tell_volunteer(claim: Claim, user: User, template: str) -> None:
     request = claim.request
     language = user.language or "zh"
     with force_locale(language):
-        category = label(CATEGORIES, request.category)
-        when = offers.describe_time(request.wanted_at, request.wanted_note)
+        category = wording.category_label(request.category)
+        when = wording.wanted_time_text(request.wanted_at, request.wanted_note)
     queue_sms(
         user.phone,
         template,
@@ -479,9 +473,9 @@ def _tell_volunteer(claim: Claim, user: User, template: str) -> None:
         request_id=request.id,
         user_id=user.id,
         category=category,
-        village=offers._village_name(request),
+        village=wording.place_label(request),
         time=when,
-        link=claim_link(claim.id),
+        link=links.claim_link(claim.id),
     )
 
 
@@ -493,5 +487,5 @@ def _tell_resident_claimed(request: HelpRequest, name: str) -> None:
         request_id=request.id,
         name=name,
         code=request.code,
-        link=offers.tracking_link(request.code),
+        link=links.tracking_link(request.code),
     )

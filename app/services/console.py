@@ -13,10 +13,10 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import HelpRequest, Region, Station, Team, User, UserRole
+from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES, label
-from app.services import ServiceError, claims, offers, workflow
+from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES
+from app.services import ServiceError, claims, links, offers, staff, wording, workflow
 from app.services.access import (
     acting_station_ids,
     may_act_on_request,
@@ -26,7 +26,6 @@ from app.services.access import (
 from app.services.deadlines import overdue_clause
 from app.services.geo import distance_km, route_to_station
 from app.services.notifications import queue_sms
-from app.services.urls import public_base_url
 
 TABS: dict[str, object] = {
     "new": _l("New"),
@@ -263,8 +262,8 @@ def edit(
         changes.append(
             _(
                 "category: %(old)s → %(new)s",
-                old=label(CATEGORIES, request.category),
-                new=label(CATEGORIES, category),
+                old=wording.category_label(request.category),
+                new=wording.category_label(category),
             )
         )
         request.category = category
@@ -272,8 +271,8 @@ def edit(
         changes.append(
             _(
                 "urgency: %(old)s → %(new)s",
-                old=label(URGENCIES, request.urgency),
-                new=label(URGENCIES, urgency),
+                old=wording.urgency_label(request.urgency),
+                new=wording.urgency_label(urgency),
             )
         )
         request.urgency = urgency
@@ -291,7 +290,7 @@ def edit(
             changes.append(
                 _(
                     "special groups: %(groups)s",
-                    groups="、".join(str(label(SPECIAL_GROUPS, g)) for g in groups) or "—",
+                    groups="、".join(wording.group_label(g) for g in groups) or "—",
                 )
             )
     if address != (request.address or ""):
@@ -415,36 +414,19 @@ def assign(
     )
 
 
-def county_supervisors(station_id: int) -> list[User]:
-    """Supervisors whose county contains ``station_id``."""
-    query = (
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "county_supervisor", User.active.is_(True))
-    )
-    return [user for user in db.session.scalars(query) if station_id in visible_station_ids(user)]
-
-
 def escalate(request: HelpRequest, actor: User, note: str = ""):
     event = workflow.escalate(request, actor=actor, note=(note or "").strip())
-    for supervisor in county_supervisors(request.station_id):
-        queue_sms(
-            supervisor.phone,
-            "request_escalated",
-            language=supervisor.language or "zh",
-            request_id=request.id,
-            user_id=supervisor.id,
-            crisis=request.urgency == "crisis",
-            code=request.code,
-            station=request.station.name[:16],
-            link=_county_link(),
-        )
+    staff.notify_staff(
+        request.station_id,
+        "request_escalated",
+        roles=staff.SUPERVISOR_ROLES,
+        request_id=request.id,
+        crisis=request.urgency == "crisis",
+        code=request.code,
+        station=request.station.name[:16],
+        link=links.county_link(),
+    )
     return event
-
-
-def _county_link() -> str:
-
-    return f"{public_base_url()}/station/county"
 
 
 def merge(request: HelpRequest, actor: User, target: HelpRequest | None):

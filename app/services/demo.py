@@ -1343,37 +1343,39 @@ class _Builder:
         self._outbox.append((req, at, kind, extra))
 
     def build_outbox(self) -> None:
+        from app.services import links, wording
         from app.services.notifications.templates import render
-        from app.services.urls import public_base_url
 
-        base = public_base_url()
         for req, at, kind, extra in getattr(self, "_outbox", []):
             if at > self.now:
                 continue
-            village = req.village.name if req.village is not None else ""
-            category = str(CATEGORIES[req.category])
+            village = wording.place_label(req)
+            category = wording.category_label(req.category)
             user_id = None
             if kind == "request_received":
                 to = req.contact_phone
                 try:
                     body = render(
-                        "request_received", "zh", code=req.code, link=f"{base}/t/{req.code}"
+                        "request_received", "zh", code=req.code, link=links.tracking_link(req.code)
                     )
                 except (KeyError, IndexError):
-                    body = f"【邻里】您的求助已收到，编号{req.code}。查看进度：{base}/t/{req.code}"
+                    body = f"【邻里】您的求助已收到，编号{req.code}。查看进度：{links.tracking_link(req.code)}"
             elif kind == "offer":
                 volunteer, offer = extra["volunteer"], extra["offer"]
                 to, user_id = volunteer.phone, volunteer.id
                 body = (
                     f"【邻里】{village}有一项{category}求助，距您{offer.distance_km:.1f}公里。"
-                    f"回复 Y {offer.reply_code} 接单，详情：{base}/v/tasks"
+                    f"回复 Y {offer.reply_code} 接单，详情：{links.tasks_link()}"
                 )
             elif kind == "helper_found":
                 to = req.contact_phone
                 body = f"【邻里】已为您找到志愿者{extra['helper'].first_name}，将按约定时间上门。编号{req.code}。"
             else:  # done_confirm
                 to = req.contact_phone
-                body = f"【邻里】服务已完成，如没有解决请回复 N，满意请打开 {base}/t/{req.code} 确认并评价。"
+                body = (
+                    "【邻里】服务已完成，如没有解决请回复 N，满意请打开 "
+                    f"{links.tracking_link(req.code)} 确认并评价。"
+                )
             if not to:
                 continue
             db.session.add(

@@ -19,22 +19,14 @@ from app.extensions import db
 from app.models import Beneficiary, FormToken, HelpRequest, Region, User
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS, URGENCIES
-from app.services import ServiceError, geo, workflow
+from app.services import ServiceError, geo, links, wording, workflow
 from app.services.codes import new_tracking_code
 from app.services.notifications import queue_sms
-from app.services.notifications.inbound import local_time_text
-from app.services.urls import public_base_url
 
 DUPLICATE_WINDOW = timedelta(hours=24)
-TRACK_PATH = "/t/"
 _TOKEN_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-)  # short link in the SMS: PUBLIC_BASE_URL + /t/<code>
-
-
-def tracking_link(code: str) -> str:
-    """The link sent by SMS (built without a request, so the SMS helper can use it too)."""
-    return f"{public_base_url()}{TRACK_PATH}{code}"
+)  # what secrets.token_urlsafe gives a form token
 
 
 def new_form_token() -> str:
@@ -292,7 +284,7 @@ def _create(
             language=help_request.language,
             request_id=help_request.id,
             code=help_request.code,
-            link=tracking_link(help_request.code),
+            link=links.tracking_link(help_request.code),
         )
     if earlier is not None:
         _mark_possible_duplicate(help_request, earlier, said_new=said_new)
@@ -324,7 +316,7 @@ def _mark_possible_duplicate(
         language=language,
         request_id=help_request.id,
         code=earlier.code,
-        time=local_time_text(earlier.created_at, language),
+        time=wording.date_time_text(earlier.created_at, language),
     )
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -16,10 +14,11 @@ from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, intake
 from app.services.access import acting_station_ids, scope_to_acting_stations, visible_station_ids
-from app.services.deadlines import station_workers
+from app.services.links import visits_link
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
-from app.services.urls import public_base_url
+from app.services.staff import station_staff
+from app.services.wording import local_date, local_today
 
 LIVING_CONDITIONS: dict[str, object] = {
     "good": _l("Good"),
@@ -33,13 +32,6 @@ HEALTH: dict[str, object] = {
     "poor": _l("Poor"),
     "needs_care": _l("Needs medical care"),
 }
-
-
-def local_today() -> date:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
-    return datetime.now(zone).date()
 
 
 def search(
@@ -152,8 +144,8 @@ def set_care_plan(
 def _next_due(person: Beneficiary) -> date | None:
     if not person.visit_interval_days:
         return None
-    last, zone = person.last_visit_at, ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
-    start = last.replace(tzinfo=UTC).astimezone(zone).date() if last else local_today()
+    last = person.last_visit_at
+    start = local_date(last) if last else local_today()
     return start + timedelta(days=person.visit_interval_days)
 
 
@@ -265,7 +257,7 @@ def overdue_visits_by_worker() -> dict[int, int]:
         if worker is not None and worker.active:
             told = [worker]
         else:
-            told = station_workers(station_id) if station_id is not None else []
+            told = station_staff(station_id) if station_id is not None else []
         for user in told:
             counts[user.id] = counts.get(user.id, 0) + count
     return counts
@@ -294,6 +286,6 @@ def alert_overdue_visits_to(worker: User, count: int) -> bool:
         language=worker.language or "zh",
         user_id=worker.id,
         count=count,
-        link=f"{public_base_url()}/station/visits",
+        link=visits_link(),
     )
     return True

@@ -9,9 +9,9 @@ import io
 from flask_babel import gettext as _
 
 from app.models import Beneficiary, User
-from app.models.vocab import SPECIAL_GROUPS, label
 from app.services import audit, ledger
 from app.services.privacy import show_person_name, show_phone
+from app.services.wording import group_label
 
 MAX_ROWS = 10000
 
@@ -41,7 +41,7 @@ def _row(user: User, person: Beneficiary) -> list:
     return [
         show_person_name(user, person.name, person.station_id, person.is_minor),
         person.village.name if person.village else "",
-        "、".join(label(SPECIAL_GROUPS, g) for g in person.special_groups or []),
+        "、".join(group_label(g) for g in person.special_groups or []),
         show_phone(user, person.phone, person.station_id),
         person.next_visit_due.isoformat() if person.next_visit_due else "",
     ]

@@ -18,7 +18,8 @@ Policy:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import partial
 
 from flask import current_app
 from flask_babel import force_locale
@@ -36,16 +37,14 @@ from app.models import (
     Station,
     Team,
     User,
-    UserRole,
 )
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
-from app.services import ServiceError, matching, privacy, workflow
+from app.models.vocab import SOCIAL_WORKER_ONLY
+from app.services import ServiceError, links, matching, privacy, staff, wording, workflow
 from app.services.codes import new_reply_code
 from app.services.notifications import queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
 from app.services.state_machine import Move, StateMachine
-from app.services.urls import public_base_url
 
 OPEN_OFFER = "pending"
 
@@ -74,18 +73,6 @@ OFFER_MACHINE: StateMachine[Offer] = StateMachine(
 
 def round_factor(round_number: int) -> float:
     return 1.0 + 0.5 * max(round_number - 1, 0)
-
-
-def offer_link(offer_id: int) -> str:
-    return f"{public_base_url()}/v/o/{offer_id}"
-
-
-def console_link(request_id: int) -> str:
-    return f"{public_base_url()}/station/r/{request_id}"
-
-
-def tracking_link(code: str) -> str:
-    return f"{public_base_url()}/t/{code}"
 
 
 def send_offers(request: HelpRequest, *, actor: User | None = None) -> list[Offer]:
@@ -227,36 +214,6 @@ def auto_offer(request: HelpRequest) -> bool:
     return True
 
 
-def station_social_workers(station_id: int) -> list[User]:
-    """Active social workers of the station; of its parent when the room has none."""
-    station = db.session.get(Station, station_id)
-    while station is not None:
-        workers = db.session.scalars(
-            select(User)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.station_id == station.id,
-                UserRole.role == "social_worker",
-                User.active.is_(True),
-            )
-            .order_by(User.id)
-        ).all()
-        if workers:
-            return list(workers)
-        station = station.parent
-    return []
-
-
-def describe_time(wanted_at: datetime | None, wanted_note: str = "") -> str:
-    """Wanted time in local time for an SMS or a list, e.g. '11月28日 14:00'."""
-    if wanted_at is None:
-        return wanted_note or _("any time")
-    local = matching._local_time(wanted_at)
-    return _(
-        "%(month)s/%(day)s %(time)s", month=local.month, day=local.day, time=local.strftime("%H:%M")
-    )
-
-
 # --- internals -------------------------------------------------------------------------
 
 
@@ -393,9 +350,11 @@ def _queue_offer_sms(request: HelpRequest, offer: Offer) -> None:
     language = recipient.language or "zh"
     with force_locale(language):
         values = {
-            "category": label(CATEGORIES, request.category),
-            "village": _village_name(request),
-            "time": describe_time(request.wanted_at, privacy.time_note_before_claim(request)),
+            "category": wording.category_label(request.category),
+            "village": wording.place_label(request),
+            "time": wording.wanted_time_text(
+                request.wanted_at, privacy.time_note_before_claim(request)
+            ),
             "distance": matching.distance_words(offer.distance_km or 0.0),
         }
     queue_sms(
@@ -404,18 +363,10 @@ def _queue_offer_sms(request: HelpRequest, offer: Offer) -> None:
         language=language,
         request_id=request.id,
         user_id=recipient.id,
-        link=offer_link(offer.id),
+        link=links.offer_link(offer.id),
         code=offer.reply_code,
         **values,
     )
-
-
-def _village_name(request: HelpRequest) -> str:
-    if request.village is not None:
-        return request.village.name
-    if request.station is not None:
-        return request.station.name
-    return ""
 
 
 def _escalate(request: HelpRequest, template: str, *, actor: User | None = None) -> None:
@@ -429,22 +380,17 @@ def _escalate(request: HelpRequest, template: str, *, actor: User | None = None)
         else _("No volunteer took it: the station must arrange help.")
     )
     workflow.escalate(request, actor=actor, note=note)
-    for worker in station_social_workers(request.station_id):
-        language = worker.language or "zh"
-        with force_locale(language):
-            category = label(CATEGORIES, request.category)
-        queue_sms(
-            worker.phone,
-            template,
-            language=language,
-            request_id=request.id,
-            user_id=worker.id,
-            crisis=request.urgency == "crisis",
-            code=request.code,
-            category=category,
-            village=_village_name(request),
-            link=console_link(request.id),
-        )
+    staff.notify_staff(
+        request.station_id,
+        template,
+        roles=("social_worker",),  # what no volunteer may take needs a social worker
+        request_id=request.id,
+        crisis=request.urgency == "crisis",
+        code=request.code,
+        category=partial(wording.category_label, request.category),  # in each reader's language
+        village=wording.place_label(request),
+        link=links.console_request_link(request.id),
+    )
 
 
 # --- withdrawing offers when a request moves (issue 13, item 17) -------------------------
@@ -541,7 +487,7 @@ def _hold_back_offer_sms(help_request: HelpRequest, withdrawn: list[Offer]) -> s
 def _queue_withdrawn_sms(help_request: HelpRequest, offer: Offer, recipient: User) -> None:
     language = recipient.language or "zh"
     with force_locale(language):
-        category = label(CATEGORIES, help_request.category)
+        category = wording.category_label(help_request.category)
     queue_sms(
         recipient.phone,
         "offer_withdrawn",
@@ -550,5 +496,5 @@ def _queue_withdrawn_sms(help_request: HelpRequest, offer: Offer, recipient: Use
         user_id=recipient.id,
         code=offer.reply_code,
         category=category,
-        village=_village_name(help_request),
+        village=wording.place_label(help_request),
     )

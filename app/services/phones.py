@@ -64,9 +64,3 @@ def typed_number_hint(e164: str | None) -> str:
     if len(digits) < 8:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def national_format(e164: str | None) -> str:
-    if not e164:
-        return ""
-    return e164[3:] if e164.startswith("+86") else e164

@@ -11,7 +11,8 @@ from flask_babel import gettext as _
 from app.models import HelpRequest, User
 from app.services import workflow
 from app.services.access import is_serving_worker, may_act_on_request, visible_station_ids
-from app.services.phones import mask_phone, national_format
+from app.services.phones import mask_phone
+from app.services.wording import phone_display
 
 
 def serves(user: User, where: int | HelpRequest | None) -> bool:
@@ -24,7 +25,7 @@ def show_phone(user: User, phone: str | None, where: int | HelpRequest | None) -
     if not phone:
         return ""
     if serves(user, where):
-        return national_format(phone)
+        return phone_display(phone)
     return mask_phone(phone)
 
 

@@ -13,11 +13,16 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, OutboxMessage, Team, User
-from app.services import ServiceError, privacy, workflow
+from app.services import ServiceError, links, privacy, workflow
 from app.services.notifications import queue_sms
-from app.services.notifications.inbound import category_label, local_time_text, place_label
-from app.services.notifications.limits import to_local, to_utc_naive
-from app.services.urls import public_base_url
+from app.services.wording import (
+    category_label,
+    clock_text,
+    phone_display,
+    place_label,
+    to_local,
+    to_utc,
+)
 
 log = logging.getLogger("linli.worker")
 
@@ -45,7 +50,7 @@ def services_to_remind(now: datetime) -> list[tuple[int, int]]:
     if not (REMINDER_FROM <= local_now.time() < REMINDER_UNTIL):
         return []
     tomorrow = local_now.date() + timedelta(days=1)
-    start = to_utc_naive(datetime.combine(tomorrow, time(0, 0), tzinfo=local_now.tzinfo))
+    start = to_utc(datetime.combine(tomorrow, time(0, 0), tzinfo=local_now.tzinfo))
     end = start + timedelta(days=1)
     rows = db.session.execute(
         select(HelpRequest.id, Claim.id)
@@ -87,10 +92,10 @@ def remind_volunteer(request: HelpRequest, claim: Claim) -> bool:
             request_id=request.id,
             user_id=volunteer.id,
             code=privacy.task_number(request),
-            time=local_time_text(request.wanted_at, language, time_only=True),
+            time=clock_text(request.wanted_at),
             category=category_label(request.category),
             village=place_label(request),
-            link=_link("volunteer.tasks"),
+            link=links.tasks_link(),
         )
     return True
 
@@ -139,12 +144,5 @@ def auto_close(request: HelpRequest) -> bool:
 
 
 def _station_phone(request: HelpRequest) -> str:
-    from app.services.phones import national_format
-
     station = request.station
-    return national_format(station.phone) if station is not None and station.phone else "12345"
-
-
-def _link(endpoint: str) -> str:
-    path = current_app.url_map.bind("localhost").build(endpoint)
-    return public_base_url() + path
+    return phone_display(station.phone) if station is not None and station.phone else "12345"

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import HelpRequest, RequestEvent
-from app.services import ServiceError, workflow
+from app.services import ServiceError, wording, workflow
 from app.services.codes import normalise_code
 
 RESIDENT = "resident"
@@ -59,49 +59,6 @@ def helper_name(request: HelpRequest) -> str:
     return ""
 
 
-def _text(event: RequestEvent, name: str) -> str | None:
-    action = event.action
-    if action == "created":
-        return _("We received your request.")
-    if action == "accept":
-        return _("The social work station accepted your request.")
-    if action == "reject":
-        return _("The station could not take this request. They will explain by phone.")
-    if action == "offer":
-        return _("We are looking for a volunteer near you.")
-    if action in ("claim", "assign"):
-        if name:
-            return _("%(name)s will help you.", name=name)
-        return _("A helper has been found.")
-    if action == "release":
-        return _("The helper could not come. We are finding someone else.")
-    if action == "check_in":
-        if name:
-            return _("%(name)s is on the way or with you now.", name=name)
-        return _("The helper is on the way or with you now.")
-    if action == "check_out":
-        return _("The work is marked as done. Please tell us if it was.")
-    if action == "confirm":
-        return _("You confirmed the work was done. Thank you.")
-    if action == "reopen":
-        return _("You said it was not solved. We reopened your request.")
-    if action in ("close", "auto_close"):
-        return _("Your request is closed.")
-    if action == "cancel":
-        return _("The request was cancelled.")
-    if action == "merge":
-        # Neutral: whoever tracks this one may not own the request it was merged into.
-        return _(
-            "The social work station has closed this request. If you still need help, "
-            "please ask again or call the station."
-        )
-    if action == "rated":
-        return _("You rated the help.")
-    if action == "note" and event.note:
-        return _("Message from the station: %(note)s", note=event.note)
-    return None
-
-
 def timeline(request: HelpRequest) -> list[Step]:
     """The public events of the request, in plain words, oldest first."""
     name = (
@@ -113,7 +70,7 @@ def timeline(request: HelpRequest) -> list[Step]:
     for event in request.events:
         if not event.public:
             continue
-        text = _text(event, name)
+        text = wording.resident_event_text(event, name)
         if text is None:
             continue
         note = event.note if event.actor_label == RESIDENT and event.action != "created" else ""

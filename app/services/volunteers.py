@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -27,8 +27,8 @@ from app.models import (
     VolunteerProfile,
 )
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
-from app.services import ServiceError, geo, matching, phone_codes
+from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY
+from app.services import ServiceError, geo, links, matching, phone_codes, wording
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
 
@@ -187,18 +187,9 @@ def _already_registered(user: User, password: str) -> str:
             "signup_already_registered",
             language=user.language,
             user_id=user.id,
-            link=_public_link("auth.reset"),
+            link=links.reset_link(),
         )
     return phone_codes.start("signup", user.phone, None)
-
-
-def _public_link(endpoint: str) -> str:
-    from flask import current_app
-
-    from app.services.urls import public_base_url
-
-    path = current_app.url_map.bind("localhost").build(endpoint)
-    return public_base_url() + path
 
 
 def confirm_phone(ticket: str | None, code: str) -> User:
@@ -256,14 +247,11 @@ class TaskView:
 
     @property
     def category(self) -> str:
-        return label(CATEGORIES, self.request.category)
+        return wording.category_label(self.request.category)
 
     @property
     def village(self) -> str:
-        request = self.request
-        if request.village is not None:
-            return request.village.name
-        return request.station.name if request.station is not None else ""
+        return wording.place_label(self.request)
 
 
 def led_team(user: User) -> Team | None:
@@ -494,10 +482,10 @@ def certificate(user: User, *, today: date | None = None) -> Certificate:
     organisation = "、".join(teams) if teams else (station.name if station else "")
     categories = []
     for record in sorted(records, key=lambda r: r.ended_at):
-        text = label(CATEGORIES, record.category)
+        text = wording.category_label(record.category)
         if text not in categories:
             categories.append(text)
-    local_dates = [_local_date(r.ended_at) for r in records]
+    local_dates = [wording.local_date(r.ended_at) for r in records]
     return Certificate(
         volunteer_name=user.name,
         identifier=volunteer_identifier(user),
@@ -508,10 +496,6 @@ def certificate(user: User, *, today: date | None = None) -> Certificate:
         hours=total_hours(records),
         person_times=sum(r.person_times or 0 for r in records),
         issuing_station=station.name if station else "",
-        issued_on=today or _local_date(utcnow()),
+        issued_on=today or wording.local_today(),
         records=records,
     )
-
-
-def _local_date(moment: datetime) -> date:
-    return matching._local_time(moment).date()

@@ -13,20 +13,10 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, RequestEvent, User
 from app.models.base import utcnow
+from app.models.vocab import STATUSES
 from app.services import ServiceError
 from app.services.state_machine import Move, Moved, StateMachine
 
-STATUSES: dict[str, object] = {
-    "new": _l("New"),
-    "accepted": _l("Accepted"),
-    "offered": _l("Offering"),
-    "assigned": _l("Assigned"),
-    "in_progress": _l("In progress"),
-    "done": _l("Awaiting confirmation"),
-    "closed": _l("Closed"),
-    "rejected": _l("Not accepted"),
-    "cancelled": _l("Cancelled"),
-}
 OPEN_STATUSES = frozenset({"new", "accepted", "offered", "assigned", "in_progress", "done"})
 FINAL_STATUSES = frozenset({"closed", "rejected", "cancelled"})
 
@@ -99,10 +89,6 @@ REQUEST_MACHINE: StateMachine[HelpRequest] = StateMachine(
     refused=_l("This request is “%(status)s”: “%(action)s” is not possible now."),
     changed=_l("Someone else changed this request just now. Reload the page and try again."),
 )
-
-
-def status_label(status: str) -> str:
-    return REQUEST_MACHINE.status_label(status)
 
 
 def can(request: HelpRequest, action: str) -> bool:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage
-from app.services import intake, offers
+from app.services import links
 from tests.conftest import csrf_token_from
 from tests.public_support import ask_data, form_token_from
 
@@ -61,8 +61,8 @@ def test_a_forged_host_header_never_reaches_an_sms(client, world, unset_public_u
 
 def test_jobs_outside_a_request_use_the_served_address(app, unset_public_url):
     app.config["SERVED_BASE_URL"] = "http://127.0.0.1:5101"
-    assert intake.tracking_link("K7M3QXA") == "http://127.0.0.1:5101/t/K7M3QXA"
-    assert offers.offer_link(7) == "http://127.0.0.1:5101/v/o/7"
+    assert links.tracking_link("K7M3QXA") == "http://127.0.0.1:5101/t/K7M3QXA"
+    assert links.offer_link(7) == "http://127.0.0.1:5101/v/o/7"
 
 
 def test_a_set_public_url_always_wins(app, client, world, monkeypatch):

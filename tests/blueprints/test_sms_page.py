@@ -9,7 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import InboundMessage
 from app.models.base import utcnow
-from app.services.intake import tracking_link
+from app.services.links import tracking_link
 from app.services.notifications import queue_sms
 from tests import factories
 from tests.sms_support import add_message

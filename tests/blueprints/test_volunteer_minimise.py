@@ -21,7 +21,7 @@ from app.models import (
     VolunteerProfile,
 )
 from app.models.base import utcnow
-from app.services import claims, matching, offers, workflow
+from app.services import claims, offers, wording, workflow
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.console_support import post, text
@@ -107,7 +107,7 @@ def test_details_stay_while_done_and_leave_when_the_request_closes(client, world
     assert "服务对象的个人信息已不再显示" in closed
     # The record keeps what the hours page and the certificate need.
     ended = db.session.scalars(select(Claim).where(Claim.id == claim.id)).one()
-    day = matching._local_time(ended.checked_out_at).strftime("%Y-%m-%d")
+    day = wording.local_date(ended.checked_out_at).isoformat()
     for url in ("/v/hours", "/v/hours/certificate"):
         assert "学业辅导" in pages[url] and "2.00" in pages[url] and day in pages[url], url
 
@@ -266,7 +266,7 @@ def test_a_set_time_is_offered_and_the_note_joins_it_after_the_claim(client, wor
     [offer] = offers.send_offers(task)
     [sms] = all_sms("volunteer_offer")
     assert "王阿姨" not in sms.body
-    assert matching._local_time(when).strftime("%H:%M") in sms.body
+    assert wording.clock_text(when) in sms.body
     sign_in(client, volunteer)
     assert "王阿姨" not in text(client.get(f"/v/o/{offer.id}"))
     claims.accept_offer(db.session.get(Offer, offer.id), user=volunteer)

@@ -134,7 +134,7 @@ def test_resident_worker_volunteer_core_loop(browser, live_server):
         volunteer.get_by_role("button", name="我来做").click()
         volunteer.wait_for_url("**/v/c/*")
         details = volunteer.locator("main")
-        expect(details).to_contain_text("13912340001")
+        expect(details).to_contain_text("139 1234 0001")  # wording.phone_display
         expect(details).to_contain_text("南街3号")
         expect(details).to_contain_text(DESCRIPTION)
         steps.shot(volunteer, "volunteer-claimed")

@@ -48,7 +48,8 @@ def test_masking_for_other_stations_and_supervisors(world):
     theirs = _worker(world.station_b)
     supervisor = factories.make_user(roles=("county_supervisor",), station=world.county_centre)
     phone = "+8613912345678"
-    assert privacy.show_phone(mine, phone, world.room_a1.id) == "13912345678"
+    # The serving station reads it whole, in the national format (wording.phone_display).
+    assert privacy.show_phone(mine, phone, world.room_a1.id) == "139 1234 5678"
     assert privacy.show_phone(theirs, phone, world.station_a.id) == "139********"
     assert privacy.show_phone(supervisor, phone, world.station_a.id) == "139********"
     assert privacy.show_person_name(mine, "王小红", world.station_a.id, True) == "王小红"

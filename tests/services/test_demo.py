@@ -25,9 +25,8 @@ from app.models import (
     VolunteerProfile,
 )
 from app.models.base import utcnow
-from app.models.vocab import SOCIAL_WORKER_ONLY, SPECIAL_GROUPS
+from app.models.vocab import SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, STATUSES
 from app.services import availability, demo
-from app.services.workflow import STATUSES
 from tests import factories
 from tests.conftest import csrf_token_from
 

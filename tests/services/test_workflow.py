@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import RequestEvent
-from app.services import ServiceError, workflow
+from app.services import ServiceError, wording, workflow
 from tests import factories
 
 ALLOWED = [
@@ -79,7 +79,7 @@ def test_forbidden_move_is_refused_and_changes_nothing(world, source, action):
     db.session.commit()
     with pytest.raises(ServiceError) as refused:
         workflow.transition(request, action)
-    assert workflow.status_label(source) in refused.value.message
+    assert wording.status_label(source) in refused.value.message
     db.session.commit()
     assert request.status == source
     count = db.session.scalar(select(func.count(RequestEvent.id)))

@@ -13,7 +13,7 @@ from app.blueprints.transaction import attempt
 from app.extensions import htmx
 from app.models import Beneficiary
 from app.models.vocab import SPECIAL_GROUPS
-from app.services import audit, ledger
+from app.services import audit, ledger, wording
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 from app.services.ledger_export import ledger_csv
 
@@ -113,7 +113,7 @@ def _render_person(person: Beneficiary, plan_form=None, status=200):
             plan_form=plan_form,
             living=LIVING_CONDITIONS,
             health=HEALTH,
-            today=ledger.local_today(),
+            today=wording.local_today(),
         ),
         status,
     )
@@ -172,5 +172,5 @@ def _visit_recorded(spawned: int | None, beneficiary_id: int):
 def visits():
     overdue, due = ledger.visits_due(current_user)
     return render_template(
-        "console/visits.html", overdue=overdue, due=due, today=ledger.local_today()
+        "console/visits.html", overdue=overdue, due=due, today=wording.local_today()
     )

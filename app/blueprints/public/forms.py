@@ -24,8 +24,8 @@ from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS
 from app.services import ServiceError
 from app.services.geo import out_of_china
-from app.services.notifications.limits import to_local
 from app.services.phones import normalise_phone
+from app.services.wording import to_local
 
 # The most asked-for help first: an elderly person should not have to scroll for it.
 CATEGORY_ORDER = (

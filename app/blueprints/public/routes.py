@@ -7,11 +7,9 @@ template. Failed forms answer 422 with the form and its errors next to the field
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -38,34 +36,13 @@ from app.blueprints.transaction import attempt
 from app.extensions import db, htmx, limiter
 from app.i18n import current_language
 from app.models import HelpRequest, Region
-from app.models.vocab import CATEGORIES, label
-from app.services import ServiceError, intake, ledger, proxy_filing, tracking, workflow
+from app.services import ServiceError, intake, ledger, links, proxy_filing, tracking, wording
 
 ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
 ACTION_LIMIT = "20/minute;100/hour"
 MAX_TRACKED = 5  # request ids kept in the session after a successful look-up
 MAX_FILED = 10  # request ids this browser filed: the only ones a form may mention
-
-
-@bp.context_processor
-def _labels():
-    return {
-        "category_label": lambda code: label(CATEGORIES, code),
-        "status_label": workflow.status_label,
-        "phone_display": _phone_display,
-    }
-
-
-def _phone_display(e164: str | None) -> str:
-    """0371 1234 5678 / 138 0013 8000: how people write numbers at home."""
-    import phonenumbers
-
-    try:
-        number = phonenumbers.parse(e164 or "", "CN")
-    except phonenumbers.NumberParseException:
-        return e164 or ""
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def _is_htmx() -> bool:
@@ -107,8 +84,7 @@ def _fill_place_choices(form: AskForm) -> None:
 def _local_to_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    zone = ZoneInfo(current_app.config["LOCAL_TIMEZONE"])
-    return value.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return wording.to_utc(value)
 
 
 def _remember(request_id: int) -> None:
@@ -269,7 +245,7 @@ def done():
     help_request = db.session.get(HelpRequest, request_id) if request_id else None
     if help_request is None:
         return redirect(url_for("public.ask"))
-    link = intake.tracking_link(help_request.code)
+    link = links.tracking_link(help_request.code)
     return render_template("public/done.html", req=help_request, link=link)
 
 

@@ -15,6 +15,7 @@ from app.blueprints.guards import role_required
 from app.blueprints.sms import bp
 from app.extensions import csrf, db
 from app.models import InboundMessage
+from app.services import links
 from app.services.notifications import delivery
 from app.services.notifications import inbound as inbound_texts
 from app.services.notifications.history import (
@@ -28,7 +29,6 @@ from app.services.notifications.history import (
 )
 from app.services.outbox_view import recent_messages, shown_bodies
 from app.services.phones import mask_phone, try_normalise_phone
-from app.services.urls import public_base_url
 
 LABELS = {
     "mask_phone": mask_phone,
@@ -74,7 +74,7 @@ def _signature_ok() -> bool:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not token or not signature:
         return False
-    url = public_base_url() + request.path
+    url = links.base_url() + request.path
     if request.query_string:
         url += "?" + request.query_string.decode("utf-8", "replace")
     return RequestValidator(token).validate(url, request.form, signature)

@@ -28,7 +28,6 @@ from app.blueprints.volunteer.forms import (
 )
 from app.extensions import db, htmx, limiter
 from app.models import Claim, HelpRequest, Offer, User
-from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES, label
 from app.services import (
     ServiceError,
     claims,
@@ -37,6 +36,7 @@ from app.services import (
     phone_codes,
     privacy,
     volunteers,
+    wording,
     workflow,
 )
 from app.services.phones import typed_number_hint
@@ -50,16 +50,10 @@ def _render(template: str, status: int = 200, **context):
 
 def _helpers() -> dict:
     return {
-        "category_label": lambda code: label(CATEGORIES, code),
-        "group_label": lambda code: label(SPECIAL_GROUPS, code),
-        "urgency_label": lambda code: label(URGENCIES, code),
-        "status_label": workflow.status_label,
         "distance_words": matching.distance_words,
         "wanted_words": _time_after_claim,
         "gated_time": _time_before_claim,
         "final_statuses": workflow.FINAL_STATUSES,
-        "local_time": _local_words,
-        "phone_words": _phone_words,
         "place_words": _place_words,
         "task_number": privacy.task_number,
     }
@@ -67,28 +61,15 @@ def _helpers() -> dict:
 
 def _time_before_claim(task: HelpRequest) -> str:
     """The wanted time as anyone offered the task reads it: without the resident's note."""
-    return offers.describe_time(task.wanted_at, privacy.time_note_before_claim(task))
+    return wording.wanted_time_text(task.wanted_at, privacy.time_note_before_claim(task))
 
 
 def _time_after_claim(task: HelpRequest) -> str:
     """The wanted time with the resident's own note, for the one who took the task."""
     note = (task.wanted_note or "").strip()
     if task.wanted_at is not None and note:
-        return _("%(time)s, %(note)s", time=offers.describe_time(task.wanted_at), note=note)
-    return offers.describe_time(task.wanted_at, note)
-
-
-def _phone_words(e164: str | None) -> str:
-    """13812345678 for a mobile, 0371-12345678 for a landline."""
-    if not e164:
-        return ""
-    if not e164.startswith("+86"):
-        return e164
-    digits = e164[3:]
-    if digits.startswith("1"):
-        return digits
-    area = 2 if digits[:1] == "2" or digits[:2] == "10" else 3
-    return f"0{digits[:area]}-{digits[area:]}"
+        return _("%(time)s, %(note)s", time=wording.wanted_time_text(task.wanted_at), note=note)
+    return wording.wanted_time_text(task.wanted_at, note)
 
 
 def _place_words(task: HelpRequest) -> str:
@@ -97,12 +78,6 @@ def _place_words(task: HelpRequest) -> str:
     if village and address.startswith(village):
         return address
     return f"{village} {address}".strip()
-
-
-def _local_words(moment) -> str:
-    if moment is None:
-        return ""
-    return matching._local_time(moment).strftime("%Y-%m-%d %H:%M")
 
 
 def _field_error(form, error: ServiceError, renamed: dict[str, str] | None = None) -> None:

@@ -29,19 +29,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from geopy.distance import geodesic
 
-from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, label
+from app.models.vocab import SOCIAL_WORKER_ONLY
 from app.services.matching.weights import (
     MAX_RADIUS_KM,
     NEW_RELIABILITY,
     SKILL_SPREAD,
     WEIGHTS,
 )
+from app.services.wording import category_label, to_local
 
 if TYPE_CHECKING:
     from app.models import HelpRequest, Team, User
@@ -142,11 +141,7 @@ def reaches(prospect: Prospect, km: float, radius_factor: float, *, margin: floa
 
 def local_time(wanted_at: datetime | None) -> datetime | None:
     """A stored (UTC) moment in ``LOCAL_TIMEZONE``."""
-    if wanted_at is None:
-        return None
-    zone = ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
-    aware = wanted_at.replace(tzinfo=ZoneInfo("UTC")) if wanted_at.tzinfo is None else wanted_at
-    return aware.astimezone(zone)
+    return None if wanted_at is None else to_local(wanted_at)
 
 
 def available(windows: list | None, local: datetime | None) -> bool:
@@ -283,7 +278,7 @@ def reasons(prospect: Prospect, km: float, category: str) -> list[str]:
     words = [distance_words(km)]
     if prospect.kind == "team":
         words.append(_("Volunteer team"))
-    words.append(_("Skill: %(skill)s", skill=label(CATEGORIES, category)))
+    words.append(_("Skill: %(skill)s", skill=category_label(category)))
     if prospect.served:
         words.append(_("Has helped this person before"))
     rate = prospect.completion_rate

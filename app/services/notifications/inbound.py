@@ -9,20 +9,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import HelpRequest, InboundMessage, User
 from app.models.base import utcnow
-from app.services import ServiceError, privacy, workflow
+from app.services import ServiceError, links, privacy, wording, workflow
 from app.services.codes import ALPHABET, normalise_code
-from app.services.notifications import delivery, limits
+from app.services.notifications import delivery
 from app.services.notifications.templates import render
-from app.services.urls import public_base_url
 
 STOP_WORDS = frozenset(
     {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke", "td", "退订"}
@@ -67,34 +65,6 @@ def guess_language(body: str) -> str:
     has_cjk = any("\u4e00" <= ch <= "\u9fff" for ch in body)
     has_latin = any(ch.isascii() and ch.isalpha() for ch in body)
     return "en" if has_latin and not has_cjk else "zh"
-
-
-def local_time_text(when: datetime | None, language: str, *, time_only: bool = False) -> str:
-    if when is None:
-        return "尽快" if language == "zh" else "as soon as possible"
-    local = limits.to_local(when)
-    if time_only:
-        return local.strftime("%H:%M")
-    if language == "zh":
-        return f"{local.month}月{local.day}日{local:%H:%M}"
-    return local.strftime("%d %b %H:%M").lstrip("0")
-
-
-def category_label(category: str) -> str:
-    from app.models.vocab import CATEGORIES
-
-    return str(CATEGORIES.get(category, category))
-
-
-def place_label(request: HelpRequest) -> str:
-    if request.village is not None:
-        return request.village.name
-    return request.station.name if request.station is not None else ""
-
-
-def _link(endpoint: str, **values) -> str:
-    path = current_app.url_map.bind("localhost").build(endpoint, values)
-    return public_base_url() + path
 
 
 def handle_inbound(from_phone: str, body: str, provider_id: str | None) -> InboundMessage:
@@ -164,10 +134,10 @@ def _answer_offer(message: InboundMessage, command: Command, language: str) -> s
         "reply_accepted",
         language,
         code=privacy.task_number(request),
-        category=category_label(request.category),
-        village=place_label(request),
-        time=local_time_text(request.wanted_at, language),
-        link=_link("volunteer.tasks"),
+        category=wording.category_label(request.category),
+        village=wording.place_label(request),
+        time=wording.wanted_time_text(request.wanted_at, language=language),
+        link=links.tasks_link(),
     )
 
 
@@ -195,7 +165,7 @@ def _answer_resident(message: InboundMessage, language: str) -> str:
             "reply_added",
             language,
             code=open_request.code,
-            link=intake.tracking_link(open_request.code),
+            link=links.tracking_link(open_request.code),
         )
     request = intake.submit_request(
         channel="sms",
@@ -211,7 +181,7 @@ def _answer_resident(message: InboundMessage, language: str) -> str:
     )
     message.request_id = request.id
     return render(
-        "request_received", language, code=request.code, link=intake.tracking_link(request.code)
+        "request_received", language, code=request.code, link=links.tracking_link(request.code)
     )
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage
+from app.services.wording import to_local, to_utc
 
 QUIET_START = time(21, 0)  # local time: no non-urgent offers from 21:00 ...
 QUIET_END = time(8, 0)  # ... until 08:00
@@ -17,18 +17,6 @@ QUIET_END = time(8, 0)  # ... until 08:00
 # are alerts to staff about unmatched requests and must not wait.
 QUIET_HOURS_TEMPLATES: frozenset[str] = frozenset({"volunteer_offer"})
 URGENT_LEVELS = frozenset({"urgent", "crisis"})
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("LOCAL_TIMEZONE", "Asia/Shanghai"))
-
-
-def to_local(utc_naive: datetime) -> datetime:
-    return utc_naive.replace(tzinfo=ZoneInfo("UTC")).astimezone(_zone())
-
-
-def to_utc_naive(local: datetime) -> datetime:
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
 
 def waits_for_quiet_hours(message: OutboxMessage) -> bool:
@@ -52,7 +40,7 @@ def quiet_hours_end(now_utc: datetime) -> datetime | None:
     if QUIET_END <= local.time() < QUIET_START:
         return None
     day = local.date() if local.time() < QUIET_END else local.date() + timedelta(days=1)
-    return to_utc_naive(datetime.combine(day, QUIET_END, tzinfo=_zone()))
+    return to_utc(datetime.combine(day, QUIET_END))
 
 
 def hourly_limit_until(message: OutboxMessage, now_utc: datetime) -> datetime | None:

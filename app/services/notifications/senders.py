@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from app.services.urls import public_base_url
+from app.services import links
 
 log = logging.getLogger("linli.sms")
 
@@ -64,14 +64,6 @@ class ConsoleSender(Sender):
         return SendResult(provider_id=f"console-{message_id}")
 
 
-def status_callback_url(message_id: int | None = None) -> str:
-    """The public URL Twilio posts delivery reports to (``?m=`` finds the row even before
-    the worker has stored Twilio's id). Works outside a request (the worker)."""
-    path = current_app.url_map.bind("localhost").build("sms.status")
-    url = public_base_url() + path
-    return f"{url}?m={message_id}" if message_id is not None else url
-
-
 class TwilioSender(Sender):
     """Twilio's REST API through the twilio library (``TWILIO_*`` settings)."""
 
@@ -105,7 +97,7 @@ class TwilioSender(Sender):
         options: dict[str, str] = {
             "to": to_phone,
             "body": body,
-            "status_callback": status_callback_url(message_id),
+            "status_callback": links.status_callback_url(message_id),
         }
         if self.messaging_service_sid:
             options["messaging_service_sid"] = self.messaging_service_sid
