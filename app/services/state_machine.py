@@ -56,7 +56,7 @@ from app.services import ServiceError
 M = TypeVar("M")
 
 # The wording when a machine gives none of its own: "%(status)s" is the status label,
-# "%(action)s" the move's label.
+# "%(action)s" the move's verb (its label when it has none).
 REFUSED = _l("It is “%(status)s” now: “%(action)s” is not possible.")
 CHANGED = _l("Someone else changed this just now. Reload the page and try again.")
 
@@ -71,16 +71,22 @@ class ChangedMeanwhile(ServiceError):
 
 @dataclass(frozen=True, init=False)
 class Move:
-    """One row of a move table: from any of ``sources`` to ``target``, shown as ``label``."""
+    """One row of a move table: from any of ``sources`` to ``target``, shown as ``label``
+    on a timeline ("Accepted"); ``verb`` names it in a refusal ("accept it"), and is the
+    label when not given."""
 
     sources: frozenset[str]
     target: str
     label: object
+    verb: object
 
-    def __init__(self, sources: Iterable[str], target: str, label: object) -> None:
+    def __init__(
+        self, sources: Iterable[str], target: str, label: object, verb: object = None
+    ) -> None:
         object.__setattr__(self, "sources", frozenset(sources))
         object.__setattr__(self, "target", target)
         object.__setattr__(self, "label", label)
+        object.__setattr__(self, "verb", label if verb is None else verb)
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,7 @@ class StateMachine(Generic[M]):
         source = getattr(obj, self.status)
         if source not in move.sources:
             raise MoveNotAllowed(
-                str(self.refused) % {"status": self.status_label(source), "action": str(move.label)}
+                str(self.refused) % {"status": self.status_label(source), "action": str(move.verb)}
             )
         now = (self.clock or utcnow)()
         self._write(obj, source, self._changes(obj, action, move.target, values or {}, now))

@@ -21,29 +21,38 @@ OPEN_STATUSES = frozenset({"new", "accepted", "offered", "assigned", "in_progres
 FINAL_STATUSES = frozenset({"closed", "rejected", "cancelled"})
 
 
-def _move(sources: set[str], target: str, label: object) -> Move:
-    return Move(sources, target, label)
+def _move(sources: set[str], target: str, label: object, verb: object) -> Move:
+    return Move(sources, target, label, verb)
 
 
-# action -> allowed sources and the target status.
+# action -> allowed sources, the target status, its timeline label and its verb.
 MOVES: dict[str, Move] = {
-    "accept": _move({"new"}, "accepted", _l("Accepted")),
-    "reject": _move({"new"}, "rejected", _l("Not accepted")),
-    "offer": _move({"accepted", "offered"}, "offered", _l("Offered to volunteers")),
-    "claim": _move({"offered"}, "assigned", _l("Claimed")),
-    "assign": _move({"accepted", "offered"}, "assigned", _l("Assigned")),
-    "release": _move({"assigned"}, "offered", _l("Released")),
-    "cancel": _move({"new", "accepted", "offered"}, "cancelled", _l("Cancelled")),
-    "merge": _move({"new", "accepted", "offered"}, "cancelled", _l("Merged into another request")),
-    "check_in": _move({"assigned"}, "in_progress", _l("Service started")),
-    "check_out": _move({"in_progress"}, "done", _l("Service done")),
-    "confirm": _move({"done"}, "closed", _l("Confirmed by the resident")),
-    "auto_close": _move({"done"}, "closed", _l("Closed automatically")),
-    "close": _move({"done", "in_progress", "assigned"}, "closed", _l("Closed by the station")),
-    "reopen": _move({"done"}, "assigned", _l("Reopened: not solved")),
+    "accept": _move({"new"}, "accepted", _l("Accepted"), _l("accept it")),
+    "reject": _move({"new"}, "rejected", _l("Not accepted"), _l("mark it out of scope")),
+    "offer": _move({"accepted", "offered"}, "offered", _l("Offered to volunteers"), _l("offer it")),
+    "claim": _move({"offered"}, "assigned", _l("Claimed"), _l("take it on")),
+    "assign": _move({"accepted", "offered"}, "assigned", _l("Assigned"), _l("assign it")),
+    "release": _move({"assigned"}, "offered", _l("Released"), _l("give it back")),
+    "cancel": _move({"new", "accepted", "offered"}, "cancelled", _l("Cancelled"), _l("cancel it")),
+    "merge": _move(
+        {"new", "accepted", "offered"},
+        "cancelled",
+        _l("Merged into another request"),
+        _l("merge it"),
+    ),
+    "check_in": _move({"assigned"}, "in_progress", _l("Service started"), _l("start the service")),
+    "check_out": _move({"in_progress"}, "done", _l("Service done"), _l("finish the service")),
+    "confirm": _move({"done"}, "closed", _l("Confirmed by the resident"), _l("confirm it")),
+    "auto_close": _move({"done"}, "closed", _l("Closed automatically"), _l("close it")),
+    "close": _move(
+        {"done", "in_progress", "assigned"}, "closed", _l("Closed by the station"), _l("close it")
+    ),
+    "reopen": _move({"done"}, "assigned", _l("Reopened: not solved"), _l("reopen it")),
     # The request moved to another station: the old station's offers are withdrawn and
     # the new station dispatches it afresh (offers.withdraw_open_offers).
-    "withdraw_offers": _move({"offered"}, "accepted", _l("Offers withdrawn")),
+    "withdraw_offers": _move(
+        {"offered"}, "accepted", _l("Offers withdrawn"), _l("withdraw its offers")
+    ),
 }
 
 # The timestamp column each target status stamps, for response and completion times.
@@ -86,7 +95,7 @@ REQUEST_MACHINE: StateMachine[HelpRequest] = StateMachine(
     clears=_CLEARS,
     on_move=_after_move,
     clock=_now,
-    refused=_l("This request is “%(status)s”: “%(action)s” is not possible now."),
+    refused=_l("This request is “%(status)s”: you cannot %(action)s now."),
     changed=_l("Someone else changed this request just now. Reload the page and try again."),
 )
 

@@ -49,7 +49,7 @@ def test_a_refused_action_leaves_nothing_but_the_page_log(client, world, login_a
     before_events = _count(RequestEvent, RequestEvent.request_id == child.id)
     response = post(client, f"/station/r/{child.id}/accept", {"accept-note": "好"})
     assert response.status_code == 422
-    assert "该求助当前为“已办结”，现在不能“已受理”。" in response.get_data(as_text=True)
+    assert "该求助当前为“已办结”，现在不能受理。" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(HelpRequest, child.id).status == "closed"
     assert _count(RequestEvent, RequestEvent.request_id == child.id) == before_events

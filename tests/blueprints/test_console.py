@@ -97,8 +97,8 @@ def test_accept_then_accept_again_is_refused(client, world, login_as):
     assert events(r.id, "accept")[0].actor_id == worker.id
     again = post(client, f"/station/r/{r.id}/accept")
     assert again.status_code == 422
-    # the move's timeline label stands in for the verb (issue 14 item 4: one wording table)
-    assert "该求助当前为“已受理”，现在不能“已受理”。" in text(again)
+    # the refusal names the step as a verb, not by its timeline label
+    assert "该求助当前为“已受理”，现在不能受理。" in text(again)
     assert len(events(r.id, "accept")) == 1
 
 

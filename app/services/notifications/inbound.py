@@ -15,9 +15,9 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import HelpRequest, InboundMessage, User
+from app.models import Beneficiary, HelpRequest, InboundMessage, User
 from app.models.base import utcnow
-from app.services import ServiceError, links, privacy, wording, workflow
+from app.services import ServiceError, claims, intake, links, privacy, wording, workflow
 from app.services.codes import ALPHABET, normalise_code
 from app.services.notifications import delivery
 from app.services.notifications.templates import render
@@ -116,8 +116,6 @@ def _answer(message: InboundMessage, command: Command, user: User | None, langua
 
 
 def _answer_offer(message: InboundMessage, command: Command, language: str) -> str:
-    from app.services import claims
-
     try:
         with db.session.begin_nested():
             if command.kind == "accept":
@@ -143,8 +141,6 @@ def _answer_offer(message: InboundMessage, command: Command, language: str) -> s
 
 def _answer_resident(message: InboundMessage, language: str) -> str:
     """A text from someone who is not a user: it joins their open request, or starts one."""
-    from app.services import intake
-
     phone, text = message.from_phone, (message.body or "").strip()
     open_request = db.session.scalars(
         select(HelpRequest)
@@ -188,7 +184,5 @@ def _answer_resident(message: InboundMessage, language: str) -> str:
 def _known_beneficiary(phone: str):
     """A person in a station's ledger with this phone (only if exactly one): the request
     then goes to their station and village instead of the county centre."""
-    from app.models import Beneficiary
-
     found = db.session.scalars(select(Beneficiary).where(Beneficiary.phone == phone).limit(2)).all()
     return found[0] if len(found) == 1 else None
