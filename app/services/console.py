@@ -403,12 +403,14 @@ def assign(
             ),
             field="target",
         )
-    if team is not None and team.station_id not in stations:
-        raise ServiceError(_("This team belongs to another station."), field="target")
-    if volunteer is not None and (
-        volunteer.volunteer is None or volunteer.volunteer.station_id not in stations
-    ):
-        raise ServiceError(_("This volunteer belongs to another station."), field="target")
+    # A team or volunteer of a station the worker may not assign to is answered as an
+    # unknown one: "belongs to another station" would tell that the id exists there.
+    outside = (team is not None and team.station_id not in stations) or (
+        volunteer is not None
+        and (volunteer.volunteer is None or volunteer.volunteer.station_id not in stations)
+    )
+    if outside:
+        raise ServiceError(_("Choose who does it from the list."), field="target")
     return claims.assign(
         request, actor=actor, volunteer=volunteer, team=team, worker=worker, note=note
     )

@@ -17,8 +17,10 @@ def test_cannot_assign_a_team_or_volunteer_of_another_station(client, world, log
     volunteer_b = factories.make_volunteer(world.station_b, name="乙志愿")
     r = request_at(world.station_a, status="accepted")
     refusals = {
-        f"team:{team_b.id}": "这个服务队属于另一个社工站。",
-        f"volunteer:{volunteer_b.id}": "这位志愿者属于另一个社工站。",
+        f"team:{team_b.id}": "请从列表中选择由谁来做。",
+        f"volunteer:{volunteer_b.id}": "请从列表中选择由谁来做。",
+        "team:999999": "请从列表中选择由谁来做。",  # the same answer as for no such team
+        "volunteer:999999": "请从列表中选择由谁来做。",
     }
     for target, message in refusals.items():
         response = post(client, f"/station/r/{r.id}/assign", {"assign-target": target})

@@ -192,8 +192,8 @@ def test_the_centre_assigns_no_volunteer_or_team_of_an_uninvolved_station(client
     assert f'value="volunteer:{near.id}"' in choices
 
     for target, message in (
-        (f"volunteer:{far.id}", "这位志愿者属于另一个社工站"),
-        (f"team:{far_team.id}", "这个服务队属于另一个社工站"),
+        (f"volunteer:{far.id}", "请从列表中选择由谁来做。"),
+        (f"team:{far_team.id}", "请从列表中选择由谁来做。"),
     ):
         response = post(client, f"/station/r/{r.id}/assign", {"assign-target": target})
         assert response.status_code == 422, target
