@@ -257,25 +257,14 @@ def edit(
             by=actor,
             reason=_("the request moved to %(station)s", station=moved_to.name),
         )
-    changes = []
-    if category != request.category:
-        changes.append(
-            _(
-                "category: %(old)s → %(new)s",
-                old=wording.category_label(request.category),
-                new=wording.category_label(category),
-            )
+    changes = [
+        words
+        for words in (
+            _relabel(request, "category", category, wording.category_label),
+            _relabel(request, "urgency", urgency, wording.urgency_label),
         )
-        request.category = category
-    if urgency != request.urgency:
-        changes.append(
-            _(
-                "urgency: %(old)s → %(new)s",
-                old=wording.urgency_label(request.urgency),
-                new=wording.urgency_label(urgency),
-            )
-        )
-        request.urgency = urgency
+        if words
+    ]
     address = (address or "").strip()[:200]
     if village is not None and village.id != request.village_id:
         request.village_id = village.id
@@ -316,6 +305,21 @@ def edit(
         )
         offers.apply_station_rules(request, by=actor)
     return event
+
+
+_RELABELLED = {
+    "category": _l("category: %(old)s → %(new)s"),
+    "urgency": _l("urgency: %(old)s → %(new)s"),
+}
+
+
+def _relabel(request: HelpRequest, column: str, new: str, label_of) -> str:
+    """Set a labelled column; the timeline's words for the change ('' if none)."""
+    old = getattr(request, column)
+    if new == old:
+        return ""
+    setattr(request, column, new)
+    return str(_RELABELLED[column]) % {"old": label_of(old), "new": label_of(new)}
 
 
 def _refuse_if_doer_left_behind(request: HelpRequest, station: Station) -> None:
