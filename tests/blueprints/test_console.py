@@ -139,7 +139,8 @@ def test_edit_category_urgency_and_place_is_noted(client, world, login_as):
         world.village_a2.id,
     )
     assert stored.address == "3号楼2单元"
-    assert len(events(r.id, "edit")) == 1
+    [edit] = events(r.id, "edit")
+    assert edit.note.startswith("类别：代购 → 助医陪诊; 紧急程度：一般 → 紧急; 村（社区）：")
 
 
 def test_edit_of_a_closed_request_is_refused(client, world, login_as):
