@@ -1,14 +1,18 @@
-"""``flask seed-demo``: a consistent, idempotent demo county whose printed logins work."""
+"""``flask seed-demo``: a consistent, idempotent demo county whose printed logins work,
+made only by the app's own use cases, the same on every run."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from app import demo
 from app.extensions import db
 from app.models import (
     Beneficiary,
@@ -26,7 +30,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.vocab import SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, STATUSES
-from app.services import availability, demo
+from app.services import availability
 from tests import factories
 from tests.conftest import csrf_token_from
 
@@ -176,7 +180,9 @@ def test_every_status_and_consistent_timelines(seeded):
             assert pending, r.code
         if r.rating is not None:
             assert r.status == "closed" and 1 <= r.rating <= 5
-        assert r.updated_at == times[-1] or r.merged_into_id
+        # A note on the timeline leaves the request's row (and its updated_at) alone.
+        changed = [e.at for e in events if e.action != "note"]
+        assert r.updated_at == changed[-1] or r.merged_into_id, r.code
 
 
 def test_work_records_claims_and_safeguarding(seeded):
@@ -201,8 +207,9 @@ def test_work_records_claims_and_safeguarding(seeded):
             profile = db.session.get(VolunteerProfile, doer_id)
             assert profile.vetted_for_children, request.code
     sent = db.session.scalars(select(OutboxMessage)).all()
-    assert sent and all(m.status == "sent" and m.sent_at for m in sent)
-    assert {"request_received", "offer"} <= {m.template for m in sent}
+    # What the use cases queued went out as it happened: the worker sends none of it again.
+    assert sent and all(m.status == "sent" and m.sent_at > m.created_at for m in sent)
+    assert {"request_received", "volunteer_offer", "request_claimed"} <= {m.template for m in sent}
     assert db.session.scalar(select(func.count(RequestEvent.id))) > 300
 
 
@@ -242,10 +249,68 @@ def test_every_printed_login_signs_in_over_http(seeded, app, client):
 
 
 def _hours(n: int):
-    from datetime import timedelta
-
     return timedelta(hours=n)
 
 
 def _offers(request: HelpRequest) -> list[Offer]:
     return db.session.scalars(select(Offer).where(Offer.request_id == request.id)).all()
+
+
+def test_the_demo_volunteer_has_offers_and_tasks_and_room_for_more(seeded):
+    volunteer = db.session.scalars(select(User).where(User.username == "zhiyuanzhe")).one()
+    offers = db.session.scalars(select(Offer).where(Offer.volunteer_id == volunteer.id)).all()
+    claims = db.session.scalars(select(Claim).where(Claim.volunteer_id == volunteer.id)).all()
+    assert len(offers) >= 3
+    assert Counter(c.status for c in claims) == {"done": 4, "active": 2}
+    assert volunteer.volunteer.open_task_limit == 3  # one more fits (the browser journey)
+
+
+FIXED_NOW = datetime(2026, 11, 30, 9, 0)
+
+
+def _snapshot() -> list[tuple]:
+    rows = db.session.scalars(
+        select(HelpRequest).order_by(HelpRequest.created_at, HelpRequest.code)
+    )
+    return [
+        (
+            r.code,
+            r.status,
+            r.category,
+            r.escalated,
+            r.created_at,
+            r.accepted_at,
+            r.assigned_at,
+            r.started_at,
+            r.done_at,
+            r.closed_at,
+            r.updated_at,
+            tuple((e.action, e.at, e.to_status) for e in r.events),
+            tuple(sorted((o.reply_code, o.status, o.created_at) for o in _offers(r))),
+        )
+        for r in rows
+    ]
+
+
+def test_two_fresh_seeds_are_the_same_and_nothing_is_committed(app):
+    demo.seed_demo(now=FIXED_NOW)
+    first = _snapshot()
+    db.session.rollback()  # the builder only flushes: nothing of it stays
+    assert db.session.scalar(select(func.count(Region.id))) == 0
+    demo.seed_demo(now=FIXED_NOW)
+    second = _snapshot()
+    assert len(first) == 100
+    assert first == second
+    assert first[0][4] < FIXED_NOW - timedelta(days=20)  # weeks of history before "now"
+    assert max(event[1] for row in first for event in row[11]) <= FIXED_NOW
+
+
+def test_the_demo_moves_requests_only_through_the_use_cases():
+    """No hand-made rows of what the rules make, no status set by hand."""
+    made_by_rules = r"\b(HelpRequest|Offer|Claim|RequestEvent|ServiceRecord|OutboxMessage|Visit|Beneficiary|Team|TeamMember)\("
+    for path in sorted(Path(demo.__file__).parent.glob("*.py")):
+        source = path.read_text()
+        assert not re.search(made_by_rules, source), path.name
+        assert not re.search(r"\bstatus\s*=(?!=)", source), path.name
+        assert "workflow." not in source, path.name
+        assert "commit(" not in source, path.name
