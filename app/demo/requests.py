@@ -26,7 +26,7 @@ class Story:
     steps: list[str]
     times: list[datetime]  # one per step
     created: datetime
-    fields: dict = field(default_factory=dict)  # intake.create_request's arguments
+    fields: dict = field(default_factory=dict)  # intake.submit_request's arguments
     request: HelpRequest | None = None
     claim: Claim | None = None
     doer: User | None = None
@@ -318,7 +318,7 @@ def _intake_fields(
         "consent_method": (
             {"visit": "visit", "sms": "sms"}.get(channel, "phone") if for_whom != "self" else ""
         ),
-        "submitter": submitter,
+        "by": submitter,
         "beneficiary": person,
         "actor_label": "staff" if submitter else "sms" if channel == "sms" else "resident",
     }

@@ -2,9 +2,9 @@
 
 Every step of every story is put on one timeline and run when the clock reaches it, so
 each use case sees the county as it was at that moment (who held which task, which
-offers were open). A request is made by ``intake.create_request`` and moved only by
+offers were open). A request is made by ``intake.submit_request`` and moved only by
 ``console`` (accept, reject, assign, escalate, merge, close), ``claims`` (accept_offer,
-decline_offer, dispatch, release, check_in, check_out) and ``tracking`` (cancel,
+decline_offer, claim_for, dispatch, release, check_in, check_out) and ``tracking`` (cancel,
 confirm_done, not_solved, rate): offers come from ``offers.send_offers`` as the rules
 make them. When the rules refuse a step (say nobody fitted an offer round and the
 request was escalated instead), the story ends there, in a state the rules allowed.
@@ -37,7 +37,7 @@ def play(demo: Demo, stories: list[Story]) -> None:
         story = stories[index]
         demo.at(when)
         if step_no < 0:
-            story.request = intake.create_request(**story.fields)
+            story.request = intake.submit_request(**story.fields)
         else:
             step = story.steps[step_no]
             try:
@@ -125,7 +125,7 @@ class _Player:
             if mine is not None:
                 story.claim = claims.accept_offer(mine, user=volunteer, via="sms")
             else:
-                story.claim = claims.claim(story.request, volunteer=volunteer, via="web")
+                story.claim = claims.claim_for(story.request, by=volunteer)
         except ServiceError:
             return False
         story.doer = volunteer
