@@ -163,7 +163,7 @@ def build_volunteers(demo: Demo) -> None:
         1: ("duizhang", "+8613703740102", "刘宇航", "young", liulin.villages[0]),
     }
     skills_pool, skill_weights = list(D.SKILL_WEIGHTS), list(D.SKILL_WEIGHTS.values())
-    decisions = []  # (when, what, profile, approver)
+    decisions = []  # (when, volunteer number, what, profile, by whom)
     for i in range(VOLUNTEER_COUNT):
         if i in fixed:
             username, phone, name, age, village = fixed[i]
@@ -221,21 +221,21 @@ def build_volunteers(demo: Demo) -> None:
         approver = town.admin or demo.workers_of(town)[0]
         if approved_at is not None:
             vetted = i in fixed or rng.random() < (0.5 if "tutoring" in skills else 0.15)
-            decisions.append((approved_at, i, "vetted" if vetted else "approved", profile))
+            what = "vetted" if vetted else "approved"
+            decisions.append((approved_at, i, what, profile, approver))
             if outcome == "suspended":
                 later = demo.now - timedelta(days=rng.randint(1, 7), hours=rng.randint(0, 9))
-                decisions.append((later, i, "suspended", profile))
+                decisions.append((later, i, "suspended", profile, approver))
         demo.counts["volunteers"] += 1
-        profile._demo_approver = approver  # type: ignore[attr-defined]
     db.session.flush()
-    for when, _i, what, profile in sorted(decisions, key=lambda d: (d[0], d[1])):
+    for when, _i, what, profile, by in sorted(decisions, key=lambda d: (d[0], d[1])):
         demo.at(demo.local_daytime(when))
         if what == "suspended":
-            admin.suspend(profile, profile._demo_approver)
+            admin.suspend(profile, by)
             continue
-        admin.approve(profile, profile._demo_approver)
+        admin.approve(profile, by)
         if what == "vetted":
-            admin.set_vetted(profile, profile._demo_approver, True)
+            admin.set_vetted(profile, by, True)
 
 
 def _approved(town_volunteers: list[User]) -> list[User]:
@@ -281,7 +281,7 @@ def build_teams(demo: Demo) -> None:
         team.availability = D.TEAM_WINDOWS.get(name, [])
         for member in members:
             admin.add_member(team, actor, member.id)
-        team._demo_members = [leader, *members]  # type: ignore[attr-defined]
+        demo.team_members[team.id] = [leader, *members]
         if township is not None:
             demo.towns[township].teams.append(team)
         demo.counts["teams"] += 1

@@ -29,9 +29,11 @@ class Story:
     fields: dict = field(default_factory=dict)  # intake.submit_request's arguments
     request: HelpRequest | None = None
     claim: Claim | None = None
-    doer: User | None = None
+    claimer: User | None = None  # who took it on (a team's leader for a team)
+    doer: User | None = None  # who goes (the member the leader gave it to)
     stopped: str = ""  # the step the rules refused, if any
     for_demo_volunteer: bool = False  # the demo volunteer takes it from the nearby list
+    duplicate_of: Story | None = None  # the open request this one repeats (merged into it)
 
 
 def request_plan(demo: Demo) -> list[tuple[str, str, str]]:
@@ -347,4 +349,4 @@ def _make_the_duplicate(demo: Demo, stories: list[Story]) -> None:
     duplicate.fields["description"] = first.fields["description"]
     duplicate.created = first.created + timedelta(minutes=demo.rng.randint(120, 600))
     duplicate.times = [duplicate.created + timedelta(minutes=demo.rng.randint(10, 90))]
-    duplicate.first = first  # type: ignore[attr-defined]
+    duplicate.duplicate_of = first

@@ -54,6 +54,7 @@ class Demo:
         self.centre: Station | None = None
         self.county_worker: User | None = None
         self.staff: dict[str, User] = {}
+        self.team_members: dict[int, list[User]] = {}  # leader first
         self.used_phones: set[str] = {
             p for p in db.session.scalars(select(User.phone)) if p is not None
         }

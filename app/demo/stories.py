@@ -73,13 +73,12 @@ class _Player:
         console.escalate(story.request, story.worker, D.ESCALATE_NOTE)
 
     def merge(self, story: Story) -> None:
-        first = story.first.request  # type: ignore[attr-defined]
-        console.merge(story.request, story.worker, first)
+        console.merge(story.request, story.worker, story.duplicate_of.request)
 
     def assign_worker(self, story: Story) -> None:
         note = D.ASSIGN_NOTES[story.request.category]
         story.claim = console.assign(story.request, story.worker, worker=story.worker, note=note)
-        story.doer = story.worker
+        story.claimer = story.doer = story.worker
 
     def close(self, story: Story) -> None:
         console.close(story.request, story.worker, D.STATION_CLOSE_NOTE)
@@ -108,7 +107,7 @@ class _Player:
                 story.claim = claims.accept_offer(offer, user=holder, via=via)
             except ServiceError:
                 continue  # at their task limit, or no longer fitting: the next one says yes
-            story.doer = holder
+            story.claimer = story.doer = holder
             if offer.team_id is not None:
                 self._dispatch(story, offer.team, holder)
             return
@@ -128,7 +127,7 @@ class _Player:
                 story.claim = claims.claim_for(story.request, by=volunteer)
         except ServiceError:
             return False
-        story.doer = volunteer
+        story.claimer = story.doer = volunteer
         return True
 
     def claim_team(self, story: Story) -> None:
@@ -136,7 +135,7 @@ class _Player:
 
     def _dispatch(self, story: Story, team, leader) -> None:
         """The leader hands the team's task to a member who may do it (else goes)."""
-        members = [m for m in getattr(team, "_demo_members", [])[1:]]
+        members = list(self.demo.team_members.get(team.id, [])[1:])
         self.rng.shuffle(members)
         for member in members:
             try:
@@ -147,8 +146,8 @@ class _Player:
             return
 
     def release(self, story: Story) -> None:
-        claims.release(story.claim, actor=story.doer, reason=D.RELEASE_REASON)
-        story.claim = story.doer = None
+        claims.release(story.claim, actor=story.claimer, reason=D.RELEASE_REASON)
+        story.claim = story.claimer = story.doer = None
 
     def check_in(self, story: Story) -> None:
         request = story.request
