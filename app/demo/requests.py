@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask import current_app
+
 from app.demo import data as D
 from app.demo.state import LOCAL_OFFSET, Demo, Town
 from app.models import Beneficiary, Claim, HelpRequest, User
 from app.models.vocab import MINOR_GROUPS, SOCIAL_WORKER_ONLY
+from app.services import reminders
 
 
 @dataclass
@@ -46,7 +49,7 @@ def request_plan(demo: Demo) -> list[tuple[str, str, str]]:
         "assigned": ["claim", "team", "release", "worker"],
         "in_progress": ["claim", "team", "crisis"],
         "done": ["claim", "claim", "team", "worker"],
-        "closed": ["confirm"] * 8 + ["reopen", "station_close", "team", "worker"],
+        "closed": ["confirm"] * 7 + ["reopen", "auto", "station_close", "team", "worker"],
         "rejected": ["plain", "plain"],
         "cancelled": ["resident", "after_accept", "merge"],
     }
@@ -101,6 +104,8 @@ def path(status: str, variant: str, category: str) -> list[str]:
             return [*done, "reopen", "check_in", "check_out", "confirm"]
         if variant == "station_close":
             return [*to_assigned, "close"]
+        if variant == "auto":
+            return [*done, "auto_close"]
         return [*done, "confirm"]
     return {
         "new": [],
@@ -108,7 +113,7 @@ def path(status: str, variant: str, category: str) -> list[str]:
         "offered": (
             ["accept", "decline_all"]
             if variant == "round2"
-            else ["accept", "decline_all", "decline_all", "decline_all"]
+            else ["accept", "expire", "expire", "expire"]
             if variant == "escalated"
             else ["accept"]
         ),
@@ -128,10 +133,13 @@ def path(status: str, variant: str, category: str) -> list[str]:
 
 def gap(demo: Demo, step: str, urgency: str) -> int:
     """Minutes between the previous event and this one. Answers to an offer come before it
-    expires (60 minutes, 15 when urgent)."""
+    expires (60 minutes, 15 when urgent); the worker's expiry job runs a minute after."""
     r = demo.rng.randint
     fast = urgency != "normal"
+    ttl = current_app.config["OFFER_TTL_URGENT_MINUTES" if fast else "OFFER_TTL_MINUTES"]
     return {
+        "expire": int(ttl) + 1,
+        "auto_close": reminders.auto_close_days() * 24 * 60 + r(1, 60),
         "accept": r(3, 25) if fast else r(20, 300),
         "reject": r(30, 240),
         "cancel": r(30, 600),

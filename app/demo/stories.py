@@ -4,9 +4,9 @@ Every step of every story is put on one timeline and run when the clock reaches 
 each use case sees the county as it was at that moment (who held which task, which
 offers were open). A request is made by ``intake.submit_request`` and moved only by
 ``console`` (accept, reject, assign, escalate, merge, close), ``claims`` (accept_offer,
-decline_offer, claim_for, dispatch, release, check_in, check_out) and ``tracking`` (cancel,
-confirm_done, not_solved, rate): offers come from ``offers.send_offers`` as the rules
-make them. When the rules refuse a step (say nobody fitted an offer round and the
+decline_offer, claim_for, dispatch, release, check_in, check_out), ``tracking`` (cancel,
+confirm_done, not_solved, rate) and the worker jobs' units (``offers.expire_offers_of``,
+``reminders.auto_close``): offers come from ``offers.send_offers`` as the rules make them. When the rules refuse a step (say nobody fitted an offer round and the
 request was escalated instead), the story ends there, in a state the rules allowed.
 """
 
@@ -22,7 +22,7 @@ from app.demo.requests import Story
 from app.demo.state import Demo
 from app.extensions import db
 from app.models import User
-from app.services import ServiceError, claims, console, intake, offers, tracking
+from app.services import ServiceError, claims, console, intake, offers, reminders, tracking
 
 DEMO_VOLUNTEER = "zhiyuanzhe"
 
@@ -93,6 +93,12 @@ class _Player:
             raise _Stop("no open offer")
         for offer in pending:
             claims.decline_offer(offer, user=offers.offer_recipient(offer))
+
+    def expire(self, story: Story) -> None:
+        """The worker's expiry job reaches the request: its offers lapse, and the rules
+        start the next round (or, after the last, escalate)."""
+        if not offers.expire_offers_of(story.request):
+            raise _Stop("no offer to expire")
 
     def claim(self, story: Story, *, team: bool = False) -> None:
         if story.for_demo_volunteer and self._demo_volunteer_takes(story):
@@ -165,6 +171,11 @@ class _Player:
             hours=hours,
             welfare_note=self.rng.choice(D.WELFARE_NOTES),
         )
+
+    def auto_close(self, story: Story) -> None:
+        """The worker's job closes a request left done, unanswered, for a week."""
+        if not reminders.auto_close(story.request):
+            raise _Stop("not done any more")
 
     # ---- the resident
 
