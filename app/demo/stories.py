@@ -22,7 +22,16 @@ from app.demo.requests import Story
 from app.demo.state import Demo
 from app.extensions import db
 from app.models import User
-from app.services import ServiceError, claims, console, intake, offers, reminders, tracking
+from app.services import (
+    ServiceError,
+    claims,
+    console,
+    intake,
+    matching,
+    offers,
+    reminders,
+    tracking,
+)
 
 DEMO_VOLUNTEER = "zhiyuanzhe"
 
@@ -108,6 +117,8 @@ class _Player:
         pending.sort(key=lambda o: ((o.team_id is None) == team, o.round, o.rank, o.id))
         for offer in pending:
             holder = offers.offer_recipient(offer)
+            if not self._keeps_room(holder):
+                continue
             via = self.rng.choice(["web", "sms"]) if offer.volunteer_id else "web"
             try:
                 story.claim = claims.accept_offer(offer, user=holder, via=via)
@@ -122,6 +133,8 @@ class _Player:
     def _demo_volunteer_takes(self, story: Story) -> bool:
         """The demo volunteer answers their offer, or takes the task from the nearby list."""
         volunteer = db.session.scalar(select(User).where(User.username == DEMO_VOLUNTEER))
+        if not self._keeps_room(volunteer):
+            return False
         mine = next(
             (o for o in offers.pending_offers(story.request) if o.volunteer_id == volunteer.id),
             None,
@@ -144,12 +157,22 @@ class _Player:
         members = list(self.demo.team_members.get(team.id, [])[1:])
         self.rng.shuffle(members)
         for member in members:
+            if not self._keeps_room(member):
+                continue
             try:
                 claims.dispatch(story.claim, actor=leader, member=member)
             except ServiceError:
                 continue
             story.doer = member
             return
+
+    @staticmethod
+    def _keeps_room(user) -> bool:
+        """The demo volunteer takes no task that would fill their last free place: whoever
+        signs in as them can still take one (the browser journey does)."""
+        if user is None or user.username != DEMO_VOLUNTEER:
+            return True
+        return matching.open_claims_count(user.id) < user.volunteer.open_task_limit - 1
 
     def release(self, story: Story) -> None:
         claims.release(story.claim, actor=story.claimer, reason=D.RELEASE_REASON)
