@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from app.demo.clock import frozen_at, seeded_codes
 from app.models.base import utcnow
-from app.services import ledger
+from app.services import wording
 from app.services.codes import ALPHABET, new_reply_code, new_tracking_code
 
 
@@ -22,9 +22,9 @@ def test_utcnow_answers_the_frozen_time_until_the_block_ends():
     assert abs(utcnow() - datetime.now(UTC).replace(tzinfo=None)) < timedelta(seconds=5)
 
 
-def test_the_ledgers_today_is_the_local_day_of_the_frozen_time(app):
+def test_today_is_the_local_day_of_the_frozen_time(app):
     with frozen_at(datetime(2026, 3, 1, 17, 0)):  # 01:00 on 2 March in Beijing
-        assert ledger.local_today() == date(2026, 3, 2)
+        assert wording.local_today() == date(2026, 3, 2)
 
 
 def test_seeded_codes_repeat_and_the_real_ones_do_not():
