@@ -23,7 +23,10 @@ def init_app(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data.")
     def seed_demo(if_empty: bool) -> None:
         """Build the demo county, its stations, people and requests (idempotent)."""
-        from app.services.demo import seed_demo as build
+        from app.demo import seed_demo as build
+        from app.jobs import unit_of_work
 
-        for line in build(if_empty=if_empty):
+        with unit_of_work():
+            lines = build(if_empty=if_empty)
+        for line in lines:
             click.echo(line)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from app.services.demo import DEMO_LOGINS, DEMO_PASSWORD  # noqa: E402
+from app.demo import DEMO_LOGINS, DEMO_PASSWORD  # noqa: E402
 from tests.e2e import support  # noqa: E402
 
 

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import random
 import secrets
+from contextvars import ContextVar
 
 ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
+
+# The seam for repeatable codes: None (the system's CSPRNG) except while the demo builds
+# its county with a seeded ``random.Random`` (``app.demo.clock.seeded_codes``).
+seeded_rng: ContextVar[random.Random | None] = ContextVar("linli_code_rng", default=None)
+
+
+def _code(length: int) -> str:
+    rng = seeded_rng.get()
+    choice = rng.choice if rng is not None else secrets.choice
+    return "".join(choice(ALPHABET) for _ in range(length))
 
 
 def new_tracking_code(length: int = 7) -> str:
     """A request's tracking code, e.g. 'K7M-3QX' without the dash (25^7 ≈ 6e9 codes)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    return _code(length)
 
 
 def new_reply_code(length: int = 4) -> str:
     """The short code a volunteer texts back to accept an offer."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+    return _code(length)
 
 
 def normalise_code(raw: str) -> str:

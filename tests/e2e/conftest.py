@@ -60,15 +60,17 @@ def _create_app_without_touching_limits(config) -> Flask:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
+    from app.demo import seed_demo
     from app.extensions import db
-    from app.services.demo import seed_demo
+    from app.jobs import unit_of_work
 
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     url = f"sqlite:///{path}"
     app = _create_app_without_touching_limits(e2e_config(url))
     with app.app_context():
         db.create_all()
-        seed_demo()
+        with unit_of_work():
+            seed_demo()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-server", daemon=True)

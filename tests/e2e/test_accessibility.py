@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from tests.e2e.journey_support import DEMO_VOLUNTEER, check_page, read_db
 from tests.e2e.support import login, new_phone_context
 

@@ -14,7 +14,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from tests.e2e.journey_support import (
     DEMO_VOLUNTEER,
     DEMO_WORKER,

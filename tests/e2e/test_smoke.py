@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+from app.demo import DEMO_LOGINS, DEMO_PASSWORD
 from tests.e2e.support import (
     RequestLog,
     axe_check,

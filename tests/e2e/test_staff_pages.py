@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.services.demo import DEMO_PASSWORD
+from app.demo import DEMO_PASSWORD
 from tests.e2e.journey_support import read_db
 from tests.e2e.support import RequestLog, axe_check, horizontal_overflow, login, shot
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app.services.demo import DEMO_LOGINS, DEMO_PASSWORD
+from app.demo import DEMO_LOGINS, DEMO_PASSWORD
 from tests.e2e import support
 from tests.e2e.conftest import (  # noqa: F401  (fixtures, used by name)
     _no_rate_limits_while_browsing,

@@ -316,3 +316,77 @@ VISIT_FOLLOW_UPS = [
 GUARDIAN_RELATIONS = {"祖父": "M", "祖母": "F", "外祖母": "F", "叔叔": "M", "姑姑": "F"}
 CONTACT_RELATIONS = {"儿子": "M", "女儿": "F", "侄子": "M"}
 HOMELESS_PLACES = ["城关街道火车站广场附近", "新华街道桥洞下", "东城街道农贸市场附近"]
+
+# Staff: (username, phone, name, roles, township name or None for the county centre)
+STAFF = [
+    ("shegong", "+8613703740001", "李晓燕", ("social_worker",), "柳林镇"),
+    ("zhanzhang", "+8613703740002", "王建华", ("station_admin", "social_worker"), "柳林镇"),
+    ("dudao", "+8613703740003", "陈志刚", ("county_supervisor",), None),
+    ("shegong2", "+8613703740004", "赵雨桐", ("social_worker",), "柳林镇"),
+    ("xianshegong", "+8613703740005", "周丽娟", ("social_worker",), None),
+    ("chengguan", "+8613703740006", "刘海燕", ("social_worker",), "城关街道"),
+    ("chengguan-zz", "+8613703740007", "孙卫东", ("station_admin",), "城关街道"),
+    ("shiqiao", "+8613703740008", "郭思琪", ("social_worker",), "石桥镇"),
+    ("gucheng", "+8613703740009", "马俊杰", ("social_worker",), "古城镇"),
+    ("mafang", "+8613703740010", "杨佳怡", ("social_worker",), "马坊镇"),
+    ("dongcheng", "+8613703740011", "黄宏伟", ("social_worker",), "东城街道"),
+    ("shuanghe", "+8613703740012", "高静", ("social_worker",), "双河镇"),
+]
+DEMO_STATION = "柳林镇"  # the township whose station the demo worker and admin run
+STAFFED = ["柳林镇", "城关街道", "石桥镇", "古城镇", "马坊镇", "东城街道", "双河镇"]
+# The county's own teams take their members from the streets no station staff covers:
+# the county centre acts for those stations, so it may sign them up (admin.add_member).
+COUNTY_TEAM_TOWNS = ["西城街道", "新华街道"]
+
+# Weights: everyday help is what most volunteers offer.
+SKILL_WEIGHTS = {
+    "shopping": 10,
+    "companionship": 10,
+    "meal_delivery": 7,
+    "cleaning": 7,
+    "medical_escort": 5,
+    "tutoring": 5,
+    "haircut": 3,
+    "safety_check": 3,
+    "policy_consultation": 2,
+    "resource_linking": 2,
+    "needs_assessment": 1,
+    "assistance_application": 2,
+    "other": 2,
+}
+AVAILABILITY = [
+    [{"day": d, "start": "18:30", "end": "21:00"} for d in range(5)],
+    [
+        {"day": d, "start": s, "end": e}
+        for d in (5, 6)
+        for s, e in (("08:00", "12:00"), ("14:00", "18:00"))
+    ],
+    [{"day": d, "start": "08:00", "end": "11:30"} for d in range(7)],
+    [{"day": d, "start": "09:00", "end": "17:00"} for d in range(5)],
+    [
+        {"day": 1, "start": "14:00", "end": "17:00"},
+        {"day": 3, "start": "14:00", "end": "17:00"},
+        {"day": 5, "start": "09:00", "end": "12:00"},
+    ],
+]
+MOBILE_PREFIXES = (
+    "135 136 137 138 139 150 151 152 158 159 182 183 187 188 130 131 132 155 156 185 186 "
+    "133 153 180 189 177 199"
+).split()
+BENEFICIARY_NOTES = {
+    "left_behind_child": "父母在浙江打工，一年回来一次，由祖辈照看",
+    "child_in_difficulty": "父亲去世，母亲改嫁，现由亲属抚养",
+    "elderly_alone": "子女在外地工作，老人独自居住",
+    "disabled": "肢体残疾二级，出行需要轮椅",
+    "dibao": "家庭收入低，已纳入低保",
+    "tekun": "无劳动能力、无生活来源、无法定赡养人",
+    "homeless": "流浪人员，救助站多次劝导返乡未果",
+}
+RELEASE_REASON = "家里临时有事，去不了了"
+REOPEN_NOTE = "药没有买全，还差一盒降压药"
+STATION_CLOSE_NOTE = "家属已接老人去城里住，服务不再需要"
+ESCALATE_NOTE = "受理一天多仍没有社工上门，请县指导中心协调"
+ASSIGN_NOTES = {
+    "crisis_intervention": "危机介入，驻站社工立即上门",
+    "emotional_support": "心理支持类求助，由驻站社工本人跟进",
+}
