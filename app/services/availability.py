@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Team, User
-from app.services import ServiceError
+from app.services import ServiceError, as_id
 from app.services.volunteers import DAY_PARTS
 
 DAY_NAMES = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
@@ -39,7 +39,7 @@ def parse_time(text: str | None, field: str) -> str:
 def make_window(day: str | int | None, start: str | None, end: str | None) -> dict:
     """One window from a day (0-6) and two times; refused with the field at fault."""
     raw_day = str(day if day is not None else "").strip()
-    if not raw_day.isdigit() or int(raw_day) > 6:
+    if as_id(raw_day) is None or int(raw_day) > 6:
         raise ServiceError(_("Choose a day of the week."), field="day")
     begins = parse_time(start, "start")
     ends = parse_time(end, "end")

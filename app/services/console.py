@@ -415,6 +415,8 @@ def assign(
     )
     if outside:
         raise ServiceError(_("Choose who does it from the list."), field="target")
+    if volunteer is not None and volunteer.volunteer.status != "approved":
+        raise ServiceError(_("This volunteer is not approved."), field="target")
     return claims.assign(
         request, actor=actor, volunteer=volunteer, team=team, worker=worker, note=note
     )

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import HelpRequest, Station, User
 from app.models.base import utcnow
-from app.services import workflow
+from app.services import as_id, workflow
 from app.services.access import visible_station_ids
 from app.services.console import URGENCY_ORDER
 from app.services.deadlines import overdue_clause
@@ -25,7 +25,8 @@ def stations(user: User) -> list[Station]:
 def station_named(raw_id: str | None) -> Station | None:
     """The station a form names by its id (the use case refuses one out of reach)."""
     raw = raw_id or ""
-    return db.session.get(Station, int(raw)) if raw.isdigit() else None
+    station_id = as_id(raw)
+    return db.session.get(Station, station_id) if station_id is not None else None
 
 
 def station_rows(user: User, now: datetime | None = None) -> list[dict]:

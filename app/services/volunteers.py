@@ -28,7 +28,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY
-from app.services import ServiceError, geo, links, matching, phone_codes, wording
+from app.services import ServiceError, as_id, geo, links, matching, phone_codes, wording
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
 
@@ -52,7 +52,7 @@ def availability_from_slots(slots: list[str]) -> list[dict]:
     windows = []
     for slot in slots:
         day, _sep, part = str(slot).partition("-")
-        if not day.isdigit() or int(day) > 6 or part not in DAY_PARTS:
+        if as_id(day) is None or int(day) > 6 or part not in DAY_PARTS:
             continue
         start, end = DAY_PARTS[part]
         windows.append({"day": int(day), "start": start, "end": end})

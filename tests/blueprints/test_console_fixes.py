@@ -128,3 +128,30 @@ def test_the_visit_page_is_logged_in_the_access_log(client, world, login_as):
     assert "张奶奶" in page
     logged = audit_entries("view_beneficiary")
     assert [(e.actor_id, e.object_id) for e in logged] == [(worker.id, person.id)]
+
+
+def test_odd_digits_in_ids_are_refused_not_errors(client, world, login_as):
+    """'²' passes str.isdigit() but not int(): every id read from a form is plain ASCII."""
+    login_as("social_worker")
+    r = request_at(world.station_a, status="accepted")
+    for target in ("volunteer:²", "team:²", "worker:١٢"):
+        response = post(client, f"/station/r/{r.id}/assign", {"assign-target": target})
+        assert response.status_code == 422, target
+        assert "请从列表中选择由谁来做。" in text(response)
+    assert client.get("/station/ledger?village=²").status_code == 200
+    assert client.get("/station/ledger/export.csv?village=²").status_code == 200
+
+
+def test_another_stations_unapproved_volunteer_is_answered_as_unknown(client, world, login_as):
+    """Whether an id at another station exists, or is approved, is not told."""
+    login_as("social_worker")
+    pending_b = factories.make_volunteer(world.station_b, status="pending")
+    pending_a = factories.make_volunteer(world.station_a, status="pending")
+    r = request_at(world.station_a, status="accepted")
+    answers = {
+        target: text(post(client, f"/station/r/{r.id}/assign", {"assign-target": target}))
+        for target in (f"volunteer:{pending_b.id}", "volunteer:999999", f"volunteer:{pending_a.id}")
+    }
+    assert "请从列表中选择由谁来做。" in answers[f"volunteer:{pending_b.id}"]
+    assert "请从列表中选择由谁来做。" in answers["volunteer:999999"]
+    assert "这位志愿者还没有通过审核。" in answers[f"volunteer:{pending_a.id}"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask_login import current_user
 
 from app.blueprints.console import bp
-from app.services import ServiceError, privacy
+from app.services import ServiceError, as_id, privacy
 
 WORKERS = ("social_worker", "station_admin")
 VIEWERS = ("social_worker", "station_admin", "county_supervisor")
@@ -33,5 +33,4 @@ def error_on_form(form, error: ServiceError, default_field: str) -> None:
 
 def digits_or_none(raw) -> int | None:
     """A select's value as an id; None for "none chosen" (or anything not a number)."""
-    text = str(raw or "")
-    return int(text) if text.isdigit() else None
+    return as_id(raw)

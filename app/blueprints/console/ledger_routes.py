@@ -13,7 +13,7 @@ from app.blueprints.transaction import attempt
 from app.extensions import htmx
 from app.models import Beneficiary
 from app.models.vocab import SPECIAL_GROUPS
-from app.services import audit, ledger, wording
+from app.services import as_id, audit, ledger, wording
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 from app.services.ledger_export import ledger_csv
 
@@ -29,7 +29,7 @@ def _filters():
     village = request.args.get("village", "")
     return {
         "q": request.args.get("q", "")[:64],
-        "village_id": int(village) if village.isdigit() else None,
+        "village_id": as_id(village),
         "group": request.args.get("group", "")
         if request.args.get("group") in SPECIAL_GROUPS
         else "",

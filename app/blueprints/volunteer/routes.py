@@ -30,6 +30,7 @@ from app.extensions import db, htmx, limiter
 from app.models import Claim, HelpRequest, Offer, User
 from app.services import (
     ServiceError,
+    as_id,
     claims,
     matching,
     offers,
@@ -208,7 +209,7 @@ def dispatch(claim_id: int):
     form.member.choices = []
     if form.validate_on_submit():
         raw = str(form.member.data or "")
-        member = db.session.get(User, int(raw)) if raw.isdigit() else None
+        member = db.session.get(User, as_id(raw)) if as_id(raw) is not None else None
         claim_id, name = claim.id, member.name if member is not None else ""
         done = attempt(claims.dispatch, claim, actor=current_user, member=member)
         if done.ok:
@@ -392,7 +393,7 @@ def _signup_fields(form: SignupForm) -> dict:
 
 
 def _id_or_none(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
+    return as_id(raw)
 
 
 def _language() -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, SmsOptOut
 from app.models.base import utcnow
+from app.services import as_id
 
 # Twilio delivery error codes that mean the number itself is no good (not "phone off").
 UNREACHABLE_CODES = frozenset({"21211", "21610", "21614", "30004", "30005", "30006"})
@@ -87,9 +88,9 @@ def apply_status_callback(
         message = db.session.scalar(
             select(OutboxMessage).where(OutboxMessage.provider_id == provider_id).with_for_update()
         )
-    if message is None and message_id and message_id.isdigit():
+    if message is None and as_id(message_id) is not None:
         # The report can beat the worker's own bookkeeping: find the row by our id.
-        message = db.session.get(OutboxMessage, int(message_id), with_for_update=True)
+        message = db.session.get(OutboxMessage, as_id(message_id), with_for_update=True)
         if message is not None and message.provider_id not in (None, provider_id):
             return None
     if message is None:
