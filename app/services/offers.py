@@ -151,11 +151,13 @@ def expire_offers_of(request: HelpRequest) -> int:
             Offer.expires_at <= utcnow(),
         )
     ).all()
-    for offer in expired:
-        offer.status = "expired"
-    db.session.flush()
+    # Each one first-wins: an offer accepted or declined at this moment keeps its answer.
+    gone = sum(OFFER_MACHINE.try_move(offer, "expire") is not None for offer in expired)
+    # Read the request again: a volunteer may have taken it since this unit loaded it, and
+    # a taken request must not be offered again or escalated as unmatched.
+    db.session.refresh(request, ["status", "escalated", "offer_round"])
     next_round_if_due(request)
-    return len(expired)
+    return gone
 
 
 def next_round_if_due(request: HelpRequest) -> list[Offer]:

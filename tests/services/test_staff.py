@@ -31,13 +31,24 @@ def test_a_station_without_staff_is_covered_by_the_nearest_above(world):
 
 
 def test_only_active_accounts_with_a_confirmed_phone(world):
-    factories.make_user(roles=("social_worker",), station=world.station_a, active=False)
-    factories.make_user(
+    factories.make_user(roles=("social_worker",), station=world.station_b, active=False)
+    above = factories.make_user(roles=("social_worker",), station=world.county_centre)
+    # Station B has no active worker: the centre stands in for it, as in the console.
+    assert staff.station_staff(world.station_b.id) == [above]
+    # Station A's only worker cannot be texted: A is still theirs (the centre may not act
+    # on A's requests), so nobody is texted rather than someone who cannot help.
+    unconfirmed = factories.make_user(
         roles=("social_worker",), station=world.station_a, phone_confirmed_at=null()
     )
-    above = factories.make_user(roles=("social_worker",), station=world.county_centre)
-    assert staff.station_staff(world.station_a.id) == [above]
+    assert staff.station_staff(world.station_a.id) == []
+    unconfirmed.phone_confirmed_at = unconfirmed.created_at
+    assert staff.station_staff(world.station_a.id) == [unconfirmed]
     assert staff.station_staff(None) == []
+
+
+def test_a_supervisor_based_anywhere_in_the_county_is_told(world):
+    at_township = factories.make_user(roles=("county_supervisor",), station=world.station_b)
+    assert staff.county_supervisors(world.room_a1.id) == [at_township]
 
 
 def test_county_supervisors_are_those_of_the_county_centre(world):
