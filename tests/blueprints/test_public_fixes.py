@@ -18,3 +18,22 @@ def test_a_public_note_shows_on_the_timeline_an_internal_one_does_not(client, wo
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "社工站留言：明天上午十点有人上门" in page
     assert "家属有纠纷" not in page
+
+
+def test_another_browsers_form_token_opens_nothing(app, client, world):
+    """A token is a key to the request it filed: posted from another browser it is not
+    taken, and that post files its own request (found by the issue-14 outside pass)."""
+    from tests.public_support import open_form, post_ask, requests_in_db
+
+    _html, _csrf, token = open_form(client)
+    assert post_ask(client, world, token=token).status_code == 303
+    [theirs] = requests_in_db()
+    stranger = app.test_client()
+    answer = post_ask(stranger, world, token=token, phone="13912345678", description="别人的事")
+    assert answer.status_code == 303
+    done = stranger.get("/ask/done").get_data(as_text=True)
+    mine = [r for r in requests_in_db() if r.id != theirs.id]
+    assert len(mine) == 1 and mine[0].description == "别人的事"
+    assert theirs.code not in done and mine[0].code in done
+    follow = stranger.get(f"/t/{theirs.code}").get_data(as_text=True)
+    assert "取消求助" not in follow  # the code form, not the request's page

@@ -42,6 +42,8 @@ ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
 ACTION_LIMIT = "20/minute;100/hour"
 MAX_TRACKED = 5  # request ids kept in the session after a successful look-up
+ISSUED_TOKENS = "form_tokens"  # the one-time form tokens this browser was given
+MAX_ISSUED = 5  # open forms (tabs) whose double taps are caught
 MAX_FILED = 10  # request ids this browser filed: the only ones a form may mention
 
 
@@ -177,11 +179,17 @@ def _render_ask(form: AskForm, template: str, status: int = 200, **context):
 
 
 def _fresh_form(form_class: type[AskForm]) -> AskForm:
-    """The ask (or proxy) form, with a new one-time token unless a valid one was posted."""
+    """The ask (or proxy) form, with a new one-time token unless one this browser was given
+    came back. A token is a key to the request it filed (a second post of it shows that
+    request's done page), so one from another browser is never taken: that post files its
+    own request under a new token."""
     form = form_class()
     form.duplicate = None
-    if request.method == "GET" or not intake.valid_form_token(form.form_token.data):
+    token = form.form_token.data
+    if request.method == "GET" or token not in session.get(ISSUED_TOKENS, []):
         form.form_token.data = intake.new_form_token()
+        issued = [t for t in session.get(ISSUED_TOKENS, []) if intake.valid_form_token(t)]
+        session[ISSUED_TOKENS] = [*issued, form.form_token.data][-MAX_ISSUED:]
     return form
 
 
