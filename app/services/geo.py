@@ -259,3 +259,26 @@ def geocode(address: str) -> GeocodedPoint | None:
         return None
     lat, lon = to_wgs84(float(found.latitude), float(found.longitude))
     return GeocodedPoint(lat=lat, lon=lon, label=str(found.address or ""), provider=name)
+
+
+# --- the place lists a form offers ----------------------------------------------------
+
+
+def townships() -> list[tuple[int, str]]:
+    """(id, name) of every township, in the order of their codes."""
+    rows = db.session.execute(
+        select(Region.id, Region.name).where(Region.level == "township").order_by(Region.code)
+    ).all()
+    return [(row.id, row.name) for row in rows]
+
+
+def villages_of(township_id: int | None) -> list[tuple[int, str]]:
+    """(id, name) of the villages of one township; none when no township is chosen."""
+    if not township_id:
+        return []
+    rows = db.session.execute(
+        select(Region.id, Region.name)
+        .where(Region.level == "village", Region.parent_id == township_id)
+        .order_by(Region.code)
+    ).all()
+    return [(row.id, row.name) for row in rows]

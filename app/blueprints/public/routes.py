@@ -19,7 +19,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.blueprints.guards import role_required
 from app.blueprints.public import bp
@@ -35,8 +34,8 @@ from app.blueprints.public.forms import (
 from app.blueprints.transaction import attempt
 from app.extensions import db, htmx, limiter
 from app.i18n import current_language
-from app.models import HelpRequest, Region
-from app.services import ServiceError, intake, ledger, links, proxy_filing, tracking, wording
+from app.models import HelpRequest
+from app.services import ServiceError, geo, intake, ledger, links, proxy_filing, tracking, wording
 
 ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
@@ -58,27 +57,9 @@ def _only_reloading_villages() -> bool:
 # --- places ----------------------------------------------------------------------------
 
 
-def _townships() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        select(Region.id, Region.name).where(Region.level == "township").order_by(Region.code)
-    ).all()
-    return [(row.id, row.name) for row in rows]
-
-
-def _villages(township_id: int | None) -> list[tuple[int, str]]:
-    if not township_id:
-        return []
-    rows = db.session.execute(
-        select(Region.id, Region.name)
-        .where(Region.level == "village", Region.parent_id == township_id)
-        .order_by(Region.code)
-    ).all()
-    return [(row.id, row.name) for row in rows]
-
-
 def _fill_place_choices(form: AskForm) -> None:
-    form.township.choices = choices([("", _("Choose…")), *_townships()])
-    villages = _villages(form.township.data)
+    form.township.choices = choices([("", _("Choose…")), *geo.townships()])
+    villages = geo.villages_of(form.township.data)
     first = _("Choose…") if villages else _("Choose the township first")
     form.village.choices = choices([("", first), *villages])
 

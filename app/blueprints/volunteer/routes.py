@@ -208,8 +208,8 @@ def dispatch(claim_id: int):
     form = DispatchForm()
     form.member.choices = []
     if form.validate_on_submit():
-        raw = str(form.member.data or "")
-        member = db.session.get(User, as_id(raw)) if as_id(raw) is not None else None
+        member_id = as_id(form.member.data)
+        member = db.session.get(User, member_id) if member_id is not None else None
         claim_id, name = claim.id, member.name if member is not None else ""
         done = attempt(claims.dispatch, claim, actor=current_user, member=member)
         if done.ok:
