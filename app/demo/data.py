@@ -378,6 +378,7 @@ BENEFICIARY_NOTES = {
     "child_in_difficulty": "父亲去世，母亲改嫁，现由亲属抚养",
     "elderly_alone": "子女在外地工作，老人独自居住",
     "disabled": "肢体残疾二级，出行需要轮椅",
+    "left_behind_woman": "丈夫常年在外务工，独自照顾两个孩子和婆婆",
     "dibao": "家庭收入低，已纳入低保",
     "tekun": "无劳动能力、无生活来源、无法定赡养人",
     "homeless": "流浪人员，救助站多次劝导返乡未果",

@@ -21,7 +21,8 @@ _PLAN = (
     + [(["elderly_alone", "dibao"], "old")] * 5
     + [(["disabled"], "mid")] * 5
     + [(["disabled", "dibao"], "old")] * 4
-    + [(["dibao"], "mid")] * 8
+    + [(["dibao"], "mid")] * 4
+    + [(["left_behind_woman"], "mid")] * 4
     + [(["tekun"], "old")] * 4
     + [(["tekun", "elderly_alone"], "old")] * 4
     + [(["homeless"], "mid")] * 5

@@ -2,15 +2,18 @@
 
 from app.models.accounts import PhoneCode, SignInThrottle
 from app.models.geography import Region, Station
-from app.models.ledger import Beneficiary, Visit
+from app.models.ledger import Beneficiary, CallLog, Visit
 from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOptOut
 from app.models.people import Team, TeamMember, User, UserRole, VolunteerProfile
+from app.models.reports import ExportJob
 from app.models.requests import Claim, FormToken, HelpRequest, Offer, RequestEvent, ServiceRecord
 
 __all__ = [
     "AuditLog",
     "Beneficiary",
+    "CallLog",
     "Claim",
+    "ExportJob",
     "FormToken",
     "HelpRequest",
     "InboundMessage",

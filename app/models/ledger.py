@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.vocab import MINOR_GROUPS
+from app.models.vocab import MINOR_GROUPS, groups_mask
 
 
 class Beneficiary(db.Model):
@@ -22,6 +22,8 @@ class Beneficiary(db.Model):
     birth_year: Mapped[int | None] = mapped_column(Integer)
     phone: Mapped[str | None] = mapped_column(String(20))
     special_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The same groups as bits (vocab.GROUP_BITS), for coverage by group in SQL.
+    groups_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     guardian_name: Mapped[str] = mapped_column(String(64), default="")
     guardian_phone: Mapped[str | None] = mapped_column(String(20))
     guardian_relation: Mapped[str] = mapped_column(String(32), default="")
@@ -43,6 +45,11 @@ class Beneficiary(db.Model):
     visits: Mapped[list[Visit]] = relationship(
         back_populates="beneficiary", order_by="Visit.visited_at.desc()"
     )
+
+    @validates("special_groups")
+    def _keep_mask(self, _key, groups):
+        self.groups_mask = groups_mask(groups)
+        return groups
 
     @property
     def is_minor(self) -> bool:
@@ -66,6 +73,25 @@ class Visit(db.Model):
     needs_found: Mapped[str] = mapped_column(Text, default="")
     follow_up: Mapped[str] = mapped_column(Text, default="")
     spawned_request_id: Mapped[int | None] = mapped_column(ForeignKey("help_request.id"))
+    minutes: Mapped[int | None] = mapped_column(Integer)  # time spent, when noted
 
     beneficiary: Mapped[Beneficiary] = relationship(back_populates="visits")
+    worker = relationship("User")
+
+
+class CallLog(db.Model):
+    """A phone welfare call 电话慰问: who called whom, when, what came of it, how long."""
+
+    __tablename__ = "call_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("station.id"), index=True)
+    called_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))  # vocab.CALL_OUTCOMES
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    beneficiary: Mapped[Beneficiary] = relationship()
     worker = relationship("User")

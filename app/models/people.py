@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     cast,
     literal_column,
@@ -52,6 +54,12 @@ class User(UserMixin, db.Model):
     # own sign-up starts at None and does not count until then; accounts made otherwise
     # (by the station, the demo) are taken as confirmed.
     phone_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime, default=utcnow)
+    # Staff: the social-work qualification (vocab.CERTIFICATE_LEVELS; "" for none) and
+    # the training hours the station records for them.
+    certificate_level: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    training_hours: Mapped[Decimal] = mapped_column(
+        Numeric(7, 1), default=Decimal("0"), server_default="0"
+    )
 
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     station = relationship("Station")

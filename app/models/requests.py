@@ -18,11 +18,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.vocab import MINOR_GROUPS
+from app.models.vocab import MINOR_GROUPS, groups_mask
 
 
 class HelpRequest(db.Model):
@@ -31,6 +31,7 @@ class HelpRequest(db.Model):
         Index("ix_help_request_station_status", "station_id", "status", "created_at"),
         Index("ix_help_request_phone_category", "contact_phone", "category", "created_at"),
         Index("ix_help_request_status_lat_lon", "status", "lat", "lon"),
+        Index("ix_help_request_created", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -186,20 +187,38 @@ class Claim(db.Model):
 
 
 class ServiceRecord(db.Model):
-    """What was done: the unit of person-times 服务人次 and volunteer hours."""
+    """One service given: the unit of person-times 服务人次 and service hours.
+
+    Every kind of service writes exactly one, through ``app.services.counting`` (the
+    counting rule is in the README): a volunteer's or team's check-out (source ``claim``),
+    a station social worker's check-out (``worker``), a home visit (``visit``), a phone
+    welfare call that reached someone (``call``), a request the station closed with work
+    done but no check-out (``station_close``), and later an activity's attendance."""
 
     __tablename__ = "service_record"
-    __table_args__ = (Index("ix_service_record_station_ended", "station_id", "ended_at"),)
+    __table_args__ = (
+        Index("ix_service_record_station_ended", "station_id", "ended_at"),
+        Index("ix_service_record_ended", "ended_at"),
+        Index("ix_service_record_beneficiary_ended", "beneficiary_id", "ended_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), default="claim", server_default="claim")
     request_id: Mapped[int | None] = mapped_column(ForeignKey("help_request.id"), index=True)
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), unique=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call_log.id"), unique=True)
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
+    # The station's own social worker who gave the service (worker, visit, call, close).
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"))
-    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
+    beneficiary_id: Mapped[int | None] = mapped_column(ForeignKey("beneficiary.id"))
     category: Mapped[str] = mapped_column(String(32))
     special_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The same groups as bits (vocab.GROUP_BITS), so SQL can count by group on both databases.
+    groups_mask: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     ended_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2), default=Decimal("0"))
@@ -208,8 +227,14 @@ class ServiceRecord(db.Model):
     welfare_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    @validates("special_groups")
+    def _keep_mask(self, _key, groups):
+        self.groups_mask = groups_mask(groups)
+        return groups
+
     request = relationship("HelpRequest")
-    volunteer = relationship("User")
+    volunteer = relationship("User", foreign_keys=[volunteer_id])
+    worker = relationship("User", foreign_keys=[worker_id])
     team = relationship("Team")
     station = relationship("Station")
 

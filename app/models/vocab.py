@@ -33,12 +33,65 @@ SPECIAL_GROUPS: dict[str, object] = {
     "child_in_difficulty": _l("Child in difficulty"),
     "elderly_alone": _l("Elderly living alone or left behind"),
     "disabled": _l("Disabled person"),
+    "left_behind_woman": _l("Left-behind woman"),
     "dibao": _l("Minimum-subsistence household"),
     "tekun": _l("Extremely poor"),
     "homeless": _l("Homeless"),
 }
 
 MINOR_GROUPS = frozenset({"left_behind_child", "child_in_difficulty"})
+
+# One bit per special group, for counting by group in SQL on both databases (a record's
+# and a ledger person's ``groups_mask``). Stable: a new group takes the next free bit.
+GROUP_BITS: dict[str, int] = {
+    "left_behind_child": 1,
+    "child_in_difficulty": 2,
+    "elderly_alone": 4,
+    "disabled": 8,
+    "dibao": 16,
+    "tekun": 32,
+    "homeless": 64,
+    "left_behind_woman": 128,
+}
+
+
+def groups_mask(groups) -> int:
+    """The bits of ``groups`` (codes outside the vocabulary count for nothing)."""
+    mask = 0
+    for code in groups or ():
+        mask |= GROUP_BITS.get(code, 0)
+    return mask
+
+
+# Where a service record comes from (app/services/counting.py: one counting rule).
+SERVICE_SOURCES: dict[str, object] = {
+    "claim": _l("Volunteer or team service"),
+    "worker": _l("Social worker service"),
+    "visit": _l("Home visit"),
+    "call": _l("Welfare call"),
+    "station_close": _l("Closed by the station with work done"),
+    "activity": _l("Community activity"),
+}
+
+# A phone welfare call's outcome; only a call that reached someone is a service.
+CALL_OUTCOMES: dict[str, object] = {
+    "reached": _l("Talked with the person"),
+    "reached_guardian": _l("Talked with the guardian or family"),
+    "no_answer": _l("No answer"),
+    "wrong_number": _l("Wrong or dead number"),
+}
+CALLS_SERVED = frozenset({"reached", "reached_guardian"})
+
+# The national social-work qualification (社会工作者职业水平), lowest to highest.
+CERTIFICATE_LEVELS: dict[str, object] = {
+    "": _l("No certificate"),
+    "assistant": _l("Assistant social worker"),
+    "social_worker": _l("Social worker (intermediate)"),
+    "senior": _l("Senior social worker"),
+}
+CERTIFIED_LEVELS = frozenset({"assistant", "social_worker", "senior"})
+# A station should have at least this many certified workers (the seeds' 两名以上持证社工).
+CERTIFIED_TARGET = 2
 
 URGENCIES: dict[str, object] = {
     "normal": _l("Normal"),

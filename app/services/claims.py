@@ -20,7 +20,16 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, ServiceRecord, Team, TeamMember, User
 from app.models.base import utcnow
-from app.services import ServiceError, links, matching, offers, volunteers, wording, workflow
+from app.services import (
+    ServiceError,
+    counting,
+    links,
+    matching,
+    offers,
+    volunteers,
+    wording,
+    workflow,
+)
 from app.services.codes import normalise_code
 from app.services.notifications import queue_sms
 
@@ -235,24 +244,9 @@ def check_out(
     claim.status = "done"
     claim.checked_out_at = now
     request.outcome = outcome
-    doer_id = claim.dispatched_to_id or claim.volunteer_id
-    record = ServiceRecord(
-        request_id=request.id,
-        claim_id=claim.id,
-        volunteer_id=doer_id,
-        team_id=claim.team_id,
-        station_id=request.station_id,
-        beneficiary_id=request.beneficiary_id,
-        category=request.category,
-        special_groups=list(request.special_groups or []),
-        started_at=claim.checked_in_at,
-        ended_at=now,
-        hours=hours,
-        person_times=1,
-        outcome=outcome,
-        welfare_note=(welfare_note or "").strip(),
+    record = counting.for_checkout(
+        claim, hours=hours, outcome=outcome, welfare_note=(welfare_note or "").strip(), ended_at=now
     )
-    db.session.add(record)
     queue_sms(
         request.contact_phone,
         "request_done_confirm",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,7 @@ from app.extensions import db
 from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES
-from app.services import ServiceError, claims, links, offers, staff, wording, workflow
+from app.services import ServiceError, claims, counting, links, offers, staff, wording, workflow
 from app.services.access import (
     acting_station_ids,
     may_act_on_request,
@@ -485,12 +486,21 @@ def add_note(request: HelpRequest, actor: User, text: str, public: bool = False)
     return workflow.record_event(request, "note", actor=actor, note=text[:2000], public=public)
 
 
-def close(request: HelpRequest, actor: User, outcome: str):
+def close(request: HelpRequest, actor: User, outcome: str, *, served: bool = False, hours=None):
+    """The station closes the request. ``served``: the work was done though nobody
+    checked out, so it counts as one service (with ``hours`` if given); a request closed
+    after its check-out counted already."""
     outcome = (outcome or "").strip()
     if not outcome:
         raise ServiceError(_("Say how it ended before closing."), field="outcome")
+    given = claims.parse_hours(hours) if served and str(hours or "").strip() else Decimal("0")
+    closed_from = request.status
     event = workflow.transition(request, "close", actor=actor, note=outcome)
     request.outcome = outcome
+    if served:
+        counting.for_station_close(
+            request, actor=actor, hours=given, outcome=outcome, closed_from=closed_from
+        )
     return event
 
 

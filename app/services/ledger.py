@@ -9,10 +9,19 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.models import Beneficiary, HelpRequest, OutboxMessage, Region, ServiceRecord, User, Visit
+from app.models import (
+    Beneficiary,
+    CallLog,
+    HelpRequest,
+    OutboxMessage,
+    Region,
+    ServiceRecord,
+    User,
+    Visit,
+)
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
-from app.services import ServiceError, intake
+from app.models.vocab import CALL_OUTCOMES, CALLS_SERVED, CATEGORIES, SPECIAL_GROUPS, URGENCIES
+from app.services import ServiceError, as_id, counting, intake
 from app.services.access import acting_station_ids, scope_to_acting_stations, visible_station_ids
 from app.services.links import visits_link
 from app.services.notifications import queue_sms
@@ -183,6 +192,7 @@ def record_visit(
     follow_up: str = "",
     request_category: str = "",
     request_urgency: str = "normal",
+    minutes=None,
 ) -> Visit:
     """Log a home visit's welfare check, move the care plan on, maybe open a request."""
     if living_conditions not in LIVING_CONDITIONS:
@@ -195,6 +205,7 @@ def record_visit(
         raise ServiceError(_("Choose an urgency from the list."), field="request_urgency")
     if request_category and not (needs_found or "").strip():
         raise ServiceError(_("Describe the need before opening a request."), field="needs_found")
+    spent = _minutes(minutes, field="minutes", required=False)
     now = utcnow()
     visit = Visit(
         beneficiary=person,
@@ -205,8 +216,11 @@ def record_visit(
         health=health,
         needs_found=(needs_found or "").strip(),
         follow_up=(follow_up or "").strip(),
+        minutes=spent,
     )
     db.session.add(visit)
+    db.session.flush()  # the record names the visit
+    counting.for_visit(visit, person)
     person.last_visit_at = now
     person.next_visit_due = _next_due(person)
     if request_category:
@@ -214,6 +228,51 @@ def record_visit(
         visit.spawned_request_id = request.id
     db.session.flush()
     return visit
+
+
+def log_call(
+    person: Beneficiary, worker: User, *, outcome: str, minutes=None, note: str = ""
+) -> CallLog:
+    """A phone welfare call 电话慰问 to a person of the ledger. One that reached the person
+    or their family counts as a service (app/services/counting.py); every call is logged."""
+    if outcome not in CALL_OUTCOMES:
+        raise ServiceError(_("Choose how the call went."), field="outcome")
+    spent = _minutes(minutes, field="minutes", required=outcome in CALLS_SERVED)
+    call = CallLog(
+        beneficiary_id=person.id,
+        worker_id=worker.id,
+        station_id=person.station_id,
+        called_at=utcnow(),
+        outcome=outcome,
+        minutes=spent or 0,
+        note=(note or "").strip()[:2000],
+    )
+    db.session.add(call)
+    db.session.flush()  # the record names the call
+    counting.for_call(call, person)
+    db.session.flush()
+    return call
+
+
+def calls_of(person: Beneficiary) -> list[CallLog]:
+    query = select(CallLog).where(CallLog.beneficiary_id == person.id)
+    return list(db.session.scalars(query.order_by(CallLog.called_at.desc(), CallLog.id.desc())))
+
+
+MAX_MINUTES = 600
+
+
+def _minutes(raw, *, field: str, required: bool) -> int | None:
+    """Minutes typed in a form: whole, 1 to 600; blank is None unless ``required``."""
+    text = str(raw if raw is not None else "").strip()
+    if not text:
+        if required:
+            raise ServiceError(_("Enter how many minutes it took."), field=field)
+        return None
+    value = as_id(text)
+    if value is None or not 1 <= value <= MAX_MINUTES:
+        raise ServiceError(_("Minutes must be a whole number from 1 to 600."), field=field)
+    return value
 
 
 def _spawn_request(person, worker, category, urgency, description) -> HelpRequest:

@@ -1,0 +1,156 @@
+"""One counting rule (README, "How a month is counted"): every kind of service writes
+exactly one ServiceRecord, here, and nowhere else.
+
+- 服务人次 (person-times): one for each person served by one act of service. A check-out,
+  a worker's check-out, a home visit, a welfare call that reached the person or their
+  family, and a request the station closed with work done each count one; an activity
+  counts its attendance.
+- Service hours: the time the doer gave, as they (or the station) recorded it: the hours
+  typed at check-out or close, a visit's or call's minutes. Travel is not counted apart.
+
+A record carries its source, station, village, beneficiary (when known), category,
+special groups, hours and person-times; the dashboards and exports count those rows
+(app/services/stats.py) and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Beneficiary, CallLog, Claim, HelpRequest, ServiceRecord, User, Visit
+from app.models.base import utcnow
+from app.models.vocab import CALLS_SERVED, CATEGORIES
+
+# What a record counts under, beside the request categories: the ledger's own work.
+RECORD_CATEGORIES: dict[str, object] = {
+    **CATEGORIES,
+    "home_visit": _l("Home visit"),
+    "welfare_call": _l("Welfare call"),
+}
+
+
+def _record(**values) -> ServiceRecord:
+    record = ServiceRecord(**values)
+    db.session.add(record)
+    return record
+
+
+def _hours_of_minutes(minutes: int | None) -> Decimal:
+    return (Decimal(minutes or 0) / 60).quantize(Decimal("0.01"))
+
+
+def for_checkout(
+    claim: Claim, *, hours: Decimal, outcome: str, welfare_note: str = "", ended_at: datetime
+) -> ServiceRecord:
+    """A volunteer's, team's or station social worker's check-out."""
+    request = claim.request
+    by_worker = claim.worker_id is not None
+    return _record(
+        source="worker" if by_worker else "claim",
+        request_id=request.id,
+        claim_id=claim.id,
+        volunteer_id=None if by_worker else (claim.dispatched_to_id or claim.volunteer_id),
+        team_id=claim.team_id,
+        worker_id=claim.worker_id,
+        **_of_request(request),
+        started_at=claim.checked_in_at,
+        ended_at=ended_at,
+        hours=hours,
+        person_times=1,
+        outcome=outcome,
+        welfare_note=welfare_note,
+    )
+
+
+def for_station_close(
+    request: HelpRequest, *, actor: User, hours: Decimal, outcome: str, closed_from: str
+) -> ServiceRecord | None:
+    """The station closed a request whose work was done without a check-out. Nothing when
+    it was closed from ``done``: its check-out counted it (a check-out always moves the
+    request to ``done``, so one closed from ``assigned`` or ``in_progress`` has none since
+    it was last started)."""
+    if closed_from not in ("assigned", "in_progress"):
+        return None
+    claim = _last_claim(request)
+    doer = None
+    if claim is not None and claim.worker_id is None:
+        doer = claim.dispatched_to_id or claim.volunteer_id
+    return _record(
+        source="station_close",
+        request_id=request.id,
+        claim_id=claim.id if claim is not None else None,
+        volunteer_id=doer,
+        team_id=claim.team_id if claim is not None else None,
+        worker_id=claim.worker_id if claim is not None and claim.worker_id else actor.id,
+        **_of_request(request),
+        started_at=request.started_at,
+        ended_at=utcnow(),
+        hours=hours,
+        person_times=1,
+        outcome=outcome,
+    )
+
+
+def for_visit(visit: Visit, person: Beneficiary) -> ServiceRecord:
+    """A home visit 入户走访 by a station's worker."""
+    return _record(
+        source="visit",
+        visit_id=visit.id,
+        worker_id=visit.worker_id,
+        **_of_person(person),
+        category="home_visit",
+        ended_at=visit.visited_at,
+        hours=_hours_of_minutes(visit.minutes),
+        person_times=1,
+        outcome=visit.follow_up or visit.needs_found or "",
+    )
+
+
+def for_call(call: CallLog, person: Beneficiary) -> ServiceRecord | None:
+    """A phone welfare call 电话慰问: a service only when it reached the person or family."""
+    if call.outcome not in CALLS_SERVED:
+        return None
+    return _record(
+        source="call",
+        call_id=call.id,
+        worker_id=call.worker_id,
+        **_of_person(person),
+        category="welfare_call",
+        ended_at=call.called_at,
+        hours=_hours_of_minutes(call.minutes),
+        person_times=1,
+        outcome=call.note or "",
+    )
+
+
+def _of_request(request: HelpRequest) -> dict:
+    return {
+        "station_id": request.station_id,
+        "village_id": request.village_id,
+        "beneficiary_id": request.beneficiary_id,
+        "category": request.category,
+        "special_groups": list(request.special_groups or []),
+    }
+
+
+def _of_person(person: Beneficiary) -> dict:
+    return {
+        "station_id": person.station_id,
+        "village_id": person.village_id,
+        "beneficiary_id": person.id,
+        "special_groups": list(person.special_groups or []),
+    }
+
+
+def _last_claim(request: HelpRequest) -> Claim | None:
+    return db.session.scalar(
+        select(Claim)
+        .where(Claim.request_id == request.id, Claim.status != "released")
+        .order_by(Claim.id.desc())
+        .limit(1)
+    )
