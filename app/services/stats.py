@@ -157,3 +157,34 @@ class MonthTrend:
     by_category: dict[str, list[int]]
     by_station: dict[int, list[int]]
     station_names: dict[int, str]
+
+
+# --- staff -------------------------------------------------------------------------------
+
+
+def certified_by_station(station_ids) -> dict[int, tuple[int, int]]:
+    """Per station: (active workers with a social-work certificate, active workers), where
+    a worker is an active social worker or station admin based there. Stations with none
+    are left out (read as (0, 0))."""
+    from sqlalchemy import case, func, select
+
+    from app.extensions import db
+    from app.models import User, UserRole
+    from app.models.vocab import CERTIFIED_LEVELS
+
+    staff = (
+        select(User.id, User.station_id, User.certificate_level)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.active.is_(True),
+            User.station_id.in_(list(station_ids) or [-1]),
+            UserRole.role.in_(("social_worker", "station_admin")),
+        )
+        .distinct()
+        .subquery()
+    )
+    certified = func.sum(case((staff.c.certificate_level.in_(CERTIFIED_LEVELS), 1), else_=0))
+    rows = db.session.execute(
+        select(staff.c.station_id, certified, func.count()).group_by(staff.c.station_id)
+    ).all()
+    return {station_id: (int(done or 0), int(total)) for station_id, done, total in rows}
