@@ -42,7 +42,7 @@ def _file(found: exports.File) -> Response:
     return Response(
         found.content,
         mimetype=found.content_type,
-        headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        headers={"Content-Disposition": disposition},
     )
 
 
