@@ -16,22 +16,34 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.reports import ExportJob
+from app.services import ServiceError
 from app.services.exports import Builder, Export
 
 OPEN = ("queued", "running")
+# Exports one user may have waiting at once (a page reloaded in a loop queues no more).
+MAX_OPEN_PER_USER = 3
 # A job still "running" this long after it began lost its worker (a restart): failed.
 STALE_AFTER = timedelta(hours=1)
 
 
 def queue(user: User, export: Export) -> ExportJob:
     """Queue ``export`` for ``user``; the same export already queued or running is reused
-    (a double tap makes one job)."""
+    (a double tap makes one job). ServiceError when the user already has
+    MAX_OPEN_PER_USER others waiting."""
     params = export.params()
-    for job in db.session.scalars(
+    waiting = db.session.scalars(
         select(ExportJob).where(ExportJob.user_id == user.id, ExportJob.status.in_(OPEN))
-    ):
+    ).all()
+    for job in waiting:
         if job.params == params:
             return job
+    if len(waiting) >= MAX_OPEN_PER_USER:
+        raise ServiceError(
+            _(
+                "%(n)s of your exports are still being prepared: wait for one to finish.",
+                n=len(waiting),
+            )
+        )
     job = ExportJob(
         user_id=user.id,
         kind=export.kind,

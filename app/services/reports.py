@@ -192,7 +192,7 @@ def _village_cells(name: str, served: stats.Served) -> list:
     ]
 
 
-def _village_name(row: stats.VillageRow) -> str:
+def _village_or_unknown(row: stats.VillageRow) -> str:
     return row.name or _("Village not known")
 
 
@@ -207,7 +207,7 @@ def station_village_tables(figures: stats.Figures) -> list[Table]:
                 sheet=station.name,
                 title=title(station.name, figures, _("Services by village")),
                 headings=village_headings(with_station=False),
-                rows=[_village_cells(_village_name(row), row.served) for row in villages],
+                rows=[_village_cells(_village_or_unknown(row), row.served) for row in villages],
                 total=_village_cells(_("Total"), station.served),
             )
         )
@@ -223,7 +223,7 @@ def villages_table(where: str, figures: stats.Figures) -> Table:
         title=title(where, figures, _("Services by village")),
         headings=village_headings(with_station=True),
         rows=[
-            [names.get(row.station_id, ""), *_village_cells(_village_name(row), row.served)]
+            [names.get(row.station_id, ""), *_village_cells(_village_or_unknown(row), row.served)]
             for row in figures.villages
         ],
     )

@@ -361,3 +361,16 @@ def test_a_period_of_days_names_its_file_by_its_days():
     )
     assert asked.filename == "linli-records-station-2026-11-01_2026-11-15.csv"
     assert exports.Export.of_params(asked.params()) == asked
+
+
+def test_a_user_has_at_most_three_exports_waiting(data, supervisor):
+    waiting = [
+        export_jobs.queue(supervisor, export(kind, file_format))
+        for kind, file_format in (("records", "csv"), ("records", "xlsx"), ("hours", "csv"))
+    ]
+    with pytest.raises(ServiceError) as refused:
+        export_jobs.queue(supervisor, export("hours", "xlsx"))
+    assert refused.value.message == "您还有 3 项导出正在生成，请等其中一项完成后再试。"
+    assert export_jobs.queue(supervisor, export("records", "xlsx")).id == waiting[1].id
+    waiting[0].status = "done"
+    assert export_jobs.queue(supervisor, export("hours", "xlsx")).status == "queued"

@@ -90,8 +90,10 @@ def export_queue(kind: str):
     asked = attempt(_asked, kind, request.form)
     if not asked.ok:
         return _refused(asked.error)
-    job = export_jobs.queue(current_user, _in_scope(asked.result))
-    return redirect(url_for("console.export_job", job_id=job.id), code=303)
+    queued = attempt(export_jobs.queue, current_user, _in_scope(asked.result))
+    if not queued.ok:
+        return _refused(queued.error)
+    return redirect(url_for("console.export_job", job_id=queued.result.id), code=303)
 
 
 @bp.get("/exports/<int:job_id>")
