@@ -22,6 +22,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 (and so XLSX) cannot hold; openpyxl refuses them.
 _ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 SHEET_TITLE_MAX = 31
+FIRST_COLUMN_WIDTH = 24
 _SHEET_TITLE_BAD = re.compile(r"[\[\]:*?/\\]")
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -96,6 +97,9 @@ class XlsxWriter:
         from openpyxl.styles import Font
 
         self._sheet = self._book.create_sheet(self._sheet_title(name))
+        # Room for station and village names; the title and headings stay in view.
+        self._sheet.column_dimensions["A"].width = FIRST_COLUMN_WIDTH
+        self._sheet.freeze_panes = "B3"
         heading = WriteOnlyCell(self._sheet, value=self._xlsx(cell(title)))
         heading.font = Font(bold=True, size=13)
         self._sheet.append([heading])
