@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
@@ -196,3 +197,36 @@ def test_the_progress_page_reads_as_the_job_moves(app, client, data, login_as, m
     page = text(client.get(f"/station/exports/{job.id}"))
     assert "导出失败" in page and "hx-trigger" not in page
     assert re.search(r'<progress[^>]*value="40"', page) is None
+
+
+def _links(html: str) -> list[str]:
+    return [link.replace("&amp;", "&") for link in re.findall(r'href="([^"]+)"', html)]
+
+
+def test_the_dashboards_links_carry_the_period_shown(app, world):
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    days = stats.Period(date(2026, 11, 1), date(2026, 11, 15))
+    with app.test_request_context("/station/stats?start=2026-11-01&end=2026-11-15"):
+        station = render_template(
+            "console/_stats_exports.html", page=SimpleNamespace(county=False, period=days)
+        )
+    with app.test_request_context("/station/county/stats/export?month=2026-10"):
+        county = render_template("console/_stats_exports.html", oob=True)
+
+    assert _links(station) == [
+        "/station/stats/export?format=xlsx&start=2026-11-01&end=2026-11-15",
+        "/station/stats/export?format=csv&table=stations&start=2026-11-01&end=2026-11-15",
+        "/station/stats/export?format=csv&table=villages&start=2026-11-01&end=2026-11-15",
+        "/station/stats/export?format=csv&table=coverage&start=2026-11-01&end=2026-11-15",
+        "/station/exports/records?scope=station&format=xlsx&start=2026-11-01&end=2026-11-15",
+        "/station/exports/records?scope=station&format=csv&start=2026-11-01&end=2026-11-15",
+        "/station/exports/hours?scope=station&format=xlsx&start=2026-11-01&end=2026-11-15",
+        "/station/exports/hours?scope=station&format=csv&start=2026-11-01&end=2026-11-15",
+    ]
+    assert "hx-swap-oob" not in station
+    assert _links(county)[0] == "/station/county/stats/export?format=xlsx&month=2026-10"
+    assert _links(county)[-1] == "/station/exports/hours?scope=county&format=csv&month=2026-10"
+    assert 'hx-swap-oob="true"' in county and "下载月报 XLSX" in county
