@@ -103,6 +103,7 @@ class Config:
         # than this go to the worker; its files are deleted after EXPORT_KEEP_HOURS.
         self.EXPORT_DIRECT_MAX_ROWS = _int("EXPORT_DIRECT_MAX_ROWS", 20000)
         self.EXPORT_KEEP_HOURS = _int("EXPORT_KEEP_HOURS", 24)
+        self.EXPORT_MAX_ROWS = _int("EXPORT_MAX_ROWS", 500000)  # larger: choose fewer days
         self.EXPORT_BATCH_ROWS = _int("EXPORT_BATCH_ROWS", 2000)  # rows read per query
         self.EXPORT_BATCH_JOBS = _int("EXPORT_BATCH_JOBS", 2)  # exports one worker takes at once
         self.WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))

@@ -114,8 +114,25 @@ def answers_at_once(export: Export, scope: stats.Scope) -> bool:
     worker when more than EXPORT_DIRECT_MAX_ROWS (20,000) service records are read."""
     if export.kind == "report":
         return True
-    limit = int(current_app.config.get("EXPORT_DIRECT_MAX_ROWS", 20000))
-    return estimated_rows(scope, export.period) <= limit
+    rows = estimated_rows(scope, export.period)
+    _not_too_large(rows)
+    return rows <= int(current_app.config.get("EXPORT_DIRECT_MAX_ROWS", 20000))
+
+
+def _not_too_large(rows: int) -> None:
+    """No file of more than EXPORT_MAX_ROWS (500,000) records: a spreadsheet would not
+    open it, and the worker would hold it all (ServiceError: choose fewer days)."""
+    limit = int(current_app.config.get("EXPORT_MAX_ROWS", 500000))
+    if rows > limit:
+        raise ServiceError(
+            _(
+                "This export would hold %(rows)s service records, more than %(limit)s: "
+                "choose fewer days.",
+                rows=rows,
+                limit=limit,
+            ),
+            field="end",
+        )
 
 
 class Builder:
@@ -176,8 +193,10 @@ class Builder:
             period=self.export.period.label,
             what=_("Service records"),
         )
+        total = estimated_rows(scope, self.export.period)
+        _not_too_large(total)  # before the writer is made: none is left half-written
+        total = max(1, total)
         writer = self._writer(_("Service records"), title, headings)
-        total = max(1, estimated_rows(scope, self.export.period))
         for batch in record_batches(scope, self.export.period, _batch_rows()):
             writer.add_rows(batch)
             self.rows += len(batch)

@@ -230,3 +230,12 @@ def test_the_dashboards_links_carry_the_period_shown(app, world):
     assert _links(county)[0] == "/station/county/stats/export?format=xlsx&month=2026-10"
     assert _links(county)[-1] == "/station/exports/hours?scope=county&format=csv&month=2026-10"
     assert 'hx-swap-oob="true"' in county and "下载月报 XLSX" in county
+
+
+def test_too_large_an_export_is_refused(app, client, data, login_as, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_MAX_ROWS", 3)
+    login_as("social_worker")
+    response = client.get(RECORDS)
+    assert response.status_code == 400
+    assert "超过 3 条上限" in text(response)
+    assert audit_entries("export") == []

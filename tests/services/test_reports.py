@@ -374,3 +374,14 @@ def test_a_user_has_at_most_three_exports_waiting(data, supervisor):
     assert export_jobs.queue(supervisor, export("records", "xlsx")).id == waiting[1].id
     waiting[0].status = "done"
     assert export_jobs.queue(supervisor, export("hours", "xlsx")).status == "queued"
+
+
+def test_no_file_larger_than_export_max_rows(app, data, supervisor, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_MAX_ROWS", 4)
+    scope = stats.county_scope(supervisor)
+    with pytest.raises(ServiceError) as refused:
+        exports.answers_at_once(export("records"), scope)
+    assert refused.value.message == ("这次导出将包含 5 条服务记录，超过 4 条上限：请缩短日期范围。")
+    with pytest.raises(ServiceError):
+        exports.build_now(supervisor, export("records"))
+    assert exports.answers_at_once(export("report"), scope) is True

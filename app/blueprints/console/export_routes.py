@@ -56,7 +56,10 @@ def answer(kind: str, scope: str | None = None):
     if not asked.ok:
         return _refused(asked.error)
     export = _in_scope(asked.result)
-    if not exports.answers_at_once(export, exports.scope_of(current_user, export)):
+    at_once = attempt(exports.answers_at_once, export, exports.scope_of(current_user, export))
+    if not at_once.ok:
+        return _refused(at_once.error)
+    if not at_once.result:
         return render_template("console/export.html", large=export, error=None, job=None)
     return _file(exports.build_now(current_user, export))
 
