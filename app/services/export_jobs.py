@@ -69,8 +69,7 @@ def owned(user: User, job_id: int) -> ExportJob | None:
 def claim(limit: int) -> list[int]:
     """Mark up to ``limit`` queued jobs running, oldest first; the caller commits at once.
     PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several workers never take the same job;
-    SQLite (writers take turns): one conditional UPDATE."""
-    now = utcnow()
+    SQLite: a conditional UPDATE per job, kept only when it changed the row (first wins)."""
     due = (
         select(ExportJob.id)
         .where(ExportJob.status == "queued")
@@ -78,30 +77,24 @@ def claim(limit: int) -> list[int]:
         .limit(limit)
     )
     if db.engine.dialect.name == "postgresql":
-        ids = list(db.session.scalars(due.with_for_update(skip_locked=True)))
-    else:
-        ids = list(db.session.scalars(due))
-    if not ids:
-        return []
-    db.session.execute(
-        update(ExportJob)
-        .where(ExportJob.id.in_(ids), ExportJob.status == "queued")
-        .values(status="running", started_at=now, progress=0)
-        .execution_options(synchronize_session=False)
-    )
-    return list(
-        db.session.scalars(
-            select(ExportJob.id)
-            .where(ExportJob.id.in_(ids), ExportJob.status == "running")
-            .order_by(ExportJob.id)
-        )
-    )
+        due = due.with_for_update(skip_locked=True)
+    claimed = []
+    for job_id in list(db.session.scalars(due)):
+        changed = db.session.execute(
+            update(ExportJob)
+            .where(ExportJob.id == job_id, ExportJob.status == "queued")
+            .values(status="running", started_at=utcnow(), progress=0)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed == 1:
+            claimed.append(job_id)
+    return claimed
 
 
 def build_steps(job_id: int) -> Iterator[int]:
     """Build a claimed job: yields after each piece with its progress noted (flushed); at
     the end the file is stored and the job done. The caller commits after each step."""
-    job = db.session.get(ExportJob, job_id)
+    job = db.session.get(ExportJob, job_id, populate_existing=True)  # as claimed
     user = db.session.get(User, job.user_id)
     builder = Builder(user, Export.of_params(job.params), job_id=job.id)
     for progress in builder.steps():
