@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -385,3 +385,40 @@ def test_no_file_larger_than_export_max_rows(app, data, supervisor, monkeypatch)
     with pytest.raises(ServiceError):
         exports.build_now(supervisor, export("records"))
     assert exports.answers_at_once(export("report"), scope) is True
+
+
+def test_each_station_row_has_its_own_response_times_and_ratings(data, supervisor, world):
+    """Response times and satisfaction per station are the figures of that station alone;
+    the totals row has the county's."""
+    from app.models import RequestEvent
+
+    for minutes, rating in ((10, 5), (30, 3)):
+        made = factories.make_request(world.station_b, status="closed")
+        made.created_at = datetime(2026, 11, 16, 2, 0)
+        made.accepted_at = made.created_at + timedelta(minutes=minutes)
+        made.rating = rating
+        db.session.add(
+            RequestEvent(
+                request_id=made.id, action="rated", at=made.accepted_at, actor_label="resident"
+            )
+        )
+    urgent = factories.make_request(world.station_a, urgency="urgent", status="assigned")
+    urgent.created_at = datetime(2026, 11, 17, 2, 0)
+    urgent.accepted_at = urgent.created_at + timedelta(minutes=200)
+    db.session.commit()
+
+    rows = sheet_rows(exports.build_now(supervisor, export("report")).content, "各站汇总")
+
+    def cells(name: str, *headings: str) -> list:
+        row = next(row for row in rows if row[0] == name)
+        return [row[column(rows, heading)] for heading in headings]
+
+    timing = ("一般：接单时间中位数（分钟）", "一般：接单时间90分位（分钟）", "一般：按时接单率（％）",
+              "紧急：接单时间中位数（分钟）", "紧急：按时接单率（％）")  # fmt: skip
+    ratings = ("受理求助", "评价数", "平均星级", "4–5星占比（％）", "未解决")
+    assert cells("柳林镇社工站", *timing) == [10, 30, 100, None, None]
+    assert cells("东风街道社工站", *timing) == [None, None, None, 200, 0]
+    assert cells("合计", *timing) == [10, 30, 100, 200, 0]
+    assert cells("柳林镇社工站", *ratings) == [2, 2, 4, 50, 0]
+    assert cells("东风街道社工站", *ratings) == [1, 0, None, None, 0]
+    assert cells("合计", *ratings) == [3, 2, 4, 50, 0]
