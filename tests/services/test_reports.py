@@ -258,7 +258,7 @@ def test_safe_text_guards_every_formula_start():
 # --- the worker's exports -----------------------------------------------------------------------
 
 
-def test_small_exports_answer_at_once_and_large_records_go_to_the_worker(
+def test_the_report_and_hours_answer_at_once_and_many_records_go_to_the_worker(
     app, data, supervisor, monkeypatch
 ):
     scope = stats.county_scope(supervisor)
@@ -266,7 +266,7 @@ def test_small_exports_answer_at_once_and_large_records_go_to_the_worker(
     assert exports.answers_at_once(export("records"), scope) is True
     monkeypatch.setitem(app.config, "EXPORT_DIRECT_MAX_ROWS", 4)
     assert exports.answers_at_once(export("records"), scope) is False
-    assert exports.answers_at_once(export("hours"), scope) is False
+    assert exports.answers_at_once(export("hours"), scope) is True
     assert exports.answers_at_once(export("report"), scope) is True
 
 
