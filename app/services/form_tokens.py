@@ -34,10 +34,14 @@ def spend(token: str | None) -> None:
         raise ServiceError(
             _("This form has expired. Reload the page and send it again."), field="form_token"
         )
-    if db.session.get(FormToken, token) is not None:
+    if _spent(token):
         raise AlreadySent(_("This was recorded already: it was sent twice."))
     db.session.add(FormToken(token=token, request_id=None))
     try:
         db.session.flush()
     except IntegrityError:
         raise AlreadySent(_("This was recorded already: it was sent twice.")) from None
+
+
+def _spent(token: str) -> bool:
+    return db.session.get(FormToken, token) is not None

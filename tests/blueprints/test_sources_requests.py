@@ -320,3 +320,31 @@ def test_a_close_sent_twice_counts_once(client, world, login_as):
     assert first.status_code == 302 and again.status_code == 422
     assert "已办结" in text(again)
     assert len(records()) == 1
+
+
+def test_closing_a_teams_work_names_the_team_and_its_leader(client, world, login_as):
+    leader = volunteer_near(world, 0, roles=("volunteer", "team_leader"))
+    team = factories.make_team(world.station_a, leader, skills=["shopping"])
+    task = counted_request(world)
+    claims.check_in(claims.claim(task, team=team), actor=leader)
+    db.session.commit()
+    login_as("station_admin")
+    data = {"close-outcome": "服务队做完了", "close-served": "y", "close-hours": "3"}
+    assert act(client, task.id, "close", data).status_code == 302
+    [record] = records()
+    assert what(record) == expected(
+        task, "station_close", "3.00", volunteer_id=leader.id, team_id=team.id
+    )
+
+
+def test_closing_after_a_release_names_who_took_it_next(client, world, login_as):
+    first, second = volunteer_near(world, 0), volunteer_near(world, 1)
+    task = counted_request(world)
+    claims.release(claims.claim(task, volunteer=first), actor=first, reason="临时有事")
+    claims.claim(task, volunteer=second)
+    db.session.commit()
+    login_as("station_admin")
+    data = {"close-outcome": "第二位志愿者做完了", "close-served": "y", "close-hours": "1"}
+    assert act(client, task.id, "close", data).status_code == 302
+    [record] = records()
+    assert what(record) == expected(task, "station_close", "1.00", volunteer_id=second.id)
