@@ -214,6 +214,7 @@ def suspend(actor: User, worker: User) -> User:
         raise ServiceError(_("You cannot suspend yourself."))
     if not worker.active:
         raise ServiceError(_("This worker is already suspended."))
+    _lock_station(worker.station_id)  # two admins suspending each other: one at a time
     if worker.has_role("station_admin") and _other_active_admins(worker) == 0:
         raise ServiceError(
             _("This is the station's last active admin: add or reactivate another admin first.")
@@ -244,6 +245,8 @@ def reset_password(actor: User, worker: User) -> User:
         )
     if not worker.active:
         raise ServiceError(_("Reactivate this worker before resetting their password."))
+    if not worker.phone:
+        raise ServiceError(_("This worker has no mobile phone on file to text the link to."))
     worker.password_hash = _unknown_password_hash()
     _end_sessions(worker)
     _text_set_password(worker, RESET_TEMPLATE)
@@ -285,6 +288,12 @@ def _unknown_password_hash() -> str:
 def _end_sessions(worker: User) -> None:
     worker.session_version = (worker.session_version or 0) + 1
     db.session.flush()
+
+
+def _lock_station(station_id: int | None) -> None:
+    """Row-lock the station (PostgreSQL; SQLite writes one at a time anyway) so that the
+    count of its other active admins cannot change before this transaction ends."""
+    db.session.execute(select(Station.id).where(Station.id == station_id).with_for_update())
 
 
 def _other_active_admins(worker: User) -> int:

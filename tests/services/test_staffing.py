@@ -340,3 +340,13 @@ def test_the_texts_fit_in_one_segment(app, template, language):
     text = render(template, language, link="https://linli.qingyuan.gov.cn/reset")
     assert segment_count(text) == 1, text
     assert db.session.scalar(select(OutboxMessage.id)) is None
+
+
+def test_a_worker_without_a_phone_is_not_told_they_were_texted(world):
+    admin = _admin(world.station_a)
+    worker = _worker(world.station_a)
+    worker.phone = None
+    old_hash = worker.password_hash
+    refused = _refusal(staffing.reset_password, admin, worker)
+    assert refused.message == "该工作人员没有登记手机号，无法发送链接。"
+    assert worker.password_hash == old_hash and outbox("staff_password_reset") == []
