@@ -90,7 +90,7 @@ def stations(actor: User) -> list[Station]:
     return sorted(found, key=lambda s: (s.id != actor.station_id, s.id))
 
 
-def station_staff(actor: User) -> list[StationStaff]:
+def staff_groups(actor: User) -> list[StationStaff]:
     """The staff of ``actor``'s acting stations, by station: the admin's own station
     always, other stations when they have staff."""
     listed = stations(actor)

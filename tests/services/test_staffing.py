@@ -176,7 +176,7 @@ def test_the_page_lists_staff_by_station_with_the_certified_count_of_stats(world
     _worker(world.station_b, name="外站社工", certificate_level="senior")
     factories.make_volunteer(world.station_a, name="志愿者甲")
 
-    groups = staffing.station_staff(admin)
+    groups = staffing.staff_groups(admin)
 
     assert [g.station.id for g in groups] == [world.station_a.id, world.room_a1.id]
     own, room = groups
@@ -191,7 +191,7 @@ def test_the_page_lists_staff_by_station_with_the_certified_count_of_stats(world
 
 def test_an_admins_own_station_shows_even_without_other_staff(world):
     admin = _admin(world.station_b)
-    [group] = staffing.station_staff(admin)
+    [group] = staffing.staff_groups(admin)
     assert (group.station.id, group.workers, group.certified, group.staff) == (
         world.station_b.id,
         [admin],

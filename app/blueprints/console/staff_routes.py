@@ -99,7 +99,7 @@ def _done_words(action: str, name: str) -> str:
 
 
 def _staff_page(*, form=None, bound=None) -> str:
-    groups = staffing.station_staff(current_user)
+    groups = staffing.staff_groups(current_user)
     cert_forms = {
         w.id: forms.CertificateForm(formdata=None, prefix=f"cert{w.id}", obj=w)
         for group in groups
