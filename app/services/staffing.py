@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Station, User, UserRole
 from app.models.vocab import CERTIFICATE_LEVELS, CERTIFIED_TARGET
-from app.services import ServiceError, audit, links, stats
+from app.services import ServiceError, audit, links, stats, workflow
 from app.services.access import acting_station_ids
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
@@ -223,6 +223,19 @@ def suspend(actor: User, worker: User) -> User:
     _end_sessions(worker)
     _log(actor, "staff_suspend", worker)
     return worker
+
+
+def open_requests_of(worker: User) -> int:
+    """Open requests given to ``worker`` and not yet done. Suspending a worker leaves them
+    where they are (they may be under way): the page tells the admin to hand them on."""
+    from app.models import HelpRequest
+
+    return db.session.scalar(
+        select(func.count(HelpRequest.id)).where(
+            HelpRequest.assigned_worker_id == worker.id,
+            HelpRequest.status.in_(workflow.OPEN_STATUSES - {"done"}),
+        )
+    )
 
 
 def reactivate(actor: User, worker: User) -> User:

@@ -222,6 +222,8 @@ def test_bad_hours_are_shown_next_to_the_field(client, world, login_as):
 def test_suspending_ends_the_workers_sessions_at_once(app, client, world, login_as):
     login_as("station_admin")
     worker = _worker(world.station_a, name="李社工")
+    for status in ("assigned", "in_progress", "done", "closed"):
+        factories.make_request(world.station_a, status=status, assigned_worker_id=worker.id)
     db.session.commit()
     device = _signed_in(app, worker)
     assert device.get("/station/").status_code == 200
@@ -233,7 +235,9 @@ def test_suspending_ends_the_workers_sessions_at_once(app, client, world, login_
     assert device.get("/station/").status_code == 302  # signed out
     stored = db.session.get(User, worker.id)
     assert (stored.active, stored.session_version) == (False, 1)
-    assert "已暂停：李社工不能再登录。" in text(client.get("/station/staff"))
+    assert "已暂停：李社工不能再登录。 还有2条未办结的求助在其名下，请转派给其他人。" in text(
+        client.get("/station/staff")
+    )
     assert post(client, f"/station/staff/{worker.id}/reactivate").status_code == 302
     assert db.session.get(User, worker.id).active is True
 

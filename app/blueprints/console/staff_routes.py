@@ -21,7 +21,7 @@ def staff():
     if form.validate_on_submit():
         done = attempt(staffing.add_worker, current_user, **_worker_fields(form))
         if done.ok:
-            flash(_done_words("add", done.result.name))
+            flash(_done_words("add", done.result))
             return redirect(url_for("console.staff"))
         error_on_form(form, done.error, "name")
     return _staff_page(form=form), 422 if form.errors else 200
@@ -82,17 +82,23 @@ def staff_action(worker_id: int, action: str):
     if not done.ok:
         flash(done.error.message, "error")
         return _staff_page(), 422
-    flash(_done_words(action, done.result.name))
+    flash(_done_words(action, done.result))
     return redirect(url_for("console.staff", _anchor=f"worker-{worker_id}"))
 
 
-def _done_words(action: str, name: str) -> str:
+def _done_words(action: str, worker) -> str:
+    name = worker.name
     if action == "add":
         return _(
             "Account opened for %(name)s: they were texted a link to set a password.", name=name
         )
     if action == "suspend":
-        return _("Suspended: %(name)s can no longer sign in.", name=name)
+        words = _("Suspended: %(name)s can no longer sign in.", name=name)
+        if left := staffing.open_requests_of(worker):
+            words += " " + _(
+                "%(n)s open requests are still given to them: please hand them on.", n=left
+            )
+        return words
     if action == "reactivate":
         return _("%(name)s is active again.", name=name)
     return _("%(name)s was texted a link to set a new password.", name=name)
