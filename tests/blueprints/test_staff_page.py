@@ -155,8 +155,11 @@ def test_an_unknown_action_or_worker_is_404(client, world, login_as):
 def test_the_admin_adds_a_worker_who_is_texted_the_link(client, world, login_as):
     admin = login_as("station_admin")
     response = _add(client, _new(world.room_a1, role="station_admin"))
-    assert (response.status_code, response.headers["Location"]) == (302, "/station/staff")
     worker = db.session.scalar(select(User).where(User.phone == NEW_PHONE))
+    assert (response.status_code, response.headers["Location"]) == (
+        302,
+        f"/station/staff#worker-{worker.id}",
+    )
     assert (worker.name, worker.station_id, worker.roles) == (
         "陈思远",
         world.room_a1.id,

@@ -22,7 +22,7 @@ def staff():
         done = attempt(staffing.add_worker, current_user, **_worker_fields(form))
         if done.ok:
             flash(_done_words("add", done.result))
-            return redirect(url_for("console.staff"))
+            return redirect(url_for("console.staff", _anchor=f"worker-{done.result.id}"))
         error_on_form(form, done.error, "name")
     return _staff_page(form=form), 422 if form.errors else 200
 
