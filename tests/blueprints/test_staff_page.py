@@ -130,9 +130,14 @@ def test_a_stranger_is_sent_to_sign_in(client, world):
 
 
 @pytest.mark.parametrize("action", [*ACTIONS, "certificate"])
-def test_an_admin_of_another_station_gets_404_on_every_action(client, world, login_as, action):
+@pytest.mark.parametrize("where", ["station_b", "county_centre"])
+def test_an_admin_of_another_station_gets_404_on_every_action(
+    client, world, login_as, action, where
+):
+    """Station B's admin, and the county centre's (who reads the county but acts only
+    for stations without staff of their own)."""
     target = _worker(world.station_a, name="东风社工", certificate_level="senior")
-    login_as("station_admin", station=world.station_b)
+    login_as("station_admin", station=getattr(world, where))
     assert "东风社工" not in text(client.get("/station/staff"))
     data = {f"cert{target.id}-certificate_level": "", f"cert{target.id}-training_hours": "1"}
     response = post(client, f"/station/staff/{target.id}/{action}", data)
