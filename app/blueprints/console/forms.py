@@ -17,7 +17,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.models.vocab import CALL_OUTCOMES, CATEGORIES, SPECIAL_GROUPS, URGENCIES
+from app.models.vocab import (
+    CALL_OUTCOMES,
+    CATEGORIES,
+    CERTIFICATE_LEVELS,
+    ROLES,
+    SPECIAL_GROUPS,
+    URGENCIES,
+)
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 
 
@@ -230,3 +237,44 @@ class TeamHoursForm(FlaskForm):
     def __init__(self, *args, day_names=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.day.choices = [("", "—")] + [(str(i), str(name)) for i, name in enumerate(day_names)]
+
+
+# --- staff and their certificates (issue 15, item 2) -----------------------------------------
+
+
+class CertificateForm(FlaskForm):
+    """A worker's certificate and training hours (the service checks both)."""
+
+    certificate_level = SelectField(
+        _l("Social-work certificate"), choices=[], validate_choice=False
+    )
+    training_hours = StringField(
+        _l("Training hours"), validators=[Optional(), Length(max=12)], default="0"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.certificate_level.choices = _choices(CERTIFICATE_LEVELS)
+
+
+class StaffForm(CertificateForm):
+    """A new worker. Roles and stations are checked by the service, so an admin who posts
+    one out of reach reads why next to the field."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Please enter the worker's name.")), Length(max=64)],
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[DataRequired(message=_l("Please enter a phone number.")), Length(max=20)],
+    )
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    station_id = SelectField(_l("Station"), choices=[], validate_choice=False)
+
+    def __init__(self, *args, stations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [
+            (code, str(ROLES[code])) for code in ("social_worker", "station_admin")
+        ]
+        self.station_id.choices = [(str(s.id), s.name) for s in stations]
