@@ -8,4 +8,5 @@ from app.blueprints.console import (  # noqa: E402, F401
     ledger_routes,
     routes,
     sms_routes,
+    stats_routes,
 )

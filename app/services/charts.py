@@ -1,0 +1,116 @@
+"""Charts drawn on the server as SVG (pygal), inline in the page: no chart JavaScript on
+the phone, nothing fetched from another site. Pure functions: numbers in, SVG text out.
+
+pygal's own output carries a ``<script>`` (its tooltips, loaded from the internet unless
+``js=[]``), an inline ``<style>`` and comments with its web address. The page's CSP
+(``style-src 'self'``) would refuse the inline style anyway, so all three are cut out
+here and the chart is styled by ``static/css/stats.css`` (its ``.chart`` rules). Each
+chart sits in a ``<figure>`` with its numbers as a table (``ChartData`` below): the SVG is
+``aria-hidden``, the table is what a screen reader reads.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pygal
+from pygal.style import Style
+
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+WIDTH, HEIGHT = 420, 270
+
+# Only the sizes count (pygal lays the chart out with them); the look is stats.css's.
+_STYLE_SIZES = Style(label_font_size=12, major_label_font_size=12, no_data_font_size=20)
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_DEFS = re.compile(r"<defs>.*?</defs>", re.S)  # pygal's <style> and <script>
+_SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
+_STYLE = re.compile(r"<style\b.*?</style>", re.S)
+_STYLE_ATTR = re.compile(r'\sstyle="[^"]*"')
+_EMPTY_ID = re.compile(r'\sid=""')
+_TITLE = re.compile(r"<title>.*?</title>", re.S)
+_TOOLTIP = re.compile(r'<g [^>]*class="plot tooltip-overlay">.*?<g class="text" /></g></g>', re.S)
+_ROOT = re.compile(r"<svg\b([^>]*)>")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.values)
+
+
+@dataclass(frozen=True)
+class ChartData:
+    """One chart: its caption, the columns (months), the rows (series), and the SVG."""
+
+    caption: str
+    columns: tuple[str, ...]
+    series: tuple[Series, ...]
+    svg: str
+
+    @property
+    def column_totals(self) -> tuple[int, ...]:
+        return tuple(sum(s.values[i] for s in self.series) for i in range(len(self.columns)))
+
+    @property
+    def total(self) -> int:
+        return sum(s.total for s in self.series)
+
+
+def clean_svg(raw: str) -> str:
+    """pygal's SVG without script, style, comments, tooltips or titles; hidden from
+    screen readers (the table beside it is the accessible version)."""
+    svg = _COMMENT.sub("", raw)
+    svg = _DEFS.sub("", svg)
+    svg = _SCRIPT.sub("", svg)
+    svg = _STYLE.sub("", svg)
+    svg = _STYLE_ATTR.sub("", svg)
+    svg = _EMPTY_ID.sub("", svg)
+    svg = _TITLE.sub("", svg)
+    svg = _TOOLTIP.sub("", svg)
+    return _ROOT.sub(
+        lambda m: f'<svg{m.group(1)} aria-hidden="true" focusable="false">', svg, count=1
+    )
+
+
+def stacked_months(
+    caption: str, months: list[str], series: list[tuple[str, list[int]]], *, empty: str = ""
+) -> ChartData:
+    """Stacked bars, one bar a month, one colour a series (series with nothing in any
+    month are left out of the chart and of its table)."""
+    kept = tuple(
+        Series(label, tuple(int(v or 0) for v in values)) for label, values in series if any(values)
+    )
+    chart = pygal.StackedBar(
+        js=[],
+        disable_xml_declaration=True,
+        no_prefix=True,
+        width=WIDTH,
+        height=HEIGHT,
+        explicit_size=False,
+        style=_STYLE_SIZES,
+        show_legend=False,  # the legend is HTML beside the chart (stats.css colours it)
+        x_label_rotation=-45,
+        print_values=False,
+        show_minor_y_guides=False,
+        margin=8,
+        spacing=6,
+        no_data_text=empty,
+        min_scale=2,
+        max_scale=6,
+    )
+    chart.x_labels = [_short_month(month) for month in months]
+    for item in kept:
+        chart.add(item.label, list(item.values))
+    svg = clean_svg(chart.render(is_unicode=True))
+    return ChartData(caption, tuple(months), kept, svg)
+
+
+def _short_month(month: str) -> str:
+    """ "2026-03" as "26-03": twelve labels fit a phone."""
+    return month[2:] if len(month) == 7 else month
