@@ -19,6 +19,7 @@ from pygal.style import Style
 
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 WIDTH, HEIGHT = 420, 270
+MAX_SERIES = 10  # colours told apart; stats.css has one for each
 
 # Only the sizes count (pygal lays the chart out with them); the look is stats.css's.
 _STYLE_SIZES = Style(label_font_size=12, major_label_font_size=12, no_data_font_size=20)
@@ -79,13 +80,21 @@ def clean_svg(raw: str) -> str:
 
 
 def stacked_months(
-    caption: str, months: list[str], series: list[tuple[str, list[int]]], *, empty: str = ""
+    caption: str,
+    months: list[str],
+    series: list[tuple[str, list[int]]],
+    *,
+    empty: str = "",
+    top: int = MAX_SERIES,
+    rest: str = "…",
 ) -> ChartData:
-    """Stacked bars, one bar a month, one colour a series (series with nothing in any
-    month are left out of the chart and of its table)."""
+    """Stacked bars, one bar a month, one colour a series. Series with nothing in any month
+    are left out; beyond the ``top`` largest (by total, ties in the order given) the rest
+    are summed into one series called ``rest``, so the colours stay apart."""
     kept = tuple(
         Series(label, tuple(int(v or 0) for v in values)) for label, values in series if any(values)
     )
+    kept = _top(kept, top, rest)
     chart = pygal.StackedBar(
         js=[],
         disable_xml_declaration=True,
@@ -109,6 +118,16 @@ def stacked_months(
         chart.add(item.label, list(item.values))
     svg = clean_svg(chart.render(is_unicode=True))
     return ChartData(caption, tuple(months), kept, svg)
+
+
+def _top(series: tuple[Series, ...], top: int, rest: str) -> tuple[Series, ...]:
+    if len(series) <= top:
+        return series
+    ranked = sorted(range(len(series)), key=lambda i: -series[i].total)
+    chosen = sorted(ranked[: top - 1])
+    others = [series[i] for i in ranked[top - 1 :]]
+    summed = tuple(sum(values) for values in zip(*(s.values for s in others), strict=True))
+    return (*(series[i] for i in chosen), Series(rest, summed))
 
 
 def _short_month(month: str) -> str:

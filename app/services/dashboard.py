@@ -120,6 +120,7 @@ def trend_charts(trend: stats.MonthTrend, *, multi_station: bool) -> list[charts
                 for code, values in trend.by_category.items()
             ],
             empty=empty,
+            rest=_("Other categories"),
         )
     ]
     if multi_station:
@@ -132,6 +133,7 @@ def trend_charts(trend: stats.MonthTrend, *, multi_station: bool) -> list[charts
                     for station_id, values in trend.by_station.items()
                 ],
                 empty=empty,
+                rest=_("Other stations"),
             )
         )
     return drawn

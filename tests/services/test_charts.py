@@ -73,3 +73,11 @@ def test_labels_are_escaped():
     chart = _chart([("<b>&", [1] + [0] * 11)])
     assert "<b>" not in chart.svg
     ET.fromstring(chart.svg)
+
+
+def test_beyond_the_top_series_the_rest_are_summed_into_one():
+    series = [(f"站{n}", [n] + [0] * 11) for n in range(1, 13)]  # totals 1..12
+    chart = _chart(series, top=4, rest="其他站点")
+    assert [s.label for s in chart.series] == ["站10", "站11", "站12", "其他站点"]
+    assert chart.series[-1].values == (sum(range(1, 10)),) + (0,) * 11
+    assert chart.total == sum(range(1, 13))
