@@ -302,3 +302,12 @@ def test_the_page_loads_nothing_from_another_site(client, data, login_as):
     assert "<script" not in re.sub(
         r'<script src="/static/js/[a-z0-9.-]+\.js" defer></script>', "", page
     )
+
+
+def test_what_was_typed_comes_back_escaped(client, data, login_as):
+    login_as("social_worker", station=data.world.station_a)
+    response = client.get(STATION + '?start="><script>alert(1)</script>&end=2026-11-01')
+    assert response.status_code == 400
+    page = text(response)
+    assert "<script>alert" not in page
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/"' in page  # cut at 20 characters
