@@ -33,6 +33,10 @@ _EMPTY_ID = re.compile(r'\sid=""')
 _TITLE = re.compile(r"<title>.*?</title>", re.S)
 _TOOLTIP = re.compile(r'<g [^>]*class="plot tooltip-overlay">.*?<g class="text" /></g></g>', re.S)
 _ROOT = re.compile(r"<svg\b([^>]*)>")
+# pygal's tooltip data beside each bar (its script read them): only the value is kept
+_TOOLTIP_DESC = re.compile(r'<desc class="(?:x centered|y centered|x_label)">[^<]*</desc>')
+_LONG_FRACTION = re.compile(r"(\d\.\d)\d+")  # coordinates to a tenth of a unit
+_ATTRIBUTE = re.compile(r'="([^"]*)"')
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ def clean_svg(raw: str) -> str:
     svg = _EMPTY_ID.sub("", svg)
     svg = _TITLE.sub("", svg)
     svg = _TOOLTIP.sub("", svg)
+    svg = _TOOLTIP_DESC.sub("", svg)
+    svg = _ATTRIBUTE.sub(lambda m: '="' + _LONG_FRACTION.sub(r"\1", m.group(1)) + '"', svg)
     return _ROOT.sub(
         lambda m: f'<svg{m.group(1)} aria-hidden="true" focusable="false">', svg, count=1
     )

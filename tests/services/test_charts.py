@@ -41,8 +41,8 @@ def test_one_bar_a_month_per_series_with_its_values():
     series = root.findall(f".//{SVG}g[@class='series serie-0 color-0']")
     values = [d.text for d in series[0].iter(f"{SVG}desc") if d.get("class") == "value"]
     assert values == ["1", "2", "3", "0", "0", "0", "0", "0", "0", "0", "0", "7"]
-    x_labels = [d.text for d in series[0].iter(f"{SVG}desc") if d.get("class") == "x_label"]
-    assert x_labels == [m[2:] for m in MONTHS]  # "26-01": twelve fit a phone
+    x_axis = root.find(f".//{SVG}g[@class='axis x']")
+    assert [t.text for t in x_axis.iter(f"{SVG}text")] == [m[2:] for m in MONTHS]  # "26-01"
     second = root.findall(f".//{SVG}g[@class='series serie-1 color-1']")[0]
     assert [d.text for d in second.iter(f"{SVG}desc") if d.get("class") == "value"][-2:] == [
         "4",
@@ -67,6 +67,13 @@ def test_no_data_says_so_in_words():
     assert chart.series == () and chart.total == 0
     assert "这几个月没有统计到服务。" in chart.svg
     ET.fromstring(chart.svg)
+
+
+def test_coordinates_rounded_and_tooltip_data_left_out():
+    svg = _chart().svg
+    assert re.search(r"\d\.\d\d", svg) is None
+    assert 'class="x centered"' not in svg and 'class="x_label"' not in svg
+    assert len(svg) < 9000
 
 
 def test_labels_are_escaped():
