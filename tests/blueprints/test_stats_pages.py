@@ -311,3 +311,11 @@ def test_what_was_typed_comes_back_escaped(client, data, login_as):
     page = text(response)
     assert "<script>alert" not in page
     assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/"' in page  # cut at 20 characters
+
+
+def test_the_station_admin_reads_the_names_view_in_the_access_log(client, data, login_as):
+    login_as("social_worker", station=data.world.station_a)
+    client.get(STATION + NOVEMBER)
+    login_as("station_admin", station=data.world.station_a)
+    log = text(client.get("/station/audit"))
+    assert log.count("查看了统计页的未覆盖名单") == 1
