@@ -49,8 +49,13 @@ class Dashboard:
     names_limit: int = NOT_REACHED_SHOWN
 
     @property
-    def stations_short_of_certified(self) -> list[stats.StationRow]:
-        return [row for row in self.figures.stations if row.certified < self.certified_target]
+    def by_source(self) -> dict[str, int]:
+        """Person-times by kind of service (counting's sources), over every station."""
+        found: dict[str, int] = {}
+        for row in self.figures.stations:
+            for code, times in row.by_source.items():
+                found[code] = found.get(code, 0) + times
+        return found
 
 
 def choose_period(

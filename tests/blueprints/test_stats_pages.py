@@ -132,6 +132,9 @@ def test_station_page_shows_its_months_figures_exactly(client, data, login_as):
     ]
     assert cells(page, "coverage-elderly_alone") == ["独居/留守老人", "2", "1", "50%", "1"]
     assert figure(page, "fig-visits-done") == "1"
+    assert cells(page, "source-claim") == ["志愿者或服务队服务", "2"]
+    assert cells(page, "source-visit") == ["入户走访", "1"]
+    assert cells(page, "source-call") == ["电话慰问", "0"]
     assert page.count("<figure") == 2  # by category, and by station (station A and its room)
 
 
@@ -183,6 +186,7 @@ def test_county_page_counts_every_station_counts_only_no_names(client, data, log
     page = text(response)
     assert figure(page, "fig-person-times") == "5"
     assert figure(page, "fig-hours") == "6.5"
+    assert cells(page, "source-claim") == ["志愿者或服务队服务", "4"]
     assert cells(page, f"station-{data.world.station_b.id}")[:3] == ["柳林镇社工站", "2", "2"]
     assert cells(page, f"certified-{data.world.station_b.id}") == [
         "柳林镇社工站",
