@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pygal
 from pygal.style import Style
@@ -101,6 +102,13 @@ def stacked_months(
         Series(label, tuple(int(v or 0) for v in values)) for label, values in series if any(values)
     )
     kept = _top(kept, top, rest)
+    return ChartData(caption, tuple(months), kept, _drawn(tuple(months), kept, empty))
+
+
+@lru_cache(maxsize=128)
+def _drawn(months: tuple[str, ...], series: tuple[Series, ...], empty: str) -> str:
+    """The SVG of the bars (a pure function of its numbers, so the same numbers, as a past
+    month's on every look at the page, are drawn once: pygal takes tens of ms)."""
     chart = pygal.StackedBar(
         js=[],
         disable_xml_declaration=True,
@@ -120,10 +128,9 @@ def stacked_months(
         max_scale=6,
     )
     chart.x_labels = [_short_month(month) for month in months]
-    for item in kept:
+    for item in series:
         chart.add(item.label, list(item.values))
-    svg = clean_svg(chart.render(is_unicode=True))
-    return ChartData(caption, tuple(months), kept, svg)
+    return clean_svg(chart.render(is_unicode=True))
 
 
 def _top(series: tuple[Series, ...], top: int, rest: str) -> tuple[Series, ...]:

@@ -88,3 +88,11 @@ def test_beyond_the_top_series_the_rest_are_summed_into_one():
     assert [s.label for s in chart.series] == ["站10", "站11", "站12", "其他站点"]
     assert chart.series[-1].values == (sum(range(1, 10)),) + (0,) * 11
     assert chart.total == sum(range(1, 13))
+
+
+def test_the_same_numbers_are_drawn_once():
+    first = _chart()
+    again = _chart()
+    assert again.svg is first.svg
+    other = _chart([("助老服务", [9] + [0] * 11)])
+    assert other.svg != first.svg
