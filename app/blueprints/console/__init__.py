@@ -9,4 +9,5 @@ from app.blueprints.console import (  # noqa: E402, F401
     routes,
     sms_routes,
     staff_routes,
+    stats_routes,
 )
