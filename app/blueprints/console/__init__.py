@@ -9,4 +9,6 @@ from app.blueprints.console import (  # noqa: E402, F401
     ledger_routes,
     routes,
     sms_routes,
+    staff_routes,
+    stats_routes,
 )
