@@ -21,8 +21,8 @@ from tests.console_support import audit_entries, post, text
 from tests.exports_support import INJECTED, NOVEMBER_PERSON_TIMES, NOW, november
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-COUNTY_REPORT = "/station/county/stats/export?month=2026-11&format=xlsx"
-STATION_REPORT = "/station/stats/export?month=2026-11&format=csv&table=stations"
+COUNTY_REPORT = "/station/county/stats?month=2026-11&format=xlsx"
+STATION_REPORT = "/station/stats?month=2026-11&format=csv&table=stations"
 RECORDS = "/station/exports/records?month=2026-11&format=csv"
 
 
@@ -107,7 +107,7 @@ def test_a_stranger_is_sent_to_sign_in(client, data, url):
 )
 def test_bad_input_is_refused_with_a_message(client, data, login_as, query, message):
     login_as("county_supervisor")
-    response = client.get(f"/station/county/stats/export?{query}")
+    response = client.get(f"/station/county/stats?{query}")
     assert response.status_code == 400
     assert message in text(response)
 
@@ -213,21 +213,21 @@ def test_the_dashboards_links_carry_the_period_shown(app, world):
         station = render_template(
             "console/_stats_exports.html", page=SimpleNamespace(county=False, period=days)
         )
-    with app.test_request_context("/station/county/stats/export?month=2026-10"):
+    with app.test_request_context("/station/county/stats?month=2026-10"):
         county = render_template("console/_stats_exports.html", oob=True)
 
     assert _links(station) == [
-        "/station/stats/export?format=xlsx&start=2026-11-01&end=2026-11-15",
-        "/station/stats/export?format=csv&table=stations&start=2026-11-01&end=2026-11-15",
-        "/station/stats/export?format=csv&table=villages&start=2026-11-01&end=2026-11-15",
-        "/station/stats/export?format=csv&table=coverage&start=2026-11-01&end=2026-11-15",
+        "/station/stats?format=xlsx&start=2026-11-01&end=2026-11-15",
+        "/station/stats?format=csv&table=stations&start=2026-11-01&end=2026-11-15",
+        "/station/stats?format=csv&table=villages&start=2026-11-01&end=2026-11-15",
+        "/station/stats?format=csv&table=coverage&start=2026-11-01&end=2026-11-15",
         "/station/exports/records?scope=station&format=xlsx&start=2026-11-01&end=2026-11-15",
         "/station/exports/records?scope=station&format=csv&start=2026-11-01&end=2026-11-15",
         "/station/exports/hours?scope=station&format=xlsx&start=2026-11-01&end=2026-11-15",
         "/station/exports/hours?scope=station&format=csv&start=2026-11-01&end=2026-11-15",
     ]
     assert "hx-swap-oob" not in station
-    assert _links(county)[0] == "/station/county/stats/export?format=xlsx&month=2026-10"
+    assert _links(county)[0] == "/station/county/stats?format=xlsx&month=2026-10"
     assert _links(county)[-1] == "/station/exports/hours?scope=county&format=csv&month=2026-10"
     assert 'hx-swap-oob="true"' in county and "下载月报 XLSX" in county
 
@@ -239,3 +239,16 @@ def test_too_large_an_export_is_refused(app, client, data, login_as, monkeypatch
     assert response.status_code == 400
     assert "超过 3 条上限" in text(response)
     assert audit_entries("export") == []
+
+
+def test_the_dashboard_offers_the_exports_of_the_period_it_shows(client, data, login_as):
+    login_as("county_supervisor")
+
+    page = text(client.get("/station/county/stats?month=2026-11"))
+    body = text(client.get("/station/county/stats?month=2026-10", headers={"HX-Request": "true"}))
+
+    assert page.count('id="stats-exports"') == 1 and "hx-swap-oob" not in page
+    assert "/station/county/stats?format=xlsx&amp;month=2026-11" in page
+    assert body.count('id="stats-exports"') == 1 and 'hx-swap-oob="true"' in body
+    assert "/station/county/stats?format=xlsx&amp;month=2026-10" in body
+    assert "/station/exports/records?scope=county&amp;format=csv&amp;month=2026-10" in body

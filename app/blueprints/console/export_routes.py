@@ -1,5 +1,5 @@
-"""Exports: the monthly report (the dashboards' ``?format=xlsx|csv``), the service records
-and volunteer hours; a large export is built by the worker, its page polls its progress.
+"""Exports: the monthly report (the dashboards' ``?format=xlsx``, or ``format=csv&table=``:
+see stats_routes.py), the service records and volunteer hours; a large export is built by the worker, its page polls its progress.
 
 A small export is answered at once. One that reads more than EXPORT_DIRECT_MAX_ROWS
 records shows a button that queues it (a POST: following a link never starts work), then
@@ -14,7 +14,7 @@ from flask import Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.blueprints.console import bp
-from app.blueprints.console.helpers import VIEWERS, WORKERS
+from app.blueprints.console.helpers import VIEWERS
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import htmx
@@ -67,18 +67,6 @@ def answer(kind: str, scope: str | None = None):
 def report_response(scope: str):
     """The dashboards' ``?format=xlsx`` (or ``format=csv&table=…``): the monthly report."""
     return answer("report", scope)
-
-
-@bp.get("/stats/export")
-@role_required(*WORKERS)
-def station_report():
-    return report_response("station")
-
-
-@bp.get("/county/stats/export")
-@role_required("county_supervisor")
-def county_report():
-    return report_response("county")
 
 
 @bp.get("/exports/<any(records, hours):kind>")

@@ -8,6 +8,7 @@ from flask import render_template, request
 from flask_login import current_user
 
 from app.blueprints.console import bp
+from app.blueprints.console.export_routes import report_response
 from app.blueprints.console.helpers import WORKERS
 from app.blueprints.guards import role_required
 from app.extensions import htmx
@@ -17,12 +18,16 @@ from app.services import dashboard, stats
 @bp.get("/stats")
 @role_required(*WORKERS)
 def station_stats():
+    if request.args.get("format"):  # the month's report: ?format=xlsx, or csv&table=
+        return report_response("station")
     return _render(stats.station_scope(current_user), county=False)
 
 
 @bp.get("/county/stats")
 @role_required("county_supervisor")
 def county_stats():
+    if request.args.get("format"):
+        return report_response("county")
     return _render(stats.county_scope(current_user), county=True)
 
 
