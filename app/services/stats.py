@@ -66,7 +66,9 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -491,22 +493,33 @@ def _services(scope: Scope, period: Period) -> _ServiceTotals:
 
 def _volunteers(scope: Scope, period: Period) -> tuple[dict[int, int], int, int]:
     """Distinct volunteers per station, and distinct volunteers and teams over the scope
-    (a volunteer serving two stations counts once in the total)."""
+    (a volunteer serving two stations counts once in the total), in one statement: on
+    PostgreSQL one pass with GROUPING SETS, on SQLite a UNION ALL of the two counts."""
     where = _records_in(scope, period)
-    per_station = dict(
-        db.session.execute(
-            select(ServiceRecord.station_id, func.count(distinct(ServiceRecord.volunteer_id)))
+    volunteers = func.count(distinct(ServiceRecord.volunteer_id))
+    teams = func.count(distinct(ServiceRecord.team_id))
+    if db.engine.dialect.name == "postgresql":
+        query = (
+            select(
+                func.grouping(ServiceRecord.station_id), ServiceRecord.station_id, volunteers, teams
+            )
             .where(*where)
-            .group_by(ServiceRecord.station_id)
-        ).all()
-    )
-    volunteers, teams = db.session.execute(
-        select(
-            func.count(distinct(ServiceRecord.volunteer_id)),
-            func.count(distinct(ServiceRecord.team_id)),
-        ).where(*where)
-    ).one()
-    return per_station, int(volunteers or 0), int(teams or 0)
+            .group_by(func.grouping_sets(ServiceRecord.station_id, tuple_()))
+        )
+    else:
+        query = union_all(
+            select(literal(0), ServiceRecord.station_id, volunteers, teams)
+            .where(*where)
+            .group_by(ServiceRecord.station_id),
+            select(literal(1), literal(None), volunteers, teams).where(*where),
+        )
+    per_station, total_volunteers, total_teams = {}, 0, 0
+    for is_total, station_id, volunteer_count, team_count in db.session.execute(query).all():
+        if is_total:
+            total_volunteers, total_teams = int(volunteer_count or 0), int(team_count or 0)
+        else:
+            per_station[station_id] = int(volunteer_count or 0)
+    return per_station, total_volunteers, total_teams
 
 
 def _volunteers_new(scope: Scope, period: Period) -> int:
@@ -575,52 +588,51 @@ def _requests(scope: Scope, period: Period) -> _RequestTotals:
 
 
 def _percentiles(scope: Scope, period: Period) -> dict[tuple[str, str], tuple]:
-    """(measure, urgency) -> (median, p90), nearest rank, in one query: each measure's
-    values are numbered per urgency by a window function and the ⌈n/2⌉-th and ⌈9n/10⌉-th
-    are kept (integer arithmetic, the same on both databases)."""
+    """(measure, urgency) -> (median, p90), nearest rank, in one query reading the
+    period's requests once: each measure's values are numbered per urgency by a window
+    function (NULLs last, not counted) and the ⌈n/2⌉-th and ⌈9n/10⌉-th are kept (integer
+    arithmetic, the same on both databases)."""
     finished = case(
         (HelpRequest.done_at.is_not(None), HelpRequest.done_at),
         (HelpRequest.status == "closed", HelpRequest.closed_at),
         else_=None,
     )
-    measures = {
-        "accept": _minutes_between(HelpRequest.accepted_at, HelpRequest.created_at),
-        "finish": _minutes_between(finished, HelpRequest.created_at),
-    }
-    ranked = []
-    for name, value in measures.items():
-        numbered = (
-            select(
-                literal(name).label("measure"),
-                HelpRequest.urgency.label("urgency"),
-                value.label("value"),
-                func.row_number()
-                .over(partition_by=HelpRequest.urgency, order_by=value)
-                .label("rank"),
-                func.count().over(partition_by=HelpRequest.urgency).label("n"),
-            )
-            .where(*_requests_in(scope, period), value.is_not(None))
-            .subquery()
+    values = (
+        select(
+            HelpRequest.urgency.label("urgency"),
+            _minutes_between(HelpRequest.accepted_at, HelpRequest.created_at).label("accept"),
+            _minutes_between(finished, HelpRequest.created_at).label("finish"),
         )
-        ranked.append(
-            select(
-                numbered.c.measure,
-                numbered.c.urgency,
-                numbered.c.rank,
-                numbered.c.n,
-                numbered.c.value,
-            ).where(
-                (numbered.c.rank == (numbered.c.n + 1) // 2)
-                | (numbered.c.rank == (9 * numbered.c.n + 9) // 10)
-            )
-        )
+        .where(*_requests_in(scope, period))
+        .subquery()
+    )
+    columns = []
+    for name in ("accept", "finish"):
+        value = values.c[name]
+        columns += [
+            value,
+            func.row_number()
+            .over(partition_by=values.c.urgency, order_by=value.asc().nulls_last())
+            .label(f"{name}_rank"),
+            func.count(value).over(partition_by=values.c.urgency).label(f"{name}_n"),
+        ]
+    ranked = select(values.c.urgency, *columns).subquery()
+    wanted = []
+    for name in ("accept", "finish"):
+        rank, n = ranked.c[f"{name}_rank"], ranked.c[f"{name}_n"]
+        wanted += [rank == (n + 1) // 2, rank == (9 * n + 9) // 10]
+    rows = db.session.execute(select(ranked).where(or_(*wanted))).all()
     found: dict[tuple[str, str], list] = {}
-    for measure, urgency, rank, n, value in db.session.execute(union_all(*ranked)).all():
-        slot = found.setdefault((measure, urgency), [None, None])
-        if rank == (n + 1) // 2:
-            slot[0] = _minutes(value)
-        if rank == (9 * n + 9) // 10:
-            slot[1] = _minutes(value)
+    for urgency, *cells in rows:
+        for index, name in enumerate(("accept", "finish")):
+            value, rank, n = cells[3 * index : 3 * index + 3]
+            slot = found.setdefault((name, urgency), [None, None])
+            if value is None or not n:
+                continue
+            if rank == (n + 1) // 2:
+                slot[0] = _minutes(value)
+            if rank == (9 * n + 9) // 10:
+                slot[1] = _minutes(value)
     return {key: tuple(value) for key, value in found.items()}
 
 
@@ -687,28 +699,34 @@ class _LedgerTotals:
 
 def _ledger(scope: Scope, quarter: Period, today: date) -> _LedgerTotals:
     """People in each group and reached this quarter, per station, and visits overdue:
-    one grouped query over the ledger."""
-    reached = case((_reached_in(quarter), 1), else_=0)
-    in_any = Beneficiary.groups_mask != 0
-    columns = [
-        func.sum(case((in_any, 1), else_=0)),
-        func.sum(case((in_any, reached), else_=0)),
-        func.sum(case((Beneficiary.next_visit_due < today, 1), else_=0)),
-    ]
-    for bit in GROUP_BITS.values():
-        columns.append(func.sum(case((_has_bit(Beneficiary.groups_mask, bit), 1), else_=0)))
-        columns.append(func.sum(case((_has_bit(Beneficiary.groups_mask, bit), reached), else_=0)))
-    rows = db.session.execute(
-        select(Beneficiary.station_id, *columns)
+    one query over the ledger, grouped by station, group bits, reached and overdue (each
+    person's "reached" is asked once); the few result rows are added up per group."""
+    people = (
+        select(
+            Beneficiary.station_id.label("station_id"),
+            Beneficiary.groups_mask.label("mask"),
+            case((_reached_in(quarter), 1), else_=0).label("reached"),
+            case((Beneficiary.next_visit_due < today, 1), else_=0).label("overdue"),
+        )
         .where(Beneficiary.station_id.in_(_ids(scope)))
-        .group_by(Beneficiary.station_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            people.c.station_id, people.c.mask, people.c.reached, people.c.overdue, func.count()
+        ).group_by(people.c.station_id, people.c.mask, people.c.reached, people.c.overdue)
     ).all()
     totals = _LedgerTotals(dict.fromkeys(GROUP_BITS, 0), dict.fromkeys(GROUP_BITS, 0), {})
-    for station_id, people, reached_any, overdue, *cells in rows:
-        totals.stations[station_id] = (int(people or 0), int(reached_any or 0), int(overdue or 0))
-        for index, code in enumerate(GROUP_BITS):
-            totals.people[code] += int(cells[2 * index] or 0)
-            totals.reached[code] += int(cells[2 * index + 1] or 0)
+    for station_id, mask, reached, overdue, count in rows:
+        in_groups, reached_any, late = totals.stations.get(station_id, (0, 0, 0))
+        if mask:
+            in_groups += count
+            reached_any += count * reached
+        totals.stations[station_id] = (in_groups, reached_any, late + count * overdue)
+        for code, bit in GROUP_BITS.items():
+            if mask & bit:
+                totals.people[code] += count
+                totals.reached[code] += count * reached
     return totals
 
 

@@ -524,7 +524,7 @@ def test_figures_take_a_dozen_queries(data):
         stats.figures(scope, NOVEMBER)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 11  # 12 with a not-reached list to read
+    assert len(statements) == 10  # 11 with a not-reached list to read
 
 
 # --- scopes ----------------------------------------------------------------------------
