@@ -66,7 +66,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     tuple_,
     union_all,
@@ -286,6 +285,11 @@ class StationRow:
     coverage_share: float | None  # all special groups together; None: nobody in the ledger
     visits_done: int
     visits_overdue: int
+    # added for the report's one row per station, by the same definitions as the total:
+    # the station's own response times (one per urgency, crisis first; left empty unless
+    # ``figures(..., station_timing=True)``, as they cost two more sorts) and satisfaction
+    timing: list[Timing] = field(default_factory=list)
+    satisfaction: Satisfaction | None = None
 
 
 @dataclass
@@ -555,7 +559,8 @@ class _RequestTotals:
     by_channel: dict[str, int]
     by_status: dict[str, int]
     by_station: dict[int, int]
-    by_urgency: dict[str, tuple[int, int, int]]  # requests, accepted, within target
+    # (station id, or None for the whole scope; urgency) -> requests, accepted, within
+    by_urgency: dict[tuple[int | None, str], tuple[int, int, int]]
 
 
 def _requests(scope: Scope, period: Period) -> _RequestTotals:
@@ -581,15 +586,17 @@ def _requests(scope: Scope, period: Period) -> _RequestTotals:
         totals.by_channel[channel] = totals.by_channel.get(channel, 0) + count
         totals.by_status[status] = totals.by_status.get(status, 0) + count
         totals.by_station[station_id] = totals.by_station.get(station_id, 0) + count
-        before = totals.by_urgency.get(urgency, (0, 0, 0))
-        totals.by_urgency[urgency] = (before[0] + count, before[1] + accepted, before[2] + within)
+        for key in ((None, urgency), (station_id, urgency)):
+            before = totals.by_urgency.get(key, (0, 0, 0))
+            totals.by_urgency[key] = (before[0] + count, before[1] + accepted, before[2] + within)
     return totals
 
 
-def _percentiles(scope: Scope, period: Period) -> dict[tuple[str, str], tuple]:
-    """(measure, urgency) -> (median, p90), nearest rank, in one query reading the
-    period's requests once: each measure's values are numbered per urgency by a window
-    function (NULLs last, not counted) and the ⌈n/2⌉-th and ⌈9n/10⌉-th are kept (integer
+def _percentiles(scope: Scope, period: Period, by_station: bool) -> dict[tuple, tuple]:
+    """(station id or None for the scope, measure, urgency) -> (median, p90), nearest
+    rank, in one query reading the period's requests once: each measure's values are
+    numbered per urgency (and, ``by_station``, per station and urgency) by window
+    functions (NULLs last, not counted) and the ⌈n/2⌉-th and ⌈9n/10⌉-th are kept (integer
     arithmetic, the same on both databases)."""
     finished = case(
         (HelpRequest.done_at.is_not(None), HelpRequest.done_at),
@@ -598,6 +605,7 @@ def _percentiles(scope: Scope, period: Period) -> dict[tuple[str, str], tuple]:
     )
     values = (
         select(
+            HelpRequest.station_id.label("station_id"),
             HelpRequest.urgency.label("urgency"),
             _seconds_between(HelpRequest.accepted_at, HelpRequest.created_at).label("accept"),
             _seconds_between(finished, HelpRequest.created_at).label("finish"),
@@ -606,42 +614,59 @@ def _percentiles(scope: Scope, period: Period) -> dict[tuple[str, str], tuple]:
         .cte("timings")
         .prefix_with("MATERIALIZED", dialect="postgresql")  # narrow rows to sort
     )
-    columns = []
+    levels = {"scope": (values.c.urgency,)}
+    if by_station:
+        levels["station"] = (values.c.station_id, values.c.urgency)
+    passes = []
     for name in ("accept", "finish"):
         value = values.c[name]
-        columns += [
-            value,
-            func.row_number()
-            .over(partition_by=values.c.urgency, order_by=value.asc().nulls_last())
-            .label(f"{name}_rank"),
-            func.count(value).over(partition_by=values.c.urgency).label(f"{name}_n"),
-        ]
-    ranked = select(values.c.urgency, *columns).subquery()
-    wanted = []
-    for name in ("accept", "finish"):
-        rank, n = ranked.c[f"{name}_rank"], ranked.c[f"{name}_n"]
-        wanted += [rank == (n + 1) // 2, rank == (9 * n + 9) // 10]
-    rows = db.session.execute(select(ranked).where(or_(*wanted))).all()
-    found: dict[tuple[str, str], list] = {}
-    for urgency, *cells in rows:
-        for index, name in enumerate(("accept", "finish")):
-            value, rank, n = cells[3 * index : 3 * index + 3]
-            slot = found.setdefault((name, urgency), [None, None])
-            if value is None or not n:
-                continue
-            if rank == (n + 1) // 2:
-                slot[0] = _minutes(value)
-            if rank == (9 * n + 9) // 10:
-                slot[1] = _minutes(value)
+        for level, partition in levels.items():
+            numbered = (
+                select(
+                    values.c.station_id,
+                    values.c.urgency,
+                    value.label("value"),
+                    func.row_number()
+                    .over(partition_by=partition, order_by=value.asc().nulls_last())
+                    .label("rank"),
+                    func.count(value).over(partition_by=partition).label("n"),
+                )
+            ).subquery()
+            passes.append(
+                select(
+                    literal(name).label("measure"),
+                    literal(level).label("level"),
+                    numbered.c.station_id,
+                    numbered.c.urgency,
+                    numbered.c.value,
+                    numbered.c.rank,
+                    numbered.c.n,
+                ).where(
+                    numbered.c.value.is_not(None),
+                    (numbered.c.rank == (numbered.c.n + 1) // 2)
+                    | (numbered.c.rank == (9 * numbered.c.n + 9) // 10),
+                )
+            )
+    found: dict[tuple, list] = {}
+    for name, level, station_id, urgency, value, rank, n in db.session.execute(
+        union_all(*passes)
+    ).all():
+        key = (None if level == "scope" else station_id, name, urgency)
+        slot = found.setdefault(key, [None, None])
+        if rank == (n + 1) // 2:
+            slot[0] = _minutes(value)
+        if rank == (9 * n + 9) // 10:
+            slot[1] = _minutes(value)
     return {key: tuple(value) for key, value in found.items()}
 
 
-def _timing(requests: _RequestTotals, percentiles: dict) -> list[Timing]:
+def _timing(requests: _RequestTotals, percentiles: dict, station_id: int | None) -> list[Timing]:
+    """One per urgency, crisis first: of the scope (``station_id`` None) or one station."""
     timing = []
     for urgency in URGENCY_ORDER:
-        count, accepted, within = requests.by_urgency.get(urgency, (0, 0, 0))
-        accept = percentiles.get(("accept", urgency), (None, None))
-        finish = percentiles.get(("finish", urgency), (None, None))
+        count, accepted, within = requests.by_urgency.get((station_id, urgency), (0, 0, 0))
+        accept = percentiles.get((station_id, "accept", urgency), (None, None))
+        finish = percentiles.get((station_id, "finish", urgency), (None, None))
         timing.append(
             Timing(
                 urgency, count, accept[0], accept[1], finish[0], finish[1], _share(within, accepted)
@@ -650,8 +675,9 @@ def _timing(requests: _RequestTotals, percentiles: dict) -> list[Timing]:
     return timing
 
 
-def _satisfaction(scope: Scope, period: Period) -> Satisfaction:
-    """Ratings given in the period and reopenings ("not solved"), in one query over the
+def _satisfaction(scope: Scope, period: Period) -> dict[int | None, Satisfaction]:
+    """Ratings given in the period and reopenings ("not solved"), per station (None: the
+    whole scope), in one query over the
     period's timeline events of those kinds; each event looks its request up by primary
     key (a correlated lookup, so the planner never scans every request to join them).
     Fast with an index on request_event (action, at), which the schema lacks."""
@@ -675,15 +701,26 @@ def _satisfaction(scope: Scope, period: Period) -> Satisfaction:
         .prefix_with("MATERIALIZED", dialect="postgresql")  # each lookup made once
     )
     rated = and_(events.c.action == "rated", events.c.rating.is_not(None))
-    row = db.session.execute(
+    rows = db.session.execute(
         select(
+            events.c.station_id,
             func.sum(case((rated, 1), else_=0)),
             func.sum(case((rated, events.c.rating), else_=0)),
             func.sum(case((and_(rated, events.c.rating >= 4), 1), else_=0)),
             func.sum(case((events.c.action == "reopen", 1), else_=0)),
-        ).where(events.c.station_id.in_(_ids(scope)))
-    ).one()
-    count, stars, high_marks, reopened = (int(value or 0) for value in row)
+        )
+        .where(events.c.station_id.in_(_ids(scope)))
+        .group_by(events.c.station_id)
+    ).all()
+    sums: dict[int | None, list[int]] = {None: [0, 0, 0, 0]}
+    for station_id, *values in rows:
+        cells = [int(value or 0) for value in values]
+        sums[station_id] = cells
+        sums[None] = [total + cell for total, cell in zip(sums[None], cells, strict=True)]
+    return {key: _satisfied(*cells) for key, cells in sums.items()}
+
+
+def _satisfied(count: int, stars: int, high_marks: int, reopened: int) -> Satisfaction:
     average = round(stars / count, 2) if count else None
     return Satisfaction(count, average, _share(high_marks, count), reopened)
 
@@ -836,9 +873,10 @@ def _village_rows(
 # --- all of it -----------------------------------------------------------------------------
 
 
-def figures(scope: Scope, period: Period) -> Figures:
+def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Figures:
     """Every figure of ``scope`` over ``period`` (definitions: this module's docstring),
-    from a dozen aggregate queries whatever the number of rows."""
+    from a dozen aggregate queries whatever the number of rows. ``station_timing``: also
+    each station's response times (``StationRow.timing``; the monthly report's rows)."""
     today = wording.local_today()
     quarter = quarter_of(period.end)
     services = _services(scope, period)
@@ -847,6 +885,8 @@ def figures(scope: Scope, period: Period) -> Figures:
     ledger = _ledger(scope, quarter, today)
     certified = certified_by_station(scope.station_ids)
     not_reached = _not_reached(scope, quarter, today)
+    percentiles = _percentiles(scope, period, station_timing)
+    satisfaction = _satisfaction(scope, period)
 
     names = _station_names(scope)
     stations = []
@@ -870,6 +910,8 @@ def figures(scope: Scope, period: Period) -> Figures:
                 coverage_share=_share(reached, people),
                 visits_done=visits[0],
                 visits_overdue=overdue,
+                timing=_timing(requests, percentiles, station_id) if station_timing else [],
+                satisfaction=satisfaction.get(station_id, _satisfied(0, 0, 0, 0)),
             )
         )
     hours_per_volunteer = (
@@ -889,8 +931,8 @@ def figures(scope: Scope, period: Period) -> Figures:
         requests_received=requests.received,
         requests_by_channel=requests.by_channel,
         requests_by_status=requests.by_status,
-        timing=_timing(requests, _percentiles(scope, period)),
-        satisfaction=_satisfaction(scope, period),
+        timing=_timing(requests, percentiles, None),
+        satisfaction=satisfaction[None],
         coverage_quarter=quarter,
         coverage=[
             Coverage(

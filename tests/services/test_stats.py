@@ -416,6 +416,28 @@ def test_timing_by_urgency_nearest_rank(data):
     assert normal == stats.Timing("normal", 2, None, None, None, None, None)
 
 
+def test_timing_and_satisfaction_of_each_station(data):
+    scope = stats.county_scope(_supervisor(data.world))
+    assert all(row.timing == [] for row in stats.figures(scope, NOVEMBER).stations)
+    rows = {
+        row.station_id: row for row in stats.figures(scope, NOVEMBER, station_timing=True).stations
+    }
+    a, b = rows[data.world.station_a.id], rows[data.world.station_b.id]
+    assert a.timing == [
+        stats.Timing("crisis", 4, 20.0, 40.0, 100.0, 300.0, 0.25),
+        stats.Timing("urgent", 1, 60.0, 60.0, None, None, 1.0),
+        stats.Timing("normal", 0, None, None, None, None, None),
+    ]
+    assert b.timing == [
+        stats.Timing("crisis", 0, None, None, None, None, None),
+        stats.Timing("urgent", 1, 200.0, 200.0, None, None, 0.0),
+        stats.Timing("normal", 2, None, None, None, None, None),
+    ]
+    assert a.satisfaction == stats.Satisfaction(3, 4.0, 2 / 3, 0)
+    assert b.satisfaction == stats.Satisfaction(0, None, None, 1)
+    assert rows[data.world.room_a1.id].satisfaction == stats.Satisfaction(0, None, None, 0)
+
+
 def test_satisfaction(data):
     assert _county(data).satisfaction == stats.Satisfaction(3, 4.0, 2 / 3, 1)
     assert _station(data).satisfaction == stats.Satisfaction(3, 4.0, 2 / 3, 0)
