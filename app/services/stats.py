@@ -54,7 +54,7 @@ import re
 from calendar import monthrange
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import (
@@ -915,7 +915,9 @@ def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Fi
             )
         )
     hours_per_volunteer = (
-        (services.volunteer_hours / volunteers).quantize(_HOURS) if volunteers else None
+        (services.volunteer_hours / volunteers).quantize(_HOURS, ROUND_HALF_UP)
+        if volunteers
+        else None
     )
     return Figures(
         scope=scope,
@@ -953,6 +955,8 @@ def month_trend(scope: Scope, last_month: Period, months: int = 12) -> MonthTren
     """Person-times per local month, the ``months`` months ending with ``last_month``'s,
     by category and by station: one grouped query whose month is a CASE over the months'
     UTC bounds (the same on both databases, and it keeps the range on the index)."""
+    if not 1 <= months <= 120:
+        raise ValueError("months: 1 to 120")
     periods = months_before(last_month, months)
     labels = [f"{period.start:%Y-%m}" for period in periods]
     bounds = [period.utc_bounds() for period in periods]

@@ -573,6 +573,13 @@ def test_scopes(data):
     assert stats.station_scope(volunteer) == stats.EMPTY_SCOPE
     assert stats.county_scope(volunteer) == stats.EMPTY_SCOPE
     assert stats.station_scope(None) == stats.EMPTY_SCOPE
+    # a worker of the county centre: the centre (every other station has staff of its
+    # own), and no county figures without the supervisor's role
+    centre_worker = factories.make_user(("social_worker",), w.county_centre)
+    assert stats.station_scope(centre_worker) == stats.Scope(
+        (w.county_centre.id,), frozenset({w.county_centre.id}), False
+    )
+    assert stats.county_scope(centre_worker) == stats.EMPTY_SCOPE
 
 
 def test_the_other_countys_supervisor_sees_only_their_county(data):
