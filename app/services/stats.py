@@ -363,6 +363,9 @@ class Figures:
     coverage: list[Coverage]  # one per special group
     visits_done: int
     visits_overdue: int
+    # added: coverage of all special groups together over the scope (a person in two
+    # groups counts once), as StationRow.coverage_share is for one station
+    coverage_share: float | None = None
 
 
 @dataclass
@@ -948,6 +951,10 @@ def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Fi
         ],
         visits_done=sum(row.visits_done for row in stations),
         visits_overdue=sum(row.visits_overdue for row in stations),
+        coverage_share=_share(
+            sum(cells[1] for cells in ledger.stations.values()),
+            sum(cells[0] for cells in ledger.stations.values()),
+        ),
     )
 
 

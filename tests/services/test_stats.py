@@ -457,6 +457,8 @@ def test_coverage_counts_for_the_county_without_names(data):
     assert cells["tekun"] == (1, 1, 1.0, [])
     assert cells["dibao"] == (0, 0, None, [])
     assert (f.visits_done, f.visits_overdue) == (1, 3)
+    # all groups together, each person once: p1, p2, p6 reached of p1, p2, p3, p4, p6, p7
+    assert f.coverage_share == 3 / 6
 
 
 def test_not_reached_never_served_first_then_longest_gap(data):
