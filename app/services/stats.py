@@ -597,10 +597,10 @@ def _requests(scope: Scope, period: Period) -> _RequestTotals:
 
 def _percentiles(scope: Scope, period: Period, by_station: bool) -> dict[tuple, tuple]:
     """(station id or None for the scope, measure, urgency) -> (median, p90), nearest
-    rank, in one query reading the period's requests once: each measure's values are
-    numbered per urgency (and, ``by_station``, per station and urgency) by window
-    functions (NULLs last, not counted) and the ⌈n/2⌉-th and ⌈9n/10⌉-th are kept (integer
-    arithmetic, the same on both databases)."""
+    rank, in one query reading the period's requests once: each measure's values (of
+    the requests that got that far) are numbered per urgency (and, ``by_station``, per
+    station and urgency) by window functions and the ⌈n/2⌉-th and ⌈9n/10⌉-th are kept
+    (integer arithmetic, the same on both databases)."""
     finished = case(
         (HelpRequest.done_at.is_not(None), HelpRequest.done_at),
         (HelpRequest.status == "closed", HelpRequest.closed_at),
@@ -629,11 +629,9 @@ def _percentiles(scope: Scope, period: Period, by_station: bool) -> dict[tuple, 
                     values.c.station_id,
                     values.c.urgency,
                     value.label("value"),
-                    func.row_number()
-                    .over(partition_by=partition, order_by=value.asc().nulls_last())
-                    .label("rank"),
-                    func.count(value).over(partition_by=partition).label("n"),
-                )
+                    func.row_number().over(partition_by=partition, order_by=value).label("rank"),
+                    func.count().over(partition_by=partition).label("n"),
+                ).where(value.is_not(None))  # only the requests that got that far
             ).subquery()
             passes.append(
                 select(
@@ -645,7 +643,6 @@ def _percentiles(scope: Scope, period: Period, by_station: bool) -> dict[tuple, 
                     numbered.c.rank,
                     numbered.c.n,
                 ).where(
-                    numbered.c.value.is_not(None),
                     (numbered.c.rank == (numbered.c.n + 1) // 2)
                     | (numbered.c.rank == (9 * numbered.c.n + 9) // 10),
                 )
