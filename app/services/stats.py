@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
@@ -129,8 +129,7 @@ class Period:
 
 
 def _utc_midnight(day: date) -> datetime:
-    local = datetime.combine(day, time(0), tzinfo=wording.local_zone())
-    return local.astimezone(UTC).replace(tzinfo=None)
+    return wording.to_utc(datetime.combine(day, time(0)))
 
 
 def month_period(year: int, month: int) -> Period:
@@ -423,7 +422,8 @@ def _seconds_between(later, earlier) -> ColumnElement:
     narrow sort key: the percentiles sort the period's requests by it)."""
     if db.engine.dialect.name == "postgresql":
         return cast(func.extract("epoch", later - earlier), Integer)
-    return cast(func.strftime("%s", later), Integer) - cast(func.strftime("%s", earlier), Integer)
+    # SQLite: Julian days are doubles; rounded to the second they are exact
+    return cast(func.round((func.julianday(later) - func.julianday(earlier)) * 86400), Integer)
 
 
 def _hours(value) -> Decimal:
