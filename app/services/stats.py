@@ -957,40 +957,32 @@ def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Fi
 
 def month_trend(scope: Scope, last_month: Period, months: int = 12) -> MonthTrend:
     """Person-times per local month, the ``months`` months ending with ``last_month``'s,
-    by category and by station: one grouped query whose month is a CASE over the months'
-    UTC bounds (the same on both databases, and it keeps the range on the index)."""
+    by category and by station, in one statement: a grouped SELECT per month over its
+    UTC bounds (a range on the ended_at index, the same on both databases), joined by
+    UNION ALL. (A single CASE over the months' bounds reads the same rows but is a
+    quarter slower on PostgreSQL: it evaluates the CASE per row and misjudges the
+    groups.)"""
     if not 1 <= months <= 120:
         raise ValueError("months: 1 to 120")
     periods = months_before(last_month, months)
     labels = [f"{period.start:%Y-%m}" for period in periods]
-    bounds = [period.utc_bounds() for period in periods]
-    bucket = case(
-        *[
-            (and_(ServiceRecord.ended_at >= low, ServiceRecord.ended_at < high), index)
-            for index, (low, high) in enumerate(bounds)
-        ],
-        else_=-1,
-    ).label("bucket")
-    rows = db.session.execute(
-        select(
-            bucket,
-            ServiceRecord.category,
-            ServiceRecord.station_id,
-            func.sum(ServiceRecord.person_times),
+    per_month = []
+    for index, period in enumerate(periods):
+        per_month.append(
+            select(
+                literal(index).label("bucket"),
+                ServiceRecord.category,
+                ServiceRecord.station_id,
+                func.sum(ServiceRecord.person_times),
+            )
+            .where(*_records_in(scope, period))
+            .group_by(ServiceRecord.category, ServiceRecord.station_id)
         )
-        .where(
-            ServiceRecord.station_id.in_(_ids(scope)),
-            ServiceRecord.ended_at >= bounds[0][0],
-            ServiceRecord.ended_at < bounds[-1][1],
-        )
-        .group_by(bucket, ServiceRecord.category, ServiceRecord.station_id)
-    ).all()
+    rows = db.session.execute(union_all(*per_month)).all()
     names = _station_names(scope)
     by_category = {code: [0] * months for code in RECORD_CATEGORIES}
     by_station = {station_id: [0] * months for station_id in names}
     for index, category, station_id, times in rows:
-        if index < 0:
-            continue
         by_category.setdefault(category, [0] * months)[index] += int(times or 0)
         by_station.setdefault(station_id, [0] * months)[index] += int(times or 0)
     return MonthTrend(labels, by_category, by_station, names)
