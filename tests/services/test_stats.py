@@ -307,6 +307,23 @@ def test_totals_and_every_category_by_group_cell(data):
     assert f.by_category["tutoring"] == stats.Served(0, Decimal("0.00"), _groups())
 
 
+def test_the_slices_add_up_to_the_total(data):
+    f = _county(data)
+    for slices in (
+        f.by_category.values(),
+        [r.served for r in f.stations],
+        [v.served for v in f.villages],
+    ):
+        assert sum(s.person_times for s in slices) == f.total.person_times == 11
+        assert sum(s.hours for s in slices) == f.total.hours == Decimal("9.50")
+        for code in stats.GROUP_BITS:
+            assert sum(s.by_group[code] for s in slices) == f.total.by_group[code]
+    assert sum(sum(r.by_source.values()) for r in f.stations) == 11
+    assert sum(r.requests for r in f.stations) == f.requests_received == 8
+    assert sum(t.requests for t in f.timing) == 8
+    assert sum(f.requests_by_channel.values()) == sum(f.requests_by_status.values()) == 8
+
+
 def test_each_station_row(data):
     w = data.world
     rows = {row.station_id: row for row in _county(data).stations}
