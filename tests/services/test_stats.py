@@ -553,7 +553,7 @@ def test_month_trend(data):
     assert trend.station_names[w.station_b.id] == "柳林镇社工站"
 
 
-def test_figures_take_a_dozen_queries(data):
+def test_figures_take_a_dozen_queries(data, backend):
     scope = stats.county_scope(_supervisor(data.world))
     statements = []
 
@@ -565,7 +565,8 @@ def test_figures_take_a_dozen_queries(data):
         stats.figures(scope, NOVEMBER)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) == 10  # 11 with a not-reached list to read
+    # 11 with a not-reached list to read; on PostgreSQL one more turns JIT off
+    assert len(statements) == (11 if backend == "postgresql" else 10)
 
 
 # --- scopes ----------------------------------------------------------------------------
