@@ -455,7 +455,7 @@ def _minutes(seconds) -> float | None:
 class _ServiceTotals:
     total: Served
     by_category: dict[str, Served]
-    stations: dict[int, tuple[Served, dict[str, Served], dict[str, int], int]]
+    stations: dict[int, tuple[Served, dict[str, Served], dict[str, int], list[int]]]
     villages: dict[tuple[int, int | None], Served]
     volunteer_hours: Decimal
 
