@@ -161,18 +161,15 @@ class Builder:
     # --- the monthly report ----------------------------------------------------------
 
     def _report(self, scope: stats.Scope) -> Iterator[int]:
-        figures = stats.figures(scope, self.export.period)
+        figures = stats.figures(scope, self.export.period, station_timing=True)
+        yield 80
         where = _where(self.user, scope)
         table = self.export.table if self.export.file_format == "csv" else ""
         if table in ("villages", "coverage"):
             chosen = reports.villages_table if table == "villages" else reports.coverage_table
             self.rows = len(figures.villages if table == "villages" else figures.coverage)
             return table_csv(chosen(where, figures))
-        rows = []
-        count = max(1, len(figures.stations))
-        for number, (row, own) in enumerate(reports.station_figures(figures), 1):
-            rows.append(reports.station_row(row, own))
-            yield min(95, 100 * number // count)
+        rows = [reports.station_row(row) for row in figures.stations]
         self.rows = len(rows)
         stations = reports.stations_table(where, figures, rows)
         if table == "stations":

@@ -1,9 +1,8 @@
 """The monthly report to civil affairs 民政局 (issue 15): the month's figures as tables.
 
 Every number comes from ``stats.figures`` (numbers that agree: the report counts nothing
-itself). The county's figures give each station's row and the totals; response times and
-satisfaction exist for a whole scope only, so each station's come from the figures of that
-station alone (one ``figures`` call per station).
+itself). One ``figures(..., station_timing=True)`` call gives each station's row (its
+counts, response times and satisfaction) and the totals.
 
 Sheets: 「各站汇总」, one row per station and a totals row; one sheet per station with its
 villages; 「特殊群体覆盖」 per special group. The same tables are the CSV files
@@ -12,7 +11,6 @@ villages; 「特殊群体覆盖」 per special group. The same tables are the CS
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from flask_babel import gettext as _
@@ -108,16 +106,16 @@ def _satisfaction_cells(satisfaction: stats.Satisfaction) -> list:
     ]
 
 
-def station_row(row: stats.StationRow, own: stats.Figures) -> list:
-    """One station's line: its counts from the scope's figures, its response times and
-    satisfaction from ``own`` (the figures of that station alone)."""
+def station_row(row: stats.StationRow) -> list:
+    """One station's line: its counts, response times and satisfaction (the figures were
+    computed with ``station_timing``)."""
     return [
         row.name,
         *_served_cells(row.served, row.by_category),
         row.volunteers_active,
         row.requests,
-        *_timing_cells(own.timing),
-        *_satisfaction_cells(own.satisfaction),
+        *_timing_cells(row.timing),
+        *_satisfaction_cells(row.satisfaction),
         percent(row.coverage_share),
         row.visits_done,
         row.visits_overdue,
@@ -143,18 +141,6 @@ def total_row(figures: stats.Figures) -> list:
         sum(row.certified for row in figures.stations),
         sum(row.staff for row in figures.stations),
     ]
-
-
-def station_figures(figures: stats.Figures) -> Iterator[tuple[stats.StationRow, stats.Figures]]:
-    """Each station's row with the figures of that station alone (yielded one by one, so
-    a job can note its progress)."""
-    scope = figures.scope
-    for row in figures.stations:
-        if len(figures.stations) == 1:
-            yield row, figures
-            continue
-        own = stats.Scope((row.station_id,), scope.serving_ids & {row.station_id}, scope.county)
-        yield row, stats.figures(own, figures.period)
 
 
 def title(where: str, figures: stats.Figures, what: str) -> str:
