@@ -47,3 +47,97 @@ def test_upgrade_from_empty_then_check_finds_no_pending_changes(empty_database):
     tables = set(inspect(engine).get_table_names())
     engine.dispose()
     assert {"help_request", "request_event", "outbox_message", "region", "station"} <= tables
+
+
+def _insert(conn, table, **values):
+    """A row with ``values``, every other NOT NULL column filled with a plain value."""
+    from datetime import datetime
+
+    import sqlalchemy as sa
+
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key:
+            continue
+        kind = column.type
+        if isinstance(kind, sa.Boolean):
+            values[column.name] = False
+        elif isinstance(kind, sa.DateTime):
+            values[column.name] = datetime(2026, 10, 1, 2, 0)
+        elif isinstance(kind, sa.Integer | sa.Numeric | sa.Float):
+            values[column.name] = 0
+        elif isinstance(kind, sa.JSON):
+            values[column.name] = []
+        else:
+            values[column.name] = ""
+    return conn.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def test_issue15_backfill_counts_what_was_recorded_before(empty_database):
+    """Records written before the counting rule get their group bits, village and (for a
+    social worker's claim) source and worker; every earlier home visit gets one record."""
+    import sqlalchemy as sa
+
+    from app.config import normalise_database_url
+
+    old = _flask(["db", "upgrade", "a13g3delivery"], empty_database)
+    assert old.returncode == 0, old.stderr
+    engine = create_engine(normalise_database_url(empty_database))
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+    with engine.begin() as conn:
+        county = _insert(conn, t["region"], code="1", name="县", level="county")
+        village = _insert(conn, t["region"], code="2", name="村", level="village")
+        station = _insert(conn, t["station"], name="站", kind="township_station", region_id=county)
+        worker = _insert(conn, t["user"], name="社工", station_id=station)
+        person = _insert(
+            conn,
+            t["beneficiary"],
+            name="王奶奶",
+            station_id=station,
+            village_id=village,
+            special_groups=["elderly_alone", "dibao"],
+        )
+        request = _insert(
+            conn,
+            t["help_request"],
+            code="ABC",
+            category="shopping",
+            station_id=station,
+            village_id=village,
+            special_groups=["elderly_alone"],
+        )
+        claim = _insert(conn, t["claim"], request_id=request, worker_id=worker)
+        record = _insert(
+            conn,
+            t["service_record"],
+            request_id=request,
+            claim_id=claim,
+            station_id=station,
+            category="shopping",
+            special_groups=["elderly_alone"],
+            hours=1,
+            person_times=1,
+        )
+        visit = _insert(
+            conn, t["visit"], beneficiary_id=person, worker_id=worker, station_id=station
+        )
+    engine.dispose()
+
+    new = _flask(["db", "upgrade"], empty_database)
+    assert new.returncode == 0, new.stderr
+    engine = create_engine(normalise_database_url(empty_database))
+    with engine.connect() as conn:
+        mask = conn.execute(sa.text("select groups_mask from beneficiary")).scalar_one()
+        rows = conn.execute(
+            sa.text(
+                "select id, source, worker_id, village_id, groups_mask, visit_id, category,"
+                " beneficiary_id, station_id, person_times from service_record order by id"
+            )
+        ).all()
+    engine.dispose()
+    assert mask == 4 | 16
+    assert [tuple(r) for r in rows] == [
+        (record, "worker", worker, village, 4, None, "shopping", None, station, 1),
+        (rows[1][0], "visit", worker, village, 4 | 16, visit, "home_visit", person, station, 1),
+    ]

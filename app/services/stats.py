@@ -4,15 +4,94 @@ the ledger and staff; never a Python loop over rows. Scoped by ``Scope``: the st
 counted, and the stations whose people the user may see by name.
 
 Figures are plain dataclasses so pages, spreadsheets and tests read the same numbers.
+
+Definitions (the README quotes them):
+
+- **Period**: local calendar days (config ``LOCAL_TIMEZONE``, Asia/Shanghai), first to
+  last inclusive. A service counts in the period its ``ServiceRecord.ended_at`` falls in;
+  a request counts as received in the period its ``created_at`` falls in.
+- **Person-times 服务人次** = SUM(``ServiceRecord.person_times``); **service hours** =
+  SUM(``ServiceRecord.hours``), over records of the scope's stations ended in the period
+  (the counting rule itself: ``app/services/counting.py``). By category
+  (``counting.RECORD_CATEGORIES``), by special group (a record carrying two groups counts
+  under both, so the groups do not add up to the total), by station (and there by
+  category and by source) and by village (the record's village; "village not known" when
+  it has none).
+- **Volunteers active**: distinct ``volunteer_id`` with a record in the period (a team
+  member dispatched counts as the doer). **Teams active**: distinct ``team_id``.
+  **New volunteers**: volunteer profiles of a scope station approved in the period.
+  **Hours per volunteer**: hours of records with a volunteer / volunteers active.
+- **Requests received**: created in the period at a scope station, **not counting a
+  request merged into another** (it is the same need asked twice; the request it was
+  merged into counts). By channel, and by status as of now.
+- **Timing**, per urgency, over the requests received: time to accept = ``accepted_at``
+  - ``created_at``; time to finish = ``done_at`` (or ``closed_at`` when it was closed
+  without being marked done) - ``created_at``; in minutes. Median and 90th percentile by
+  the nearest-rank method: of n values sorted, the ⌈p·n⌉-th (the median of 4 values is
+  the 2nd). Within target = share of the accepted requests accepted within the urgency's
+  response target (config ``RESPONSE_TARGET_MINUTES``).
+- **Satisfaction**: ratings given in the period (the timeline event "rated" at, with the
+  request's stars) for requests of scope stations: their number, average stars, share of
+  4 or 5 stars; **not solved** = requests reopened by the resident in the period (event
+  "reopen").
+- **Coverage**, over the quarter the period ends in: for each special group, the people
+  of the ledger of scope stations in that group, and those of them reached = with any
+  service record (service, home visit or welfare call that reached them) ended in the
+  quarter, by whichever station. The people not reached are listed only for stations
+  the user serves (``Scope.serving_ids``), with their last service before the quarter's
+  end and the days since (to the quarter's end, or today while it runs), never served
+  first, then longest gap first. A station's ``coverage_share``: its people in any group,
+  reached, over all of them.
+- **Visits done**: service records of source ``visit`` in the period. **Visits
+  overdue**: people of the ledger whose next visit was due before today (local).
+- **Certified workers**: active social workers and station admins based at the station
+  with a social-work certificate (``vocab.CERTIFIED_LEVELS``).
 """
 
 from __future__ import annotations
 
+import re
+from calendar import monthrange
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from sqlalchemy import (
+    Integer,
+    and_,
+    case,
+    cast,
+    distinct,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.extensions import db
+from app.models import (
+    Beneficiary,
+    HelpRequest,
+    Region,
+    RequestEvent,
+    ServiceRecord,
+    Station,
+    User,
+    UserRole,
+    VolunteerProfile,
+)
+from app.models.vocab import CERTIFIED_LEVELS, CHANNELS, GROUP_BITS, STATUSES
+from app.services import ServiceError, access, deadlines, wording
+from app.services.counting import RECORD_CATEGORIES
+
 # --- what is counted, and over which days ---------------------------------------------------
+
+MAX_SPAN_DAYS = 366
+URGENCY_ORDER = ("crisis", "urgent", "normal")
+_HOURS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -25,16 +104,107 @@ class Period:
     @property
     def is_month(self) -> bool:
         """The whole of one calendar month."""
-        raise NotImplementedError
+        return (
+            self.start.day == 1
+            and (self.start.year, self.start.month) == (self.end.year, self.end.month)
+            and self.end.day == monthrange(self.end.year, self.end.month)[1]
+        )
 
     @property
     def label(self) -> str:
         """「2026年11月」 for a month, else 「2026-11-01 至 2026-11-15」."""
-        raise NotImplementedError
+        if self.is_month:
+            return _("%(year)d-%(month)02d", year=self.start.year, month=self.start.month)
+        return _("%(start)s to %(end)s", start=self.start.isoformat(), end=self.end.isoformat())
+
+    @property
+    def month_param(self) -> str:
+        """ "2026-11" for a month (the ``month`` a link carries), else ""."""
+        return f"{self.start:%Y-%m}" if self.is_month else ""
 
     def utc_bounds(self) -> tuple[datetime, datetime]:
         """Naive UTC [from, to) covering the local days (how times are stored)."""
-        raise NotImplementedError
+        return _utc_midnight(self.start), _utc_midnight(self.end + timedelta(days=1))
+
+
+def _utc_midnight(day: date) -> datetime:
+    local = datetime.combine(day, time(0), tzinfo=wording.local_zone())
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def month_period(year: int, month: int) -> Period:
+    """The whole calendar month."""
+    return Period(date(year, month, 1), date(year, month, monthrange(year, month)[1]))
+
+
+def quarter_of(day: date) -> Period:
+    """The calendar quarter ``day`` falls in."""
+    first = 3 * ((day.month - 1) // 3) + 1
+    return Period(date(day.year, first, 1), month_period(day.year, first + 2).end)
+
+
+def months_before(last: Period, months: int) -> list[Period]:
+    """``months`` calendar months ending with the month ``last`` ends in, oldest first."""
+    year, month = last.end.year, last.end.month
+    found = []
+    for _step in range(months):
+        found.append(month_period(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return found[::-1]
+
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_period(
+    month: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    *,
+    today: date | None = None,
+) -> Period:
+    """A period from a query string: ``month`` "YYYY-MM", or ``start`` and ``end``
+    "YYYY-MM-DD"; nothing: the current local month. Raises ServiceError (with the field)
+    for text that is not a date, an end before the start, more than 366 days, or a period
+    that starts after today."""
+    today = today or wording.local_today()
+    month, start, end = ((value or "").strip() for value in (month, start, end))
+    if month:
+        period = _month_of(month)
+    elif start or end:
+        period = Period(_day_of(start, "start"), _day_of(end, "end"))
+    else:
+        return month_period(today.year, today.month)
+    if period.end < period.start:
+        raise ServiceError(_("The end date must not be before the start date."), field="end")
+    if (period.end - period.start).days + 1 > MAX_SPAN_DAYS:
+        raise ServiceError(_("Choose at most 366 days."), field="end")
+    if period.start > today:
+        raise ServiceError(
+            _("That period has not begun yet: choose one up to today."),
+            field="month" if month else "start",
+        )
+    return period
+
+
+def _month_of(text: str) -> Period:
+    match = _MONTH.match(text)
+    if match is None or not 2000 <= int(match[1]) <= 2100 or not 1 <= int(match[2]) <= 12:
+        raise ServiceError(_("Choose a month such as 2026-11."), field="month")
+    return month_period(int(match[1]), int(match[2]))
+
+
+def _day_of(text: str, name: str) -> date:
+    if not _DAY.match(text):
+        raise ServiceError(_("Enter a date such as 2026-11-01."), field=name)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ServiceError(_("Enter a date such as 2026-11-01."), field=name) from None
+    if not 2000 <= day.year <= 2100:
+        raise ServiceError(_("Enter a date such as 2026-11-01."), field=name)
+    return day
 
 
 @dataclass(frozen=True)
@@ -44,6 +214,36 @@ class Scope:
     station_ids: tuple[int, ...]
     serving_ids: frozenset[int]
     county: bool = False
+
+
+EMPTY_SCOPE = Scope((), frozenset(), False)
+
+
+def _has_role(user, *roles: str) -> bool:
+    return (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and hasattr(user, "has_role")
+        and user.has_role(*roles)
+    )
+
+
+def station_scope(user: User) -> Scope:
+    """A station's worker or admin: the stations they act on as their own (their station
+    and its rooms), all by name. Anybody else: nothing."""
+    if not _has_role(user, "social_worker", "station_admin"):
+        return EMPTY_SCOPE
+    ids = access.acting_station_ids(user)
+    return Scope(tuple(sorted(ids)), frozenset(ids), False)
+
+
+def county_scope(user: User) -> Scope:
+    """The county supervisor: every station of their county; by name only the stations
+    they also act on as staff (none for a pure supervisor). Anybody else: nothing."""
+    if not _has_role(user, "county_supervisor"):
+        return EMPTY_SCOPE
+    ids = access.visible_station_ids(user)
+    return Scope(tuple(sorted(ids)), frozenset(access.acting_station_ids(user)), True)
 
 
 # --- the figures ---------------------------------------------------------------------------
@@ -58,6 +258,16 @@ class Served:
     # group code -> person-times of records carrying that group (a record with two groups
     # counts under both; the total is not their sum)
     by_group: dict[str, int] = field(default_factory=dict)
+
+    def add(self, person_times: int, hours: Decimal, by_group: dict[str, int]) -> None:
+        self.person_times += person_times
+        self.hours = (self.hours + hours).quantize(_HOURS)
+        for code, value in by_group.items():
+            self.by_group[code] = self.by_group.get(code, 0) + value
+
+
+def _served() -> Served:
+    return Served(0, Decimal("0.00"), dict.fromkeys(GROUP_BITS, 0))
 
 
 @dataclass
@@ -159,6 +369,550 @@ class MonthTrend:
     station_names: dict[int, str]
 
 
+# --- SQL pieces ----------------------------------------------------------------------------
+
+
+def _ids(scope: Scope) -> list[int]:
+    return list(scope.station_ids) or [-1]
+
+
+def _has_bit(column, bit: int) -> ColumnElement:
+    return column.op("&")(bit) != 0
+
+
+def _group_sums(value) -> list:
+    """One SUM(CASE) column per special group: ``value`` of the rows carrying its bit."""
+    return [
+        func.sum(case((_has_bit(ServiceRecord.groups_mask, bit), value), else_=0)).label(
+            f"g_{code}"
+        )
+        for code, bit in GROUP_BITS.items()
+    ]
+
+
+def _records_in(scope: Scope, period: Period) -> list[ColumnElement]:
+    low, high = period.utc_bounds()
+    return [
+        ServiceRecord.station_id.in_(_ids(scope)),
+        ServiceRecord.ended_at >= low,
+        ServiceRecord.ended_at < high,
+    ]
+
+
+def _requests_in(scope: Scope, period: Period) -> list[ColumnElement]:
+    low, high = period.utc_bounds()
+    return [
+        HelpRequest.station_id.in_(_ids(scope)),
+        HelpRequest.created_at >= low,
+        HelpRequest.created_at < high,
+        HelpRequest.merged_into_id.is_(None),
+    ]
+
+
+def _minutes_between(later, earlier) -> ColumnElement:
+    """Minutes from ``earlier`` to ``later`` (whole seconds), on either database."""
+    if db.engine.dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 60.0
+    return (
+        cast(func.strftime("%s", later), Integer) - cast(func.strftime("%s", earlier), Integer)
+    ) / 60.0
+
+
+def _hours(value) -> Decimal:
+    return Decimal(str(value or 0)).quantize(_HOURS)
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _minutes(value) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+@dataclass
+class _ServiceTotals:
+    total: Served
+    by_category: dict[str, Served]
+    stations: dict[int, tuple[Served, dict[str, Served], dict[str, int], int]]
+    villages: dict[tuple[int, int | None], Served]
+    volunteer_hours: Decimal
+
+
+def _services(scope: Scope, period: Period) -> _ServiceTotals:
+    """One grouped query: person-times, hours and group cells by station × village ×
+    category × source; the few result rows are added up into every slice."""
+    volunteer_hours = func.sum(
+        case((ServiceRecord.volunteer_id.is_not(None), ServiceRecord.hours), else_=0)
+    )
+    rows = db.session.execute(
+        select(
+            ServiceRecord.station_id,
+            ServiceRecord.village_id,
+            ServiceRecord.category,
+            ServiceRecord.source,
+            func.sum(ServiceRecord.person_times),
+            func.sum(ServiceRecord.hours),
+            func.count(),
+            volunteer_hours,
+            *_group_sums(ServiceRecord.person_times),
+        )
+        .where(*_records_in(scope, period))
+        .group_by(
+            ServiceRecord.station_id,
+            ServiceRecord.village_id,
+            ServiceRecord.category,
+            ServiceRecord.source,
+        )
+    ).all()
+    totals = _ServiceTotals(
+        _served(), {code: _served() for code in RECORD_CATEGORIES}, {}, {}, Decimal("0.00")
+    )
+    for station_id, village_id, category, source, times, hours, count, v_hours, *groups in rows:
+        times, hours = int(times or 0), _hours(hours)
+        by_group = {code: int(v or 0) for code, v in zip(GROUP_BITS, groups, strict=True)}
+        totals.total.add(times, hours, by_group)
+        totals.by_category.setdefault(category, _served()).add(times, hours, by_group)
+        served, by_category, by_source, visits = totals.stations.setdefault(
+            station_id, (_served(), {code: _served() for code in RECORD_CATEGORIES}, {}, [0])
+        )
+        served.add(times, hours, by_group)
+        by_category.setdefault(category, _served()).add(times, hours, by_group)
+        by_source[source] = by_source.get(source, 0) + times
+        if source == "visit":
+            visits[0] += int(count)
+        totals.villages.setdefault((station_id, village_id), _served()).add(times, hours, by_group)
+        totals.volunteer_hours = (totals.volunteer_hours + _hours(v_hours)).quantize(_HOURS)
+    return totals
+
+
+def _volunteers(scope: Scope, period: Period) -> tuple[dict[int, int], int, int]:
+    """Distinct volunteers per station, and distinct volunteers and teams over the scope
+    (a volunteer serving two stations counts once in the total)."""
+    where = _records_in(scope, period)
+    per_station = dict(
+        db.session.execute(
+            select(ServiceRecord.station_id, func.count(distinct(ServiceRecord.volunteer_id)))
+            .where(*where)
+            .group_by(ServiceRecord.station_id)
+        ).all()
+    )
+    volunteers, teams = db.session.execute(
+        select(
+            func.count(distinct(ServiceRecord.volunteer_id)),
+            func.count(distinct(ServiceRecord.team_id)),
+        ).where(*where)
+    ).one()
+    return per_station, int(volunteers or 0), int(teams or 0)
+
+
+def _volunteers_new(scope: Scope, period: Period) -> int:
+    low, high = period.utc_bounds()
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                VolunteerProfile.station_id.in_(_ids(scope)),
+                VolunteerProfile.approved_at >= low,
+                VolunteerProfile.approved_at < high,
+            )
+        )
+        or 0
+    )
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+def _within_target() -> ColumnElement:
+    """1 for a request accepted within its urgency's response target, else 0."""
+    waited = _minutes_between(HelpRequest.accepted_at, HelpRequest.created_at)
+    targets = [
+        (HelpRequest.urgency == urgency, deadlines.target_minutes(urgency))
+        for urgency in URGENCY_ORDER
+    ]
+    target = case(*targets, else_=deadlines.target_minutes("normal"))
+    return case((and_(HelpRequest.accepted_at.is_not(None), waited <= target), 1), else_=0)
+
+
+@dataclass
+class _RequestTotals:
+    received: int
+    by_channel: dict[str, int]
+    by_status: dict[str, int]
+    by_station: dict[int, int]
+    by_urgency: dict[str, tuple[int, int, int]]  # requests, accepted, within target
+
+
+def _requests(scope: Scope, period: Period) -> _RequestTotals:
+    rows = db.session.execute(
+        select(
+            HelpRequest.station_id,
+            HelpRequest.channel,
+            HelpRequest.status,
+            HelpRequest.urgency,
+            func.count(),
+            func.count(HelpRequest.accepted_at),
+            func.sum(_within_target()),
+        )
+        .where(*_requests_in(scope, period))
+        .group_by(
+            HelpRequest.station_id, HelpRequest.channel, HelpRequest.status, HelpRequest.urgency
+        )
+    ).all()
+    totals = _RequestTotals(0, dict.fromkeys(CHANNELS, 0), dict.fromkeys(STATUSES, 0), {}, {})
+    for station_id, channel, status, urgency, count, accepted, within in rows:
+        count, accepted, within = int(count), int(accepted or 0), int(within or 0)
+        totals.received += count
+        totals.by_channel[channel] = totals.by_channel.get(channel, 0) + count
+        totals.by_status[status] = totals.by_status.get(status, 0) + count
+        totals.by_station[station_id] = totals.by_station.get(station_id, 0) + count
+        before = totals.by_urgency.get(urgency, (0, 0, 0))
+        totals.by_urgency[urgency] = (before[0] + count, before[1] + accepted, before[2] + within)
+    return totals
+
+
+def _percentiles(scope: Scope, period: Period) -> dict[tuple[str, str], tuple]:
+    """(measure, urgency) -> (median, p90), nearest rank, in one query: each measure's
+    values are numbered per urgency by a window function and the ⌈n/2⌉-th and ⌈9n/10⌉-th
+    are kept (integer arithmetic, the same on both databases)."""
+    finished = case(
+        (HelpRequest.done_at.is_not(None), HelpRequest.done_at),
+        (HelpRequest.status == "closed", HelpRequest.closed_at),
+        else_=None,
+    )
+    measures = {
+        "accept": _minutes_between(HelpRequest.accepted_at, HelpRequest.created_at),
+        "finish": _minutes_between(finished, HelpRequest.created_at),
+    }
+    ranked = []
+    for name, value in measures.items():
+        numbered = (
+            select(
+                literal(name).label("measure"),
+                HelpRequest.urgency.label("urgency"),
+                value.label("value"),
+                func.row_number()
+                .over(partition_by=HelpRequest.urgency, order_by=value)
+                .label("rank"),
+                func.count().over(partition_by=HelpRequest.urgency).label("n"),
+            )
+            .where(*_requests_in(scope, period), value.is_not(None))
+            .subquery()
+        )
+        ranked.append(
+            select(
+                numbered.c.measure,
+                numbered.c.urgency,
+                numbered.c.rank,
+                numbered.c.n,
+                numbered.c.value,
+            ).where(
+                (numbered.c.rank == (numbered.c.n + 1) // 2)
+                | (numbered.c.rank == (9 * numbered.c.n + 9) // 10)
+            )
+        )
+    found: dict[tuple[str, str], list] = {}
+    for measure, urgency, rank, n, value in db.session.execute(union_all(*ranked)).all():
+        slot = found.setdefault((measure, urgency), [None, None])
+        if rank == (n + 1) // 2:
+            slot[0] = _minutes(value)
+        if rank == (9 * n + 9) // 10:
+            slot[1] = _minutes(value)
+    return {key: tuple(value) for key, value in found.items()}
+
+
+def _timing(requests: _RequestTotals, percentiles: dict) -> list[Timing]:
+    timing = []
+    for urgency in URGENCY_ORDER:
+        count, accepted, within = requests.by_urgency.get(urgency, (0, 0, 0))
+        accept = percentiles.get(("accept", urgency), (None, None))
+        finish = percentiles.get(("finish", urgency), (None, None))
+        timing.append(
+            Timing(
+                urgency, count, accept[0], accept[1], finish[0], finish[1], _share(within, accepted)
+            )
+        )
+    return timing
+
+
+def _satisfaction(scope: Scope, period: Period) -> Satisfaction:
+    """Ratings given in the period and reopenings ("not solved"), in one query over the
+    timeline events of scope stations' requests."""
+    low, high = period.utc_bounds()
+    rated = RequestEvent.action == "rated"
+    row = db.session.execute(
+        select(
+            func.sum(case((and_(rated, HelpRequest.rating.is_not(None)), 1), else_=0)),
+            func.sum(case((rated, HelpRequest.rating), else_=0)),
+            func.sum(case((and_(rated, HelpRequest.rating >= 4), 1), else_=0)),
+            func.sum(case((RequestEvent.action == "reopen", 1), else_=0)),
+        )
+        .select_from(RequestEvent)
+        .join(HelpRequest, HelpRequest.id == RequestEvent.request_id)
+        .where(
+            RequestEvent.action.in_(("rated", "reopen")),
+            RequestEvent.at >= low,
+            RequestEvent.at < high,
+            HelpRequest.station_id.in_(_ids(scope)),
+        )
+    ).one()
+    count, stars, high_marks, reopened = (int(value or 0) for value in row)
+    average = round(stars / count, 2) if count else None
+    return Satisfaction(count, average, _share(high_marks, count), reopened)
+
+
+# --- the ledger: coverage and visits -------------------------------------------------------
+
+
+def _reached_in(quarter: Period) -> ColumnElement:
+    """The ledger person has a service record ended in ``quarter`` (index on
+    service_record(beneficiary_id, ended_at))."""
+    low, high = quarter.utc_bounds()
+    return exists().where(
+        ServiceRecord.beneficiary_id == Beneficiary.id,
+        ServiceRecord.ended_at >= low,
+        ServiceRecord.ended_at < high,
+    )
+
+
+@dataclass
+class _LedgerTotals:
+    people: dict[str, int]
+    reached: dict[str, int]
+    stations: dict[int, tuple[int, int, int]]  # people in a group, reached, visits overdue
+
+
+def _ledger(scope: Scope, quarter: Period, today: date) -> _LedgerTotals:
+    """People in each group and reached this quarter, per station, and visits overdue:
+    one grouped query over the ledger."""
+    reached = case((_reached_in(quarter), 1), else_=0)
+    in_any = Beneficiary.groups_mask != 0
+    columns = [
+        func.sum(case((in_any, 1), else_=0)),
+        func.sum(case((in_any, reached), else_=0)),
+        func.sum(case((Beneficiary.next_visit_due < today, 1), else_=0)),
+    ]
+    for bit in GROUP_BITS.values():
+        columns.append(func.sum(case((_has_bit(Beneficiary.groups_mask, bit), 1), else_=0)))
+        columns.append(func.sum(case((_has_bit(Beneficiary.groups_mask, bit), reached), else_=0)))
+    rows = db.session.execute(
+        select(Beneficiary.station_id, *columns)
+        .where(Beneficiary.station_id.in_(_ids(scope)))
+        .group_by(Beneficiary.station_id)
+    ).all()
+    totals = _LedgerTotals(dict.fromkeys(GROUP_BITS, 0), dict.fromkeys(GROUP_BITS, 0), {})
+    for station_id, people, reached_any, overdue, *cells in rows:
+        totals.stations[station_id] = (int(people or 0), int(reached_any or 0), int(overdue or 0))
+        for index, code in enumerate(GROUP_BITS):
+            totals.people[code] += int(cells[2 * index] or 0)
+            totals.reached[code] += int(cells[2 * index + 1] or 0)
+    return totals
+
+
+def _not_reached(scope: Scope, quarter: Period, today: date) -> dict[str, list[NotReached]]:
+    """The people of the serving stations' ledgers in a special group with no record in
+    ``quarter``, each under every group they belong to: never served first, then the
+    longest gap. The gap runs to the quarter's end, or to today while it runs."""
+    serving = sorted(set(scope.station_ids) & scope.serving_ids)
+    found: dict[str, list[NotReached]] = {code: [] for code in GROUP_BITS}
+    if not serving:
+        return found
+    low, high = quarter.utc_bounds()
+    last = (
+        select(func.max(ServiceRecord.ended_at))
+        .where(ServiceRecord.beneficiary_id == Beneficiary.id, ServiceRecord.ended_at < high)
+        .scalar_subquery()
+        .label("last")
+    )
+    rows = db.session.execute(
+        select(
+            Beneficiary.id,
+            Beneficiary.name,
+            Beneficiary.station_id,
+            Beneficiary.groups_mask,
+            Region.name,
+            last,
+        )
+        .outerjoin(Region, Region.id == Beneficiary.village_id)
+        .where(
+            Beneficiary.station_id.in_(serving),
+            Beneficiary.groups_mask != 0,
+            ~_reached_in(quarter),
+        )
+    ).all()
+    until = min(today, quarter.end)
+    people = []
+    for person_id, name, station_id, mask, village, last_at in rows:
+        last_day = wording.local_date(last_at) if last_at is not None else None
+        gap = (until - last_day).days if last_day is not None else None
+        people.append((mask, NotReached(person_id, name, station_id, village or "", last_day, gap)))
+    people.sort(key=lambda item: (item[1].last_served or date.min, item[1].beneficiary_id))
+    for mask, person in people:
+        for code, bit in GROUP_BITS.items():
+            if mask & bit:
+                found[code].append(person)
+    return found
+
+
+# --- stations and villages -----------------------------------------------------------------
+
+
+def _station_names(scope: Scope) -> dict[int, str]:
+    """The scope's stations by name, in the order of the station tree: each station
+    followed by its rooms (siblings by id)."""
+    rows = db.session.execute(
+        select(Station.id, Station.name, Station.parent_id)
+        .where(Station.id.in_(_ids(scope)))
+        .order_by(Station.id)
+    ).all()
+    names = {station_id: name for station_id, name, _parent in rows}
+    children: dict[int | None, list[int]] = {}
+    for station_id, _name, parent_id in rows:
+        children.setdefault(parent_id if parent_id in names else None, []).append(station_id)
+    ordered: dict[int, str] = {}
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        station_id = stack.pop()
+        ordered[station_id] = names[station_id]
+        stack.extend(reversed(children.get(station_id, [])))
+    return ordered
+
+
+def _village_rows(
+    villages: dict[tuple[int, int | None], Served], station_order: list[int]
+) -> list[VillageRow]:
+    village_ids = sorted({village for _station, village in villages if village is not None})
+    names = dict(
+        db.session.execute(select(Region.id, Region.name).where(Region.id.in_(village_ids))).all()
+        if village_ids
+        else []
+    )
+    unknown = _("Village not known")
+    rows = [
+        VillageRow(station_id, village_id, names.get(village_id, unknown), served)
+        for (station_id, village_id), served in villages.items()
+    ]
+    place = {station_id: index for index, station_id in enumerate(station_order)}
+    rows.sort(key=lambda row: (place[row.station_id], row.village_id is None, row.village_id or 0))
+    return rows
+
+
+# --- all of it -----------------------------------------------------------------------------
+
+
+def figures(scope: Scope, period: Period) -> Figures:
+    """Every figure of ``scope`` over ``period`` (definitions: this module's docstring),
+    from a dozen aggregate queries whatever the number of rows."""
+    today = wording.local_today()
+    quarter = quarter_of(period.end)
+    services = _services(scope, period)
+    per_station_volunteers, volunteers, teams = _volunteers(scope, period)
+    requests = _requests(scope, period)
+    ledger = _ledger(scope, quarter, today)
+    certified = certified_by_station(scope.station_ids)
+    not_reached = _not_reached(scope, quarter, today)
+
+    names = _station_names(scope)
+    stations = []
+    for station_id, name in names.items():
+        served, by_category, by_source, visits = services.stations.get(
+            station_id, (_served(), {code: _served() for code in RECORD_CATEGORIES}, {}, [0])
+        )
+        people, reached, overdue = ledger.stations.get(station_id, (0, 0, 0))
+        done, staff = certified.get(station_id, (0, 0))
+        stations.append(
+            StationRow(
+                station_id=station_id,
+                name=name,
+                served=served,
+                by_category=by_category,
+                by_source=by_source,
+                requests=requests.by_station.get(station_id, 0),
+                volunteers_active=int(per_station_volunteers.get(station_id, 0)),
+                certified=done,
+                staff=staff,
+                coverage_share=_share(reached, people),
+                visits_done=visits[0],
+                visits_overdue=overdue,
+            )
+        )
+    hours_per_volunteer = (
+        (services.volunteer_hours / volunteers).quantize(_HOURS) if volunteers else None
+    )
+    return Figures(
+        scope=scope,
+        period=period,
+        total=services.total,
+        by_category=services.by_category,
+        stations=stations,
+        villages=_village_rows(services.villages, list(names)),
+        volunteers_active=volunteers,
+        volunteers_new=_volunteers_new(scope, period),
+        teams_active=teams,
+        hours_per_volunteer=hours_per_volunteer,
+        requests_received=requests.received,
+        requests_by_channel=requests.by_channel,
+        requests_by_status=requests.by_status,
+        timing=_timing(requests, _percentiles(scope, period)),
+        satisfaction=_satisfaction(scope, period),
+        coverage_quarter=quarter,
+        coverage=[
+            Coverage(
+                group=code,
+                people=ledger.people[code],
+                reached=ledger.reached[code],
+                share=_share(ledger.reached[code], ledger.people[code]),
+                not_reached=not_reached[code],
+            )
+            for code in GROUP_BITS
+        ],
+        visits_done=sum(row.visits_done for row in stations),
+        visits_overdue=sum(row.visits_overdue for row in stations),
+    )
+
+
+def month_trend(scope: Scope, last_month: Period, months: int = 12) -> MonthTrend:
+    """Person-times per local month, the ``months`` months ending with ``last_month``'s,
+    by category and by station: one grouped query whose month is a CASE over the months'
+    UTC bounds (the same on both databases, and it keeps the range on the index)."""
+    periods = months_before(last_month, months)
+    labels = [f"{period.start:%Y-%m}" for period in periods]
+    bounds = [period.utc_bounds() for period in periods]
+    bucket = case(
+        *[
+            (and_(ServiceRecord.ended_at >= low, ServiceRecord.ended_at < high), index)
+            for index, (low, high) in enumerate(bounds)
+        ],
+        else_=-1,
+    ).label("bucket")
+    rows = db.session.execute(
+        select(
+            bucket,
+            ServiceRecord.category,
+            ServiceRecord.station_id,
+            func.sum(ServiceRecord.person_times),
+        )
+        .where(
+            ServiceRecord.station_id.in_(_ids(scope)),
+            ServiceRecord.ended_at >= bounds[0][0],
+            ServiceRecord.ended_at < bounds[-1][1],
+        )
+        .group_by(bucket, ServiceRecord.category, ServiceRecord.station_id)
+    ).all()
+    names = _station_names(scope)
+    by_category = {code: [0] * months for code in RECORD_CATEGORIES}
+    by_station = {station_id: [0] * months for station_id in names}
+    for index, category, station_id, times in rows:
+        if index < 0:
+            continue
+        by_category.setdefault(category, [0] * months)[index] += int(times or 0)
+        by_station.setdefault(station_id, [0] * months)[index] += int(times or 0)
+    return MonthTrend(labels, by_category, by_station, names)
+
+
 # --- staff -------------------------------------------------------------------------------
 
 
@@ -166,12 +920,6 @@ def certified_by_station(station_ids) -> dict[int, tuple[int, int]]:
     """Per station: (active workers with a social-work certificate, active workers), where
     a worker is an active social worker or station admin based there. Stations with none
     are left out (read as (0, 0))."""
-    from sqlalchemy import case, func, select
-
-    from app.extensions import db
-    from app.models import User, UserRole
-    from app.models.vocab import CERTIFIED_LEVELS
-
     staff = (
         select(User.id, User.station_id, User.certificate_level)
         .join(UserRole, UserRole.user_id == User.id)
