@@ -366,7 +366,7 @@ def _request_records(run) -> int:
                   WHERE h.code LIKE 'BC%%' AND h.status IN ('done', 'closed')) h
         ) x
         JOIN bench_volcount c ON c.station_id = x.station_id
-        JOIN bench_vol v ON v.station_id = x.station_id AND v.k = 1 + (x.id * 7919) %% c.c
+        JOIN bench_vol v ON v.station_id = x.station_id AND v.k = 1 + (x.id::bigint * 7919) %% c.c
         JOIN bench_staff s ON s.station_id = x.station_id
         LEFT JOIN bench_team t ON t.n = 1 + x.id %% (SELECT greatest(count(*), 1) FROM bench_team)
         LEFT JOIN beneficiary b ON b.id = x.beneficiary_id
