@@ -42,6 +42,11 @@ XLSX_RUNS = int(os.environ.get("BENCH_XLSX_RUNS", "3"))
 IN_PROCESS_CALLS = int(os.environ.get("BENCH_COUNTY_CALLS", "20"))
 SUPERVISOR = "dudao"
 DASHBOARD = "/station/county/stats"
+REPORT_PATHS = (
+    DASHBOARD + "?month={month}&format=xlsx",
+    DASHBOARD + "/export?month={month}&format=xlsx",
+)
+PAGE_TIMEOUT = os.environ.get("BENCH_PAGE_TIMEOUT", "60s")
 TARGET_DASHBOARD_P95_MS = 200.0
 TARGET_XLSX_S = 5.0
 FILLED_TABLES = (
@@ -282,14 +287,15 @@ def serve_and_measure(month: str) -> list[str]:
         start_new_session=True,
     )
     dashboard = f"{DASHBOARD}?month={month}"
-    report = f"{DASHBOARD}?month={month}&format=xlsx"
     try:
         _wait_for(base + "/healthz")
         cookie = signed_in_cookie(base, SUPERVISOR)
         _check_page(base, dashboard, cookie)
         bare = _wrk(base + "/healthz", "")
-        board = _wrk(base + dashboard, get_script(cookie))
-        downloads = [_get(base + report, cookie) for _ in range(XLSX_RUNS)]
+        # A county page takes seconds at this scale: wrk waits for it rather than count it
+        # as an error at its usual 5 s.
+        board = _wrk(base + dashboard, get_script(cookie), timeout=PAGE_TIMEOUT)
+        downloads = _downloads(base, month, cookie)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -308,14 +314,25 @@ def serve_and_measure(month: str) -> list[str]:
             f"non-2xx/3xx {figures['non2xx']})"
         )
     lines.append(_report_line(downloads, bare))
-    verdict = (
-        "meets" if board["p95"] < TARGET_DASHBOARD_P95_MS and not board["non2xx"] else "MISSES"
-    )
+    met = board["requests"] and not board["errors"] and not board["non2xx"]
+    verdict = "meets" if met and board["p95"] < TARGET_DASHBOARD_P95_MS else "MISSES"
     lines.append(f"  target dashboard p95 < {TARGET_DASHBOARD_P95_MS:.0f} ms: {verdict}")
     lines.append(
         f"  machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} after the run"
     )
     return lines
+
+
+def _downloads(base: str, month: str, cookie: str) -> list[tuple[int, str, bytes, float]]:
+    """The county report downloaded XLSX_RUNS times, one after another: from the dashboard's
+    ``&format=xlsx``, or from the export route if the dashboard answers with its page."""
+    first = None
+    for path in REPORT_PATHS:
+        first = _get(base + path.format(month=month), cookie)
+        if "spreadsheetml" in first[1]:
+            rest = [_get(base + path.format(month=month), cookie) for _ in range(XLSX_RUNS - 1)]
+            return [first, *rest]
+    return [first]
 
 
 def _report_line(downloads, bare) -> str:
