@@ -99,6 +99,13 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
         self.LOCAL_TIMEZONE = os.environ.get("LOCAL_TIMEZONE", "Asia/Shanghai")
         self.LANGUAGES = ["zh", "en"]
+        # Exports (app/services/exports.py): service records exports of more rows than this
+        # are built by the worker; its files are deleted after EXPORT_KEEP_HOURS.
+        self.EXPORT_DIRECT_MAX_ROWS = _int("EXPORT_DIRECT_MAX_ROWS", 10000)
+        self.EXPORT_KEEP_HOURS = _int("EXPORT_KEEP_HOURS", 24)
+        self.EXPORT_MAX_ROWS = _int("EXPORT_MAX_ROWS", 500000)  # larger: choose fewer days
+        self.EXPORT_BATCH_ROWS = _int("EXPORT_BATCH_ROWS", 2000)  # rows read per query
+        self.EXPORT_BATCH_JOBS = _int("EXPORT_BATCH_JOBS", 2)  # exports one worker takes at once
         self.WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))
 
 

@@ -27,7 +27,7 @@ class Job:
 
 def _jobs() -> list[Job]:
     # Imported here, when the worker starts, to keep the web app's start-up light.
-    from app.jobs import accounts, deadlines, offers, reminders, sms
+    from app.jobs import accounts, deadlines, exports, offers, reminders, sms
 
     return [
         Job("send outbox", sms.dispatch_pending, every_seconds=0),
@@ -39,6 +39,8 @@ def _jobs() -> list[Job]:
         Job("remind volunteers", reminders.remind_volunteers, every_seconds=300),
         Job("auto-close done", reminders.auto_close_done_requests, every_seconds=3600),
         Job("forget old sign-in failures", accounts.forget_old_records, every_seconds=3600),
+        Job("build exports", exports.build_queued_exports, every_seconds=0),
+        Job("delete old exports", exports.purge_old_exports, every_seconds=3600),
     ]
 
 

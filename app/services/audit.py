@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import AuditLog, User
 from app.services.access import visible_station_ids
 
-ACTIONS = ("view_beneficiary", "view_minor_request", "view_request", "export")
+ACTIONS = ("view_beneficiary", "view_minor_request", "view_request", "export", "view_stats")
 
 
 def log_access(

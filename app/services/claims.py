@@ -220,7 +220,7 @@ def check_in(
     _check_doer(claim, actor)
     if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         lat = lon = None
-    workflow.transition(claim.request, "check_in", actor=actor, actor_label="volunteer")
+    workflow.transition(claim.request, "check_in", actor=actor, actor_label=_doer_label(claim))
     claim.checked_in_at = utcnow()
     claim.checkin_lat, claim.checkin_lon = lat, lon
     db.session.flush()
@@ -239,7 +239,9 @@ def check_out(
     request = claim.request
     if request.status == "assigned":  # came straight to check-out: start it first
         check_in(claim, actor=actor)
-    workflow.transition(request, "check_out", actor=actor, actor_label="volunteer", note=outcome)
+    workflow.transition(
+        request, "check_out", actor=actor, actor_label=_doer_label(claim), note=outcome
+    )
     now = utcnow()
     claim.status = "done"
     claim.checked_out_at = now
@@ -424,6 +426,11 @@ def _offer_by_code(phone_e164: str, code: str) -> tuple[User, Offer]:
     if not found:
         raise ServiceError(_("We could not find an offer with this code for your number."))
     return user, found[0]
+
+
+def _doer_label(claim: Claim) -> str:
+    """Who starts and finishes the work, on the timeline: the station's worker or a volunteer."""
+    return "staff" if claim.worker_id is not None else "volunteer"
 
 
 def _check_doer(claim: Claim, user: User) -> None:

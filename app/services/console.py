@@ -486,6 +486,12 @@ def add_note(request: HelpRequest, actor: User, text: str, public: bool = False)
     return workflow.record_event(request, "note", actor=actor, note=text[:2000], public=public)
 
 
+def close_counts_service(request: HelpRequest) -> bool:
+    """Whether closing ``request`` now with "service was given" counts one service (the
+    close form shows the choice only then)."""
+    return request.status in counting.CLOSE_COUNTS_FROM
+
+
 def close(request: HelpRequest, actor: User, outcome: str, *, served: bool = False, hours=None):
     """The station closes the request. ``served``: the work was done though nobody
     checked out, so it counts as one service (with ``hours`` if given); a request closed

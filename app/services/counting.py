@@ -67,26 +67,41 @@ def for_checkout(
     )
 
 
+# A request closed by the station from these statuses, with work done, counts one service:
+# a check-out always moves a request to ``done``, so one closed from ``assigned`` or
+# ``in_progress`` has no check-out since it was last started (or reopened). One closed
+# from ``done`` was counted by its check-out.
+CLOSE_COUNTS_FROM = frozenset({"assigned", "in_progress"})
+
+
 def for_station_close(
     request: HelpRequest, *, actor: User, hours: Decimal, outcome: str, closed_from: str
 ) -> ServiceRecord | None:
-    """The station closed a request whose work was done without a check-out. Nothing when
-    it was closed from ``done``: its check-out counted it (a check-out always moves the
-    request to ``done``, so one closed from ``assigned`` or ``in_progress`` has none since
-    it was last started)."""
-    if closed_from not in ("assigned", "in_progress"):
+    """The station closed a request whose work was done without a check-out; nothing when
+    it was closed from ``done`` (see ``CLOSE_COUNTS_FROM``).
+
+    The record names who did the work: the claim's volunteer (the member a team leader
+    gave it to, else the claimer) and team, or the social worker it was assigned to. The
+    station worker who closes it is named only when nobody held it: the closing is on the
+    timeline, and naming them beside a volunteer would count one service for two doers."""
+    if closed_from not in CLOSE_COUNTS_FROM:
         return None
     claim = _last_claim(request)
-    doer = None
-    if claim is not None and claim.worker_id is None:
-        doer = claim.dispatched_to_id or claim.volunteer_id
+    volunteer_id = team_id = worker_id = None
+    if claim is None:
+        worker_id = actor.id
+    elif claim.worker_id is not None:
+        worker_id = claim.worker_id
+    else:
+        volunteer_id = claim.dispatched_to_id or claim.volunteer_id
+        team_id = claim.team_id
     return _record(
         source="station_close",
         request_id=request.id,
         claim_id=claim.id if claim is not None else None,
-        volunteer_id=doer,
-        team_id=claim.team_id if claim is not None else None,
-        worker_id=claim.worker_id if claim is not None and claim.worker_id else actor.id,
+        volunteer_id=volunteer_id,
+        team_id=team_id,
+        worker_id=worker_id,
         **_of_request(request),
         started_at=request.started_at,
         ended_at=utcnow(),
@@ -148,6 +163,8 @@ def _of_person(person: Beneficiary) -> dict:
 
 
 def _last_claim(request: HelpRequest) -> Claim | None:
+    """The claim that held the request when it was closed (closing ends it: ``closed``);
+    one given back (``released``) did not do the work."""
     return db.session.scalar(
         select(Claim)
         .where(Claim.request_id == request.id, Claim.status != "released")

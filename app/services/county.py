@@ -15,6 +15,8 @@ from app.services import as_id, workflow
 from app.services.access import visible_station_ids
 from app.services.console import URGENCY_ORDER
 from app.services.deadlines import overdue_clause
+from app.services.staffing import below_target
+from app.services.stats import certified_by_station
 
 
 def stations(user: User) -> list[Station]:
@@ -30,16 +32,20 @@ def station_named(raw_id: str | None) -> Station | None:
 
 
 def station_rows(user: User, now: datetime | None = None) -> list[dict]:
-    """Per station: new, open, closed, overdue and escalated requests."""
+    """Per station: new, open, closed, overdue and escalated requests; certified workers
+    and active staff (``stats.certified_by_station``), and whether it is below the target
+    of certified workers (``staffing.below_target``)."""
     ids = visible_station_ids(user) or {-1}
     now = now or utcnow()
     listed = stations(user)
     counts = _counts_by_status(ids)
     overdue = _count_by_station(ids, overdue_clause(now))
     escalated = _count_by_station(ids, *_open_escalated())
+    staff = certified_by_station(ids)
     rows = []
     for one in listed:
         c = counts.get(one.id, {})
+        certified, workers = staff.get(one.id, (0, 0))
         rows.append(
             {
                 "station": one,
@@ -48,6 +54,9 @@ def station_rows(user: User, now: datetime | None = None) -> list[dict]:
                 "closed": c.get("closed", 0),
                 "overdue": overdue.get(one.id, 0),
                 "escalated": escalated.get(one.id, 0),
+                "certified": certified,
+                "staff": workers,
+                "below_target": below_target(one, certified),
             }
         )
     return rows

@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.vocab import CALL_OUTCOMES, CALLS_SERVED, CATEGORIES, SPECIAL_GROUPS, URGENCIES
-from app.services import ServiceError, as_id, counting, intake
+from app.services import ServiceError, as_id, counting, form_tokens, intake
 from app.services.access import acting_station_ids, scope_to_acting_stations, visible_station_ids
 from app.services.links import visits_link
 from app.services.notifications import queue_sms
@@ -193,8 +193,11 @@ def record_visit(
     request_category: str = "",
     request_urgency: str = "normal",
     minutes=None,
+    form_token: str | None = None,
 ) -> Visit:
-    """Log a home visit's welfare check, move the care plan on, maybe open a request."""
+    """Log a home visit's welfare check, move the care plan on, maybe open a request.
+    ``form_token``: the web form's one-time token (``form_tokens``), spent once the visit
+    is known to be valid; None where no form is sent twice (the demo)."""
     if living_conditions not in LIVING_CONDITIONS:
         raise ServiceError(_("Choose the living conditions."), field="living_conditions")
     if health not in HEALTH:
@@ -206,6 +209,8 @@ def record_visit(
     if request_category and not (needs_found or "").strip():
         raise ServiceError(_("Describe the need before opening a request."), field="needs_found")
     spent = _minutes(minutes, field="minutes", required=False)
+    if form_token is not None:
+        form_tokens.spend(form_token)
     now = utcnow()
     visit = Visit(
         beneficiary=person,
@@ -231,13 +236,22 @@ def record_visit(
 
 
 def log_call(
-    person: Beneficiary, worker: User, *, outcome: str, minutes=None, note: str = ""
+    person: Beneficiary,
+    worker: User,
+    *,
+    outcome: str,
+    minutes=None,
+    note: str = "",
+    form_token: str | None = None,
 ) -> CallLog:
     """A phone welfare call 电话慰问 to a person of the ledger. One that reached the person
-    or their family counts as a service (app/services/counting.py); every call is logged."""
+    or their family counts as a service (app/services/counting.py); every call is logged.
+    ``form_token`` as for ``record_visit``."""
     if outcome not in CALL_OUTCOMES:
         raise ServiceError(_("Choose how the call went."), field="outcome")
     spent = _minutes(minutes, field="minutes", required=outcome in CALLS_SERVED)
+    if form_token is not None:
+        form_tokens.spend(form_token)
     call = CallLog(
         beneficiary_id=person.id,
         worker_id=worker.id,

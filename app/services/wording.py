@@ -22,8 +22,10 @@ from app.models.base import utcnow
 from app.models.vocab import (
     ACTORS,
     CATEGORIES,
+    CERTIFICATE_LEVELS,
     CHANNELS,
     EVENTS,
+    ROLES,
     SPECIAL_GROUPS,
     STATUSES,
     URGENCIES,
@@ -170,6 +172,15 @@ def channel_label(code: str | None, language: str | None = None) -> str:
     return _label(CHANNELS, code, language)
 
 
+def role_label(code: str | None, language: str | None = None) -> str:
+    return _label(ROLES, code, language)
+
+
+def certificate_label(code: str | None, language: str | None = None) -> str:
+    """A worker's social-work certificate; "No certificate" for none."""
+    return _label(CERTIFICATE_LEVELS, code or "", language)
+
+
 def event_label(event) -> str:
     """A timeline event as staff read it: its own label, a move's label, or the status it
     moved to."""
@@ -243,6 +254,8 @@ TEMPLATE_GLOBALS = {
     "urgency_label": urgency_label,
     "group_label": group_label,
     "channel_label": channel_label,
+    "role_label": role_label,
+    "certificate_label": certificate_label,
     "event_label": event_label,
     "event_actor": event_actor,
     "place_label": place_label,

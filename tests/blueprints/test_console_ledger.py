@@ -9,6 +9,7 @@ from app.models import AuditLog, Beneficiary, HelpRequest, Visit
 from app.services import ledger
 from tests import factories
 from tests.console_support import audit_entries, post, text
+from tests.sources_support import tokens
 
 
 def test_search_by_name_village_and_group(client, world, login_as):
@@ -96,11 +97,16 @@ def test_a_visit_logs_the_welfare_check_and_moves_the_plan(client, world, login_
         page=f"/station/ledger/{person.id}/visit",
     )
     assert bad.status_code == 422 and db.session.query(Visit).count() == 0
-    response = post(
-        client,
-        f"/station/ledger/{person.id}/visit",
-        {"living_conditions": "fair", "health": "good", "needs_found": "", "follow_up": "下月再访"},
-        page=f"/station/ledger/{person.id}/visit",
+    page = f"/station/ledger/{person.id}/visit"
+    response = client.post(
+        page,
+        data={
+            **tokens(client, page),
+            "living_conditions": "fair",
+            "health": "good",
+            "needs_found": "",
+            "follow_up": "下月再访",
+        },
     )
     assert response.status_code == 302
     visit = db.session.query(Visit).one()
@@ -116,17 +122,17 @@ def test_a_visit_logs_the_welfare_check_and_moves_the_plan(client, world, login_
 def test_a_visit_can_open_a_request(client, world, login_as):
     login_as("social_worker")
     person = factories.make_beneficiary(world.station_a, world.village_a1, name="钱奶奶")
-    response = post(
-        client,
-        f"/station/ledger/{person.id}/visit",
-        {
+    page = f"/station/ledger/{person.id}/visit"
+    response = client.post(
+        page,
+        data={
+            **tokens(client, page),
             "living_conditions": "poor",
             "health": "needs_care",
             "needs_found": "膝盖痛，需要陪同去卫生院",
             "request_category": "medical_escort",
             "request_urgency": "urgent",
         },
-        page=f"/station/ledger/{person.id}/visit",
     )
     assert response.status_code == 302
     r = db.session.query(HelpRequest).one()

@@ -46,7 +46,11 @@ PAGES = {
         "request-with-texts": f"/station/r/{ids['own']}",
         "sms-sent": "/sms/sent",
     },
-    "zhanzhang": lambda ids: {"teams": "/station/teams", "audit": "/station/audit"},
+    "zhanzhang": lambda ids: {
+        "teams": "/station/teams",
+        "audit": "/station/audit",
+        "staff": "/station/staff",
+    },
     "dudao": lambda ids: {"county": "/station/county", "county-read": f"/station/r/{ids['other']}"},
     "xianshegong": lambda ids: {
         "centre-queue": "/station/",

@@ -246,6 +246,7 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.ledger_plan", POST): staff(scoped=True, answer="302 /station/ledger/*"),
     ("console.ledger_visit", GET): staff(scoped=True),
     ("console.ledger_visit", POST): staff(scoped=True, answer=EMPTY_FORM),
+    ("console.ledger_call", POST): staff(scoped=True, answer=EMPTY_FORM),
     ("console.visits", GET): staff(),
     # station admin: volunteers, teams, the access log of their own station
     ("console.volunteers", GET): admin(),

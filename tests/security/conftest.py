@@ -397,6 +397,8 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
             "close",
             "assign",
             "not_duplicate",
+            "start",  # the assigned social worker's check-in and check-out
+            "finish",
             "offer",
             "escalate",  # last: offer and escalate flag the sample, and the county
         ]  # fmt: skip  # centre's workers may act on what is escalated

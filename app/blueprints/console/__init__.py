@@ -5,7 +5,10 @@ bp = Blueprint("console", __name__)
 from app.blueprints.console import (  # noqa: E402, F401
     admin_routes,
     county_routes,
+    export_routes,
     ledger_routes,
     routes,
     sms_routes,
+    staff_routes,
+    stats_routes,
 )

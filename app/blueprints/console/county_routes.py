@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.blueprints.console import bp, forms
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
+from app.models.vocab import CERTIFIED_TARGET
 from app.services import console
 from app.services.county import escalated_requests, station_named, station_rows, stations
 
@@ -23,6 +24,7 @@ def _render(status=200, error=None, bound=None):
         station_choices=choices,
         error=error,
         bound=bound or {},
+        certified_target=CERTIFIED_TARGET,
     ), status
 
 

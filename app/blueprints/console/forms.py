@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -16,7 +17,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.models.vocab import CATEGORIES, SPECIAL_GROUPS, URGENCIES
+from app.models.vocab import (
+    CALL_OUTCOMES,
+    CATEGORIES,
+    CERTIFICATE_LEVELS,
+    ROLES,
+    SPECIAL_GROUPS,
+    URGENCIES,
+)
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 
 
@@ -97,6 +105,30 @@ class CloseForm(FlaskForm):
         _l("Outcome"),
         validators=[DataRequired(message=_l("Say how it ended before closing.")), Length(max=2000)],
     )
+    # Shown only while closing counts a service (from assigned or in progress): a request
+    # closed after its check-out counted already. The use case parses the hours.
+    served = BooleanField(_l("Service was given (counts as one person-time)"))
+    hours = StringField(_l("Hours spent (optional)"), validators=[Optional(), Length(max=10)])
+
+
+class WorkerStartForm(FlaskForm):
+    """The assigned social worker starts the work (check-in): nothing to fill in."""
+
+
+class WorkerFinishForm(FlaskForm):
+    """The assigned social worker's check-out: what was done, and the hours."""
+
+    outcome = TextAreaField(
+        _l("What was done?"),
+        validators=[DataRequired(message=_l("Please write what was done.")), Length(max=2000)],
+    )
+    hours = StringField(
+        _l("Hours spent"),
+        validators=[
+            DataRequired(message=_l("Please enter the hours as a number, e.g. 1.5.")),
+            Length(max=10),
+        ],
+    )
 
 
 class StationForm(FlaskForm):
@@ -144,6 +176,9 @@ class VisitForm(FlaskForm):
         _l("Open a help request for"), choices=[], validators=[Optional()]
     )
     request_urgency = SelectField(_l("Urgency of that request"), choices=[], default="normal")
+    # Text, not a number field: the use case words every refusal ("1e3", "abc", "0").
+    minutes = StringField(_l("Time spent (minutes)"), validators=[Optional(), Length(max=10)])
+    form_token = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,6 +186,19 @@ class VisitForm(FlaskForm):
         self.health.choices = _choices(HEALTH, blank="—")
         self.request_category.choices = _choices(CATEGORIES, blank=_l("No request needed"))
         self.request_urgency.choices = _choices(URGENCIES)
+
+
+class CallForm(FlaskForm):
+    """A phone welfare call 电话慰问 on the ledger record."""
+
+    outcome = SelectField(_l("How did the call go?"), choices=[], validate_choice=False)
+    minutes = StringField(_l("Time spent (minutes)"), validators=[Optional(), Length(max=10)])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+    form_token = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.outcome.choices = _choices(CALL_OUTCOMES, blank="—")
 
 
 class TeamForm(FlaskForm):
@@ -189,3 +237,44 @@ class TeamHoursForm(FlaskForm):
     def __init__(self, *args, day_names=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.day.choices = [("", "—")] + [(str(i), str(name)) for i, name in enumerate(day_names)]
+
+
+# --- staff and their certificates (issue 15, item 2) -----------------------------------------
+
+
+class CertificateForm(FlaskForm):
+    """A worker's certificate and training hours (the service checks both)."""
+
+    certificate_level = SelectField(
+        _l("Social-work certificate"), choices=[], validate_choice=False
+    )
+    training_hours = StringField(
+        _l("Training hours"), validators=[Optional(), Length(max=12)], default="0"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.certificate_level.choices = _choices(CERTIFICATE_LEVELS)
+
+
+class StaffForm(CertificateForm):
+    """A new worker. Roles and stations are checked by the service, so an admin who posts
+    one out of reach reads why next to the field."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Please enter the worker's name.")), Length(max=64)],
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[DataRequired(message=_l("Please enter a phone number.")), Length(max=20)],
+    )
+    role = SelectField(_l("Role"), choices=[], validate_choice=False)
+    station_id = SelectField(_l("Station"), choices=[], validate_choice=False)
+
+    def __init__(self, *args, stations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = [
+            (code, str(ROLES[code])) for code in ("social_worker", "station_admin")
+        ]
+        self.station_id.choices = [(str(s.id), s.name) for s in stations]

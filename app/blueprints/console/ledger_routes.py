@@ -12,8 +12,9 @@ from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import htmx
 from app.models import Beneficiary
-from app.models.vocab import SPECIAL_GROUPS
-from app.services import as_id, audit, ledger, wording
+from app.models.vocab import CALL_OUTCOMES, SPECIAL_GROUPS
+from app.services import as_id, audit, form_tokens, intake, ledger, wording
+from app.services.counting import RECORD_CATEGORIES
 from app.services.ledger import HEALTH, LIVING_CONDITIONS
 from app.services.ledger_export import ledger_csv
 
@@ -99,7 +100,7 @@ def ledger_person(beneficiary_id: int):
     return _render_person(_person_or_404(beneficiary_id))
 
 
-def _render_person(person: Beneficiary, plan_form=None, status=200):
+def _render_person(person: Beneficiary, plan_form=None, call_form=None, status=200):
     audit.log_access(current_user, "view_beneficiary", "beneficiary", person.id, person.station_id)
     plan_form = plan_form or forms.CarePlanForm(
         formdata=None, data={"visit_interval_days": person.visit_interval_days}
@@ -110,13 +111,58 @@ def _render_person(person: Beneficiary, plan_form=None, status=200):
             p=person,
             requests=ledger.requests_of(person),
             services=ledger.services_of(person),
+            calls=ledger.calls_of(person),
             plan_form=plan_form,
+            call_form=_with_token(call_form or forms.CallForm(formdata=None)),
+            call_outcomes=CALL_OUTCOMES,
+            record_categories=RECORD_CATEGORIES,
             living=LIVING_CONDITIONS,
             health=HEALTH,
             today=wording.local_today(),
         ),
         status,
     )
+
+
+def _with_token(form):
+    """A form that records a service carries a one-time token (kept when sent back)."""
+    if not intake.valid_form_token(form.form_token.data):
+        form.form_token.data = form_tokens.new_token()
+    return form
+
+
+def _recorded(done, message: str) -> bool:
+    """Whether the form's work is stored: now (say ``message``), or by the same form sent
+    before (say that: nothing was written twice). False: refused, show the form again."""
+    if done.ok:
+        flash(message)
+        return True
+    if isinstance(done.error, form_tokens.AlreadySent):
+        flash(done.error.message)
+        return True
+    return False
+
+
+@bp.post("/ledger/<int:beneficiary_id>/call")
+@role_required(*WORKERS)
+def ledger_call(beneficiary_id: int):
+    person = _person_or_404(beneficiary_id)
+    form = forms.CallForm()
+    if form.validate_on_submit():
+        done = attempt(ledger.log_call, person, current_user, **_call_fields(form))
+        if _recorded(done, _("Call logged.")):
+            return redirect(url_for("console.ledger_person", beneficiary_id=beneficiary_id))
+        error_on_form(form, done.error, "outcome")
+    return _render_person(person, call_form=form, status=422)
+
+
+def _call_fields(form: forms.CallForm) -> dict:
+    return {
+        "outcome": form.outcome.data or "",
+        "minutes": form.minutes.data or "",
+        "note": form.note.data or "",
+        "form_token": form.form_token.data or "",
+    }
 
 
 @bp.post("/ledger/<int:beneficiary_id>/plan")
@@ -140,12 +186,14 @@ def ledger_visit(beneficiary_id: int):
     form = forms.VisitForm()
     if form.validate_on_submit():
         done = attempt(ledger.record_visit, person, current_user, **_visit_fields(form))
-        if done.ok:
-            return _visit_recorded(done.result.spawned_request_id, beneficiary_id)
+        if _recorded(done, _("Visit recorded.")):
+            return _visit_recorded(
+                done.result.spawned_request_id if done.ok else None, beneficiary_id
+            )
         error_on_form(form, done.error, "living_conditions")
     status = 422 if form.errors else 200
     audit.log_access(current_user, "view_beneficiary", "beneficiary", person.id, person.station_id)
-    return render_template("console/visit.html", p=person, form=form), status
+    return render_template("console/visit.html", p=person, form=_with_token(form)), status
 
 
 def _visit_fields(form: forms.VisitForm) -> dict:
@@ -156,11 +204,12 @@ def _visit_fields(form: forms.VisitForm) -> dict:
         "follow_up": form.follow_up.data or "",
         "request_category": form.request_category.data or "",
         "request_urgency": form.request_urgency.data or "normal",
+        "minutes": form.minutes.data or "",
+        "form_token": form.form_token.data or "",
     }
 
 
 def _visit_recorded(spawned: int | None, beneficiary_id: int):
-    flash(_("Visit recorded."))
     if spawned:
         flash(_("A help request was opened from this visit."))
         return redirect(url_for("console.request_page", request_id=spawned))

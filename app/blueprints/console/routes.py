@@ -22,6 +22,7 @@ from app.services import (
     matching,
     outbox_view,
     privacy,
+    worker_tasks,
     workflow,
 )
 from app.services.access import may_act_on_request, visible_station_ids
@@ -145,6 +146,8 @@ def _forms(found: HelpRequest, candidates, bound: dict | None = None) -> dict:
         "escalate": forms.NoteOnlyForm(prefix="escalate", formdata=None),
         "note": forms.NoteForm(prefix="note", formdata=None),
         "close": forms.CloseForm(prefix="close", formdata=None),
+        "start": forms.WorkerStartForm(prefix="start", formdata=None),
+        "finish": forms.WorkerFinishForm(prefix="finish", formdata=None),
     }
     made.update(bound or {})
     made["assign"].target.choices = _assign_choices(found, candidates)
@@ -179,6 +182,10 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "event_notes": outbox_view.shown_bodies(current_user, found.events, field="note"),
         "error": error,
         "can": lambda action: workflow.can(found, action),
+        # The assigned social worker records the work here (worker_tasks); closing with
+        # "service was given" is offered only where it counts one (console.close).
+        "records_work": can_act and worker_tasks.records_it(found, current_user),
+        "close_counts": console.close_counts_service(found),
         "open": found.status in workflow.OPEN_STATUSES,
         "merged_into": db.session.get(HelpRequest, found.merged_into_id)
         if found.merged_into_id
@@ -260,8 +267,26 @@ def _do_note(found, form):
 
 
 def _do_close(found, form):
-    console.close(found, current_user, form.outcome.data)
+    served = bool(form.served.data) and console.close_counts_service(found)
+    console.close(found, current_user, form.outcome.data, served=served, hours=form.hours.data)
+    if served:
+        return _("Closed. The service was counted.")
     return _("Closed.")
+
+
+def _do_start(found, form):
+    worker_tasks.start(found, current_user)
+    return _("Started. When the work is done, record it below.")
+
+
+def _do_finish(found, form):
+    record = worker_tasks.finish(
+        found, current_user, outcome=form.outcome.data, hours=form.hours.data
+    )
+    hours = worker_tasks.hours_text(record.hours)
+    return _(
+        "Done: %(hours)s hours recorded. The resident is asked to confirm by SMS.", hours=hours
+    )
 
 
 def _do_assign(found, form):
@@ -280,6 +305,8 @@ ACTIONS = {
     "note": (forms.NoteForm, _do_note),
     "close": (forms.CloseForm, _do_close),
     "assign": (forms.AssignForm, _do_assign),
+    "start": (forms.WorkerStartForm, _do_start),
+    "finish": (forms.WorkerFinishForm, _do_finish),
 }
 
 

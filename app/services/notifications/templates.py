@@ -150,6 +150,20 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "If you did not ask, ignore this and tell no one the code.",
     },
     # --- end accounts ---
+    # --- staff accounts opened and reset by the station admin (issue 15, item 2); one
+    # segment each. No password in them: the link leads to the reset page, where a code
+    # sent to this phone lets its owner choose one. ---
+    "staff_welcome": {
+        "zh": "【邻里】社工站已为您开通账号，请用本手机号在此设置密码后登录：{link}",
+        "en": "[Linli] Your station opened a Linli staff account for you. Set your "
+        "password with this phone number here: {link}",
+    },
+    "staff_password_reset": {
+        "zh": "【邻里】社工站已重设您的账号密码，请用本手机号在此设置新密码：{link}",
+        "en": "[Linli] Your station reset your Linli password. Choose a new one with this "
+        "phone number here: {link}",
+    },
+    # --- end staff accounts ---
 }
 
 
