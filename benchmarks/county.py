@@ -298,6 +298,7 @@ def serve_and_measure(month: str) -> list[str]:
         # A county page takes seconds at this scale: wrk waits for it rather than count it
         # as an error at its usual 5 s.
         board = _wrk(base + dashboard, get_script(cookie), timeout=PAGE_TIMEOUT)
+        _get(base + dashboard, cookie)  # waits out the views wrk left running
         alone = [_get(base + dashboard, cookie)[3] for _ in range(XLSX_RUNS)]
         downloads = _downloads(base, month, cookie)
     finally:
