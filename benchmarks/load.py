@@ -94,13 +94,23 @@ def prepare(url: str) -> None:
     )
 
 
-def _wrk(url: str, script: str) -> dict:
+def _wrk(url: str, script: str, timeout: str = "5s") -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script + REPORT_LUA)
         path = handle.name
     try:
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", "5s", "-s", path, url],
+            [
+                "wrk",
+                "-t2",
+                f"-c{CONNECTIONS}",
+                f"-d{DURATION}",
+                "--timeout",
+                timeout,
+                "-s",
+                path,
+                url,
+            ],
             capture_output=True,
             text=True,
             check=True,

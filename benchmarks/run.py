@@ -15,6 +15,7 @@ import time
 BENCHMARKS = {
     "matching": "benchmarks.matching",  # 1,000,000 volunteers, p50/p95 of find_candidates
     "load": "benchmarks.load",  # gunicorn + wrk over the main pages
+    "county": "benchmarks.county",  # 1M requests, 2M service records: dashboard and report
 }
 
 

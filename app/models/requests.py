@@ -106,6 +106,8 @@ class RequestEvent(db.Model):
     """One line of a request's timeline: who, when, from, to, note."""
 
     __tablename__ = "request_event"
+    # The month's ratings and reopenings (stats._satisfaction) without a timeline scan.
+    __table_args__ = (Index("ix_request_event_action_at", "action", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(
