@@ -12,6 +12,7 @@ Never commits (a service rule): the ``seed-demo`` command commits the whole coun
     ledger.py    the people the stations look after, their care plans and visits
     requests.py  what each of the 100 requests is and when each step of its story is due
     stories.py   the steps played through intake, console, offers, claims and tracking
+    history.py   twelve months of visits, calls and requests before them (issue 15)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.demo import county, ledger, requests, stories
+from app.demo import county, history, ledger, requests, stories
 from app.demo import data as D
 from app.demo.clock import frozen_at, seeded_codes
 from app.demo.state import DEMO_PASSWORD, Demo
@@ -96,14 +97,17 @@ def build(now: datetime) -> str:
             ledger.build_beneficiaries(demo)
             planned = requests.plan_all(demo)
             stories.play(demo, planned)
+            year = history.build(demo)
         # The county's weeks of texts went out as they happened: none is sent again now.
         sms = delivery.record_sent_earlier(before)
     c = demo.counts
     return (
         f"Demo county {D.COUNTY_NAME} ({D.COUNTY_CODE}): {len(demo.towns)} townships, "
         f"{c['villages']} villages, {c['stations']} stations, {len(demo.staff)} staff, "
-        f"{c['volunteers']} volunteers in {c['teams']} teams, {c['beneficiaries']} "
-        f"beneficiaries, {len(planned)} requests, {sms} SMS sent."
+        f"{c['volunteers']} volunteers in {c['teams']} teams, "
+        f"{c['beneficiaries'] + year['people']} beneficiaries, {len(planned)} requests of "
+        f"the last weeks and {year['requests']} of the {history.MONTHS} months before, "
+        f"{year['visits']} visits and {year['calls']} welfare calls, {sms} SMS sent."
     )
 
 
