@@ -52,7 +52,7 @@ MONTHS = 12
 REQUESTS_PER_MONTH = (1, 3)
 DEMO_STATION_REQUESTS = (3, 6)
 # A call to a person between visits, about this often (days).
-CALL_EVERY = 50
+CALL_EVERY = 45
 DEMO_USERS = ("zhiyuanzhe", "duizhang")  # their tasks are the stories' (tests pin them)
 
 
@@ -70,30 +70,36 @@ class Act:
     doer: User | None = None
 
 
-def build(demo: Demo) -> dict[str, int]:
-    """The year before ``demo.now``; returns what it made, by kind."""
-    start = _history_start(demo.now)
-    end = demo.now - timedelta(hours=2)
+def build(demo: Demo, months: int = MONTHS) -> dict[str, int]:
+    """The ``months`` (this one and those before it) up to ``demo.now``; returns what it
+    made, by kind. ``months=0`` adds only the staff (the stories' tests use it)."""
     made: dict[str, int] = {"people": 0, "visits": 0, "calls": 0, "requests": 0}
-    _add_staff(demo, start)
+    start = _history_start(demo.now, months)
+    end = demo.now - timedelta(hours=2)
+    _add_staff(demo, _history_start(demo.now, MONTHS))
+    if months <= 0:
+        return made
     people = _add_people(demo, start, made)
     acts = Timeline()
+    lapsed_ids = set()
     for person, town, worker, lapsed in people:
-        _plan_care(demo, acts, person, town, worker, lapsed, end)
+        _plan_care(demo, acts, person, town, worker, lapsed, (start, end))
+        if lapsed:
+            lapsed_ids.add(person.id)
     for town in demo.towns.values():
         for person in town.beneficiaries:
-            lapsed = town.name == D.UNDER_COVERED and demo.rng.random() < 0.6
-            _plan_calls(demo, acts, person, town, person.created_at, lapsed, end)
+            lapsed = town.name == D.UNDER_COVERED and demo.rng.random() < 0.7
+            _plan_calls(demo, acts, person, town, lapsed, (start, end), sure=True)
     for town in demo.towns.values():
-        _plan_requests(demo, acts, town, start, end)
+        _plan_requests(demo, acts, town, start, end, lapsed_ids)
     _play(demo, acts, made)
     return made
 
 
-def _history_start(now: datetime) -> datetime:
-    """Midnight, local time, on the first of the month eleven months before this one."""
+def _history_start(now: datetime, months: int = MONTHS) -> datetime:
+    """Midnight, local time, on the first of the month ``months - 1`` before this one."""
     local = now + LOCAL_OFFSET
-    month = local.year * 12 + local.month - 1 - (MONTHS - 1)
+    month = local.year * 12 + local.month - 1 - (months - 1)
     first = datetime(month // 12, month % 12 + 1, 1)
     return first - LOCAL_OFFSET
 
@@ -184,8 +190,12 @@ def _add_people(demo: Demo, start: datetime, made: dict) -> list[tuple]:
             )
             interval = 21 if set(groups) & (MINOR_GROUPS | {"elderly_alone"}) else 30
             ledger.set_care_plan(person, interval_days=interval)
+            # Elsewhere a rare person of the township's own station is lost touch with.
+            at_room = person.station_id != town.station.id
             lapsed = (
-                rng.random() < 0.6 if town.name == D.UNDER_COVERED else rng.random() < 0.06
+                rng.random() < 0.7
+                if town.name == D.UNDER_COVERED
+                else rng.random() < 0.03 and not at_room
             )
             people.append((person, town, worker, lapsed))
             town.history.append(person)
@@ -193,40 +203,49 @@ def _add_people(demo: Demo, start: datetime, made: dict) -> list[tuple]:
     return people
 
 
-def _plan_care(demo: Demo, acts, person, town: Town, worker, lapsed: bool, end) -> None:
+def _plan_care(demo: Demo, acts, person, town: Town, worker, lapsed: bool, span) -> None:
     """Visits on the care plan's rhythm, a call now and then between them. A lapsed
     person's visits and calls stop before this quarter (their worker fell behind)."""
     rng = demo.rng
+    start, end = span
     stop = quarter_start(demo.now) - timedelta(days=rng.randint(5, 60)) if lapsed else end
     interval = person.visit_interval_days
     # The year's visits (the ledger keeps older ones of its own: not told here).
-    t = max(person.created_at, _history_start(demo.now)) + timedelta(days=rng.randint(1, interval))
+    t = max(person.created_at, start) + timedelta(days=rng.randint(1, interval))
     while t < stop:
         when = demo.local_daytime(t)
         if when < stop:
             acts.add(Act(town, [(when, "visit")], worker=worker, person=person))
         t += timedelta(days=interval + rng.randint(-3, 6))
-    _plan_calls(demo, acts, person, town, person.created_at, lapsed, end, stop=stop)
+    _plan_calls(demo, acts, person, town, lapsed, span, stop=stop)
 
 
-def _plan_calls(demo, acts, person, town, since, lapsed, end, *, stop=None) -> None:
+def _plan_calls(demo, acts, person, town, lapsed, span, *, stop=None, sure=False) -> None:
+    """Welfare calls about every ``CALL_EVERY`` days from the year's start (or the
+    person's first day on the ledger). ``sure``: one reaches them this quarter (the
+    stories' people, whom the history does not visit). A lapsed person's calls stop
+    before the quarter; half of them were tried once since, unanswered."""
     rng = demo.rng
+    start, end = span
+    quarter = quarter_start(demo.now)
     if stop is None:
-        stop = quarter_start(demo.now) - timedelta(days=rng.randint(5, 40)) if lapsed else end
-    # The stories' people: calls from the history's start (or their first day).
-    t = max(since, _history_start(demo.now)) + timedelta(days=rng.randint(1, CALL_EVERY))
-    workers = town.workers or [demo.county_worker]
-    worker = rng.choice(workers)
+        stop = quarter - timedelta(days=rng.randint(5, 40)) if lapsed else end
+    first = max(person.created_at, start)
+    t = first + timedelta(days=rng.randint(1, CALL_EVERY))
+    worker = rng.choice(town.workers)
     while t < stop:
         when = demo.local_daytime(t)
         if when < stop:
             acts.add(Act(town, [(when, "call")], worker=worker, person=person))
         t += timedelta(days=rng.randint(CALL_EVERY - 15, CALL_EVERY + 15))
-    if lapsed and rng.random() < 0.5:
-        # Tried this quarter, and nobody answered: not reached.
-        when = demo.local_daytime(quarter_start(demo.now) + timedelta(days=rng.randint(3, 50)))
-        if when < end:
+    since = max(quarter, person.created_at) + timedelta(hours=2)
+    days = max(0, (end - since).days - 1)
+    when = demo.local_daytime(since + timedelta(days=rng.randint(0, days)))
+    if since < when < end:
+        if lapsed and rng.random() < 0.5:
             acts.add(Act(town, [(when, "call_unanswered")], worker=worker, person=person))
+        elif sure and not lapsed:
+            acts.add(Act(town, [(when, "call_reached")], worker=worker, person=person))
 
 
 # ---- requests ------------------------------------------------------------------------------
@@ -252,13 +271,15 @@ _PEOPLE_CATEGORIES = {
 }
 
 
-def _plan_requests(demo: Demo, acts, town: Town, start: datetime, end: datetime) -> None:
+def _plan_requests(demo: Demo, acts, town: Town, start, end, lapsed_ids: set[int]) -> None:
+    """Each month's requests at the town's stations; a third or more about its ledger's
+    people (none this quarter about those its workers lost touch with)."""
     rng = demo.rng
     low, high = DEMO_STATION_REQUESTS if town.name == D.DEMO_STATION else REQUESTS_PER_MONTH
     people = town.history
     ways, weights = zip(*_WAYS, strict=True)
     month_start = start
-    for _month in range(MONTHS):
+    while month_start < end:
         month_end = _next_month(month_start)
         for _n in range(rng.randint(low, high)):
             created = month_start + timedelta(
@@ -266,7 +287,10 @@ def _plan_requests(demo: Demo, acts, town: Town, start: datetime, end: datetime)
             )
             created = demo.local_daytime(created)
             way = rng.choices(ways, weights)[0]
-            act = _request_act(demo, town, way, created, people)
+            about = people
+            if created >= quarter_start(demo.now) - timedelta(days=3):
+                about = [p for p in people if p.id not in lapsed_ids]
+            act = _request_act(demo, town, way, created, about)
             if act is not None and act.steps[-1][0] < end:
                 acts.add(act)
         month_start = month_end
@@ -359,6 +383,7 @@ def _check_in(urgency: str) -> tuple[int, int]:
 
 # ---- playing it ----------------------------------------------------------------------------
 
+
 class Timeline:
     """Every act's steps in the order of time; ties in the order the acts were planned."""
 
@@ -435,6 +460,9 @@ class _Player:
     def call_unanswered(self, act: Act) -> None:
         self.call(act, "no_answer")
 
+    def call_reached(self, act: Act) -> None:
+        self.call(act, "reached" if act.person.phone else "reached_guardian")
+
     # ---- requests
 
     def submit(self, act: Act) -> None:
@@ -465,7 +493,9 @@ class _Player:
             if profile is None or profile.approved_at is None or profile.approved_at > now:
                 continue
             try:
-                act.claim = claims.accept_offer(offer, user=holder, via=self.rng.choice(["web", "sms"]))
+                act.claim = claims.accept_offer(
+                    offer, user=holder, via=self.rng.choice(["web", "sms"])
+                )
             except ServiceError:
                 continue
             act.doer = holder
