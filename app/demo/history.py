@@ -105,6 +105,7 @@ def _history_start(now: datetime, months: int = MONTHS) -> datetime:
 
 
 def quarter_start(now: datetime) -> datetime:
+    """Midnight, local time, on the first day of ``now``'s quarter (coverage counts it)."""
     local = now + LOCAL_OFFSET
     first = datetime(local.year, (local.month - 1) // 3 * 3 + 1, 1)
     return first - LOCAL_OFFSET

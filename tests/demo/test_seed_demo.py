@@ -312,10 +312,22 @@ def _snapshot() -> list[tuple]:
 
 
 def _records() -> list[tuple]:
-    rows = db.session.scalars(select(ServiceRecord).order_by(ServiceRecord.id))
-    return [
-        (r.source, r.station_id, r.beneficiary_id, r.category, r.ended_at, r.hours) for r in rows
-    ]
+    """The service records, by names rather than ids (PostgreSQL's sequences move on
+    after a rollback)."""
+    rows = db.session.execute(
+        select(
+            ServiceRecord.source,
+            Station.name,
+            Beneficiary.name,
+            ServiceRecord.category,
+            ServiceRecord.ended_at,
+            ServiceRecord.hours,
+        )
+        .join(Station, Station.id == ServiceRecord.station_id)
+        .outerjoin(Beneficiary, Beneficiary.id == ServiceRecord.beneficiary_id)
+        .order_by(ServiceRecord.id)
+    )
+    return [tuple(row) for row in rows]
 
 
 def test_two_fresh_seeds_are_the_same_and_nothing_is_committed(app):
