@@ -18,9 +18,14 @@ worker's certificate level and training hours (issue 15's staff page will set th
 What it shows on purpose: 古城镇 (``UNDER_COVERED``) reached few of its special-group
 people this quarter; 马坊镇 (``UNDER_CERTIFIED``) has one certified worker of two.
 
-Only acts of the history's own people and requests: the 60 people of the stories get
-welfare calls (a call leaves the care plan alone), never visits, as a visit told now
-would move their care plan back in time.
+The history visits only its own people: the stories' 60 get welfare calls (a call leaves
+the care plan alone), as a visit told now would move their care plan back in time.
+
+Told after the stories, the rules read today's county (who holds open tasks now); the
+history keeps to what was true then by its choices: only volunteers approved and teams
+formed by that day take a task, and the demo volunteer and team leader take none (their
+tasks are the stories'). A step the rules refuse ends the act there; the tests check that
+no request of the year is left open.
 """
 
 from __future__ import annotations
