@@ -12,6 +12,7 @@ Never commits (a service rule): the ``seed-demo`` command commits the whole coun
     ledger.py    the people the stations look after, their care plans and visits
     requests.py  what each of the 100 requests is and when each step of its story is due
     stories.py   the steps played through intake, console, offers, claims and tracking
+    history.py   twelve months of visits, calls and requests before them (issue 15)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.demo import county, ledger, requests, stories
+from app.demo import county, history, ledger, requests, stories
 from app.demo import data as D
 from app.demo.clock import frozen_at, seeded_codes
 from app.demo.state import DEMO_PASSWORD, Demo
@@ -69,9 +70,12 @@ DEMO_LOGINS: list[DemoLogin] = [
 ]
 
 
-def seed_demo(if_empty: bool = False, *, now: datetime | None = None) -> list[str]:
+def seed_demo(
+    if_empty: bool = False, *, now: datetime | None = None, months: int = history.MONTHS
+) -> list[str]:
     """Build the demo county unless it is there (flushes; the caller commits). Returns
-    the lines to print. ``now``: the moment the stories lead up to (default: this minute)."""
+    the lines to print. ``now``: the moment the stories lead up to (default: this minute).
+    ``months``: of history before it (0: the stories' weeks alone, for their tests)."""
     marker = db.session.scalar(select(Region.id).where(Region.code == D.COUNTY_CODE))
     if marker is not None:
         return [
@@ -81,10 +85,10 @@ def seed_demo(if_empty: bool = False, *, now: datetime | None = None) -> list[st
     if if_empty and db.session.scalar(select(func.count(Region.id))):
         return ["The database already has regions: demo data not added (--if-empty)."]
     now = (now or utcnow()).replace(second=0, microsecond=0)
-    return [build(now), *login_lines()]
+    return [build(now, months), *login_lines()]
 
 
-def build(now: datetime) -> str:
+def build(now: datetime, months: int = history.MONTHS) -> str:
     before = db.session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
     with frozen_at(now) as clock:
         demo = Demo(now, clock)
@@ -96,14 +100,17 @@ def build(now: datetime) -> str:
             ledger.build_beneficiaries(demo)
             planned = requests.plan_all(demo)
             stories.play(demo, planned)
+            year = history.build(demo, months)
         # The county's weeks of texts went out as they happened: none is sent again now.
         sms = delivery.record_sent_earlier(before)
     c = demo.counts
     return (
         f"Demo county {D.COUNTY_NAME} ({D.COUNTY_CODE}): {len(demo.towns)} townships, "
         f"{c['villages']} villages, {c['stations']} stations, {len(demo.staff)} staff, "
-        f"{c['volunteers']} volunteers in {c['teams']} teams, {c['beneficiaries']} "
-        f"beneficiaries, {len(planned)} requests, {sms} SMS sent."
+        f"{c['volunteers']} volunteers in {c['teams']} teams, "
+        f"{c['beneficiaries'] + year['people']} beneficiaries, {len(planned)} requests "
+        f"under way or lately done; over {months} months {year['requests']} more requests, "
+        f"{year['visits']} home visits and {year['calls']} welfare calls; {sms} SMS sent."
     )
 
 

@@ -391,3 +391,119 @@ ASSIGN_NOTES = {
     "crisis_intervention": "危机介入，驻站社工立即上门",
     "emotional_support": "心理支持类求助，由驻站社工本人跟进",
 }
+
+# ---- twelve months of history (history.py) ------------------------------------------------
+
+# Each township station's social workers beyond the first staff above, so that every
+# station has two or more (the seeds' 两名以上持证社工): (name, township). Their phones are
+# made up by the builder; they sign in by phone, with the demo password.
+MORE_STAFF: list[tuple[str, str]] = [
+    ("宋晓红", "石桥镇"),
+    ("韩明", "古城镇"),
+    ("曹丽萍", "马坊镇"),
+    ("彭俊杰", "东城街道"),
+    ("蒋春梅", "双河镇"),
+    ("许海涛", "西城街道"),
+    ("潘雪梅", "西城街道"),
+    ("吕志远", "新华街道"),
+    ("丁晓燕", "新华街道"),
+    ("任建军", "龙泉镇"),
+    ("姚玉洁", "龙泉镇"),
+    ("卢鹏", "王集镇"),
+    ("崔丽华", "王集镇"),
+    ("钟永强", "南岗镇"),
+    ("谭秀梅", "南岗镇"),
+    ("陆宏伟", "刘店镇"),
+    ("汪晓红", "刘店镇"),
+    ("范卫东", "北营镇"),
+    ("金海燕", "北营镇"),
+    ("石磊", "白庙乡"),
+    ("夏丽娟", "白庙乡"),
+    ("付强", "杨庄乡"),
+    ("方红梅", "杨庄乡"),
+    ("邹建华", "槐树乡"),
+    ("孟静", "槐树乡"),
+    ("江志刚", "清水河乡"),
+    ("尹芳", "清水河乡"),
+    ("薛勇", "大李庄乡"),
+    ("闫慧", "大李庄乡"),
+    ("段涛", "黄桥乡"),
+    ("雷燕", "黄桥乡"),
+]
+# The social-work certificate (社会工作者职业水平证书) of the first staff, by username, and
+# training hours this year; the added workers draw theirs. 马坊镇's second worker has
+# none yet: that station is the one under two certified workers.
+CERTIFICATES: dict[str, tuple[str, int]] = {
+    "shegong": ("assistant", 86),
+    "zhanzhang": ("social_worker", 124),
+    "shegong2": ("assistant", 40),
+    "dudao": ("senior", 96),
+    "xianshegong": ("social_worker", 110),
+    "chengguan": ("assistant", 72),
+    "chengguan-zz": ("social_worker", 64),
+    "shiqiao": ("assistant", 58),
+    "gucheng": ("assistant", 48),
+    "mafang": ("assistant", 66),
+    "dongcheng": ("social_worker", 90),
+    "shuanghe": ("assistant", 54),
+}
+UNDER_CERTIFIED = "马坊镇"  # its added worker holds no certificate yet
+UNDER_COVERED = "古城镇"  # many of its people went without a visit or call this quarter
+
+# The ledger's people the history adds per township station: (groups, age).
+HISTORY_PEOPLE: list[tuple[list[str], str]] = [
+    (["elderly_alone"], "old"),
+    (["elderly_alone", "dibao"], "old"),
+    (["left_behind_child"], "child"),
+    (["left_behind_woman"], "mid"),
+    (["disabled"], "mid"),
+    (["tekun"], "old"),
+    (["child_in_difficulty"], "child"),
+    (["left_behind_woman", "dibao"], "mid"),
+]
+
+CALL_NOTES = {
+    "reached": [
+        "电话慰问，老人说身体还好，提醒天冷添衣",
+        "询问近况，已提醒按时服药、注意防滑",
+        "聊了二十分钟家常，情绪比上次好",
+        "了解到家中缺少米面，已联系村委会送去",
+        "电话关心丈夫外出务工后的家庭情况，孩子上学正常",
+    ],
+    "reached_guardian": [
+        "与孩子祖母通话，孩子期中考试有进步",
+        "与家属通话，老人近期住院已出院，约定下周入户",
+        "与监护人沟通孩子寒假安排",
+    ],
+    "no_answer": ["无人接听，明天再打", "连续两次无人接听，已请网格员上门看看"],
+    "wrong_number": ["号码已停机，需向村委会核实新号码"],
+}
+HISTORY_VISIT_NEEDS = [
+    "冬季取暖需要帮助",
+    "希望有人定期陪同就医",
+    "孩子需要课业辅导",
+    "想了解临时救助怎么申请",
+    "丈夫外出务工，家里农活忙不过来",
+    "情绪低落，需要精神慰藉",
+    "",
+    "",
+]
+HISTORY_FOLLOW_UPS = [
+    "下次入户带上助听器申请表",
+    "联系村委会协调送餐",
+    "两周后电话回访",
+    "链接妇联“巾帼家园”资源，邀请参加手工培训",
+    "已转介镇卫生院家庭医生签约",
+    "",
+]
+STATION_SERVED_OUTCOMES = [
+    "社工电话讲解政策并帮助网上提交材料，已办结",
+    "社工入户完成需求评估，已链接村委会和志愿者跟进",
+    "社工陪同到镇便民服务中心办理，已办结",
+    "社工协调镇卫生院上门，问题已解决",
+]
+LOW_RATING_COMMENTS = {
+    2: ["等了三天才有人来", "事情没有完全办好"],
+    1: ["一直没人联系我"],
+}
+NOT_SOLVED_NOTES = ["水管还是漏水", "材料还缺一份，没有办成", "药没有买全，还差一盒"]

@@ -28,6 +28,7 @@ _PLAN = (
     + [(["homeless"], "mid")] * 5
 )
 _MODES = ["overdue", "due_soon", "ok", "ok", "never", "overdue", "ok", "due_soon"]
+_VISIT_MINUTES = [30, 45, 60, 40, 90, 30, 20]
 _BIRTH = {"child": (2011, 2019), "old": (1936, 1958), "mid": (1965, 1988)}
 
 
@@ -99,11 +100,13 @@ def build_beneficiaries(demo: Demo) -> None:
             **guardian,
         )
         ledger.set_care_plan(person, interval_days=interval)
-        for when in reversed(visits):
+        for k, when in enumerate(reversed(visits)):
             demo.at(when)
             ledger.record_visit(
                 person,
                 worker,
+                # How long the worker stayed (no die is cast: the stories stay as they are).
+                minutes=_VISIT_MINUTES[(index + k) % len(_VISIT_MINUTES)],
                 living_conditions=rng.choices(["good", "fair", "poor"], [5, 4, 1])[0],
                 health=rng.choices(["good", "fair", "poor", "needs_care"], [3, 5, 2, 1])[0],
                 needs_found=rng.choice(D.VISIT_NEEDS),

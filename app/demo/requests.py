@@ -262,11 +262,11 @@ def plan_story(demo: Demo, township: str, status: str, variant: str, takes: dict
     worker = rng.choice(demo.workers_of(town))
     story = Story(town, status, variant, worker, steps, times, created)
     story.for_demo_volunteer = for_demo
-    story.fields = _intake_fields(demo, story, category, person, urgency)
+    story.fields = intake_fields(demo, story, category, person, urgency)
     return story
 
 
-def _intake_fields(
+def intake_fields(
     demo: Demo, story: Story, category: str, person: Beneficiary | None, urgency: str
 ) -> dict:
     rng, town, variant = demo.rng, story.town, story.variant

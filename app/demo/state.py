@@ -32,7 +32,8 @@ class Town:
     admin: User | None = None
     volunteers: list[User] = field(default_factory=list)
     teams: list[Team] = field(default_factory=list)
-    beneficiaries: list[Beneficiary] = field(default_factory=list)
+    beneficiaries: list[Beneficiary] = field(default_factory=list)  # the stories' people
+    history: list[Beneficiary] = field(default_factory=list)  # the year's (history.py)
 
 
 def km_to_deg(lat: float, east_km: float, north_km: float) -> tuple[float, float]:
