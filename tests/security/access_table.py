@@ -271,6 +271,37 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.county_action", POST): roles(
         "county_supervisor", answer=EMPTY_FORM, note="the sample is not escalated"
     ),
+    # ---- a station's month (issue 15): dashboards, exports, staff
+    ("console.station_stats", GET): staff(),
+    ("console.county_stats", GET): roles("county_supervisor"),
+    ("console.export_file", GET): staff(supervisor=True),
+    ("console.export_queue", POST): staff(
+        supervisor=True, answer="303 /station/exports/*", note="queues this month's export"
+    ),
+    ("console.export_job", GET): roles(
+        "social_worker",
+        scoped=True,
+        overrides={p: HIDDEN for p in ("station_admin", "county_supervisor", "other_station_admin")},
+        note="an export is its owner's (the station's social worker) only",
+    ),
+    ("console.export_download", GET): roles(
+        "social_worker",
+        scoped=True,
+        overrides={p: HIDDEN for p in ("station_admin", "county_supervisor", "other_station_admin")},
+        note="an export is its owner's only",
+    ),
+    ("console.staff", GET): admin(),
+    ("console.staff", POST): admin(answer=EMPTY_FORM),
+    ("console.staff_action", POST): admin(
+        scoped=True,
+        answer={"reactivate": 422, "*": "302 /station/staff"},
+        note="the sample worker is active: reactivating is refused",
+    ),
+    ("console.staff_certificate", POST): admin(
+        scoped=True,
+        answer="302 /station/staff",
+        note="an empty form records no certificate and 0 training hours",
+    ),
     # ---- SMS (issue 6)
     ("sms.sent", GET): staff(supervisor=True),
     ("sms.inbound", POST): webhook(),

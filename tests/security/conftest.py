@@ -67,6 +67,7 @@ def make_cast(world, **text) -> Cast:
     from app.models import (
         AuditLog,
         Claim,
+        ExportJob,
         InboundMessage,
         Offer,
         OutboxMessage,
@@ -97,6 +98,8 @@ def make_cast(world, **text) -> Cast:
     }
     volunteer, leader, worker = users["volunteer"], users["team_leader"], users["social_worker"]
     pending_volunteer = factories.make_volunteer(a, status="pending", name="张待审")
+    # a worker of station A the admin manages (not a persona: suspending them disturbs none)
+    colleague = factories.make_user(roles=("social_worker",), station=a, name="赵同事")
     team = factories.make_team(a, leader, members=(volunteer,), name=t("team_name") or "助老服务队")
     person = factories.make_beneficiary(
         a,
@@ -219,7 +222,18 @@ def make_cast(world, **text) -> Cast:
         object_id=person.id,
         station_id=a.id,
     )
-    db.session.add_all([record, visit, note, sms, inbound, audit])
+    # an export the social worker asked for, built (issue 15): its owner's only
+    export_job = ExportJob(
+        user_id=worker.id,
+        kind="records",
+        file_format="csv",
+        params={},
+        status="done",
+        progress=100,
+        filename="linli-records-station-2026-11.csv",
+        content="日期\n".encode(),
+    )
+    db.session.add_all([record, visit, note, sms, inbound, audit, export_job])
     db.session.flush()
     objects = {
         "request": new,
@@ -235,6 +249,8 @@ def make_cast(world, **text) -> Cast:
         "claim_done": done_claim,
         "service_record": record,
         "visit": visit,
+        "export_job": export_job,
+        "staff_member": colleague,
         "beneficiary": person,
         "team": team,
         "volunteer": volunteer,
@@ -337,6 +353,7 @@ KIND_BY_ARG = {
     "village_id": "village",
     "message_id": "outbox",
     "event_id": "event",
+    "job_id": "export_job",
 }
 
 # For a bare <id> (or <code>), the path segment before it says the kind.
@@ -409,6 +426,14 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
     },
     "console.team_action": {"action": lambda c: ["leader", "add", "remove"]},
     "console.county_action": {"action": lambda c: ["ack", "station"]},
+    # issue 15: the staff page acts on a worker of station A who is not a persona
+    "console.staff_action": {
+        "worker_id": lambda c: c.obj("staff_member").id,
+        "action": lambda c: ["suspend", "reactivate", "reset"],
+    },
+    "console.staff_certificate": {"worker_id": lambda c: c.obj("staff_member").id},
+    "console.export_file": {"kind": lambda c: ["records", "hours"]},
+    "console.export_queue": {"kind": lambda c: ["records", "hours"]},
     # a task the volunteer may still take (the default volunteer request is their own)
     "volunteer.task": {"request_id": lambda c: c.obj("request_offered").id},
     "volunteer.claim_task": {"request_id": lambda c: c.obj("request_offered").id},

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.jobs.sms import dispatch_pending
 from app.models import Offer, OutboxMessage, RequestEvent
 from app.services import offers, volunteers
-from app.services.notifications import delivery
+from app.services.notifications import delivery, limits
 from tests import factories
 from tests.volunteer_support import fast_passwords, request_in_a1, sms_to, volunteer_near
 
@@ -18,8 +18,10 @@ pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
 
 @pytest.fixture(autouse=True)
 def daytime(monkeypatch):
-    """Offers' clocks start at once (the suite may run during Shanghai's quiet hours)."""
+    """Offers' clocks start at once and their texts go out (the suite may run during
+    Shanghai's quiet hours, 21:00-08:00, when the sender holds offers till the morning)."""
     monkeypatch.setattr(offers, "quiet_hours_end", lambda now: None)
+    monkeypatch.setattr(limits, "quiet_hours_end", lambda now: None)
 
 
 def offers_of(request) -> list[Offer]:
