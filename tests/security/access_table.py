@@ -281,13 +281,17 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.export_job", GET): roles(
         "social_worker",
         scoped=True,
-        overrides={p: HIDDEN for p in ("station_admin", "county_supervisor", "other_station_admin")},
+        overrides={
+            p: HIDDEN for p in ("station_admin", "county_supervisor", "other_station_admin")
+        },
         note="an export is its owner's (the station's social worker) only",
     ),
     ("console.export_download", GET): roles(
         "social_worker",
         scoped=True,
-        overrides={p: HIDDEN for p in ("station_admin", "county_supervisor", "other_station_admin")},
+        overrides={
+            p: HIDDEN for p in ("station_admin", "county_supervisor", "other_station_admin")
+        },
         note="an export is its owner's only",
     ),
     ("console.staff", GET): admin(),
