@@ -38,6 +38,7 @@ from decimal import Decimal
 from app.demo import data as D
 from app.demo.requests import Story, intake_fields
 from app.demo.state import LOCAL_OFFSET, Demo, Town
+from app.demo.stories import check_out_now
 from app.extensions import db
 from app.models import Beneficiary, Claim, HelpRequest, User
 from app.models.vocab import CALLS_SERVED, MINOR_GROUPS, SOCIAL_WORKER_ONLY
@@ -539,16 +540,7 @@ class _Player:
         claims.check_in(act.claim, actor=act.doer, lat=lat, lon=lon)
 
     def check_out(self, act: Act) -> None:
-        claim = act.claim
-        minutes = (self.demo.clock.at - claim.checked_in_at).total_seconds() / 60
-        hours = min(Decimal("24"), max(Decimal("0.5"), Decimal(round(minutes / 30)) / 2))
-        claims.check_out(
-            claim,
-            actor=act.doer,
-            outcome=self.rng.choice(D.OUTCOMES[act.request.category]),
-            hours=hours,
-            welfare_note=self.rng.choice(D.WELFARE_NOTES),
-        )
+        check_out_now(self.demo, act.claim, act.doer, act.request.category)
 
     def not_solved(self, act: Act) -> None:
         tracking.not_solved(act.request, note=self.rng.choice(D.NOT_SOLVED_NOTES))

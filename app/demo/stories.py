@@ -59,6 +59,20 @@ def play(demo: Demo, stories: list[Story]) -> None:
             heapq.heappush(due, (story.times[step_no + 1], index, step_no + 1))
 
 
+def check_out_now(demo: Demo, claim, doer, category: str) -> None:
+    """The doer checks out at the demo's "now": the time since check-in, to the half hour
+    (at least half an hour), as the hours; a plausible outcome and welfare note."""
+    minutes = (demo.clock.at - claim.checked_in_at).total_seconds() / 60
+    hours = min(Decimal("24"), max(Decimal("0.5"), Decimal(round(minutes / 30)) / 2))
+    claims.check_out(
+        claim,
+        actor=doer,
+        outcome=demo.rng.choice(D.OUTCOMES[category]),
+        hours=hours,
+        welfare_note=demo.rng.choice(D.WELFARE_NOTES),
+    )
+
+
 class _Stop(Exception):
     """The story cannot go on: what it needs (an open offer, a target) is not there."""
 
@@ -184,16 +198,7 @@ class _Player:
         claims.check_in(story.claim, actor=story.doer, lat=lat, lon=lon)
 
     def check_out(self, story: Story) -> None:
-        claim = story.claim
-        minutes = (self.demo.clock.at - claim.checked_in_at).total_seconds() / 60
-        hours = min(Decimal("24"), max(Decimal("0.5"), Decimal(round(minutes / 30)) / 2))
-        claims.check_out(
-            claim,
-            actor=story.doer,
-            outcome=self.rng.choice(D.OUTCOMES[story.request.category]),
-            hours=hours,
-            welfare_note=self.rng.choice(D.WELFARE_NOTES),
-        )
+        check_out_now(self.demo, story.claim, story.doer, story.request.category)
 
     def auto_close(self, story: Story) -> None:
         """The worker's job closes a request left done, unanswered, for a week."""
