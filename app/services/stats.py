@@ -67,7 +67,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
     tuple_,
     union_all,
 )
@@ -379,15 +378,6 @@ class MonthTrend:
 
 
 # --- SQL pieces ----------------------------------------------------------------------------
-
-
-def _no_jit() -> None:
-    """PostgreSQL compiles a query whose estimated cost is high (jit_above_cost) before
-    running it: for these short aggregates the compiling costs more than it saves (at
-    county scale figures() took 1.2-2.0 s with it, 1.0 s without, on a loaded machine).
-    Off for the rest of this transaction only."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL jit = off"))
 
 
 def _ids(scope: Scope) -> list[int]:
@@ -887,7 +877,6 @@ def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Fi
     """Every figure of ``scope`` over ``period`` (definitions: this module's docstring),
     from a dozen aggregate queries whatever the number of rows. ``station_timing``: also
     each station's response times (``StationRow.timing``; the monthly report's rows)."""
-    _no_jit()
     today = wording.local_today()
     quarter = quarter_of(period.end)
     services = _services(scope, period)
@@ -975,7 +964,6 @@ def month_trend(scope: Scope, last_month: Period, months: int = 12) -> MonthTren
     groups.)"""
     if not 1 <= months <= 120:
         raise ValueError("months: 1 to 120")
-    _no_jit()
     periods = months_before(last_month, months)
     labels = [f"{period.start:%Y-%m}" for period in periods]
     per_month = []

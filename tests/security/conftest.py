@@ -318,6 +318,27 @@ def sign_in(client, user, *, csrf: bool = True) -> str | None:
     return token
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def response_text(response) -> str:
+    """What a response shows a person: its text, or every cell of a workbook (exports)."""
+    if response.mimetype != XLSX:
+        return response.get_data(as_text=True)
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    return "\n".join(
+        str(value)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for value in row
+        if value is not None
+    )
+
+
 def persona_user(cast: Cast, persona: str):
     return None if persona == "anonymous" else cast.users[persona]
 

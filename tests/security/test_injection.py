@@ -24,6 +24,7 @@ from tests.security.conftest import (
     build_urls,
     make_cast,
     persona_user,
+    response_text,
     row_counts,
     sign_in,
     url_args,
@@ -96,7 +97,7 @@ def test_injection_strings_in_every_filter_and_path_are_harmless(app, client, ca
         sign_in(client, persona_user(cast, persona))
         base = urls[0]
         page = client.get(base)
-        params = USUAL_PARAMS | _get_form_params(page.get_data(as_text=True))
+        params = USUAL_PARAMS | _get_form_params(response_text(page))
         for text in INJECTIONS:
             url = f"{base}?{urlencode({p: text for p in sorted(params)})}"
             for headers in ({}, {"HX-Request": "true"}) if text == INJECTIONS[0] else ({},):
@@ -204,6 +205,8 @@ def test_exports_defuse_spreadsheet_formulas(app, client, world):
         for url in build_urls(rule, cast):
             response = client.get(url)
             assert response.status_code == 200, url
+            if response.mimetype == "text/html":
+                continue  # the page of an export the worker builds, not a file
             if response.mimetype == "text/csv":
                 text = response.get_data(as_text=True).lstrip("\ufeff")
                 cells = [c for row in csv.reader(io.StringIO(text)) for c in row]

@@ -16,6 +16,7 @@ from tests.security.conftest import (
     app_rules,
     build_urls,
     persona_user,
+    response_text,
     sign_in,
 )
 
@@ -82,7 +83,7 @@ def test_no_page_shows_personal_data_to_those_who_may_not_see_it(app, client, ca
                 continue
             for url in urls:
                 for headers in ({}, {"HX-Request": "true"}):
-                    body = client.get(url, headers=headers).get_data(as_text=True)
+                    body = response_text(client.get(url, headers=headers))
                     for what, forms in forbidden.items():
                         if any(form and form in body for form in forms):
                             problems.append(f"{url} as {persona} shows the {what}")
