@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, User
 from app.services.access import visible_station_ids
 
-ACTIONS = ("view_beneficiary", "view_minor_request", "view_request", "export", "view_stats")
+# Every action the access log records, and how its page words it.
+ACTIONS: dict[str, object] = {
+    "view_beneficiary": _l("Opened a ledger record"),
+    "view_minor_request": _l("Opened a request about a child"),
+    "view_request": _l("Read another station's request"),
+    "export": _l("Exported"),
+    "view_stats": _l("Saw the not-reached list"),
+    "staff_add": _l("Added a worker"),
+    "staff_suspend": _l("Suspended a worker"),
+    "staff_reactivate": _l("Reactivated a worker"),
+    "staff_reset_password": _l("Reset a worker's password"),
+    "staff_certificate": _l("Recorded a certificate or training hours"),
+}
 
 
 def log_access(

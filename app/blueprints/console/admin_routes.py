@@ -210,4 +210,5 @@ def _teams_page(*, form=None, volunteers=None, hours_bound=None) -> str:
 @bp.get("/audit")
 @role_required("station_admin")
 def audit_log():
-    return render_template("console/audit.html", entries=audit.station_log(current_user))
+    entries = audit.station_log(current_user)
+    return render_template("console/audit.html", entries=entries, actions=audit.ACTIONS)
