@@ -106,6 +106,10 @@ class Config:
         self.EXPORT_MAX_ROWS = _int("EXPORT_MAX_ROWS", 500000)  # larger: choose fewer days
         self.EXPORT_BATCH_ROWS = _int("EXPORT_BATCH_ROWS", 2000)  # rows read per query
         self.EXPORT_BATCH_JOBS = _int("EXPORT_BATCH_JOBS", 2)  # exports one worker takes at once
+        # Dashboards (app/services/snapshots.py): figures are read from a snapshot younger
+        # than this, which the worker keeps fresh while someone views it; 0: count at each view.
+        self.STATS_MAX_AGE_SECONDS = _int("STATS_MAX_AGE_SECONDS", 120)
+        self.STATS_KEEP_VIEWED_HOURS = _int("STATS_KEEP_VIEWED_HOURS", 24)
         self.WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))
 
 
@@ -118,3 +122,6 @@ class TestConfig(Config):
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.PUBLIC_BASE_URL = "http://localhost"
         self.SERVED_BASE_URL = ""
+        self.STATS_MAX_AGE_SECONDS = (
+            0  # each test sees what it just wrote (snapshots: their own tests)
+        )

@@ -27,7 +27,7 @@ class Job:
 
 def _jobs() -> list[Job]:
     # Imported here, when the worker starts, to keep the web app's start-up light.
-    from app.jobs import accounts, deadlines, exports, offers, reminders, sms
+    from app.jobs import accounts, deadlines, exports, offers, reminders, sms, snapshots
 
     return [
         Job("send outbox", sms.dispatch_pending, every_seconds=0),
@@ -41,6 +41,8 @@ def _jobs() -> list[Job]:
         Job("forget old sign-in failures", accounts.forget_old_records, every_seconds=3600),
         Job("build exports", exports.build_queued_exports, every_seconds=0),
         Job("delete old exports", exports.purge_old_exports, every_seconds=3600),
+        Job("count dashboards again", snapshots.refresh_viewed_snapshots, every_seconds=15),
+        Job("delete unviewed dashboards", snapshots.purge_unviewed_snapshots, every_seconds=3600),
     ]
 
 
@@ -67,8 +69,8 @@ def run_due_jobs(jobs: list[Job], now: float | None = None) -> dict[str, int]:
     return done
 
 
-def run_forever(poll_seconds: float, once: bool = False) -> None:
-    jobs = _jobs()
+def run_forever(poll_seconds: float, once: bool = False, jobs: list[Job] | None = None) -> None:
+    jobs = _jobs() if jobs is None else jobs
     while True:
         done = run_due_jobs(jobs)
         busy = {name: count for name, count in done.items() if count}

@@ -5,7 +5,7 @@ from app.models.geography import Region, Station
 from app.models.ledger import Beneficiary, CallLog, Visit
 from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOptOut
 from app.models.people import Team, TeamMember, User, UserRole, VolunteerProfile
-from app.models.reports import ExportJob
+from app.models.reports import ExportJob, StatsSnapshot
 from app.models.requests import Claim, FormToken, HelpRequest, Offer, RequestEvent, ServiceRecord
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "ServiceRecord",
     "SignInThrottle",
     "SmsOptOut",
+    "StatsSnapshot",
     "Station",
     "Team",
     "TeamMember",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -35,3 +35,24 @@ class ExportJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user = relationship("User")
+
+
+class StatsSnapshot(db.Model):
+    """A dashboard's figures for one scope and period, computed once and read by every
+    view for ``STATS_MAX_AGE_SECONDS``; ``flask worker`` computes the ones viewed lately
+    again before they are that old (``app.services.snapshots``). Holds counts only: the
+    names of the people not reached are never stored, they are read at each view."""
+
+    __tablename__ = "stats_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # scope and period, hashed
+    station_ids: Mapped[list] = mapped_column(JSON, default=list)
+    county: Mapped[bool] = mapped_column(default=False)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    data: Mapped[str] = mapped_column(Text, default="")  # JSON of the figures and trend
+    version: Mapped[str] = mapped_column(String(32), default="")  # random, new at each count
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    computed_ms: Mapped[int] = mapped_column(Integer, default=0)
+    viewed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)

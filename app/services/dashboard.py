@@ -1,6 +1,7 @@
 """The dashboards (issue 15 item 3): a station's and the county's figures over a month or
 a range of days, as one page. Every number comes from ``stats.figures`` and
-``stats.month_trend``; this module only chooses the period, draws the charts
+``stats.month_trend``, read through ``snapshots`` (kept for a couple of minutes at a
+time, so a county's page is not counted at every view); this module only chooses the period, draws the charts
 (``charts``), words the labels and writes the access-log line when names are shown.
 
 A period that cannot be read (``stats.parse_period`` refuses it) is not an empty page:
@@ -11,6 +12,7 @@ refusal under the form (status 400).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from flask_babel import gettext as _
@@ -25,7 +27,7 @@ from app.models.vocab import (
     URGENCIES,
     label,
 )
-from app.services import ServiceError, audit, charts, stats
+from app.services import ServiceError, audit, charts, snapshots, stats
 from app.services.counting import RECORD_CATEGORIES
 
 NOT_REACHED_SHOWN = 50  # names listed per group; the count says how many more
@@ -40,6 +42,21 @@ class Dashboard:
     asked: dict[str, str]  # the form's values as typed
     error: ServiceError | None = None
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    counted_at: datetime | None = None  # naive UTC: when the figures were counted
+    kept: bool = False  # from a snapshot kept for STATS_MAX_AGE_SECONDS (snapshots)
+    max_age_minutes: int = 0
+    version: str = ""  # the snapshot's version when kept
+
+    @property
+    def body_key(self) -> tuple | None:
+        """What the page's body shows, as a key, when it depends on the snapshot alone:
+        kept, no error, and no names of people not reached (those are read at each
+        view). None: the body must be rendered for this view."""
+        if not self.kept or not self.version or self.error:
+            return None
+        if any(coverage.not_reached for coverage in self.figures.coverage):
+            return None
+        return (self.version, self.county, tuple(sorted(self.figures.scope.serving_ids)))
 
     @property
     def period(self) -> stats.Period:
@@ -83,17 +100,20 @@ def build(
     """The page of ``scope`` for the period in ``args`` (month, or start and end)."""
     asked = {name: str(args.get(name, ""))[:20] for name in PERIOD_FIELDS}
     period, error = choose_period(asked, shown_before)
-    figures = stats.figures(scope, period)
-    trend = stats.month_trend(scope, stats.month_period(period.end.year, period.end.month))
+    counted = snapshots.dashboard_figures(scope, period, fresh=bool(args.get("fresh")))
     page = Dashboard(
         county=county,
-        figures=figures,
-        charts=trend_charts(trend, multi_station=len(scope.station_ids) > 1),
+        figures=counted.figures,
+        charts=trend_charts(counted.trend, multi_station=len(scope.station_ids) > 1),
         asked=asked,
         error=error,
         labels=labels(),
+        counted_at=counted.computed_at,
+        kept=counted.kept,
+        max_age_minutes=max(1, round(snapshots.max_age() / 60)),
+        version=counted.version,
     )
-    log_names_shown(user, figures)
+    log_names_shown(user, counted.figures)
     return page
 
 

@@ -782,6 +782,11 @@ def _ledger(scope: Scope, quarter: Period, today: date) -> _LedgerTotals:
     return totals
 
 
+def not_reached(scope: Scope, quarter: Period) -> dict[str, list[NotReached]]:
+    """The people not reached in ``quarter`` (as of today), by group: see ``_not_reached``."""
+    return _not_reached(scope, quarter, wording.local_today())
+
+
 def _not_reached(scope: Scope, quarter: Period, today: date) -> dict[str, list[NotReached]]:
     """The people of the serving stations' ledgers in a special group with no record in
     ``quarter``, each under every group they belong to: never served first, then the

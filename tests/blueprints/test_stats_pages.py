@@ -323,3 +323,113 @@ def test_the_station_admin_reads_the_names_view_in_the_access_log(client, data, 
     login_as("station_admin", station=data.world.station_a)
     log = text(client.get("/station/audit"))
     assert log.count("查看了统计页的未覆盖名单") == 1
+
+
+# --- snapshots (issue 15 item 7): the page as production serves it --------------------------
+
+
+@pytest.fixture
+def kept(app, monkeypatch):
+    monkeypatch.setitem(app.config, "STATS_MAX_AGE_SECONDS", 120)
+
+
+def test_the_page_says_when_it_was_counted_and_counts_again_when_asked(
+    client, data, login_as, kept, clock
+):
+    login_as("social_worker", station=data.world.station_a)
+    page = text(client.get(STATION + NOVEMBER))
+    assert figure(page, "fig-person-times") == "3"
+    assert "数据统计于 2026-11-20 12:00。" in page
+    assert "有人查看时，数据每 2 分钟重新统计一次。" in page
+    again = "/station/stats?month=2026-11&amp;fresh=1"
+    assert f'href="{again}" hx-get="{again}"' in page
+    record(data.world.station_a, datetime(2026, 11, 19, 2), person_times=4)
+    db.session.commit()
+    clock.advance(seconds=70)
+    assert figure(text(client.get(STATION + NOVEMBER)), "fig-person-times") == "3"  # as counted
+    response = client.get(STATION + NOVEMBER + "&fresh=1", headers={"HX-Request": "true"})
+    fresh = text(response)
+    assert response.status_code == 200 and fresh.lstrip().startswith('<div id="stats-body"')
+    assert figure(fresh, "fig-person-times") == "7"
+    assert "数据统计于 2026-11-20 12:01。" in fresh
+    assert figure(text(client.get(STATION + NOVEMBER)), "fig-person-times") == "7"
+
+
+def test_a_range_of_days_counts_again_over_the_same_days(client, data, login_as, kept):
+    login_as("county_supervisor")
+    page = text(client.get(COUNTY + "?start=2026-11-01&end=2026-11-12"))
+    again = "/station/county/stats?start=2026-11-01&amp;end=2026-11-12&amp;fresh=1"
+    assert f'href="{again}"' in page
+    assert figure(page, "fig-person-times") == "3"  # A's first three, B's are on the 14th
+
+
+def test_stations_never_read_each_others_snapshot(client, data, login_as, kept):
+    login_as("social_worker", station=data.world.station_a)
+    a = text(client.get(STATION + NOVEMBER))
+    assert "王独居" in a  # A's own person not reached, by name
+    login_as("social_worker", station=data.world.station_b)
+    b = text(client.get(STATION + NOVEMBER))
+    assert figure(b, "fig-person-times") == "2"
+    assert "王独居" not in b and "赵留守" in b
+    login_as("county_supervisor")
+    county = text(client.get(COUNTY + NOVEMBER))
+    assert figure(county, "fig-person-times") == "5"
+    assert "王独居" not in county and "赵留守" not in county
+
+
+def test_without_snapshots_the_page_says_when_but_offers_no_recount(client, data, login_as):
+    login_as("social_worker", station=data.world.station_a)
+    page = text(client.get(STATION + NOVEMBER))
+    assert "数据统计于 2026-11-20 12:00。" in page
+    assert "fresh=1" not in page and "重新统计" not in page
+
+
+@pytest.fixture
+def body_renders(monkeypatch):
+    """How many times the dashboards' body template is rendered."""
+    from app.blueprints.console import stats_routes
+
+    seen = []
+    real = stats_routes.render_template
+
+    def counting(name, **context):
+        if name == "console/_stats_body.html":
+            seen.append(name)
+        return real(name, **context)
+
+    monkeypatch.setattr(stats_routes, "render_template", counting)
+    stats_routes._BODIES.clear()
+    return seen
+
+
+def test_a_county_body_is_rendered_once_per_snapshot(
+    client, data, login_as, kept, clock, body_renders
+):
+    login_as("county_supervisor")
+    first = client.get(COUNTY + NOVEMBER).get_data(as_text=True)
+    second = client.get(COUNTY + NOVEMBER).get_data(as_text=True)
+    fragment = client.get(COUNTY + NOVEMBER, headers={"HX-Request": "true"})
+    assert len(body_renders) == 1
+    assert first == second
+    body = re.search(r'<div id="stats-body".*?\n</div>\n', first, re.S).group(0)
+    assert fragment.get_data(as_text=True).lstrip().startswith(body)  # the same body, then
+    assert 'id="stats-exports"' in fragment.get_data(as_text=True)  # the exports, out of band
+    assert 'hx-swap-oob="true"' in fragment.get_data(as_text=True)
+    record(data.world.station_b, datetime(2026, 11, 19, 2), person_times=10)
+    db.session.commit()
+    clock.advance(seconds=121)  # the snapshot is old: counted again, rendered again
+    assert figure(text(client.get(COUNTY + NOVEMBER)), "fig-person-times") == "15"
+    assert len(body_renders) == 2
+    client.set_cookie("lang", "en")
+    english = client.get(COUNTY + NOVEMBER)
+    client.delete_cookie("lang")
+    assert "Person-times served" in text(english) and len(body_renders) == 3
+    october = client.get(COUNTY + "?month=2026-10")
+    assert figure(text(october), "fig-person-times") == "1" and len(body_renders) == 4
+
+
+def test_a_body_with_names_is_rendered_at_each_view(client, data, login_as, kept, body_renders):
+    login_as("social_worker", station=data.world.station_a)
+    for _ in range(2):
+        assert "王独居" in text(client.get(STATION + NOVEMBER))
+    assert len(body_renders) == 2

@@ -4,14 +4,18 @@ county supervisor), over a month or a range of days. The period form works by ht
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from flask import render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.blueprints.console import bp
 from app.blueprints.console.export_routes import report_response
 from app.blueprints.console.helpers import WORKERS
 from app.blueprints.guards import role_required
 from app.extensions import htmx
+from app.i18n import current_language
 from app.services import dashboard, stats
 
 
@@ -37,7 +41,30 @@ def _render(scope: stats.Scope, *, county: bool):
     page = dashboard.build(
         current_user, scope, request.args, county=county, shown_before=shown_before
     )
-    fragment = bool(htmx) and not htmx.history_restore_request
-    template = "console/_stats_body.html" if fragment else "console/stats.html"
-    headers = {"HX-Push-Url": "false"} if page.error and fragment else {}
-    return render_template(template, page=page), 400 if page.error else 200, headers
+    body = _body(page)
+    status = 400 if page.error else 200
+    if bool(htmx) and not htmx.history_restore_request:
+        exports = render_template("console/_stats_exports.html", page=page, oob=True)
+        headers = {"HX-Push-Url": "false"} if page.error else {}
+        return body + Markup("\n") + Markup(exports), status, headers
+    return render_template("console/stats.html", page=page, body=body), status
+
+
+# Bodies rendered lately in this process, by what they show (Dashboard.body_key), path
+# and language: a county's body is about 100 KB of tables, rendered once per snapshot.
+_BODIES: OrderedDict[tuple, Markup] = OrderedDict()
+BODIES_KEPT = 16
+
+
+def _body(page: dashboard.Dashboard) -> Markup:
+    key = page.body_key
+    if key is None:
+        return Markup(render_template("console/_stats_body.html", page=page))
+    key = (*key, request.path, current_language())
+    body = _BODIES.get(key)
+    if body is None:
+        body = _BODIES[key] = Markup(render_template("console/_stats_body.html", page=page))
+        while len(_BODIES) > BODIES_KEPT:
+            _BODIES.popitem(last=False)
+    _BODIES.move_to_end(key)
+    return body
