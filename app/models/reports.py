@@ -47,6 +47,7 @@ class StatsSnapshot(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)  # scope and period, hashed
+    scope_key: Mapped[str] = mapped_column(String(80), index=True)  # the scope alone, hashed
     station_ids: Mapped[list] = mapped_column(JSON, default=list)
     county: Mapped[bool] = mapped_column(default=False)
     period_start: Mapped[date] = mapped_column(Date)

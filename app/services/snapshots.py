@@ -43,6 +43,7 @@ from app.services import stats
 VERSION = 1  # bump when Figures or MonthTrend change shape: older snapshots are not read
 VIEW_NOTED_EVERY = timedelta(minutes=1)  # viewed_at is written at most this often
 FRESH_AT_MOST_EVERY = timedelta(seconds=30)  # "count again" within this is a plain read
+PER_SCOPE = 24  # snapshots kept per scope (stations counted), the last viewed
 
 
 @dataclass
@@ -138,18 +139,16 @@ def _keep_viewed() -> timedelta:
     return timedelta(hours=int(current_app.config.get("STATS_KEEP_VIEWED_HOURS", 24)))
 
 
+def scope_key(scope: stats.Scope) -> str:
+    """The stations counted and county or not (the user's names are not part of it: a
+    snapshot holds none)."""
+    text = json.dumps([VERSION, list(scope.station_ids), scope.county])
+    return hashlib.sha256(text.encode()).hexdigest()[:64]
+
+
 def snapshot_key(scope: stats.Scope, period: stats.Period) -> str:
-    """The stations counted, county or not, and the period's days (the user's names are
-    not part of it: a snapshot holds none)."""
-    text = json.dumps(
-        [
-            VERSION,
-            list(scope.station_ids),
-            scope.county,
-            period.start.isoformat(),
-            period.end.isoformat(),
-        ]
-    )
+    """The scope and the period's days."""
+    text = json.dumps([scope_key(scope), period.start.isoformat(), period.end.isoformat()])
     return hashlib.sha256(text.encode()).hexdigest()[:64]
 
 
@@ -174,6 +173,7 @@ def _store(
     data = json.dumps({"figures": _encode(figures), "trend": _encode(trend)}, ensure_ascii=False)
     values = {
         "key": key,
+        "scope_key": scope_key(scope),
         "station_ids": list(scope.station_ids),
         "county": scope.county,
         "period_start": period.start,
@@ -195,9 +195,27 @@ def _store(
             index_elements=["key"], set_={name: statement.excluded[name] for name in kept}
         )
     )
+    if viewed:
+        _keep_latest(values["scope_key"])
     counted = Counted(figures, trend, now, kept=True, version=values["version"])
     _remember(values["version"], counted)
     return counted
+
+
+def _keep_latest(scope: str) -> None:
+    """At most PER_SCOPE snapshots per scope, the ones viewed last: a user choosing one
+    range of days after another fills no table."""
+    latest = (
+        select(StatsSnapshot.id)
+        .where(StatsSnapshot.scope_key == scope)
+        .order_by(StatsSnapshot.viewed_at.desc(), StatsSnapshot.id.desc())
+        .limit(PER_SCOPE)
+    )
+    db.session.execute(
+        delete(StatsSnapshot).where(
+            StatsSnapshot.scope_key == scope, StatsSnapshot.id.not_in(latest)
+        )
+    )
 
 
 # what this process read or stored last, by the snapshot's version (random at each count)

@@ -26,6 +26,7 @@ def upgrade():
         'stats_snapshot',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('key', sa.String(length=80), nullable=False),
+        sa.Column('scope_key', sa.String(length=80), nullable=False),
         sa.Column('station_ids', sa.JSON(), nullable=False),
         sa.Column('county', sa.Boolean(), nullable=False),
         sa.Column('period_start', sa.Date(), nullable=False),
@@ -40,11 +41,13 @@ def upgrade():
     )
     with op.batch_alter_table('stats_snapshot', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stats_snapshot_computed_at'), ['computed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stats_snapshot_scope_key'), ['scope_key'], unique=False)
         batch_op.create_index(batch_op.f('ix_stats_snapshot_viewed_at'), ['viewed_at'], unique=False)
 
 
 def downgrade():
     with op.batch_alter_table('stats_snapshot', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stats_snapshot_viewed_at'))
+        batch_op.drop_index(batch_op.f('ix_stats_snapshot_scope_key'))
         batch_op.drop_index(batch_op.f('ix_stats_snapshot_computed_at'))
     op.drop_table('stats_snapshot')

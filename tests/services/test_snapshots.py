@@ -306,3 +306,20 @@ def test_one_snapshot_failing_leaves_the_others(kept, data, clock, monkeypatch):
 def test_the_worker_runs_both_jobs(app):
     names = {job.name for job in _jobs()}
     assert {"count dashboards again", "delete unviewed dashboards"} <= names
+
+
+def test_a_scope_keeps_its_last_viewed_snapshots_only(kept, data, clock):
+    """Choosing one range of days after another does not fill the table."""
+    scope, other = station_scope(data), county_scope(data)
+    snapshots.dashboard_figures(other, NOVEMBER)
+    first = datetime(2026, 1, 1)
+    for day in range(snapshots.PER_SCOPE + 2):
+        clock.advance(seconds=1)
+        start = (first + timedelta(days=day)).date()
+        snapshots.dashboard_figures(scope, stats.Period(start, start))
+    db.session.commit()
+    rows = snapshot_rows()
+    mine = [row for row in rows if row.station_ids == list(scope.station_ids)]
+    assert len(mine) == snapshots.PER_SCOPE
+    assert min(row.period_start for row in mine).isoformat() == "2026-01-03"  # 1st, 2nd gone
+    assert len(rows) == snapshots.PER_SCOPE + 1  # the county's stays
