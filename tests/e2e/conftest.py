@@ -32,6 +32,7 @@ def e2e_config(database_url: str):
     config.WTF_CSRF_ENABLED = True
     config.RATELIMIT_ENABLED = False
     config.PUBLIC_BASE_URL = "http://127.0.0.1"
+    config.STATS_MAX_AGE_SECONDS = 120  # dashboards read snapshots, as in production
     return config
 
 

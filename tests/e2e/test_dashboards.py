@@ -55,3 +55,42 @@ def test_the_period_changes_by_htmx_and_a_bad_one_keeps_the_figures(page, live_s
     expect(page).to_have_url(f"{live_server.url}/station/stats?month=2026-01")
     assert page.evaluate("window.__stillHere") is True
     axe_check(page)
+
+
+def test_count_again_now_swaps_the_figures_in_place(page, live_server):
+    """The figures come from a snapshot (as in production); 「立即重新统计」 counts again
+    by htmx, in place, and the time it says is the new count's."""
+    from datetime import timedelta
+
+    from app.extensions import db
+    from app.models import StatsSnapshot
+    from app.services.wording import stamp_text
+
+    def latest():
+        return db.session.scalars(
+            db.select(StatsSnapshot).order_by(StatsSnapshot.viewed_at.desc())
+        ).first()
+
+    login(page, "dudao", DEMO_PASSWORD)
+    page.goto(PAGES["dudao"] + "?month=2026-02")
+    counted = page.locator("#stats-counted")
+    expect(counted).to_contain_text("每 2 分钟重新统计一次")
+    with live_server.app_context():  # as if counted 40 s ago: young, but past the 30 s
+        row = latest()
+        earlier = row.computed_at - timedelta(seconds=40)
+        row.computed_at = earlier
+        db.session.commit()
+        db.session.remove()
+    page.evaluate("window.__stillHere = true")
+    with page.expect_response(lambda response: "fresh=1" in response.url) as answer:
+        page.get_by_role("link", name="立即重新统计").click()
+    assert answer.value.status == 200
+    with live_server.app_context():
+        again = latest().computed_at
+        db.session.remove()
+    assert again > earlier
+    with live_server.app_context():
+        expect(counted).to_contain_text(f"数据统计于 {stamp_text(again)}")
+    assert page.evaluate("window.__stillHere") is True
+    expect(page).to_have_url(f"{live_server.url}/station/county/stats?month=2026-02")
+    axe_check(page)
