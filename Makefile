@@ -52,8 +52,13 @@ browser:
 	  else echo "chromium is missing and we are not root: browser tests will say so"; fi; \
 	fi
 
+# Two workers (pytest-xdist; this is a 2-core machine): each has its own SQLite files, its own
+# PostgreSQL database and its own servers on free ports. Tests that share a seeded demo stay
+# on one worker (tests/conftest.py, xdist_group). PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
+
 test: $(VENV)/.test-installed translations browser
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .

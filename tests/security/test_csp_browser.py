@@ -1,7 +1,7 @@
 """In a real browser, the CSP blocks nothing the pages need, and htmx works under it.
 
-Uses the browser fixtures of tests/e2e/conftest.py (the demo county served for real, and
-Debian's chromium on a phone). Any "Refused to ..." console message means a page relies on
+Uses the live server of tests/live_server.py (the demo county served for real, the same
+one as the e2e tests') and Debian's chromium on a phone. Any "Refused to ..." console message means a page relies on
 something the policy forbids (an inline script, an inline style, a foreign host).
 """
 
@@ -12,15 +12,12 @@ from playwright.sync_api import expect
 
 from app.demo import DEMO_LOGINS, DEMO_PASSWORD
 from tests.e2e import support
-from tests.e2e.conftest import (  # noqa: F401  (fixtures, used by name)
-    _no_rate_limits_while_browsing,
-    live_server,
-)
+from tests.e2e.conftest import _no_rate_limits_while_browsing  # noqa: F401  (a fixture)
 from tests.e2e.support import login
 
 
 @pytest.fixture
-def in_browser(live_server):  # noqa: F811
+def in_browser(live_server):
     """Run ``check(tab)`` in a phone tab of its own Playwright, in a thread of its own: the
     e2e tests' Playwright stays open in this thread for the whole session, and two sync
     Playwrights cannot share a thread."""
