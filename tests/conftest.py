@@ -55,30 +55,40 @@ def _drop_pg_database(name: str) -> None:
 
 # Tests whose expensive module- or session-wide fixture must be made once, on one worker,
 # when the suite runs in parallel (``make test``: pytest-xdist, ``--dist loadgroup``).
+_LIVE_SERVER_MODULES = ("tests/e2e/", "tests/security/test_csp_browser.py")
 _ONE_WORKER_MODULES = {
     "tests/demo/test_demo_history.py": "the demo year",  # once per database
+    "tests/demo/test_seed_demo.py": "the demo's stories",  # once per database
     "tests/test_make_run.py": "make run's demo database",
 }
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "xdist_group(name): run these tests on one xdist worker")
+def _shared_demo_group(nodeid: str) -> str | None:
+    """Which seeded demo a test shares, if any: the live server (the demo county served
+    for real, tests/live_server.py), or one of the modules above, per database."""
+    module = nodeid.split("::", 1)[0]
+    if module.startswith(_LIVE_SERVER_MODULES):
+        return "live_server"
+    if module in _ONE_WORKER_MODULES:
+        params = nodeid.rpartition("[")[2].rstrip("]").split("-") if "[" in nodeid else []
+        database = next((p for p in params if p in ("sqlite", "postgresql")), "")
+        return f"{module}:{database}"
+    return None
 
 
-def pytest_collection_modifyitems(config, items):
-    """Group the tests that share a seeded demo so that it is seeded once: every test of the
-    live server (the demo county served for real), and the modules above (per database)."""
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        if "live_server" in getattr(item, "fixturenames", ()):
-            group = "live_server"
-        elif module in _ONE_WORKER_MODULES:
-            callspec = getattr(item, "callspec", None)
-            database = callspec.params.get("database_url", "") if callspec else ""
-            group = f"{module}:{database}"
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` with the groups above: every other test goes to whichever
+    worker is free. (xdist's own ``xdist_group`` marks cannot be used: they rename the
+    test's nodeid, which pytest 9.2 no longer allows.)"""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SharedDemoScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _shared_demo_group(nodeid) or super()._split_scope(nodeid)
+
+    return SharedDemoScheduling(config, log)
 
 
 REAL_GENERATE_PASSWORD_HASH = werkzeug.security.generate_password_hash
