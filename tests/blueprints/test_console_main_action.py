@@ -118,8 +118,9 @@ def test_the_possible_duplicate_shows_what_where_when_and_merges_plainly(client,
     assert "收到时间" in notice and earlier.created_at.strftime("%Y") in notice  # when
     button = re.search(r'<button[^>]*id="merge-into-earlier"[^>]*>([^<]*)</button>', notice)
     assert button and button.group(1) == f"关闭本求助 {repeat.code}，并入 {earlier.code}"
-    # The notice comes before the actions and the request.
-    assert _position(page, 'id="possible-duplicate"') < _position(page, 'id="actions"')
+    # The notice sits in the actions, right after 受理 and before the folded ones.
+    notice_at = _position(page, 'id="possible-duplicate"')
+    assert _position(page, 'id="action-accept"') < notice_at < _position(page, 'id="action-reject"')
 
     response = post(client, f"/station/r/{repeat.id}/merge", {"merge-target": earlier.code})
     assert response.status_code == 302

@@ -92,3 +92,51 @@ def test_the_fold_opens_without_javascript(browser, live_server):
         assert _top_and_bottom(page, accept)[1] <= PHONE_HEIGHT
     finally:
         context.close()
+
+
+def _file_a_repeat(live_server) -> dict:
+    """Two requests from one phone for the same help in the demo worker's township: the
+    second is marked as a possible duplicate of the first (intake's rule)."""
+
+    def file():
+        from app.extensions import db
+        from app.jobs import unit_of_work
+        from app.models import Region
+        from app.services import intake
+        from tests.e2e.journey_support import DEMO_TOWNSHIP
+
+        township = db.session.scalar(select(Region).where(Region.name == DEMO_TOWNSHIP))
+        village = db.session.scalars(
+            select(Region)
+            .where(Region.parent_id == township.id, Region.level == "village")
+            .order_by(Region.id)
+        ).first()
+        with unit_of_work():
+            values = {"category": "shopping", "village_id": village.id}
+            values["contact_phone"] = "+8613912340161"
+            earlier = intake.submit_request(**values, description="想请人帮忙买米和油，腿脚不方便")
+            repeat = intake.submit_request(**values, description="还是买米的事")
+        assert repeat.possible_duplicate_of_id == earlier.id
+        return {"earlier": earlier.code, "repeat": repeat.code, "id": repeat.id}
+
+    return read_db(live_server, file)
+
+
+def test_with_a_possible_duplicate_accept_and_merge_are_both_in_the_first_screen(page, live_server):
+    filed = _file_a_repeat(live_server)
+    login(page, DEMO_WORKER, DEMO_PASSWORD)
+    page.goto(f"/station/r/{filed['id']}")
+    notice = page.locator("#possible-duplicate")
+    expect(notice).to_contain_text("想请人帮忙买米和油，腿脚不方便")
+    merge = page.locator("#merge-into-earlier")
+    expect(merge).to_have_text(f"关闭本求助 {filed['repeat']}，并入 {filed['earlier']}")
+    accept = page.get_by_role("button", name="受理", exact=True)
+    assert _top_and_bottom(page, accept)[1] <= PHONE_HEIGHT
+    assert _top_and_bottom(page, merge)[1] <= PHONE_HEIGHT
+    shot(page, "console-request-duplicate-first-screen", full_page=False)
+    check_page(page, "console-request-duplicate")
+    with page.expect_navigation():
+        merge.click()
+    expect(page.locator(".flashes")).to_contain_text(
+        f"{filed['repeat']} 已关闭，并入 {filed['earlier']}"
+    )
