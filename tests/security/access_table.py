@@ -152,6 +152,8 @@ MATRIX: dict[tuple[str, str], Access] = {
     # ---- main and sign-in (the lead)
     ("main.home", GET): public(),
     ("main.healthz", GET): public(),
+    ("main.robots", GET): public(),
+    ("main.manifest", GET): public(),
     ("main.readyz", GET): public(),
     ("main.switch_language", GET): public(answer="302 /"),
     ("main.landing", GET): signed_in(

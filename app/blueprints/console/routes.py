@@ -89,6 +89,10 @@ def request_page(request_id: int):
     return _render_request(_request_or_404(request_id))  # writes the access-log line
 
 
+# Candidates in sight on the request page; the rest of the ten are folded below them.
+CANDIDATES_SHOWN = 3
+
+
 def _candidates(found: HelpRequest):
     if found.status not in ("new", "accepted", "offered"):
         return []
@@ -170,6 +174,7 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "can_act": can_act,
         "reader_sees_free_text": privacy.reader_sees_free_text(found),
         "candidates": candidates,
+        "candidates_shown": CANDIDATES_SHOWN,
         "forms": _forms(found, candidates, bound) if can_act else {},
         "suggestions": console.merge_suggestions(found, current_user) if can_act else [],
         "distance": distance,
@@ -204,6 +209,8 @@ def _possible_duplicate(found: HelpRequest) -> dict:
         "duplicate_of": earlier,
         "duplicate_of_visible": earlier is not None
         and earlier.station_id in visible_station_ids(current_user),
+        # What it says and its address only to those who work on it, as on its own page.
+        "duplicate_of_acts": earlier is not None and may_act_on_request(current_user, earlier),
     }
 
 
@@ -253,7 +260,11 @@ def _do_escalate(found, form):
 def _do_merge(found, form):
     target = console_choices.merge_target(current_user, form.target.data)
     console.merge(found, current_user, target)
-    return _("Merged into %(code)s.", code=target.code)
+    return _(
+        "%(this)s is closed, merged into %(code)s: the work goes on there.",
+        this=found.code,
+        code=target.code,
+    )
 
 
 def _do_not_duplicate(found, form):

@@ -1,11 +1,11 @@
-"""Home page, language switch, and the landing page after sign-in."""
+"""Home page, language switch, the landing page after sign-in, robots.txt and the manifest."""
 
 from __future__ import annotations
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.blueprints.main import bp
+from app.blueprints.main import bp, site
 from app.i18n import LANG_COOKIE
 from app.services.urls import safe_next
 
@@ -13,6 +13,25 @@ from app.services.urls import safe_next
 @bp.get("/")
 def home():
     return render_template("main/home.html")
+
+
+@bp.get("/robots.txt")
+def robots():
+    return site.robots_txt(), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    response = jsonify(site.manifest())
+    response.mimetype = "application/manifest+json"
+    response.vary.add("Cookie")  # its words follow the language chosen
+    response.vary.add("Accept-Language")
+    return response
+
+
+@bp.app_context_processor
+def page_meta():
+    return {"page_description": site.page_description, "theme_colour": site.THEME_COLOUR}
 
 
 @bp.get("/healthz")
