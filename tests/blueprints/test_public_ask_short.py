@@ -235,3 +235,12 @@ def test_response_targets_in_plain_words(app):
     assert wording.within_text(15, "en") == "within 15 minutes"
     assert wording.within_text(24 * 60, "en") == "within a day"
     assert wording.within_text(36 * 60, "en") == "within 36 hours"
+
+
+def test_without_javascript_the_danger_form_shows_the_villages_and_files_nothing(client, world):
+    response = _post_danger(client, step="villages", township=str(world.township_a.id))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert world.village_a1.name in page
+    assert "error-summary" not in page
+    assert requests_in_db() == []

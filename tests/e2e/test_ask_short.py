@@ -200,6 +200,11 @@ def test_in_danger_now_shows_110_and_120_and_files_a_crisis(page, live_server):
     expect(page.locator("a[href='tel:110']")).to_be_in_viewport()
     expect(page.locator("a[href='tel:120']")).to_be_in_viewport()
     check_page(page, "ask16-danger")
+    # With JavaScript the village list follows the township by itself.
+    expect(page.locator("button[name=step][value=villages]")).to_be_hidden()
+    with page.expect_response("**/ask/villages*"):
+        page.locator("select[name=township]").select_option(label="柳林镇")
+    expect(page.locator("select[name=village] option")).not_to_have_count(1)
     page.locator("input[name=phone]").fill("139 1234 0018")
     page.locator("input[name=consent]").check()
     page.get_by_role("button", name="马上告诉社工站").click()
