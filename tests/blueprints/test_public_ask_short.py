@@ -244,3 +244,17 @@ def test_without_javascript_the_danger_form_shows_the_villages_and_files_nothing
     assert world.village_a1.name in page
     assert "error-summary" not in page
     assert requests_in_db() == []
+
+
+def test_the_proxy_forms_summary_follows_its_page(client, world, login_as):
+    login_as("social_worker")
+    html = client.get("/proxy").get_data(as_text=True)
+    response = client.post(
+        "/proxy", data={"csrf_token": csrf_token_from(html), "form_token": form_token_from(html)}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    targets = re.findall(r'<li><a href="#([^"]+)">', page)
+    assert targets == ["category-0", "township", "consent_by", "consent_method-0", "consent"]
+    positions = [page.index(f'id="{target}"') for target in targets]
+    assert positions == sorted(positions)

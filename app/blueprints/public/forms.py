@@ -290,9 +290,10 @@ class ProxyForm(AskForm):
         "beneficiary",
         "contact_name",
         "phone",
-        *AskForm.PAGE_ORDER,
+        *(name for name in AskForm.PAGE_ORDER if name != "consent"),
         "consent_by",
         "consent_method",
+        "consent",
     )
     channel = RadioField(
         _l("How did the request reach you?"), choices=choices(CHANNEL_CHOICES), default="proxy"
