@@ -28,16 +28,16 @@ CATEGORIES: dict[str, object] = {
 # What a resident may choose on the ask form, in their own words, most asked-for first
 # (issue 16). Each is a code of CATEGORIES, so a station's lists and counts stay one.
 RESIDENT_CATEGORIES: dict[str, object] = {
-    "meal_delivery": _l("Meals brought to me"),
-    "shopping": _l("Buy things for me"),
+    "meal_delivery": _l("Meals at home"),
+    "shopping": _l("Shopping for me"),
     "cleaning": _l("Clean my home"),
-    "medical_escort": _l("Go to the doctor with me"),
-    "companionship": _l("Visit me and keep me company"),
-    "haircut": _l("A haircut at home"),
-    "tutoring": _l("Help a child with homework"),
-    "emotional_support": _l("I feel low and want to talk"),
-    "policy_consultation": _l("Questions about subsidies or papers"),
-    "other": _l("Other (say it in your own words)"),
+    "medical_escort": _l("To the doctor with me"),
+    "companionship": _l("Company and a chat"),
+    "haircut": _l("Haircut at home"),
+    "tutoring": _l("A child's homework"),
+    "emotional_support": _l("Feeling low, to talk"),
+    "policy_consultation": _l("Subsidies and papers"),
+    "other": _l("Other (in your words)"),
 }
 
 # The station's own work: set by workers in the console, never offered to residents (a

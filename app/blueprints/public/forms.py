@@ -134,7 +134,7 @@ class AskForm(PublicForm):
         _l("In your own words (optional)"),
         validators=[Length(max=2000, message=_l("Please keep it under 2000 characters."))],
     )
-    urgent = BooleanField(_l("It is urgent: today if possible"))
+    urgent = BooleanField(_l("Urgent: today if possible"))
     lat = HiddenField()
     lon = HiddenField()
     township = SelectField(
