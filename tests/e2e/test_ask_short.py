@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.journey_support import check_page, read_db, request_by_code
-from tests.e2e.support import new_phone_context, shot
+from app.demo import DEMO_PASSWORD
+from tests.e2e.journey_support import DEMO_WORKER, check_page, read_db, request_by_code
+from tests.e2e.support import login, new_phone_context, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -255,3 +256,13 @@ def test_every_demo_station_has_a_phone_to_call(live_server):
 
     rows = read_db(live_server, phones)
     assert rows and all(re.fullmatch(r"\+86\d{10,11}", phone) for _name, phone in rows), rows
+
+
+def test_the_workers_proxy_form_shares_the_summary_and_passes_the_checks(page):
+    login(page, DEMO_WORKER, DEMO_PASSWORD)
+    page.goto("/proxy")
+    expect(page.locator("input[name=category][value=needs_assessment]")).to_have_count(1)
+    check_page(page, "ask16-proxy")
+    page.locator("#proxy-form button.button-big").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    check_page(page, "ask16-proxy-errors")
