@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 
@@ -42,7 +42,9 @@ class Station(db.Model):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(200), default="")
-    phone: Mapped[str] = mapped_column(String(20), default="")
+    # Residents are told to call it on every page about their request: no station without
+    # one, and no fallback to a hotline the station does not run (issue 16).
+    phone: Mapped[str] = mapped_column(String(20))
     auto_offer: Mapped[bool] = mapped_column(Boolean, default=False)
 
     region: Mapped[Region] = relationship()
@@ -51,3 +53,9 @@ class Station(db.Model):
 
     def __repr__(self) -> str:
         return f"<Station {self.id} {self.name}>"
+
+    @validates("phone")
+    def _phone_required(self, _key: str, value: str | None) -> str:
+        if not (value or "").strip():
+            raise ValueError("a station needs a phone number residents can call")
+        return value.strip()

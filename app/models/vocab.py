@@ -25,6 +25,27 @@ CATEGORIES: dict[str, object] = {
     "other": _l("Other"),
 }
 
+# What a resident may choose on the ask form, in their own words, most asked-for first
+# (issue 16). Each is a code of CATEGORIES, so a station's lists and counts stay one.
+RESIDENT_CATEGORIES: dict[str, object] = {
+    "meal_delivery": _l("Meals at home"),
+    "shopping": _l("Shopping for me"),
+    "cleaning": _l("Clean my home"),
+    "medical_escort": _l("To the doctor with me"),
+    "companionship": _l("Company and a chat"),
+    "haircut": _l("Haircut at home"),
+    "tutoring": _l("A child's homework"),
+    "emotional_support": _l("Feeling low, to talk"),
+    "policy_consultation": _l("Subsidies and papers"),
+    "other": _l("Other (in your words)"),
+}
+
+# The station's own work: set by workers in the console, never offered to residents (a
+# crisis comes in through the "in danger now" page instead).
+PROFESSIONAL_CATEGORIES = frozenset(
+    {"needs_assessment", "resource_linking", "crisis_intervention", "assistance_application"}
+)
+
 # Categories only social workers may take (DESIGN.md, safeguarding).
 SOCIAL_WORKER_ONLY = frozenset({"crisis_intervention", "emotional_support"})
 
@@ -128,7 +149,11 @@ FOR_WHOM: dict[str, object] = {
     "self": _l("Me"),
     "family": _l("A family member"),
     "neighbour": _l("A neighbour or someone I look after"),
+    "cared_for": _l("Someone I look after"),
 }
+
+# "Who is it for" on the resident's form: one choice (the older codes stay displayable).
+RESIDENT_FOR_WHOM = ("self", "cared_for")
 
 
 # A request's statuses (the moves between them: app/services/workflow.py).

@@ -27,6 +27,11 @@ def due_at(request: HelpRequest) -> datetime:
     return request.created_at + timedelta(minutes=target_minutes(request.urgency))
 
 
+def response_target_text(urgency: str, language: str | None = None) -> str:
+    """When the station answers a request of this urgency, in plain words ('within 2 hours')."""
+    return wording.within_text(target_minutes(urgency), language)
+
+
 def is_overdue(request: HelpRequest, now: datetime | None = None) -> bool:
     if request.status not in WAITING_STATUSES:
         return False

@@ -121,6 +121,19 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
     return _("%(n)d days", n=minutes // (24 * 60))
 
 
+def within_text(minutes: int, language: str | None = None) -> str:
+    """A promised delay in plain words: 'within 15 minutes', 'within 2 hours', 'within a
+    day' (a response target, told to a resident on the page and by SMS)."""
+    with _in_language(language):
+        if minutes < 60:
+            return _("within %(n)d minutes", n=minutes)
+        if minutes < 24 * 60 or minutes % (24 * 60):
+            hours = -(-minutes // 60)
+            return _("within an hour") if hours == 1 else _("within %(n)d hours", n=hours)
+        days = minutes // (24 * 60)
+        return _("within a day") if days == 1 else _("within %(n)d days", n=days)
+
+
 # --- places and phones ------------------------------------------------------------------
 
 

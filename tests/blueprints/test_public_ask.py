@@ -26,7 +26,17 @@ from tests.public_support import (  # noqa: F401 (fixtures)
 
 def test_the_form_is_in_chinese_with_every_step(client, world):
     html, _csrf, token = open_form(client)
-    for text in ("求助", "代购", "送餐", "谁需要帮助", "110", "120", "乡镇", "联系电话", "隐私"):
+    for text in (
+        "求助",
+        "帮忙买东西",
+        "送饭上门",
+        "为谁求助",
+        "110",
+        "120",
+        "乡镇",
+        "联系电话",
+        "隐私",
+    ):
         assert text in html, text
     assert world.township_a.name in html
     assert len(token) >= 30

@@ -79,11 +79,11 @@ def test_a_strangers_repeat_is_filed_marked_for_the_station_and_told_to_the_owne
     earlier = factories.make_request(
         world.room_a1,  # where /ask from 杏花社区 goes: a repeat at the same station
         contact_phone=PHONE_E164,
-        category="crisis_intervention",
+        category="emotional_support",
         created_ago=timedelta(hours=3),
     )
     db.session.commit()
-    response = post_ask(_fresh_browser(app), world, category="crisis_intervention")
+    response = post_ask(_fresh_browser(app), world, category="emotional_support")
     assert response.status_code == 303
     [_earlier, created] = requests_in_db()
     assert created.possible_duplicate_of_id == earlier.id

@@ -178,6 +178,8 @@ MATRIX: dict[tuple[str, str], Access] = {
     # ---- the resident's side (issue 3): anyone, no account
     ("public.ask", GET): public(),
     ("public.ask", POST): public(answer=EMPTY_FORM),
+    ("public.danger", GET): public(note="110/120, then a crisis request (issue 16)"),
+    ("public.danger", POST): public(answer=EMPTY_FORM),
     ("public.track", GET): public(),
     ("public.track", POST): public(answer=EMPTY_FORM),
     ("public.done", GET): public(

@@ -21,33 +21,27 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS
+from app.models.vocab import (
+    CATEGORIES,
+    FOR_WHOM,
+    RESIDENT_CATEGORIES,
+    RESIDENT_FOR_WHOM,
+    SPECIAL_GROUPS,
+)
 from app.services import ServiceError
 from app.services.geo import out_of_china
 from app.services.phones import normalise_phone
 from app.services.wording import to_local
 
-# The most asked-for help first: an elderly person should not have to scroll for it.
-CATEGORY_ORDER = (
-    "meal_delivery",
-    "shopping",
-    "cleaning",
-    "medical_escort",
-    "companionship",
-    "haircut",
-    "tutoring",
-    "emotional_support",
-    "assistance_application",
-    "policy_consultation",
-    "safety_check",
-    "needs_assessment",
-    "resource_linking",
-    "crisis_intervention",
-    "other",
+# The resident's tiles: their own words, the most asked-for first (vocab.RESIDENT_CATEGORIES).
+CATEGORY_ORDER = tuple(RESIDENT_CATEGORIES)
+RESIDENT_CATEGORY_CHOICES = list(RESIDENT_CATEGORIES.items())
+# Workers filing for someone (/proxy) keep every category, the station's own too.
+CATEGORY_CHOICES = (
+    [(code, RESIDENT_CATEGORIES[code]) for code in CATEGORY_ORDER[:-1]]
+    + [(code, CATEGORIES[code]) for code in CATEGORIES if code not in CATEGORY_ORDER]
+    + [("other", CATEGORIES["other"])]
 )
-CATEGORY_CHOICES = [(code, CATEGORIES[code]) for code in CATEGORY_ORDER if code in CATEGORIES] + [
-    (code, label) for code, label in CATEGORIES.items() if code not in CATEGORY_ORDER
-]
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -126,23 +120,21 @@ class PublicForm(FlaskForm):
 
 
 class AskForm(PublicForm):
+    """The resident's form: what is needed, where, a phone number; the rest is optional."""
+
     form_token = HiddenField()
     category = RadioField(
         _l("What do you need help with?"),
-        choices=choices(CATEGORY_CHOICES),
+        choices=choices(RESIDENT_CATEGORY_CHOICES),
         validators=[InputRequired(message=_l("Please choose what kind of help you need."))],
-    )
-    for_whom = RadioField(_l("Who needs help?"), choices=choices(FOR_WHOM.items()), default="self")
-    special_groups = MultiCheckboxField(
-        _l("Does any of these apply to them? (optional)"), choices=choices(SPECIAL_GROUPS.items())
+        # A station's own category sent by hand: the same plain words as no choice at all.
+        invalid_choice_message=_l("Please choose what kind of help you need."),
     )
     description = TextAreaField(
-        _l("Tell us a little more (optional)"),
+        _l("In your own words (optional)"),
         validators=[Length(max=2000, message=_l("Please keep it under 2000 characters."))],
     )
-    urgency = RadioField(
-        _l("How urgent is it?"), choices=choices(URGENCY_CHOICES), default="normal"
-    )
+    urgent = BooleanField(_l("Urgent: today if possible"))
     lat = HiddenField()
     lon = HiddenField()
     township = SelectField(
@@ -153,6 +145,13 @@ class AskForm(PublicForm):
         _l("Address or landmark (optional)"),
         validators=[Length(max=200, message=_l("Please keep it under 200 characters."))],
     )
+    for_whom = RadioField(
+        _l("Who is it for?"),
+        choices=choices((code, FOR_WHOM[code]) for code in RESIDENT_FOR_WHOM),
+        default="self",
+    )
+    # The one question about special groups a resident is asked; the station records the rest.
+    lives_alone = BooleanField(_l("An older person who lives alone (optional)"))
     wanted_when = RadioField(
         _l("When do you need help?"), choices=choices(WHEN_CHOICES), default="asap"
     )
@@ -175,6 +174,21 @@ class AskForm(PublicForm):
 
     phone_e164: str | None = None
     place_error: str | None = None
+    # The error summary lists the problems in the order the page shows the fields.
+    PAGE_ORDER = (
+        "category",
+        "description",
+        "place",
+        "township",
+        "village",
+        "address",
+        "contact_name",
+        "phone",
+        "consent",
+        "wanted_at",
+        "wanted_note",
+        "confirm_new",
+    )
 
     @property
     def coordinates(self) -> tuple[float | None, float | None]:
@@ -183,6 +197,12 @@ class AskForm(PublicForm):
             return None, None  # no station serves it: ask for the village instead
         return lat, lon
 
+    def urgency_code(self) -> str:
+        return "urgent" if self.urgent.data else "normal"
+
+    def special_group_codes(self) -> list[str]:
+        return ["elderly_alone"] if self.lives_alone.data else []
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         lat, lon = self.coordinates
@@ -190,6 +210,12 @@ class AskForm(PublicForm):
             self.place_error = str(
                 _l("Please tell us where: use your location, or choose your township and village.")
             )
+            ok = False
+        if self.category.data == "other" and not (self.description.data or "").strip():
+            self.description.errors = [
+                *self.description.errors,
+                str(_l("Please say in a few words what you need.")),
+            ]
             ok = False
         if self.wanted_when.data == "later" and self.wanted_at.data is None:
             if not self.wanted_at.errors:
@@ -201,6 +227,34 @@ class AskForm(PublicForm):
             ]
             ok = False
         return ok
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(id of the field to go to, message) for each problem, in the page's order."""
+        found = []
+        names = dict.fromkeys([*self.PAGE_ORDER, *(f.name for f in self)])
+        for name in names:
+            if name == "place":
+                if self.place_error:
+                    found.append(("township", self.place_error))
+                continue
+            field = getattr(self, name, None)
+            if field is None or not field.errors:
+                continue
+            target = f"{field.id}-0" if isinstance(field, RadioField) else field.id
+            found.extend((target, str(error)) for error in field.errors)
+        return found
+
+    @property
+    def more_open(self) -> bool:
+        """The optional part shows open when one of its answers was given or is wrong."""
+        return bool(
+            self.wanted_when.data == "later"
+            or self.wanted_at.errors
+            or self.wanted_note.errors
+            or self.lives_alone.data
+            or self.contact_name.errors
+            or (self.for_whom.data and self.for_whom.data != "self")
+        )
 
 
 WANTED_WITHIN = timedelta(days=92)
@@ -214,6 +268,33 @@ def _within_reach(wanted_local: datetime) -> bool:
 
 
 class ProxyForm(AskForm):
+    """A worker or volunteer files for someone: every category, the special groups and the
+    urgency as the station records them."""
+
+    category = RadioField(
+        _l("What do you need help with?"),
+        choices=choices(CATEGORY_CHOICES),
+        validators=[InputRequired(message=_l("Please choose what kind of help you need."))],
+    )
+    for_whom = RadioField(_l("Who needs help?"), choices=choices(FOR_WHOM.items()), default="self")
+    special_groups = MultiCheckboxField(
+        _l("Does any of these apply to them? (optional)"), choices=choices(SPECIAL_GROUPS.items())
+    )
+    urgency = RadioField(
+        _l("How urgent is it?"), choices=choices(URGENCY_CHOICES), default="normal"
+    )
+    urgent = None
+    lives_alone = None
+    PAGE_ORDER = (
+        "channel",
+        "beneficiary",
+        "contact_name",
+        "phone",
+        *(name for name in AskForm.PAGE_ORDER if name != "consent"),
+        "consent_by",
+        "consent_method",
+        "consent",
+    )
     channel = RadioField(
         _l("How did the request reach you?"), choices=choices(CHANNEL_CHOICES), default="proxy"
     )
@@ -243,6 +324,16 @@ class ProxyForm(AskForm):
         validators=[InputRequired(message=_l("Please choose how they agreed."))],
     )
 
+    def urgency_code(self) -> str:
+        return self.urgency.data or "normal"
+
+    def special_group_codes(self) -> list[str]:
+        return list(self.special_groups.data or ())
+
+    @property
+    def more_open(self) -> bool:
+        return True  # a worker fills it all in
+
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.place_error and self.beneficiary.data:
@@ -250,6 +341,36 @@ class ProxyForm(AskForm):
             self.place_error = None
             ok = not any(f.errors for f in self)
         return ok
+
+
+class DangerForm(PublicForm):
+    """Someone is in danger now: after 110/120, the station is told at once. Only a phone
+    number is needed; a station calls back (with no place, the county centre answers)."""
+
+    form_token = HiddenField()
+    description = TextAreaField(
+        _l("What is happening? (optional)"),
+        validators=[Length(max=2000, message=_l("Please keep it under 2000 characters."))],
+    )
+    township = SelectField(
+        _l("Township or subdistrict (optional)"), coerce=optional_int, validate_choice=False
+    )
+    village = SelectField(
+        _l("Village or community (optional)"), coerce=optional_int, validate_choice=False
+    )
+    address = StringField(
+        _l("Address or landmark (optional)"),
+        validators=[Length(max=200, message=_l("Please keep it under 200 characters."))],
+    )
+    phone = StringField(_l("Your phone, so the station can call you"), validators=[PhoneRequired()])
+    consent = BooleanField(
+        _l("I agree that the station stores these details to arrange help."),
+        validators=[DataRequired(message=_l("Please tick the box so we can help you."))],
+    )
+    PAGE_ORDER = ("description", "township", "village", "address", "phone", "consent")
+    place_error: str | None = None
+    phone_e164: str | None = None
+    problems = AskForm.problems
 
 
 class TrackForm(PublicForm):

@@ -35,7 +35,17 @@ from app.blueprints.transaction import attempt
 from app.extensions import db, htmx, limiter
 from app.i18n import current_language
 from app.models import HelpRequest
-from app.services import ServiceError, geo, intake, ledger, links, proxy_filing, tracking, wording
+from app.services import (
+    ServiceError,
+    deadlines,
+    geo,
+    intake,
+    ledger,
+    links,
+    proxy_filing,
+    tracking,
+    wording,
+)
 
 ASK_LIMIT = "10/minute;50/hour"
 TRACK_LIMIT = "10/minute;50/hour"
@@ -114,9 +124,9 @@ def _create_from_form(form: AskForm, **extra) -> int | None:
         confirmed_new=bool(form.confirm_new.data),
         category=form.category.data,
         description=form.description.data or "",
-        special_groups=form.special_groups.data or (),
+        special_groups=form.special_group_codes(),
         for_whom=form.for_whom.data or "self",
-        urgency=form.urgency.data or "normal",
+        urgency=form.urgency_code(),
         lat=lat,
         lon=lon,
         village_id=form.village.data,
@@ -235,7 +245,20 @@ def done():
     if help_request is None:
         return redirect(url_for("public.ask"))
     link = links.tracking_link(help_request.code)
-    return render_template("public/done.html", req=help_request, link=link)
+    return render_template(
+        "public/done.html",
+        req=help_request,
+        link=link,
+        **_answer_words(help_request),
+    )
+
+
+def _answer_words(help_request: HelpRequest) -> dict:
+    """When the station answers: the urgency's response target, in plain words and as a time."""
+    return {
+        "answer_within": deadlines.response_target_text(help_request.urgency),
+        "answer_by": wording.date_time_text(deadlines.due_at(help_request)),
+    }
 
 
 # --- proxy and hotline intake ----------------------------------------------------------
@@ -292,6 +315,7 @@ def _status_page(help_request: HelpRequest, status: int = 200, *, bound=None):
         "can_cancel": tracking.can_cancel(help_request),
         "can_confirm": tracking.can_confirm(help_request),
         "can_rate": tracking.can_rate(help_request),
+        **_answer_words(help_request),
         "action_form": bound if isinstance(bound, ActionForm) else ActionForm(formdata=None),
         "rate_form": bound if isinstance(bound, RateForm) else RateForm(formdata=None),
     }

@@ -1,5 +1,6 @@
 // Linli: the ask-for-help form. The form works without this file; this adds
-// "use my location" and moves the focus to the errors after an htmx answer.
+// "use my location" and moves the focus to the errors after an htmx answer. The error
+// summary's links are plain anchors to the fields' ids: they work without it too.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -52,7 +53,7 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (!target || target.id === "phone-field" || target.id === "village-field") return;
-    var first = document.querySelector(".error-summary, #duplicate");
+    var first = document.querySelector("#error-summary, .error-summary, #duplicate");
     if (first) {
       first.setAttribute("tabindex", "-1");
       first.focus();
