@@ -31,6 +31,7 @@ from app.models.vocab import (
     URGENCIES,
     label,
 )
+from app.services.codes import code_text  # '3806 1472': a tracking code as read out
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -119,6 +120,27 @@ def waited(since: datetime | None, now: datetime | None = None) -> str:
     if minutes < 48 * 60:
         return _("%(n)d h", n=minutes // 60)
     return _("%(n)d days", n=minutes // (24 * 60))
+
+
+def response_target_text(urgency: str | None, language: str | None = None) -> str:
+    """When the station answers a request of this urgency, in plain words: 'within 2
+    hours' / '2小时内' (its response target, config RESPONSE_TARGET_MINUTES)."""
+    targets = current_app.config["RESPONSE_TARGET_MINUTES"]
+    minutes = int(targets.get(urgency or "normal", targets["normal"]))
+    with _in_language(language):
+        if minutes == 60:
+            return _("within an hour")
+        if minutes % 60:
+            return _("within %(n)d minutes", n=minutes)
+        return _("within %(n)d hours", n=minutes // 60)
+
+
+def until_text(moment: datetime, language: str | None = None) -> str:
+    """Until when something stands: its local clock time when that is today, else its
+    day and time ('14:30' / '11月29日 09:30')."""
+    if to_local(moment).date() == local_today():
+        return clock_text(moment)
+    return date_time_text(moment, language)
 
 
 # --- places and phones ------------------------------------------------------------------
@@ -260,6 +282,7 @@ TEMPLATE_GLOBALS = {
     "event_actor": event_actor,
     "place_label": place_label,
     "phone_display": phone_display,
+    "code_text": code_text,
     "stamp_text": stamp_text,
     "wanted_time_text": wanted_time_text,
     "waited": waited,

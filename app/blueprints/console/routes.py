@@ -26,6 +26,7 @@ from app.services import (
     workflow,
 )
 from app.services.access import may_act_on_request, visible_station_ids
+from app.services.codes import code_text
 from app.services.ledger import villages_for
 from app.services.notifications import followup
 
@@ -253,7 +254,7 @@ def _do_escalate(found, form):
 def _do_merge(found, form):
     target = console_choices.merge_target(current_user, form.target.data)
     console.merge(found, current_user, target)
-    return _("Merged into %(code)s.", code=target.code)
+    return _("Merged into %(code)s.", code=code_text(target.code))
 
 
 def _do_not_duplicate(found, form):
