@@ -71,7 +71,16 @@ def test_the_offer_sms_carries_no_personal_data(world):
     )
     offers.send_offers(request)
     text = sms_to(volunteer.phone, "volunteer_offer")[0].body
-    for private in ("王秀英", "13812345678", "5678", "3号楼", "501", "腿脚", request.code):
+    for private in (
+        "王秀英",
+        "13812345678",
+        "5678",
+        "3号楼",
+        "501",
+        "腿脚",
+        request.code,
+        code_text(request.code),
+    ):
         assert private not in text
 
 
