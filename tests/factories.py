@@ -194,7 +194,7 @@ def make_request(
 ) -> HelpRequest:
     created = utcnow() - created_ago
     request = HelpRequest(
-        code=new_tracking_code(),
+        code=kwargs.pop("code", None) or new_tracking_code(),
         category=category,
         urgency=urgency,
         status=status,
