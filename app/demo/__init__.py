@@ -92,7 +92,7 @@ def build(now: datetime, months: int = history.MONTHS) -> str:
     before = db.session.scalar(select(func.coalesce(func.max(OutboxMessage.id), 0)))
     with frozen_at(now) as clock:
         demo = Demo(now, clock)
-        with seeded_codes(demo.code_rng):
+        with seeded_codes(demo.rng):
             county.build_geography(demo)
             county.build_staff(demo)
             county.build_volunteers(demo)

@@ -45,9 +45,6 @@ class Demo:
 
     def __init__(self, now: datetime, clock: Clock) -> None:
         self.rng = random.Random(SEED)
-        # Codes draw from their own stream, so how a code is made (8 digits since issue
-        # 16) never changes the stories the main stream tells.
-        self.code_rng = random.Random(f"{SEED}-codes")
         self.now = now
         self.clock = clock
         self.password_hash = generate_password_hash(DEMO_PASSWORD)

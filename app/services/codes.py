@@ -33,21 +33,34 @@ CODE_LIKE = re.compile(
 seeded_rng: ContextVar[random.Random | None] = ContextVar("linli_code_rng", default=None)
 
 
-def _choice(alphabet: str) -> str:
-    rng = seeded_rng.get()
-    return rng.choice(alphabet) if rng is not None else secrets.choice(alphabet)
+def _seeded_number(rng: random.Random, letters: int) -> int:
+    """The demo's seeded path: a number drawn as the letter codes were drawn (one choice
+    of the old alphabet per letter), so the rest of the demo's one random stream, and the
+    county it tells, stay as they were before codes became digits."""
+    number = 0
+    for _ in range(letters):
+        number = number * len(OLD_ALPHABET) + OLD_ALPHABET.index(rng.choice(OLD_ALPHABET))
+    return number
 
 
 def new_tracking_code() -> str:
     """A request's tracking code: 8 digits, 10^8 codes (the README says what that means
     for someone guessing). The caller makes sure it is not taken."""
-    return "".join(_choice(DIGITS) for _ in range(TRACKING_LENGTH))
+    rng = seeded_rng.get()
+    if rng is not None:
+        return f"{_seeded_number(rng, 7) % 10**TRACKING_LENGTH:0{TRACKING_LENGTH}d}"
+    return "".join(secrets.choice(DIGITS) for _ in range(TRACKING_LENGTH))
 
 
 def new_reply_code() -> str:
     """The 4 digits a volunteer texts back to take an offer (1000–9999: never a leading
     0, which is how a reply declines)."""
-    return _choice(DIGITS[1:]) + "".join(_choice(DIGITS) for _ in range(REPLY_LENGTH - 1))
+    rng = seeded_rng.get()
+    if rng is not None:
+        return str(1000 + _seeded_number(rng, 4) % 9000)
+    return secrets.choice(DIGITS[1:]) + "".join(
+        secrets.choice(DIGITS) for _ in range(REPLY_LENGTH - 1)
+    )
 
 
 def normalise_code(raw: str) -> str:

@@ -293,13 +293,11 @@ def received_values(help_request: HelpRequest) -> dict[str, object]:
 
 
 def _free_tracking_code() -> str:
-    """A tracking code no request has, in one read: a few fresh codes are drawn and the
-    first not taken is used (at 1,000,000 requests one code in a hundred is taken, so
-    all five are taken once in 10^10 requests)."""
-    drawn = list(dict.fromkeys(new_tracking_code() for _ in range(5)))
-    taken = set(db.session.scalars(select(HelpRequest.code).where(HelpRequest.code.in_(drawn))))
-    for code in drawn:
-        if code not in taken:
+    """A tracking code no request has: one read, and another only in the rare case the
+    code drawn is taken (at 1,000,000 requests one code in a hundred is)."""
+    for _attempt in range(20):
+        code = new_tracking_code()
+        if db.session.scalar(select(HelpRequest.id).where(HelpRequest.code == code)) is None:
             return code
     raise ServiceError(_("Could not make a tracking code. Please try again."))
 
