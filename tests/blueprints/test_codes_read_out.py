@@ -78,15 +78,13 @@ def test_a_new_request_never_takes_a_code_in_use(app, world, monkeypatch):
     assert created.code == "33334444" != taken.code
 
 
-def test_the_response_target_in_plain_words(app):
+def test_the_response_target_in_plain_words(app, monkeypatch):
     with app.test_request_context():
         assert wording.response_target_text("normal", "zh") == "24小时内"
         assert wording.response_target_text("urgent", "zh") == "2小时内"
         assert wording.response_target_text("crisis", "zh") == "15分钟内"
         assert wording.response_target_text("urgent", "en") == "within 2 hours"
-        app.config["RESPONSE_TARGET_MINUTES"] = {
-            **app.config["RESPONSE_TARGET_MINUTES"],
-            "urgent": 60,
-        }
+        targets = {**app.config["RESPONSE_TARGET_MINUTES"], "urgent": 60}
+        monkeypatch.setitem(app.config, "RESPONSE_TARGET_MINUTES", targets)
         assert wording.response_target_text("urgent", "zh") == "1小时内"
         assert wording.response_target_text("urgent", "en") == "within an hour"
