@@ -16,7 +16,7 @@ from __future__ import annotations
 TEMPLATES: dict[str, dict[str, str]] = {
     # --- intake and tracking (issue 3) ---
     "request_received": {
-        "zh": "【邻里】求助已收到，编号{code}。社工站会在{target}联系您，电话{phone}。查进度回0",
+        "zh": "【邻里】求助已收到，编号{code}。社工站会在{target}联系您，电话{phone}。查进度回0。紧急拨110/120",
         "en": "[Linli] Request received, code {code}. The station will contact you "
         "{target}: {phone}. Reply 0 for news. In danger call 110/120.",
     },
@@ -106,7 +106,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
     # To a resident (any other number).
     "reply_help_resident": {
-        "zh": "【邻里】求助请直接发短信写明情况和地址。查进度回0，办完后解决了回1、没解决回2。紧急拨110",
+        "zh": "【邻里】求助请直接发短信写明情况和地址。查进度回0，办完后解决了回1、没解决回2。紧急拨110/120",
         "en": "[Linli] Need help? Text us what you need and where. Reply 0 for news of your "
         "request; when it is done, 1 if solved, 2 if not. Emergency: 110/120.",
     },
