@@ -194,7 +194,7 @@ def make_request(
 ) -> HelpRequest:
     created = utcnow() - created_ago
     request = HelpRequest(
-        code=new_tracking_code(),
+        code=kwargs.pop("code", None) or new_tracking_code(),
         category=category,
         urgency=urgency,
         status=status,
@@ -211,3 +211,11 @@ def make_request(
     db.session.add(request)
     db.session.flush()
     return request
+
+
+def shows_code(text: str, code: str) -> bool:
+    """Whether a page or SMS shows this tracking code, as stored or as read out in groups
+    ("38061472" / "3806 1472")."""
+    from app.services.codes import code_text
+
+    return code in text or code_text(code) in text

@@ -31,7 +31,7 @@ from app.services import (
     workflow,
 )
 from app.services.codes import normalise_code
-from app.services.notifications import queue_sms
+from app.services.notifications import queue_sms, queue_to_resident
 
 MAX_HOURS = Decimal("24")
 
@@ -249,14 +249,7 @@ def check_out(
     record = counting.for_checkout(
         claim, hours=hours, outcome=outcome, welfare_note=(welfare_note or "").strip(), ended_at=now
     )
-    queue_sms(
-        request.contact_phone,
-        "request_done_confirm",
-        language=request.language or "zh",
-        request_id=request.id,
-        code=request.code,
-        link=links.tracking_link(request.code),
-    )
+    queue_to_resident(request, "request_done_confirm")
     db.session.flush()
     return record
 
@@ -481,12 +474,4 @@ def _tell_volunteer(claim: Claim, user: User, template: str) -> None:
 
 
 def _tell_resident_claimed(request: HelpRequest, name: str) -> None:
-    queue_sms(
-        request.contact_phone,
-        "request_claimed",
-        language=request.language or "zh",
-        request_id=request.id,
-        name=name,
-        code=request.code,
-        link=links.tracking_link(request.code),
-    )
+    queue_to_resident(request, "request_claimed", name=name)

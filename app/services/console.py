@@ -24,9 +24,10 @@ from app.services.access import (
     scope_to_stations,
     visible_station_ids,
 )
+from app.services.codes import code_text
 from app.services.deadlines import overdue_clause
 from app.services.geo import distance_km, route_to_station
-from app.services.notifications import queue_sms
+from app.services.notifications import queue_to_resident
 
 TABS: dict[str, object] = {
     "new": _l("New"),
@@ -199,15 +200,7 @@ def reject(request: HelpRequest, actor: User, reason: str):
     if not reason:
         raise ServiceError(_("Please say why this is out of scope."), field="reason")
     event = workflow.transition(request, "reject", actor=actor, note=reason)
-    queue_sms(
-        request.contact_phone,
-        "request_rejected",
-        language=request.language or "zh",
-        request_id=request.id,
-        code=request.code,
-        reason=reason[:40],
-        phone=request.station.phone[3:] if request.station.phone.startswith("+86") else "",
-    )
+    queue_to_resident(request, "request_rejected", reason=reason[:40])
     return event
 
 
@@ -431,7 +424,7 @@ def escalate(request: HelpRequest, actor: User, note: str = ""):
         roles=staff.SUPERVISOR_ROLES,
         request_id=request.id,
         crisis=request.urgency == "crisis",
-        code=request.code,
+        code=code_text(request.code),
         station=request.station.name[:16],
         link=links.county_link(),
     )
@@ -448,7 +441,7 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
     if target.merged_into_id:
         raise ServiceError(_("The other request was itself merged."), field="target")
     event = workflow.transition(
-        request, "merge", actor=actor, note=_("Merged into %(code)s", code=target.code)
+        request, "merge", actor=actor, note=_("Merged into %(code)s", code=code_text(target.code))
     )
     request.merged_into_id = target.id
     if target.possible_duplicate_of_id == request.id:
@@ -457,7 +450,7 @@ def merge(request: HelpRequest, actor: User, target: HelpRequest | None):
         target,
         "note",
         actor=actor,
-        note=_("Duplicate %(code)s merged here", code=request.code),
+        note=_("Duplicate %(code)s merged here", code=code_text(request.code)),
         public=False,
     )
     return event
@@ -474,7 +467,7 @@ def not_duplicate(request: HelpRequest, actor: User):
         request,
         "not_duplicate",
         actor=actor,
-        note=_("Not the same as %(code)s", code=earlier.code),
+        note=_("Not the same as %(code)s", code=code_text(earlier.code)),
         public=False,
     )
 

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
 from app.services import ServiceError, as_id
 from app.services.access import may_act_on_request, visible_station_ids
+from app.services.codes import normalise_code
 from app.services.console import assignable_station_ids
 
 WORKER_ROLES = ("social_worker", "station_admin")
@@ -86,7 +87,7 @@ def assign_target(actor: User, choice: str) -> tuple[str, User | Team]:
 def merge_target(actor: User, typed_code: str) -> HelpRequest | None:
     """The request a worker named by its code (dashes and case as typed), among the
     stations they read; None when there is none."""
-    code = (typed_code or "").strip().upper().replace("-", "")
+    code = normalise_code(typed_code)
     stations = visible_station_ids(actor) or {-1}
     return db.session.scalar(
         select(HelpRequest).where(HelpRequest.code == code, HelpRequest.station_id.in_(stations))

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import HelpRequest
 from app.models.base import utcnow
 from app.services import links, staff, wording, workflow
+from app.services.codes import code_text
 
 WAITING_STATUSES = ("new",)
 ALERTED_URGENCIES = ("crisis", "urgent")
@@ -79,7 +80,7 @@ def alert_overdue_request(request: HelpRequest, now: datetime) -> bool:
         request_id=request.id,
         crisis=request.urgency == "crisis",
         urgency=partial(wording.urgency_label, request.urgency),  # in each reader's language
-        code=request.code,
+        code=code_text(request.code),
         minutes=minutes,
         link=links.console_request_link(request.id),
     )

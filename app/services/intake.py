@@ -19,9 +19,9 @@ from app.extensions import db
 from app.models import Beneficiary, FormToken, HelpRequest, Region, User
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS, URGENCIES
-from app.services import ServiceError, geo, links, wording, workflow
-from app.services.codes import new_tracking_code
-from app.services.notifications import queue_sms
+from app.services import ServiceError, deadlines, geo, wording, workflow
+from app.services.codes import code_text, new_tracking_code
+from app.services.notifications import queue_sms, queue_to_resident
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 _TOKEN_CHARS = frozenset(
@@ -239,7 +239,7 @@ def _create(
     # files (any worker, through /proxy) that this phone has an open request there.
     earlier = find_open_duplicate(contact_phone, category, station_id=station.id)
     help_request = HelpRequest(
-        code=new_tracking_code(),
+        code=_free_tracking_code(),
         category=category,
         description=_clean(description),
         special_groups=groups,
@@ -278,19 +278,28 @@ def _create(
     if form_token:
         db.session.add(FormToken(token=form_token, request_id=help_request.id))
     if help_request.contact_phone and acknowledge:
-        queue_sms(
-            help_request.contact_phone,
-            "request_received",
-            language=help_request.language,
-            request_id=help_request.id,
-            code=help_request.code,
-            link=links.tracking_link(help_request.code),
-        )
+        queue_to_resident(help_request, "request_received", **received_values(help_request))
     if earlier is not None:
         _mark_possible_duplicate(help_request, earlier, said_new=said_new)
     if form_token:
         db.session.flush()  # a token posted twice at once fails here, not at the commit
     return help_request
+
+
+def received_values(help_request: HelpRequest) -> dict[str, object]:
+    """What the "we got it" text says beyond the code: when the station will answer, in
+    plain words (the response target of the request's urgency)."""
+    return {"target": deadlines.response_target_text(help_request.urgency, help_request.language)}
+
+
+def _free_tracking_code() -> str:
+    """A tracking code no request has: one read, and another only in the rare case the
+    code drawn is taken (at 1,000,000 requests one code in a hundred is)."""
+    for _attempt in range(20):
+        code = new_tracking_code()
+        if db.session.scalar(select(HelpRequest.id).where(HelpRequest.code == code)) is None:
+            return code
+    raise ServiceError(_("Could not make a tracking code. Please try again."))
 
 
 def _mark_possible_duplicate(
@@ -299,7 +308,7 @@ def _mark_possible_duplicate(
     """An internal line on the timeline for the station; a text for the phone's owner."""
     note = _(
         "Possibly the same as %(code)s: same phone and same help, still open.",
-        code=earlier.code,
+        code=code_text(earlier.code),
     )
     if said_new:
         said = _("The person who asked said this is a new request.")
@@ -315,7 +324,7 @@ def _mark_possible_duplicate(
         "duplicate_still_open",
         language=language,
         request_id=help_request.id,
-        code=earlier.code,
+        code=code_text(earlier.code),
         time=wording.date_time_text(earlier.created_at, language),
     )
 

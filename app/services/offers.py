@@ -41,7 +41,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.vocab import SOCIAL_WORKER_ONLY
 from app.services import ServiceError, links, matching, privacy, staff, wording, workflow
-from app.services.codes import new_reply_code
+from app.services.codes import code_text, new_reply_code
 from app.services.notifications import queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
 from app.services.state_machine import Move, StateMachine
@@ -358,6 +358,7 @@ def _queue_offer_sms(request: HelpRequest, offer: Offer) -> None:
                 request.wanted_at, privacy.time_note_before_claim(request)
             ),
             "distance": matching.distance_words(offer.distance_km or 0.0),
+            "until": wording.until_text(offer.expires_at, language),
         }
     queue_sms(
         recipient.phone,
@@ -388,7 +389,7 @@ def _escalate(request: HelpRequest, template: str, *, actor: User | None = None)
         roles=("social_worker",),  # what no volunteer may take needs a social worker
         request_id=request.id,
         crisis=request.urgency == "crisis",
-        code=request.code,
+        code=code_text(request.code),
         category=partial(wording.category_label, request.category),  # in each reader's language
         village=wording.place_label(request),
         link=links.console_request_link(request.id),

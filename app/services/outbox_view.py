@@ -10,7 +10,6 @@ password for any account whose texts they see.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable
 
 from sqlalchemy import or_, select
@@ -19,14 +18,15 @@ from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, User
 from app.services import privacy
 from app.services.access import visible_station_ids
-from app.services.codes import ALPHABET
+from app.services.codes import CODE_LIKE, normalise_code
 from app.services.notifications.templates import SECRET_TEMPLATES, placeholders, render
 
 HIDDEN_CODE = "*******"
 HIDDEN_SECRET = "••••••"
-# Anything shaped like a tracking code, standing alone or in a /t/ link (Chinese text
-# around it is fine); only the codes of real requests are hidden.
-_CODE_LIKE = re.compile(rf"(?<![0-9A-Za-z])[{ALPHABET}]{{4,12}}(?![0-9A-Za-z])", re.IGNORECASE)
+# Anything shaped like a tracking code, new ("3806 1472") or old ("K7M3QXA"), standing
+# alone or in a /t/ link (Chinese text around it is fine); only the codes of real requests
+# are hidden.
+_CODE_LIKE = CODE_LIKE
 
 
 def visible_messages(user: User):
@@ -70,7 +70,7 @@ def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[in
     texts = {message_id: text or "" for message_id, text in texts.items()}
     candidates = set()
     for text in texts.values():
-        candidates.update(code.upper() for code in _CODE_LIKE.findall(text))
+        candidates.update(normalise_code(code) for code in _CODE_LIKE.findall(text))
     hidden = set()
     if candidates:
         found = db.session.scalars(
@@ -96,5 +96,5 @@ def hide_codes(text: str, codes: Collection[str]) -> str:
     if not codes:
         return text
     return _CODE_LIKE.sub(
-        lambda found: HIDDEN_CODE if found[0].upper() in codes else found[0], text
+        lambda found: HIDDEN_CODE if normalise_code(found[0]) in codes else found[0], text
     )

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.models import HelpRequest, User
 from app.services import workflow
 from app.services.access import is_serving_worker, may_act_on_request, visible_station_ids
+from app.services.codes import code_text
 from app.services.phones import mask_phone
 from app.services.wording import phone_display
 
@@ -83,7 +84,9 @@ def may_see_tracking_code(user: User, request: HelpRequest) -> bool:
 def request_ref(user: User, request: HelpRequest) -> str:
     """How a staff page names a request: the tracking code for those who work on it (the
     resident quotes it on the phone), its number for everyone else."""
-    return request.code if may_see_tracking_code(user, request) else task_number(request)
+    if may_see_tracking_code(user, request):
+        return code_text(request.code)
+    return task_number(request)
 
 
 def reader_sees_free_text(request: HelpRequest) -> bool:

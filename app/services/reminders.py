@@ -13,12 +13,11 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, OutboxMessage, Team, User
-from app.services import ServiceError, links, privacy, workflow
-from app.services.notifications import queue_sms
+from app.services import ServiceError, privacy, workflow
+from app.services.notifications import queue_sms, queue_to_resident
 from app.services.wording import (
     category_label,
     clock_text,
-    phone_display,
     place_label,
     to_local,
     to_utc,
@@ -95,7 +94,6 @@ def remind_volunteer(request: HelpRequest, claim: Claim) -> bool:
             time=clock_text(request.wanted_at),
             category=category_label(request.category),
             village=place_label(request),
-            link=links.tasks_link(),
         )
     return True
 
@@ -131,18 +129,5 @@ def auto_close(request: HelpRequest) -> bool:
     except ServiceError:
         return False
     if request.contact_phone:
-        queue_sms(
-            request.contact_phone,
-            "request_auto_closed",
-            language=request.language or "zh",
-            request_id=request.id,
-            code=request.code,
-            days=days,
-            phone=_station_phone(request),
-        )
+        queue_to_resident(request, "request_auto_closed", days=days)
     return True
-
-
-def _station_phone(request: HelpRequest) -> str:
-    station = request.station
-    return phone_display(station.phone) if station is not None and station.phone else "12345"

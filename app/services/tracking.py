@@ -25,7 +25,7 @@ RESIDENT = "resident"
 def lookup(code: str, last_four: str) -> HelpRequest | None:
     """The request with this code whose phone ends in these four digits, else None."""
     wanted = normalise_code(code)
-    digits = "".join(ch for ch in (last_four or "") if ch.isdigit())
+    digits = "".join(ch for ch in normalise_code(last_four) if ch.isdigit())  # full width too
     found = None
     if 4 <= len(wanted) <= 12:
         found = db.session.scalars(select(HelpRequest).where(HelpRequest.code == wanted)).first()

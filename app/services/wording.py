@@ -31,6 +31,7 @@ from app.models.vocab import (
     URGENCIES,
     label,
 )
+from app.services.codes import code_text  # '3806 1472': a tracking code as read out
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -132,6 +133,14 @@ def within_text(minutes: int, language: str | None = None) -> str:
             return _("within an hour") if hours == 1 else _("within %(n)d hours", n=hours)
         days = minutes // (24 * 60)
         return _("within a day") if days == 1 else _("within %(n)d days", n=days)
+
+
+def until_text(moment: datetime, language: str | None = None) -> str:
+    """Until when something stands: its local clock time when that is today, else its
+    day and time ('14:30' / '11月29日 09:30')."""
+    if to_local(moment).date() == local_today():
+        return clock_text(moment)
+    return date_time_text(moment, language)
 
 
 # --- places and phones ------------------------------------------------------------------
@@ -273,6 +282,7 @@ TEMPLATE_GLOBALS = {
     "event_actor": event_actor,
     "place_label": place_label,
     "phone_display": phone_display,
+    "code_text": code_text,
     "stamp_text": stamp_text,
     "wanted_time_text": wanted_time_text,
     "waited": waited,

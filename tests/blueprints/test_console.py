@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import HelpRequest
+from app.services.codes import code_text
 from tests import factories
 from tests.console_support import events, outbox, post, request_at, text
+from tests.factories import shows_code
 
 
 def test_queue_lists_own_station_and_rooms_most_urgent_first(client, world, login_as):
@@ -15,8 +17,8 @@ def test_queue_lists_own_station_and_rooms_most_urgent_first(client, world, logi
     urgent = request_at(world.station_a, minutes_ago=30, urgency="urgent", description="药吃完了")
     other = request_at(world.station_b, minutes_ago=10, description="别的镇的求助")
     page = text(client.get("/station/"))
-    assert other.code not in page
-    positions = [page.index(r.code) for r in (crisis, urgent, old_normal)]
+    assert not shows_code(page, other.code)
+    positions = [page.index(code_text(r.code)) for r in (crisis, urgent, old_normal)]
     assert positions == sorted(positions)
     assert 'hx-trigger="every 20s"' in page
 
@@ -28,7 +30,7 @@ def test_tabs_show_counts_and_filter_by_status(client, world, login_as):
     request_at(world.station_a, status="assigned", escalated=True)
     request_at(world.station_b, status="offered")
     page = text(client.get("/station/?tab=offered"))
-    assert offered.code in page
+    assert code_text(offered.code) in page
     assert 'class="count">1</span>' in page  # one offered in station A, not B's
     escalated = text(client.get("/station/?tab=escalated"))
     assert escalated.count("queue-item") == 1
@@ -45,7 +47,12 @@ def test_fragment_polling_highlights_what_arrived_since_last_look(client, world,
     assert "<html" not in fragment and 'id="queue"' in fragment
     item = fragment[fragment.index("FRESH77") - 600 : fragment.index("FRESH77")]
     assert "is-fresh" in item
-    assert "is-fresh" not in fragment[fragment.index(seen.code) - 600 : fragment.index(seen.code)]
+    assert (
+        "is-fresh"
+        not in fragment[
+            fragment.index(code_text(seen.code)) - 600 : fragment.index(code_text(seen.code))
+        ]
+    )
     # The next full page still marks it (arrived since the last full look), then it is seen.
     assert "is-fresh" in text(client.get("/station/"))
     assert "is-fresh" not in text(client.get("/station/"))
@@ -58,8 +65,8 @@ def test_overdue_tab_uses_response_targets(client, world, login_as):
     on_time = request_at(world.station_a, minutes_ago=60, urgency="urgent")
     accepted_late = request_at(world.station_a, minutes_ago=26 * 60, status="accepted")
     page = text(client.get("/station/?tab=overdue"))
-    assert late_normal.code in page and late_urgent.code in page
-    assert on_time.code not in page and accepted_late.code not in page
+    assert code_text(late_normal.code) in page and code_text(late_urgent.code) in page
+    assert not shows_code(page, on_time.code) and not shows_code(page, accepted_late.code)
     assert "badge-overdue" in text(client.get("/station/"))
 
 
@@ -113,7 +120,7 @@ def test_reject_needs_a_reason_and_texts_the_resident(client, world, login_as):
     assert db.session.get(HelpRequest, r.id).status == "rejected"
     sms = outbox("request_rejected")
     assert len(sms) == 1 and sms[0].to_phone == "+8613800138001"
-    assert "本站不做房屋维修" in sms[0].body and r.code in sms[0].body
+    assert "本站不做房屋维修" in sms[0].body and code_text(r.code) in sms[0].body
 
 
 def test_edit_category_urgency_and_place_is_noted(client, world, login_as):
@@ -177,8 +184,8 @@ def test_merge_suggests_nearby_duplicates_and_merges(client, world, login_as):
     other_kind = request_at(world.station_a, category="cleaning", lat=34.7601, lon=113.6)
     page = text(client.get(f"/station/r/{dup.id}"))
     suggestions = page[page.index("merge-target") - 2000 :]
-    assert first.code in suggestions
-    assert far.code not in page and other_kind.code not in page
+    assert first.code in suggestions  # the merge form's value
+    assert not shows_code(page, far.code) and not shows_code(page, other_kind.code)
     response = post(client, f"/station/r/{dup.id}/merge", {"merge-target": first.code})
     assert response.status_code == 302
     stored = db.session.get(HelpRequest, dup.id)
@@ -277,7 +284,7 @@ def test_candidates_with_reasons_on_the_request_page(client, world, login_as):
 def test_worker_of_station_b_cannot_see_or_act_on_station_a(client, world, login_as):
     login_as("social_worker", station=world.station_b)
     r = request_at(world.station_a)
-    assert r.code not in text(client.get("/station/"))
+    assert not shows_code(text(client.get("/station/")), r.code)
     assert client.get(f"/station/r/{r.id}").status_code == 404
     for action in ("accept", "reject", "note", "close", "escalate", "merge", "edit", "offer"):
         response = post(client, f"/station/r/{r.id}/{action}", {f"{action}-note": "x"})
@@ -292,7 +299,7 @@ def test_room_worker_sees_only_the_room(client, world, login_as):
     in_room = request_at(world.room_a1)
     township = request_at(world.station_a)
     page = text(client.get("/station/"))
-    assert in_room.code in page and township.code not in page
+    assert code_text(in_room.code) in page and not shows_code(page, township.code)
     assert client.get(f"/station/r/{township.id}").status_code == 404
 
 

@@ -9,6 +9,7 @@ import re
 from app.extensions import db
 from app.models import HelpRequest
 from app.services import intake
+from app.services.codes import code_text
 from tests.console_support import events, post, text
 
 PHONE = "+8613800138000"
@@ -39,9 +40,9 @@ def test_the_queue_marks_the_repeat_as_a_possible_duplicate(client, world, login
     other = _file(world, contact_phone="+8613900139000")
     login_as("social_worker", station=world.station_a)
     page = text(client.get("/station/"))
-    assert "可能重复" in _queue_item(page, repeat.code)
-    assert "可能重复" not in _queue_item(page, earlier.code)
-    assert "可能重复" not in _queue_item(page, other.code)
+    assert "可能重复" in _queue_item(page, code_text(repeat.code))
+    assert "可能重复" not in _queue_item(page, code_text(earlier.code))
+    assert "可能重复" not in _queue_item(page, code_text(other.code))
 
 
 def test_the_request_page_points_at_the_earlier_request_and_merges_into_it(client, world, login_as):
@@ -51,13 +52,15 @@ def test_the_request_page_points_at_the_earlier_request_and_merges_into_it(clien
     page = text(client.get(f"/station/r/{repeat.id}"))
     line = re.search(r'<div[^>]*id="possible-duplicate".*?</div>', page, re.S)
     assert line, "no line about the possible duplicate"
-    assert f'href="/station/r/{earlier.id}"' in line.group(0) and earlier.code in line.group(0)
+    assert f'href="/station/r/{earlier.id}"' in line.group(0) and code_text(
+        earlier.code
+    ) in line.group(0)
     [event] = events(repeat.id, "possible_duplicate")
-    assert event.public is False and earlier.code in event.note
+    assert event.public is False and code_text(earlier.code) in event.note
     assert "<strong>可能重复</strong>" in page  # the timeline names the event in plain words
     # The earlier request is the first merge suggestion.
     suggestions = page[page.index("merge-target") - 2000 :]
-    assert earlier.code in suggestions
+    assert code_text(earlier.code) in suggestions
     assert not re.search(r'id="possible-duplicate"', text(client.get(f"/station/r/{earlier.id}")))
 
     response = post(client, f"/station/r/{repeat.id}/merge", {"merge-target": earlier.code})
@@ -85,10 +88,14 @@ def test_a_worker_can_say_it_is_not_the_same_and_the_mark_goes(client, world, lo
     stored = db.session.get(HelpRequest, repeat.id)
     assert stored.possible_duplicate_of_id is None and stored.status == "new"
     [event] = events(repeat.id, "not_duplicate")
-    assert event.actor_id == worker.id and event.public is False and earlier.code in event.note
+    assert (
+        event.actor_id == worker.id
+        and event.public is False
+        and code_text(earlier.code) in event.note
+    )
     page = text(client.get(f"/station/r/{repeat.id}"))
     assert 'id="possible-duplicate"' not in page
-    assert "可能重复" not in _queue_item(text(client.get("/station/")), repeat.code)
+    assert "可能重复" not in _queue_item(text(client.get("/station/")), code_text(repeat.code))
     # Nothing left to clear: a clear answer, nothing changed.
     again = post(client, f"/station/r/{repeat.id}/not_duplicate")
     assert again.status_code == 422
@@ -103,4 +110,4 @@ def test_merging_the_earlier_request_into_the_repeat_clears_the_mark(client, wor
     assert response.status_code == 302
     assert db.session.get(HelpRequest, earlier.id).merged_into_id == repeat.id
     assert db.session.get(HelpRequest, repeat.id).possible_duplicate_of_id is None
-    assert "可能重复" not in _queue_item(text(client.get("/station/")), repeat.code)
+    assert "可能重复" not in _queue_item(text(client.get("/station/")), code_text(repeat.code))

@@ -6,6 +6,7 @@ import re
 
 from app.extensions import db
 from app.models import HelpRequest, Offer
+from app.services.codes import code_text
 from tests import factories
 from tests.console_support import audit_entries, events, post, request_at, text
 
@@ -116,7 +117,9 @@ def test_sms_unreachable_is_shown_near_the_contact_and_in_the_queue(client, worl
     assert "短信发不到这个号码" in page and 'id="sms-unreachable"' in page
     assert "短信发不到这个号码" not in text(client.get(f"/station/r/{fine.id}"))
     queue = text(client.get("/station/"))
-    item = queue[queue.index(unreachable.code) : queue.index(unreachable.code) + 1500]
+    item = queue[
+        queue.index(code_text(unreachable.code)) : queue.index(code_text(unreachable.code)) + 1500
+    ]
     assert "短信不通" in item
     assert queue.count("badge-sms-unreachable") == 1
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from app.extensions import db
 from app.models import Offer, OutboxMessage
 from app.models.base import utcnow
+from app.services.codes import code_text
 from tests import factories
 from tests.console_support import events, post, request_at, text
 
@@ -33,7 +34,7 @@ def stuck_text(request, *, minutes_ago: int = 90, status: str = "pending", **kwa
 
 
 def queue_item(page: str, code: str) -> str:
-    start = page.index(code)
+    start = page.index(code_text(code))
     end = page.find("</li>", start)
     return page[start:end]
 

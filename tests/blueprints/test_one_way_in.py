@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, OutboxMessage, RequestEvent
 from app.models.base import utcnow
 from app.services import claims, intake
+from app.services.codes import code_text
 from tests import factories
 from tests.public_support import PHONE_E164, post_ask
 from tests.sms_support import inbound_params, post_signed, signed_fixture  # noqa: F401
@@ -139,7 +140,7 @@ def test_asking_by_the_form_and_by_sms_is_one_use_case(app, client, signed, worl
         assert made.description == "家里水管坏了"
         assert [(e.action, e.to_status) for e in made.events] == [("created", "new")]
     # Who is told is the use case's parameter: the form's asker gets the SMS with the
-    # link; the texter's confirmation is the reply itself, and nothing is queued twice.
+    # code; the texter's confirmation is the reply itself, and nothing is queued twice.
     sent = dict(db.session.execute(select(OutboxMessage.request_id, OutboxMessage.template)).all())
     assert sent == {by_form.id: "request_received"}
-    assert by_sms.code in reply
+    assert code_text(by_sms.code) in reply

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, RequestEvent, VolunteerProfile
+from app.services.codes import code_text
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.public_support import HX, open_form, post_ask
@@ -56,7 +57,7 @@ def test_a_social_worker_files_a_hotline_call_with_consent(client, world, login_
     assert (event.actor_id, event.actor_label) == (worker.id, "hotline")
     assert db.session.scalars(db.select(OutboxMessage)).all() == []  # no phone, no SMS
     page = client.get("/ask/done").get_data(as_text=True)
-    assert created.code in page and "请记下这个编号交给本人" in page
+    assert code_text(created.code) in page and "请记下这个编号交给本人" in page
 
 
 def test_consent_must_be_recorded(client, world, login_as):

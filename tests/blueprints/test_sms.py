@@ -18,7 +18,9 @@ from app.models import (
     SmsOptOut,
 )
 from app.models.base import utcnow
+from app.services.codes import code_text
 from tests import factories
+from tests.factories import shows_code
 from tests.sms_support import (  # noqa: F401 - fixtures
     add_message,
     inbound_params,
@@ -92,10 +94,10 @@ def test_a_text_from_an_unknown_number_becomes_a_new_request(client, signed, wor
     assert (request.status, request.channel) == ("new", "sms")
     assert request.contact_phone == RESIDENT
     assert request.description == "我家老人腿摔伤了，需要有人帮忙买药"
-    assert request.code in xml and "已收到" in xml
+    assert code_text(request.code) in xml and "已收到" in xml
     stored = db.session.scalars(select(InboundMessage)).one()
     assert stored.request_id == request.id and stored.command == "text"
-    assert stored.reply and request.code in stored.reply
+    assert stored.reply and code_text(request.code) in stored.reply
     # The TwiML reply is the confirmation: no second SMS with the same text.
     assert _count(OutboxMessage) == 0
 
@@ -113,7 +115,7 @@ def test_a_text_from_a_person_in_the_ledger_goes_to_their_station(client, signed
 def test_an_english_text_from_an_unknown_number_gets_an_english_answer(client, signed, world):
     xml = _reply(_text(client, RESIDENT, "My mother needs help with shopping"))
     request = db.session.scalars(select(HelpRequest)).one()
-    assert "We got your request" in xml and request.code in xml
+    assert "Request received" in xml and code_text(request.code) in xml
     assert request.language == "en"
 
 
@@ -128,7 +130,7 @@ def test_a_second_text_joins_the_open_request(client, signed, world):
     _reply(_text(client, RESIDENT, "需要人帮忙打扫卫生", sid="SM" + "1" * 32))
     xml = _reply(_text(client, RESIDENT, "地址是杏花社区3号楼", sid="SM" + "2" * 32))
     request = db.session.scalars(select(HelpRequest)).one()
-    assert request.code in xml and "补充" in xml
+    assert code_text(request.code) in xml and "补充" in xml
     note = db.session.scalars(
         select(RequestEvent).where(RequestEvent.action == "sms_received")
     ).one()
@@ -165,15 +167,15 @@ def test_help_answers_in_the_senders_language(client, signed, world):
     volunteer = factories.make_volunteer(world.station_a, phone="+8613811112222", language="en")
     db.session.commit()
     english = _reply(_text(client, volunteer.phone, "help", sid="SM" + "5" * 32))
-    assert "<Message>[Linli] Take a task: reply Y + code. Decline: N + code." in english
+    assert "<Message>[Linli] To take a task reply its code, e.g. 4821." in english
     chinese = _reply(_text(client, RESIDENT, "帮助", sid="SM" + "6" * 32))
-    assert "接单请回" in chinese
+    assert "求助请直接发短信写明情况和地址" in chinese
     assert _count(HelpRequest) == 0
 
 
 def test_an_empty_text_gets_the_help_text_not_an_empty_request(client, signed, world):
     xml = _reply(_text(client, RESIDENT, "  ", sid="SM" + "4" * 31 + "9"))
-    assert "接单请回" in xml
+    assert "求助请直接发短信写明情况和地址" in xml
     assert _count(HelpRequest) == 0 and _count(InboundMessage) == 1
 
 
@@ -205,7 +207,7 @@ def test_y_code_claims_the_offer_once(client, signed, world):
     second = factories.make_volunteer(world.station_a, phone="+8613822220002")
     request = _offered_request(world, first, second)
     xml = _reply(_text(client, first.phone, "y k7m3", sid="SM" + "8" * 32))
-    assert "谢谢您" in xml and f"#{request.id}" in xml and request.code not in xml
+    assert "谢谢您" in xml and f"#{request.id}" in xml and not shows_code(xml, request.code)
     stored = db.session.get(HelpRequest, request.id)
     assert stored.status == "assigned" and stored.assigned_volunteer_id == first.id
     claim = db.session.scalars(select(Claim)).one()
@@ -239,7 +241,7 @@ def test_y_without_a_code_asks_for_it(client, signed, world):
     volunteer = factories.make_volunteer(world.station_a, phone="+8613822220005")
     db.session.commit()
     xml = _reply(_text(client, volunteer.phone, "是", sid="SM" + "0" * 31 + "1"))
-    assert "加上短信里的编号" in xml
+    assert "请回任务短信里的4位编号" in xml
 
 
 # --- delivery reports -----------------------------------------------------------------------

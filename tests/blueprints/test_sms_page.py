@@ -9,9 +9,12 @@ import pytest
 from app.extensions import db
 from app.models import InboundMessage
 from app.models.base import utcnow
+from app.services.codes import code_text
+from app.services.intake import received_values
 from app.services.links import tracking_link
-from app.services.notifications import queue_sms
+from app.services.notifications import queue_sms, queue_to_resident
 from tests import factories
+from tests.factories import shows_code
 from tests.sms_support import add_message
 
 
@@ -134,14 +137,9 @@ def test_newest_first_means_by_date_not_by_row_number(client, login_as, world):
 
 
 def _confirmation_for(request):
-    """The real confirmation SMS of a request: it carries the tracking code and link."""
-    message = queue_sms(
-        request.contact_phone,
-        "request_received",
-        request_id=request.id,
-        code=request.code,
-        link=tracking_link(request.code),
-    )
+    """The real confirmation SMS of a request: it carries the tracking code (as read out,
+    "3806 1472"), the station's phone, and no link since issue 16."""
+    message = queue_to_resident(request, "request_received", **received_values(request))
     db.session.commit()
     return message
 
@@ -149,7 +147,7 @@ def _confirmation_for(request):
 def _pair_shown(page: str, request) -> list[str]:
     """What a person could type on the resident's page: the code, or the phone's last four."""
     found = []
-    if request.code.lower() in page.lower():
+    if shows_code(page, request.code) or request.code.lower() in page.lower():
         found.append("code")
     if request.contact_phone[-4:] in page:
         found.append("last four")
@@ -158,15 +156,15 @@ def _pair_shown(page: str, request) -> list[str]:
 
 @pytest.mark.parametrize("who", ["other_station_worker", "county_supervisor"])
 def test_staff_not_serving_the_request_see_neither_code_nor_last_four(client, login_as, world, who):
-    request = factories.make_request(world.station_a, contact_phone="+8613912345678")
+    request = factories.make_request(world.station_a, contact_phone="+8613912340987")
     message = _confirmation_for(request)
-    assert request.code in message.body  # the resident's own SMS carries the code
+    assert code_text(request.code) in message.body  # the resident's own SMS carries the code
     db.session.add(
         InboundMessage(
             from_phone=request.contact_phone,
             body=f"我的编号是{request.code.lower()}，谢谢",
             request_id=request.id,
-            reply=f"【邻里】已把您的短信补充到求助{request.code}：{tracking_link(request.code)}",
+            reply=f"【邻里】已把您的短信补充到求助{code_text(request.code)}：{tracking_link(request.code)}",
         )
     )
     db.session.commit()
@@ -190,6 +188,7 @@ def test_staff_not_serving_the_request_see_neither_code_nor_last_four(client, lo
         )
         # A text that names the request without being filed under it.
         add_message(helper.phone, f"【邻里】求助{request.code}已转给您的队伍", user_id=helper.id)
+        add_message(helper.phone, f"求助 {code_text(request.code)} 已转给您", user_id=helper.id)
         db.session.commit()
     for url in ("/sms/sent", "/sms/sent?show=waiting", "/sms/sent?show=problems"):
         page = client.get(url).get_data(as_text=True)
@@ -197,26 +196,26 @@ def test_staff_not_serving_the_request_see_neither_code_nor_last_four(client, lo
     fragment = client.get("/sms/sent", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert _pair_shown(fragment, request) == []
     page = client.get("/sms/sent").get_data(as_text=True)
-    shown = "您的求助已收到" if who == "county_supervisor" else "您有服务任务"
+    shown = "求助已收到" if who == "county_supervisor" else "您有服务任务"
     assert shown in page and "139*" in page  # the message is there, masked
 
 
 def test_the_serving_station_sees_the_code_but_never_beside_the_last_four(client, login_as, world):
-    request = factories.make_request(world.station_a, contact_phone="+8613912345678")
+    request = factories.make_request(world.station_a, contact_phone="+8613912340987")
     _confirmation_for(request)
     login_as("social_worker")
     page = client.get("/sms/sent").get_data(as_text=True)
-    assert request.code in page
-    assert "5678" not in page and "13912345678" not in page
+    assert code_text(request.code) in page
+    assert "0987" not in page and "13912340987" not in page
 
 
 def test_no_staff_page_puts_the_code_beside_the_last_four(client, login_as, world):
     """The county supervisor's read-only request page and list: code yes, last four no."""
     request = factories.make_request(
-        world.station_a, status="accepted", contact_phone="+8613912345678"
+        world.station_a, status="accepted", contact_phone="+8613912340987"
     )
     db.session.commit()
     login_as("county_supervisor")
     for url in (f"/station/r/{request.id}", "/station/county"):
         page = client.get(url).get_data(as_text=True)
-        assert "5678" not in page, url
+        assert "0987" not in page, url

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Claim, HelpRequest
 from app.services import claims, tracking
+from app.services.codes import code_text
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.console_support import outbox, text
@@ -143,7 +144,7 @@ def test_the_assigned_worker_starts_and_finishes_and_one_worker_record_is_writte
     assert record.claim_id == claim_of(task).id
     assert db.session.get(HelpRequest, task.id).status == "done"
     [confirm] = outbox("request_done_confirm")
-    assert confirm.to_phone == RESIDENT and task.code in confirm.body
+    assert confirm.to_phone == RESIDENT and code_text(task.code) in confirm.body
 
 
 def test_a_worker_may_finish_straight_from_assigned(client, world, login_as):

@@ -132,7 +132,7 @@ def test_a_phone_number_signs_up_once(client, world):
     # The page answers as for a new number (issue 13); the SMS tells the number's owner.
     assert response.headers["Location"].endswith("/v/signup/confirm")
     assert db.session.scalar(select(func.count(User.id))) == 1
-    assert "已经有账号" in sms_to("+8613911112222", "signup_already_registered")[0].body
+    assert "已有账号" in sms_to("+8613911112222", "signup_already_registered")[0].body
 
 
 # --- nearby tasks ---------------------------------------------------------------------------

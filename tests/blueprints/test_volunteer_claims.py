@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, ServiceRecord
+from app.services.codes import code_text
 from tests import factories
 from tests.volunteer_support import (
     fast_passwords,
@@ -83,7 +84,7 @@ def test_check_in_and_check_out(client, world):
     assert record.welfare_note == "老人精神不错" and record.volunteer_id == volunteer.id
     assert db.session.get(HelpRequest, task.id).status == "done"
     [confirm] = sms_to("+8613812345678", "request_done_confirm")
-    assert task.code in confirm.body
+    assert code_text(task.code) in confirm.body
     assert "1.50" in client.get("/v/hours").get_data(as_text=True)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from app.demo.clock import frozen_at, seeded_codes
 from app.models.base import utcnow
 from app.services import wording
-from app.services.codes import ALPHABET, new_reply_code, new_tracking_code
+from app.services.codes import new_reply_code, new_tracking_code
 
 
 def test_utcnow_answers_the_frozen_time_until_the_block_ends():
@@ -36,6 +36,6 @@ def test_seeded_codes_repeat_and_the_real_ones_do_not():
     with seeded_codes(random.Random(7)):
         second = codes()
     assert first == second
-    assert all(set(code) <= set(ALPHABET) for code in first)
-    assert [len(code) for code in first] == [7] * 5 + [4] * 5
+    assert all(code.isdigit() for code in first)
+    assert [len(code) for code in first] == [8] * 5 + [4] * 5
     assert codes() != codes()  # outside the block: the system's random source

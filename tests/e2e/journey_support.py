@@ -103,8 +103,11 @@ def request_by_code(live_server, code: str) -> dict | None:
     def find():
         from app.extensions import db
         from app.models import HelpRequest, Offer
+        from app.services.codes import normalise_code
 
-        found = db.session.scalar(select(HelpRequest).where(HelpRequest.code == code))
+        found = db.session.scalar(
+            select(HelpRequest).where(HelpRequest.code == normalise_code(code))
+        )
         if found is None:
             return None
         offers = db.session.scalars(select(Offer).where(Offer.request_id == found.id)).all()

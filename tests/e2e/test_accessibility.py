@@ -86,7 +86,7 @@ PUBLIC_PAGES = {
     "done": "/ask/done",
     "track": "/track",
     "track-error": _track_with_error,
-    "track-status": lambda page: page.goto(f"/t/{page.code}"),
+    "track-status": lambda page: page.goto(f"/t/{page.code.replace(' ', '')}"),
     "signup": "/v/signup",
     "signup-confirm": _signup_confirm,
     "reset": "/reset",

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Claim, HelpRequest, Offer, RequestEvent, ServiceRecord, User
 from app.services import ServiceError, claims, offers
+from app.services.codes import code_text
 from tests import factories
 from tests.volunteer_support import fast_passwords, request_in_a1, sms_to, volunteer_near
 
@@ -46,7 +47,7 @@ def test_the_first_claim_wins_and_the_second_is_told_kindly(world):
     }
     assert statuses == {first.id: "accepted", second.id: "closed"}
     [told] = sms_to(request.contact_phone, "request_claimed")
-    assert request.code in told.body and first.first_name in told.body
+    assert code_text(request.code) in told.body and first.first_name in told.body
 
 
 def test_a_stale_copy_loses_too(world):
@@ -237,7 +238,7 @@ def test_check_in_and_out_make_a_service_record(world):
     assert record.category == "shopping" and record.special_groups == ["elderly_alone"]
     assert record.welfare_note == "精神不错" and record.started_at is not None
     [confirm] = sms_to(request.contact_phone, "request_done_confirm")
-    assert f"/t/{request.code}" in confirm.body
+    assert code_text(request.code) in confirm.body and "解决了请回1" in confirm.body
 
 
 def test_check_out_without_check_in_starts_it_first(world):

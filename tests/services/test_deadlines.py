@@ -8,6 +8,7 @@ from app.extensions import db
 from app.jobs import deadlines as deadline_jobs
 from app.models import HelpRequest
 from app.services import deadlines
+from app.services.codes import code_text
 from tests import factories
 from tests.console_support import events, outbox, request_at
 
@@ -49,7 +50,7 @@ def test_alert_job_texts_the_station_workers_once(world):
     assert deadline_jobs.alert_overdue() == 1
     sms = outbox("request_overdue")
     assert sorted(m.to_phone for m in sms) == sorted([worker.phone, admin.phone])
-    assert all(m.crisis and crisis.code in m.body for m in sms)
+    assert all(m.crisis and code_text(crisis.code) in m.body for m in sms)
     assert db.session.get(HelpRequest, crisis.id).overdue_alerted_at is not None
     assert len(events(crisis.id, "overdue_alert")) == 1
     assert deadline_jobs.alert_overdue() == 0

@@ -9,6 +9,7 @@ import pytest
 from app.extensions import db
 from app.models import OutboxMessage, RequestEvent
 from app.services import ServiceError, geo, intake
+from app.services.codes import code_text
 from tests import factories
 from tests.public_support import fake_geocoder, fake_geocoder_server, geocoder_config  # noqa: F401
 
@@ -26,7 +27,7 @@ def test_a_request_is_created_new_routed_and_announced(world):
     assert created.station_id == world.station_a.id
     assert (created.lat, created.lon, created.location_source) == (34.75, 113.59, "village")
     assert created.special_groups == ["elderly_alone"]
-    assert len(created.code) == 7
+    assert len(created.code) == 8 and created.code.isdigit()
     events = db.session.scalars(db.select(RequestEvent)).all()
     assert [(e.action, e.to_status, e.actor_label) for e in events] == [
         ("created", "new", "resident")
@@ -35,8 +36,9 @@ def test_a_request_is_created_new_routed_and_announced(world):
     assert sms.to_phone == "+8613800138000"
     assert sms.template == "request_received"
     assert sms.request_id == created.id
-    assert created.code in sms.body
-    assert f"http://localhost/t/{created.code}" in sms.body
+    assert code_text(created.code) in sms.body
+    # what happens next, without the link: when, whom to call, how to follow by SMS
+    assert "24小时内" in sms.body and "0371 1234 5678" in sms.body and "查进度回0" in sms.body
 
 
 def test_gps_coordinates_win_over_the_village(world):

@@ -10,6 +10,7 @@ from app.jobs import offers as offer_jobs
 from app.models import HelpRequest, Offer, RequestEvent
 from app.models.base import utcnow
 from app.services import ServiceError, claims, offers
+from app.services.codes import code_text
 from tests import factories
 from tests.volunteer_support import all_sms, fast_passwords, request_in_a1, sms_to, volunteer_near
 
@@ -49,7 +50,7 @@ def test_the_best_three_get_an_offer_and_an_sms(app, world):
     assert sms_to(volunteers[3].phone) == []
     texts = [sms_to(v.phone, "volunteer_offer")[0].body for v in volunteers[:3]]
     for text, offer in zip(texts, sent, strict=True):
-        assert f"回复 Y {offer.reply_code} 接单" in text
+        assert f"接单回{offer.reply_code}，不接回0{offer.reply_code}" in text and "前有效" in text
         assert f"/v/o/{offer.id}" in text
         assert "代购" in text and "杏花社区" in text and "公里" in text
         assert len(text) <= 134
@@ -70,7 +71,16 @@ def test_the_offer_sms_carries_no_personal_data(world):
     )
     offers.send_offers(request)
     text = sms_to(volunteer.phone, "volunteer_offer")[0].body
-    for private in ("王秀英", "13812345678", "5678", "3号楼", "501", "腿脚", request.code):
+    for private in (
+        "王秀英",
+        "13812345678",
+        "5678",
+        "3号楼",
+        "501",
+        "腿脚",
+        request.code,
+        code_text(request.code),
+    ):
         assert private not in text
 
 
@@ -118,7 +128,7 @@ def test_expiry_starts_a_wider_round_then_escalates(app, world):
     request = db.session.get(HelpRequest, request.id)
     assert request.escalated and request.status == "offered"
     [alert] = sms_to(worker.phone, "offer_unmatched")
-    assert request.code in alert.body and "/station/r/" in alert.body
+    assert code_text(request.code) in alert.body and "/station/r/" in alert.body
     # Escalation is recorded once, and the workers are not texted again.
     offer_jobs.expire_offers()
     assert len(sms_to(worker.phone)) == 1
@@ -144,7 +154,7 @@ def test_social_worker_only_requests_alert_the_workers(world):
     assert offers.send_offers(request) == []
     assert offers_of(request) == []
     [alert] = sms_to(worker.phone, "offer_social_worker_only")
-    assert alert.crisis and request.code in alert.body
+    assert alert.crisis and code_text(request.code) in alert.body
     assert sms_to(other_station.phone) == []
 
 

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.jobs.reminders import auto_close_done_requests, remind_volunteers
 from app.models import Claim, HelpRequest, OutboxMessage, RequestEvent
 from app.models.base import utcnow
+from app.services.codes import code_text
 from tests import factories
 
 
@@ -109,5 +110,7 @@ def test_done_requests_close_after_the_configured_days(app, world, monkeypatch):
     [sms] = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.template == "request_auto_closed")
     ).all()
-    assert sms.to_phone == old.contact_phone and old.code in sms.body and "7天" in sms.body
+    assert (
+        sms.to_phone == old.contact_phone and code_text(old.code) in sms.body and "7天" in sms.body
+    )
     assert auto_close_done_requests() == 0

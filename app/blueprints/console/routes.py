@@ -26,6 +26,7 @@ from app.services import (
     workflow,
 )
 from app.services.access import may_act_on_request, visible_station_ids
+from app.services.codes import code_text
 from app.services.ledger import villages_for
 from app.services.notifications import followup
 
@@ -262,8 +263,8 @@ def _do_merge(found, form):
     console.merge(found, current_user, target)
     return _(
         "%(this)s is closed, merged into %(code)s: the work goes on there.",
-        this=found.code,
-        code=target.code,
+        this=code_text(found.code),
+        code=code_text(target.code),
     )
 
 

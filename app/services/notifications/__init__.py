@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from app.extensions import db
 from app.models import OutboxMessage
-from app.services.notifications.templates import render
+from app.services.codes import code_text
+from app.services.notifications.templates import TEMPLATES, render
+from app.services.wording import phone_display
 
 
 def queue_sms(
@@ -49,3 +51,31 @@ def language_for_phone(phone: str | None, default: str = "zh") -> str:
         select(User.language).where(User.phone == phone, User.phone_confirmed_at.is_not(None))
     )
     return language if language in ("zh", "en") else default
+
+
+def station_phone(request) -> str:
+    """The serving station's phone as people dial it, or "" when it has none on file
+    (then a text says none rather than a hotline the station does not run)."""
+    station = request.station
+    return phone_display(station.phone) if station is not None and station.phone else ""
+
+
+def resident_text(request, template: str) -> tuple[str, dict[str, object]]:
+    """The template and the values every text to a request's resident shares: its code as
+    read out, and the station's phone (the template's ``_no_phone`` form without one)."""
+    phone = station_phone(request)
+    if not phone and f"{template}_no_phone" in TEMPLATES:
+        template = f"{template}_no_phone"
+    return template, {"code": code_text(request.code), "phone": phone}
+
+
+def queue_to_resident(request, template: str, **values: object) -> OutboxMessage | None:
+    """Text the person who asked, in the language of their request."""
+    template, shared = resident_text(request, template)
+    return queue_sms(
+        request.contact_phone,
+        template,
+        language=request.language if request.language in ("zh", "en") else "zh",
+        request_id=request.id,
+        **{**shared, **values},
+    )
