@@ -106,6 +106,8 @@ class Config:
         self.EXPORT_MAX_ROWS = _int("EXPORT_MAX_ROWS", 500000)  # larger: choose fewer days
         self.EXPORT_BATCH_ROWS = _int("EXPORT_BATCH_ROWS", 2000)  # rows read per query
         self.EXPORT_BATCH_JOBS = _int("EXPORT_BATCH_JOBS", 2)  # exports one worker takes at once
+        # Tracking look-ups that fail (wrong code or digits), from all addresses together.
+        self.TRACK_FAILED_LOOKUPS_LIMIT = os.environ.get("TRACK_FAILED_LOOKUPS_LIMIT", "200/hour")
         # Dashboards (app/services/snapshots.py): figures are read from a snapshot younger
         # than this, which the worker keeps fresh while someone views it; 0: count at each view.
         self.STATS_MAX_AGE_SECONDS = _int("STATS_MAX_AGE_SECONDS", 120)

@@ -76,6 +76,7 @@ def _shared_demo_group(nodeid: str) -> str | None:
     return None
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist's: fine without it (-p no:xdist)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadgroup`` with the groups above: every other test goes to whichever
     worker is free. (xdist's own ``xdist_group`` marks cannot be used: they rename the

@@ -71,12 +71,15 @@ def make_tracked(world, *, status: str = "new", phone: str = PHONE_E164, **kwarg
     return request
 
 
-def look_up(client, code: str, digits: str, *, htmx: bool = False):
-    html = client.get("/track").get_data(as_text=True)
+def look_up(client, code: str, digits: str, *, htmx: bool = False, environ_base=None):
+    """The tracking look-up as a browser sends it (``environ_base``: from another address)."""
+    where = {"environ_base": environ_base} if environ_base else {}
+    html = client.get("/track", **where).get_data(as_text=True)
     return client.post(
         "/track",
         data={"csrf_token": csrf_token_from(html), "code": code, "last_four": digits},
         headers=HX if htmx else {},
+        **where,
     )
 
 

@@ -190,3 +190,20 @@ def test_status_page_in_english(client, world):
     page = client.get(f"/t/{tracked.code}", headers={}).get_data(as_text=True)
     assert "We received your request." in page and "I no longer need help" in page
     assert HX  # the htmx header constant is shared with the other modules
+
+
+def test_failed_look_ups_from_every_address_share_one_budget(client, world, app, monkeypatch):
+    """Many addresses together get no more guesses than TRACK_FAILED_LOOKUPS_LIMIT: once
+    it is spent, the look-up answers 429 to every address, the right code included, while
+    a look-up that finds its request never spends it."""
+    monkeypatch.setitem(app.config, "TRACK_FAILED_LOOKUPS_LIMIT", "3/hour")
+    tracked = make_tracked(world)
+    for address in ("10.0.0.1", "10.0.0.2"):  # two right look-ups: nothing spent
+        ok = look_up(client, tracked.code, "8000", environ_base={"REMOTE_ADDR": address})
+        assert ok.status_code in (200, 303)
+    for n, address in enumerate(("10.0.0.3", "10.0.0.4", "10.0.0.5")):
+        wrong = look_up(client, tracked.code, f"{n:04d}", environ_base={"REMOTE_ADDR": address})
+        assert wrong.status_code == 422
+    blocked = look_up(client, tracked.code, "8000", environ_base={"REMOTE_ADDR": "10.0.0.6"})
+    assert blocked.status_code == 429
+    assert "尝试次数太多" in blocked.get_data(as_text=True)

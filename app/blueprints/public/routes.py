@@ -10,7 +10,9 @@ from datetime import datetime
 
 from flask import (
     abort,
+    current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -337,8 +339,21 @@ def _show_found(found: HelpRequest):
     return redirect(link, code=303)
 
 
+def _all_failed_lookups() -> str:
+    return current_app.config["TRACK_FAILED_LOOKUPS_LIMIT"]
+
+
 @bp.route("/track", methods=["GET", "POST"])
 @limiter.limit(TRACK_LIMIT, methods=["POST"])
+# Failed look-ups from every address together: many addresses get no more guesses than
+# one budget (README, "How guessable a tracking code is").
+@limiter.limit(
+    _all_failed_lookups,
+    key_func=lambda: "all",
+    scope="track-failed",
+    methods=["POST"],
+    deduct_when=lambda _response: bool(g.get("track_lookup_failed")),
+)
 def track():
     form = TrackForm()
     if request.method == "GET" and request.args.get("code"):
@@ -347,6 +362,7 @@ def track():
         return _track_form_page(form, 422 if form.errors else 200)
     found = tracking.lookup(form.code.data, form.last_four.data)
     if found is None:
+        g.track_lookup_failed = True
         neutral = _(
             "We could not find a request with this code and these digits. Check both and try again."
         )
