@@ -240,7 +240,7 @@ def test_sign_up_answers_a_registered_phone_exactly_as_a_new_one(app, world):
     told = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.template == "signup_already_registered")
     ).one()
-    assert told.to_phone == TAKEN_PHONE and "已经有账号" in told.body and "/reset" in told.body
+    assert told.to_phone == TAKEN_PHONE and "已有账号" in told.body and "/reset" in told.body
     assert sms_count(TAKEN_PHONE, "signup_code") == 0
     assert db.session.get(User, owner.id).password_hash == old_hash
     assert db.session.get(User, owner.id).name == "老会员"

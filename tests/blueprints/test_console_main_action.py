@@ -10,6 +10,7 @@ import re
 from app.extensions import db
 from app.models import HelpRequest
 from app.services import intake
+from app.services.codes import code_text
 from tests import factories
 from tests.console_support import audit_entries, post, request_at, text
 
@@ -117,7 +118,11 @@ def test_the_possible_duplicate_shows_what_where_when_and_merges_plainly(client,
     assert world.village_a2.name in notice and "五号楼二单元" in notice  # where
     assert "收到时间" in notice and earlier.created_at.strftime("%Y") in notice  # when
     button = re.search(r'<button[^>]*id="merge-into-earlier"[^>]*>([^<]*)</button>', notice)
-    assert button and button.group(1) == f"关闭本求助 {repeat.code}，并入 {earlier.code}"
+    assert (
+        button
+        and button.group(1)
+        == f"关闭本求助 {code_text(repeat.code)}，并入 {code_text(earlier.code)}"
+    )
     # The notice sits in the actions, right after 受理 and before the folded ones.
     notice_at = _position(page, 'id="possible-duplicate"')
     assert _position(page, 'id="action-accept"') < notice_at < _position(page, 'id="action-reject"')
@@ -128,7 +133,7 @@ def test_the_possible_duplicate_shows_what_where_when_and_merges_plainly(client,
     assert stored.status == "cancelled" and stored.merged_into_id == earlier.id
     assert db.session.get(HelpRequest, earlier.id).status == "new"
     after = text(client.get(response.headers["Location"]))
-    assert f"{repeat.code} 已关闭，并入 {earlier.code}" in after
+    assert f"{code_text(repeat.code)} 已关闭，并入 {code_text(earlier.code)}" in after
 
 
 def test_merge_suggestions_say_what_where_when_and_which_is_closed(client, world, login_as):
@@ -145,11 +150,11 @@ def test_merge_suggestions_say_what_where_when_and_which_is_closed(client, world
     page = text(client.get(f"/station/r/{dup.id}"))
     merge = _section(page, 'id="action-merge"', "</details>")
     assert "（1 条可能重复）" in merge
-    assert f"合并后，本求助（{dup.code}）随即关闭" in merge
+    assert f"合并后，本求助（{code_text(dup.code)}）随即关闭" in merge
     item = merge[merge.index('class="list-item merge-suggestion"') :]
     assert "楼下王奶奶想买一袋米" in item and "三号楼一层" in item and "收到时间" in item
-    assert f"关闭本求助 {dup.code}，并入 {first.code}" in item
-    assert f"关闭本求助 {dup.code}，并入上面填写的求助" in merge
+    assert f"关闭本求助 {code_text(dup.code)}，并入 {code_text(first.code)}" in item
+    assert f"关闭本求助 {code_text(dup.code)}，并入上面填写的求助" in merge
 
 
 def test_a_suggested_request_about_a_child_keeps_its_words_on_its_own_page(client, world, login_as):

@@ -7,10 +7,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
-from app.models import Claim, HelpRequest, InboundMessage, Offer
+from app.models import Claim, HelpRequest, InboundMessage, Offer, Station
 from app.services import claims, console, offers
 from app.services.codes import code_text
 from tests import factories
@@ -58,7 +58,7 @@ def test_a_request_filed_followed_and_confirmed_with_digits_alone(client, signed
     code = code_text(request.code)
     assert re.fullmatch(r"\d{4} \d{4}", code)
     assert f"编号{code}" in received
-    assert "24小时内" in received and "0371 1234 5678" in received  # when, and whom to call
+    assert "1天内" in received and "0371 1234 5678" in received  # when, and whom to call
     assert "查进度回0" in received and "http" not in received  # no link needed
     assert len(received) <= 70
 
@@ -149,12 +149,14 @@ def test_a_stranger_learns_nothing_and_changes_nothing_with_a_code(client, signe
 
 
 def test_a_station_without_a_phone_gives_no_number_rather_than_a_hotline(client, signed, world):
-    world.county_centre.phone = ""
+    # Stations must have a phone now (Station's validator); one saved before that rule
+    # may still lack it, so the row is changed as old data would be, past the validator.
+    db.session.execute(update(Station).where(Station.id == world.county_centre.id).values(phone=""))
     db.session.commit()
     received = text(client, RESIDENT, "家里水管坏了，需要人来修")
     request = db.session.scalars(select(HelpRequest)).one()
     assert request.station_id == world.county_centre.id
-    assert "24小时内" in received and code_text(request.code) in received
+    assert "1天内" in received and code_text(request.code) in received
     assert not re.search(r"电话|12345|0371", received)
     assert "110/120" in received
 

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD
+from app.services.codes import code_text
 from tests.e2e.journey_support import DEMO_WORKER, check_page, read_db
 from tests.e2e.support import PHONE_HEIGHT, login, new_phone_context, shot
 
@@ -129,7 +130,9 @@ def test_with_a_possible_duplicate_accept_and_merge_are_both_in_the_first_screen
     notice = page.locator("#possible-duplicate")
     expect(notice).to_contain_text("想请人帮忙买米和油，腿脚不方便")
     merge = page.locator("#merge-into-earlier")
-    expect(merge).to_have_text(f"关闭本求助 {filed['repeat']}，并入 {filed['earlier']}")
+    expect(merge).to_have_text(
+        f"关闭本求助 {code_text(filed['repeat'])}，并入 {code_text(filed['earlier'])}"
+    )
     accept = page.get_by_role("button", name="受理", exact=True)
     assert _top_and_bottom(page, accept)[1] <= PHONE_HEIGHT
     assert _top_and_bottom(page, merge)[1] <= PHONE_HEIGHT
@@ -138,5 +141,5 @@ def test_with_a_possible_duplicate_accept_and_merge_are_both_in_the_first_screen
     with page.expect_navigation():
         merge.click()
     expect(page.locator(".flashes")).to_contain_text(
-        f"{filed['repeat']} 已关闭，并入 {filed['earlier']}"
+        f"{code_text(filed['repeat'])} 已关闭，并入 {code_text(filed['earlier'])}"
     )

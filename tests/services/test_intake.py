@@ -38,7 +38,7 @@ def test_a_request_is_created_new_routed_and_announced(world):
     assert sms.request_id == created.id
     assert code_text(created.code) in sms.body
     # what happens next, without the link: when, whom to call, how to follow by SMS
-    assert "24小时内" in sms.body and "0371 1234 5678" in sms.body and "查进度回0" in sms.body
+    assert "1天内" in sms.body and "0371 1234 5678" in sms.body and "查进度回0" in sms.body
 
 
 def test_gps_coordinates_win_over_the_village(world):
