@@ -105,7 +105,9 @@ def test_a_request_filed_followed_and_confirmed_with_digits_alone(client, signed
     assert db.session.get(HelpRequest, request.id).status == "closed"
     # Everything the resident ever sent after the first text was a digit.
     bodies = db.session.scalars(
-        select(InboundMessage.body).where(InboundMessage.from_phone == RESIDENT)
+        select(InboundMessage.body)
+        .where(InboundMessage.from_phone == RESIDENT)
+        .order_by(InboundMessage.id)
     ).all()
     assert all(re.fullmatch(r"[0-9０-９]", body) for body in bodies[1:])
 
