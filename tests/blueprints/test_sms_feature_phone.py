@@ -176,3 +176,13 @@ def test_the_offer_can_be_declined_as_it_says(client, signed, world):
     assert "谢绝" in answer
     db.session.expire_all()
     assert db.session.get(Offer, offer.id).status == "declined"
+
+
+@pytest.mark.parametrize("body", ["No water since this morning", "Need help with shopping", "No heat"])
+def test_words_that_look_like_an_old_reply_are_a_residents_request(client, signed, world, body):
+    """'No water' parses like "decline WATER" (an old letter-code reply); from someone with
+    no account it is a resident asking, and files a request."""
+    answer = text(client, STRANGER, body)
+    (filed,) = db.session.scalars(select(HelpRequest)).all()
+    assert filed.contact_phone == STRANGER and filed.description == body
+    assert code_text(filed.code) in answer

@@ -162,6 +162,10 @@ def _answer(message: InboundMessage, command: Command, user: User | None, langua
         return render("reply_help_resident", language)
     if command.kind in ("follow", "solved", "not_solved", "track"):
         return _answer_follow(message, command, language)
+    if command.kind in ("accept", "decline") and not command.code.isdigit():
+        # "No water", "Need help": words that read like an old letter-code reply, from
+        # someone with no account, are a resident's words
+        return _answer_resident(message, language)
     if command.kind != "text":  # a volunteer's reply, or digits that mean nothing
         return render("reply_help_resident", language)
     return _answer_resident(message, language)
