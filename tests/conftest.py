@@ -85,6 +85,10 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadGroupScheduling
 
+    # The grouping below overrides a method of xdist's own; were it renamed, the groups
+    # would silently stop (each worker seeding its own demo): fail loudly instead.
+    assert hasattr(LoadGroupScheduling, "_split_scope"), "pytest-xdist changed its scheduler"
+
     class SharedDemoScheduling(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
             return _shared_demo_group(nodeid) or super()._split_scope(nodeid)

@@ -1,9 +1,9 @@
 """The dashboards' snapshots (app/services/snapshots.py): counted again while in use.
 
-Each snapshot viewed in the last STATS_KEEP_VIEWED_HOURS is counted again once it is half
-STATS_MAX_AGE_SECONDS old, one unit of work each (a county's figures take seconds at
-scale; a failure leaves the others), so a view finds it young and reads it. Snapshots
-nobody viewed in that time are deleted.
+Each snapshot in use (viewed in the last ten STATS_MAX_AGE_SECONDS, ``snapshots.in_use_for``)
+is counted again once it is half STATS_MAX_AGE_SECONDS old, one unit of work each (a
+county's figures take seconds at scale; a failure leaves the others), so a view finds it
+young and reads it. Snapshots nobody viewed in STATS_KEEP_VIEWED_HOURS are deleted.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from urllib.parse import parse_qs, urlsplit
 
 from flask_babel import gettext as _
@@ -38,7 +39,7 @@ PERIOD_FIELDS = ("month", "start", "end")
 class Dashboard:
     county: bool
     figures: stats.Figures
-    charts: list[charts.ChartData]
+    trend: stats.MonthTrend
     asked: dict[str, str]  # the form's values as typed
     error: ServiceError | None = None
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -46,6 +47,11 @@ class Dashboard:
     kept: bool = False  # from a snapshot kept for STATS_MAX_AGE_SECONDS (snapshots)
     max_age_minutes: int = 0
     version: str = ""  # the snapshot's version when kept
+
+    @cached_property
+    def charts(self) -> list[charts.ChartData]:
+        """Drawn when the body is rendered (a body kept by the route needs none)."""
+        return trend_charts(self.trend, multi_station=len(self.figures.scope.station_ids) > 1)
 
     @property
     def body_key(self) -> tuple | None:
@@ -104,7 +110,7 @@ def build(
     page = Dashboard(
         county=county,
         figures=counted.figures,
-        charts=trend_charts(counted.trend, multi_station=len(scope.station_ids) > 1),
+        trend=counted.trend,
         asked=asked,
         error=error,
         labels=labels(),

@@ -7,8 +7,9 @@ supervisors and stations open at once. So a dashboard view reads a **snapshot**:
 figures and trend of its scope and period as computed at ``computed_at``, kept in the
 table ``stats_snapshot`` and used while younger than ``STATS_MAX_AGE_SECONDS`` (config,
 120). ``flask worker`` (``app.jobs.snapshots``) computes again, before they are that old,
-the snapshots someone viewed in the last ``STATS_KEEP_VIEWED_HOURS`` (24) and deletes the
-others, so a dashboard in use is read, not computed. A scope and period nobody has viewed
+the snapshots someone viewed in the last ten max ages (20 minutes), and deletes those
+nobody viewed in ``STATS_KEEP_VIEWED_HOURS`` (24), so a dashboard in use is read, not
+computed. A scope and period nobody has viewed
 lately is computed at the view (and kept); the page says when its figures were counted
 and offers to count them again (``fresh``).
 
@@ -44,6 +45,7 @@ VERSION = 1  # bump when Figures or MonthTrend change shape: older snapshots are
 VIEW_NOTED_EVERY = timedelta(minutes=1)  # viewed_at is written at most this often
 FRESH_AT_MOST_EVERY = timedelta(seconds=30)  # "count again" within this is a plain read
 PER_SCOPE = 24  # snapshots kept per scope (stations counted), the last viewed
+IN_USE_AGES = 10  # a snapshot viewed within ten max ages is counted again by the worker
 
 
 @dataclass
@@ -108,9 +110,16 @@ def refresh(snapshot_id: int) -> bool:
     return True
 
 
+def in_use_for() -> timedelta:
+    """A snapshot viewed this recently is in use: ten times STATS_MAX_AGE_SECONDS (20
+    minutes), so a page left open or opened again soon finds it young, and one glance
+    does not make the worker count it for the rest of the day."""
+    return timedelta(seconds=IN_USE_AGES * max_age())
+
+
 def due_for_refresh(limit: int = 50) -> list[int]:
-    """Snapshots viewed in the last STATS_KEEP_VIEWED_HOURS that are past half their age,
-    oldest first: the worker counts these again before a view would have to."""
+    """Snapshots in use (``in_use_for``) that are past half their age, oldest first: the
+    worker counts these again before a view would have to."""
     if max_age() <= 0:
         return []
     now = utcnow()
@@ -118,7 +127,7 @@ def due_for_refresh(limit: int = 50) -> list[int]:
         db.session.scalars(
             select(StatsSnapshot.id)
             .where(
-                StatsSnapshot.viewed_at >= now - _keep_viewed(),
+                StatsSnapshot.viewed_at >= now - in_use_for(),
                 StatsSnapshot.computed_at <= now - timedelta(seconds=max_age() / 2),
             )
             .order_by(StatsSnapshot.computed_at)
@@ -143,13 +152,13 @@ def scope_key(scope: stats.Scope) -> str:
     """The stations counted and county or not (the user's names are not part of it: a
     snapshot holds none)."""
     text = json.dumps([VERSION, list(scope.station_ids), scope.county])
-    return hashlib.sha256(text.encode()).hexdigest()[:64]
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def snapshot_key(scope: stats.Scope, period: stats.Period) -> str:
     """The scope and the period's days."""
     text = json.dumps([scope_key(scope), period.start.isoformat(), period.end.isoformat()])
-    return hashlib.sha256(text.encode()).hexdigest()[:64]
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- computing and keeping -------------------------------------------------------------------
@@ -224,8 +233,8 @@ READ_KEPT = 32
 
 
 def _remember(version: str, counted: Counted) -> None:
-    _READ[version] = counted
-    _READ.move_to_end(version)
+    _READ.pop(version, None)
+    _READ[version] = counted  # last: the most recent
     while len(_READ) > READ_KEPT:
         _READ.popitem(last=False)
 
@@ -235,7 +244,7 @@ def _read(snapshot_id: int, version: str, computed_at: datetime) -> Counted | No
     None when they cannot be read (another version of the code wrote them)."""
     known = _READ.get(version)
     if known is not None:
-        _READ.move_to_end(version)
+        _remember(version, known)  # (pop and set: no KeyError if a thread evicted it)
         return known
     text = db.session.scalar(select(StatsSnapshot.data).where(StatsSnapshot.id == snapshot_id))
     try:

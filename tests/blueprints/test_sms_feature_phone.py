@@ -178,7 +178,9 @@ def test_the_offer_can_be_declined_as_it_says(client, signed, world):
     assert db.session.get(Offer, offer.id).status == "declined"
 
 
-@pytest.mark.parametrize("body", ["No water since this morning", "Need help with shopping", "No heat"])
+@pytest.mark.parametrize(
+    "body", ["No water since this morning", "Need help with shopping", "No heat"]
+)
 def test_words_that_look_like_an_old_reply_are_a_residents_request(client, signed, world, body):
     """'No water' parses like "decline WATER" (an old letter-code reply); from someone with
     no account it is a resident asking, and files a request."""

@@ -18,7 +18,7 @@ import pytest
 
 from app.demo.clock import frozen_at
 from app.extensions import db
-from app.models import ServiceRecord
+from app.models import ServiceRecord, StatsSnapshot
 from tests import factories
 from tests.console_support import audit_entries, text
 
@@ -433,3 +433,19 @@ def test_a_body_with_names_is_rendered_at_each_view(client, data, login_as, kept
     for _ in range(2):
         assert "王独居" in text(client.get(STATION + NOVEMBER))
     assert len(body_renders) == 2
+
+
+def test_the_same_stations_seen_by_one_who_serves_some_and_one_who_does_not(
+    client, data, login_as, kept, body_renders
+):
+    """One snapshot for the county, two viewers: a supervisor who also works at station A
+    sees A's people by name, a plain supervisor sees none, in either order."""
+    both = ("county_supervisor", "social_worker")
+    login_as(both, station=data.world.station_a)
+    assert "王独居" in text(client.get(COUNTY + NOVEMBER))
+    login_as("county_supervisor")
+    plain = text(client.get(COUNTY + NOVEMBER))
+    assert "王独居" not in plain and figure(plain, "fig-person-times") == "5"
+    login_as(both, station=data.world.station_a)
+    assert "王独居" in text(client.get(COUNTY + NOVEMBER))
+    assert db.session.scalar(db.select(db.func.count()).select_from(StatsSnapshot)) == 1

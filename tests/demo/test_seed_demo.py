@@ -66,7 +66,10 @@ def seeded(app):
         seconds = time.perf_counter() - started
         db.session.flush()
         rows = {
-            table.name: [dict(row._mapping) for row in db.session.execute(select(table))]
+            table.name: [
+                dict(row._mapping)
+                for row in db.session.execute(select(table).order_by(*table.primary_key.columns))
+            ]
             for table in db.metadata.sorted_tables
         }
         _SEEDED[key] = lines, seconds, rows

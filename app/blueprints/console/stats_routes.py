@@ -61,10 +61,10 @@ def _body(page: dashboard.Dashboard) -> Markup:
     if key is None:
         return Markup(render_template("console/_stats_body.html", page=page))
     key = (*key, request.path, current_language())
-    body = _BODIES.get(key)
-    if body is None:
-        body = _BODIES[key] = Markup(render_template("console/_stats_body.html", page=page))
-        while len(_BODIES) > BODIES_KEPT:
-            _BODIES.popitem(last=False)
-    _BODIES.move_to_end(key)
+    body = _BODIES.pop(key, None)  # pop and set again: the most recent last, and no
+    if body is None:  # KeyError when another thread evicted it in between
+        body = Markup(render_template("console/_stats_body.html", page=page))
+    _BODIES[key] = body
+    while len(_BODIES) > BODIES_KEPT:
+        _BODIES.popitem(last=False)
     return body
