@@ -19,7 +19,6 @@ TRACKING_LENGTH = 8
 REPLY_LENGTH = 4
 # The letters of the codes issued before issue 16 (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
 OLD_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
-ALPHABET = OLD_ALPHABET  # kept for callers that read old codes
 
 # Anything shaped like a tracking code, new ("3806 1472", "3806-1472", "38061472") or old
 # ("K7M3QXA"), standing alone or in a /t/ link; Chinese text around it is fine.

@@ -160,7 +160,11 @@ def merge_suggestions(request: HelpRequest, user: User, *, limit: int = 5) -> li
         HelpRequest.lat.between(request.lat - dlat, request.lat + dlat),
         HelpRequest.lon.between(request.lon - dlon, request.lon + dlon),
     )
-    query = scope_to_stations(query, HelpRequest.station_id, user).order_by(HelpRequest.created_at)
+    query = (
+        scope_to_stations(query, HelpRequest.station_id, user)
+        .order_by(HelpRequest.created_at)
+        .options(selectinload(HelpRequest.village))  # each is shown with its place
+    )
     found = [
         other
         for other in db.session.scalars(query)

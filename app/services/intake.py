@@ -92,6 +92,19 @@ class AskIfNew(ServiceError):
         self.earlier = earlier
 
 
+def report_danger(*, form_token: str | None = None, **details) -> HelpRequest:
+    """Someone in danger now (the 「现在有危险」 page): a crisis request for the station, as
+    a crisis intervention, never held back to ask "is it new?". ``details`` as
+    ``submit_request``'s."""
+    return submit_request(
+        form_token=form_token,
+        confirmed_new=True,
+        category="crisis_intervention",
+        urgency="crisis",
+        **details,
+    )
+
+
 def submit_request(
     *,
     channel: str = "web",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from app.extensions import db
-from app.models import HelpRequest, RequestEvent
+from app.models import HelpRequest, RequestEvent, Station
 from app.services import workflow
 from tests import factories
 from tests.public_support import HX, look_up, make_tracked, post_action, post_ask
@@ -207,3 +207,17 @@ def test_failed_look_ups_from_every_address_share_one_budget(client, world, app,
     blocked = look_up(client, tracked.code, "8000", environ_base={"REMOTE_ADDR": "10.0.0.6"})
     assert blocked.status_code == 429
     assert "尝试次数太多" in blocked.get_data(as_text=True)
+
+
+def test_a_station_saved_without_a_phone_shows_no_empty_call_link(client, world):
+    """Stations must have a phone now; one saved before that rule shows no 'tel:' link
+    (and no hotline in its place)."""
+    tracked = make_tracked(world)
+    db.session.execute(
+        db.update(Station).where(Station.id == tracked.station_id).values(phone="")
+    )
+    db.session.commit()
+    assert look_up(client, tracked.code, "8000").status_code in (200, 303)
+    page = client.get(f"/t/{tracked.code}").get_data(as_text=True)
+    assert 'id="track-box"' in page  # the status page, not the code form
+    assert 'href="tel:"' not in page and "12345" not in page

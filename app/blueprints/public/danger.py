@@ -42,11 +42,8 @@ def danger():
 
 def _file_danger(form: DangerForm) -> int | None:
     done = attempt(
-        intake.submit_request,
+        intake.report_danger,
         form_token=form.form_token.data,
-        confirmed_new=True,  # never ask "is it new?" of someone in danger
-        category="crisis_intervention",
-        urgency="crisis",
         description=form.description.data or "",
         village_id=form.village.data,
         address=form.address.data or "",
