@@ -213,9 +213,7 @@ def test_a_station_saved_without_a_phone_shows_no_empty_call_link(client, world)
     """Stations must have a phone now; one saved before that rule shows no 'tel:' link
     (and no hotline in its place)."""
     tracked = make_tracked(world)
-    db.session.execute(
-        db.update(Station).where(Station.id == tracked.station_id).values(phone="")
-    )
+    db.session.execute(db.update(Station).where(Station.id == tracked.station_id).values(phone=""))
     db.session.commit()
     assert look_up(client, tracked.code, "8000").status_code in (200, 303)
     page = client.get(f"/t/{tracked.code}").get_data(as_text=True)
