@@ -24,7 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "linli_bench_load"
+DB_NAME = os.environ.get("BENCH_LOAD_DB", "linli_bench_load")
 DURATION = os.environ.get("BENCH_DURATION", "15s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 QUEUE_REQUESTS = int(os.environ.get("BENCH_QUEUE_REQUESTS", "100000"))
