@@ -64,7 +64,7 @@ class Config:
         self.TWILIO_API_BASE_URL = os.environ.get("TWILIO_API_BASE_URL", "")
         self.TWILIO_TIMEOUT = _int("TWILIO_TIMEOUT", 10)
         self.SMS_HOURLY_LIMIT = _int("SMS_HOURLY_LIMIT", 6)
-        self.SMS_BATCH_SIZE = _int("SMS_BATCH_SIZE", 20)  # rows one worker claims at a time
+        self.SMS_BATCH_SIZE = _int("SMS_BATCH_SIZE", 50)  # rows one worker claims at a time
         self.SMS_LEASE_SECONDS = _int("SMS_LEASE_SECONDS", 300)  # then "sending" is retried
         self.SMS_RETRY_BASE_SECONDS = _int("SMS_RETRY_BASE_SECONDS", 30)  # doubles per attempt
         self.SMS_RETRY_MAX_SECONDS = _int("SMS_RETRY_MAX_SECONDS", 3600)  # ... up to this

@@ -17,6 +17,18 @@ from app.extensions import db
 log = logging.getLogger("linli.worker")
 
 
+class Progress(int):
+    """A job's count that also says whether it left work it could do now (``more``): the
+    worker then starts its next round at once instead of sleeping WORKER_POLL_SECONDS."""
+
+    more: bool
+
+    def __new__(cls, count: int, *, more: bool) -> Progress:
+        progress = super().__new__(cls, count)
+        progress.more = more
+        return progress
+
+
 @dataclass
 class Job:
     name: str
@@ -70,13 +82,16 @@ def run_due_jobs(jobs: list[Job], now: float | None = None) -> dict[str, int]:
 
 
 def run_forever(poll_seconds: float, once: bool = False, jobs: list[Job] | None = None) -> None:
+    """Run the due jobs, then sleep ``poll_seconds``; no sleep after a round in which a job
+    left work it could do now (a full SMS batch is followed at once by the next)."""
     jobs = _jobs() if jobs is None else jobs
     while True:
         done = run_due_jobs(jobs)
-        busy = {name: count for name, count in done.items() if count}
+        busy = {name: int(count) for name, count in done.items() if count}
         if busy:
             log.info("worker: %s", busy)
         db.session.remove()
         if once:
             return
-        time.sleep(poll_seconds)
+        if not any(getattr(count, "more", False) for count in done.values()):
+            time.sleep(poll_seconds)

@@ -8,12 +8,18 @@
 
 It answers POST /2010-04-01/Accounts/<sid>/Messages.json like Twilio (201, JSON, sid
 "SM…", status "queued") and records every request it received (``fake.received``).
+
+``python -m tests.fakes.twilio_server [--default hang] [--hang-seconds 5]`` serves it in a
+process of its own (the SMS bench: client and server then do not share one interpreter),
+prints its base URL on the first line, and stops when its stdin closes.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
+import sys
 import threading
 import time
 import uuid
@@ -223,3 +229,22 @@ class _Handler(BaseHTTPRequestHandler):
                 "uri": f"/2010-04-01/Accounts/{fake.account_sid}/Messages/{record.sid}.json",
             },
         )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A fake Twilio REST API on 127.0.0.1.")
+    parser.add_argument("--account-sid", default="AC" + "0" * 32)
+    parser.add_argument("--auth-token", default="test-token")
+    parser.add_argument("--default", default="ok", choices=sorted(BEHAVIOURS))
+    parser.add_argument("--hang-seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    fake = FakeTwilio(args.account_sid, args.auth_token)
+    fake.set_default(args.default)
+    fake.hang_seconds = args.hang_seconds
+    with fake:
+        print(fake.base_url, flush=True)
+        sys.stdin.read()  # until whoever started us closes our stdin (or exits)
+
+
+if __name__ == "__main__":
+    main()

@@ -225,14 +225,14 @@ def test_expired_leases_go_back_to_pending_and_fresh_ones_stay(app):
 
 def test_a_worker_that_lost_its_lease_does_not_overwrite_the_row(app):
     message = add_message(PHONE)
-    ids = dispatch.claim_batch(10, "worker-a")
-    assert ids == [message.id]
+    claimed = dispatch.claim_batch(10, "worker-a")
+    assert [m.id for m in claimed] == [message.id]
     db.session.get(OutboxMessage, message.id).leased_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     recover_expired_leases()
-    assert dispatch.claim_batch(10, "worker-b") == [message.id]
-    assert dispatch._renew(message.id, "worker-a") is False  # a would not send it
-    assert dispatch._renew(message.id, "worker-b") is True
+    assert [m.id for m in dispatch.claim_batch(10, "worker-b")] == [message.id]
+    assert dispatch.renew_leases([message.id], "worker-a") == set()  # a would not send it
+    assert dispatch.renew_leases([message.id], "worker-b") == {message.id}
     rows = db.session.scalars(select(OutboxMessage.lease_owner)).all()
     assert rows == ["worker-b"]
 

@@ -19,19 +19,22 @@ QUIET_HOURS_TEMPLATES: frozenset[str] = frozenset({"volunteer_offer"})
 URGENT_LEVELS = frozenset({"urgent", "crisis"})
 
 
-def waits_for_quiet_hours(message: OutboxMessage) -> bool:
-    """Non-urgent volunteer offers wait; crisis messages and urgent requests never do."""
-    if message.crisis:
+def waits_for_quiet_hours(crisis: bool, template: str, urgency: str | None) -> bool:
+    """Non-urgent volunteer offers wait; crisis messages and urgent requests never do.
+    ``urgency`` is that of the message's request (None without one)."""
+    if crisis or template not in QUIET_HOURS_TEMPLATES:
         return False
-    if message.template not in QUIET_HOURS_TEMPLATES:
-        return False
-    if message.request_id is not None:
-        urgency = db.session.scalar(
-            select(HelpRequest.urgency).where(HelpRequest.id == message.request_id)
-        )
-        if urgency in URGENT_LEVELS:
-            return False
-    return True
+    return urgency not in URGENT_LEVELS
+
+
+def urgencies(request_ids: set[int]) -> dict[int, str]:
+    """The urgency of each of these requests, in one query."""
+    if not request_ids:
+        return {}
+    rows = db.session.execute(
+        select(HelpRequest.id, HelpRequest.urgency).where(HelpRequest.id.in_(request_ids))
+    )
+    return {request_id: urgency for request_id, urgency in rows}
 
 
 def quiet_hours_end(now_utc: datetime) -> datetime | None:
@@ -43,23 +46,36 @@ def quiet_hours_end(now_utc: datetime) -> datetime | None:
     return to_utc(datetime.combine(day, QUIET_END))
 
 
-def hourly_limit_until(message: OutboxMessage, now_utc: datetime) -> datetime | None:
-    """None when the recipient may get another message now; else when they may.
+def hourly_limit() -> int:
+    """Messages one recipient may get an hour (SMS_HOURLY_LIMIT); 0 or less: no cap."""
+    return int(current_app.config.get("SMS_HOURLY_LIMIT", 6))
 
-    Counts what was handed to the provider in the last hour (``sent_at``); crisis
-    messages are never held back."""
-    limit = int(current_app.config.get("SMS_HOURLY_LIMIT", 6))
-    if message.crisis or limit <= 0:
-        return None
-    since = now_utc - timedelta(hours=1)
-    count, oldest = db.session.execute(
-        select(func.count(OutboxMessage.id), func.min(OutboxMessage.sent_at)).where(
-            OutboxMessage.to_phone == message.to_phone,
-            OutboxMessage.sent_at.is_not(None),
-            OutboxMessage.sent_at > since,
+
+def recent_sends(phones: set[str], now_utc: datetime) -> dict[str, tuple[int, datetime]]:
+    """For each of these numbers that was texted in the last hour: how many texts were
+    handed to the provider (``sent_at``) and the oldest of them. One query."""
+    if not phones:
+        return {}
+    rows = db.session.execute(
+        select(
+            OutboxMessage.to_phone, func.count(OutboxMessage.id), func.min(OutboxMessage.sent_at)
         )
-    ).one()
-    if count < limit:
+        .where(
+            OutboxMessage.to_phone.in_(phones),
+            OutboxMessage.sent_at.is_not(None),
+            OutboxMessage.sent_at > now_utc - timedelta(hours=1),
+        )
+        .group_by(OutboxMessage.to_phone)
+    )
+    return {phone: (count, oldest) for phone, count, oldest in rows}
+
+
+def hourly_limit_until(
+    crisis: bool, sent_last_hour: int, oldest: datetime | None, limit: int
+) -> datetime | None:
+    """None when the recipient may get another message now; else when they may: an hour
+    after the oldest text of the last hour. Crisis messages are never held back."""
+    if crisis or limit <= 0 or sent_last_hour < limit or oldest is None:
         return None
     return oldest + timedelta(hours=1, seconds=1)
 

@@ -8,6 +8,7 @@ and never retried, temporary ones are retried by the dispatcher with backoff.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 
 from flask import current_app
@@ -15,6 +16,10 @@ from flask import current_app
 from app.services import links
 
 log = logging.getLogger("linli.sms")
+# The twilio library's HTTP client logs each request and its answer at INFO (a worker that
+# logs at INFO would write a dozen lines a text); it logs to this one instead.
+HTTP_LOG = logging.getLogger("linli.sms.twilio_http")
+HTTP_LOG.setLevel(logging.WARNING)
 
 # Twilio error codes that mean "this number will never take a message from us".
 INVALID_NUMBER = "21211"
@@ -36,15 +41,23 @@ class SendResult:
 
 class SendError(Exception):
     """A failed send. ``permanent`` failures are not retried; ``opted_out`` marks the
-    number as unsubscribed (Twilio's 21610)."""
+    number as unsubscribed (Twilio's 21610); ``timed_out``: the provider did not answer
+    in time (the next call may hang as long)."""
 
     def __init__(
-        self, message: str, *, permanent: bool, code: str = "", opted_out: bool = False
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        code: str = "",
+        opted_out: bool = False,
+        timed_out: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.code = code
         self.opted_out = opted_out
+        self.timed_out = timed_out
 
 
 class Sender:
@@ -83,12 +96,14 @@ class TwilioSender(Sender):
             raise RuntimeError(
                 "SMS_BACKEND=twilio needs TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID"
             )
-        # No default timeout in the library: a hung provider would hang the worker.
-        http_client = TwilioHttpClient(timeout=float(config["TWILIO_TIMEOUT"]))
+        # No default timeout in the library: a hung provider would hang the worker. Its
+        # logger writes every request and response at INFO: ours keeps only warnings.
+        http_client = TwilioHttpClient(timeout=float(config["TWILIO_TIMEOUT"]), logger=HTTP_LOG)
         self.client = Client(sid, token, http_client=http_client)
         base_url = config.get("TWILIO_API_BASE_URL", "")
         if base_url:
             self.client.api.base_url = base_url.rstrip("/")
+        _read_environment_once(http_client, self.client.api.base_url)
 
     def send(self, to_phone: str, body: str, message_id: int) -> SendResult:
         import requests
@@ -112,10 +127,26 @@ class TwilioSender(Sender):
                 getattr(error, "status", None), getattr(error, "code", None), error
             ) from error
         except requests.exceptions.Timeout as error:
-            raise SendError(f"Twilio did not answer in time: {error}", permanent=False) from error
+            raise SendError(
+                f"Twilio did not answer in time: {error}", permanent=False, timed_out=True
+            ) from error
         except requests.exceptions.RequestException as error:
             raise SendError(f"cannot reach Twilio: {error}", permanent=False) from error
         return SendResult(provider_id=message.sid, status="sent")
+
+
+def _read_environment_once(http_client, api_url: str) -> None:
+    """requests reads the proxy and CA-bundle variables from the environment at every
+    request (a scan of every variable, each time: a fifth of the library's own cost per
+    text here). Read them once, as the sender is built, and give them to its session."""
+    import requests.utils
+
+    session = http_client.session
+    http_client.proxy = requests.utils.get_environ_proxies(api_url) | dict(http_client.proxy)
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.trust_env = False
 
 
 def classify_twilio_error(status: int | None, code: object, error: Exception) -> SendError:
