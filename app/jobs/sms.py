@@ -76,12 +76,10 @@ def _send_batch(
                 dispatch.record(outcomes, owner)
                 ours = dispatch.renew_leases([m.id for m in waiting], owner) if renew else None
             outcomes, last_record = [], now
-            if ours is not None:
+            if ours is not None:  # a row another worker took back is not sent by us
                 waiting, last_renewal = deque(m for m in waiting if m.id in ours), now
-                continue
-        if now - started >= YIELD_AFTER_SECONDS:
-            more = True  # a slow provider: take crisis messages that came meanwhile first
-            break
+                if not waiting:
+                    break
         message = waiting.popleft()
         outcome = dispatch.held_back(message, facts)
         if outcome is None:
@@ -92,6 +90,9 @@ def _send_batch(
         outcomes.append(outcome)
         if isinstance(outcome, dispatch.Failure) and outcome.error.timed_out:
             more = True  # the provider hangs: give the rest back, claim crisis first
+            break
+        if waiting and time.monotonic() - started >= YIELD_AFTER_SECONDS:
+            more = True  # a slow provider: crisis messages that came meanwhile go first
             break
     with unit_of_work():
         dispatch.commit_without_waiting_for_disk()
