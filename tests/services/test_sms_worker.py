@@ -140,3 +140,27 @@ def test_two_workers_on_postgresql_never_send_the_same_row_twice(app, backend, f
     pids = {owner.split(":")[1] for owner in owners}
     assert pids == {str(w.pid) for w in workers}, "both workers should have sent some"
     assert db.session.scalar(select(func.count(func.distinct(OutboxMessage.provider_id)))) == 120
+
+
+def test_a_worker_facing_a_hung_provider_tries_a_crisis_message_next(app, fake_twilio):
+    """Issue 17: thirty normal texts wait and every call hangs; a crisis text queued
+    meanwhile is the next call the worker makes, not the thirty-first."""
+    fake_twilio.set_default("hang")
+    fake_twilio.hang_seconds = 3.0
+    for i in range(30):
+        add_message(f"+86138001382{i:02d}", f"normal {i:02d}")
+    worker = _start_worker(app, fake_twilio, TWILIO_TIMEOUT=1, WORKER_POLL_SECONDS=2)
+    try:
+        _wait_for(lambda: len(fake_twilio.received) >= 1, 30, "the first call to hang")
+        add_message("+8613800138299", "crisis", crisis=True)
+        calls_before = len(fake_twilio.received)
+        _wait_for(
+            lambda: any(r.body == "crisis" for r in list(fake_twilio.received)),
+            30,
+            "the crisis message to be tried",
+        )
+    finally:
+        _stop(worker)
+    bodies = [r.body for r in fake_twilio.received]
+    # At most one normal call may have been on its way as the crisis row was written.
+    assert bodies.index("crisis") <= calls_before + 1, bodies
