@@ -16,7 +16,8 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "outbox_message"
     __table_args__ = (
-        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        # The worker's claim reads due rows in this order, crisis first (issue 17).
+        Index("ix_outbox_due", "status", "crisis", "next_attempt_at", "id"),
         Index("ix_outbox_to_created", "to_phone", "created_at"),
     )
 

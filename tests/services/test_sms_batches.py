@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 
 from app.extensions import db
 from app.jobs import sms
@@ -64,6 +64,20 @@ def counted_statements():
         yield count
     finally:
         event.remove(db.engine, "before_cursor_execute", one_more)
+
+
+@contextmanager
+def captured_statements():
+    seen: list[tuple[str, object]] = []
+
+    def note(_conn, _cursor, statement, params, _context, _executemany) -> None:
+        seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def statuses() -> Counter:
@@ -215,3 +229,34 @@ def test_the_twilio_library_writes_no_request_to_the_log(app, twilio, caplog):
     assert "Response Status Code" not in caplog.text
     assert PHONE not in caplog.text and body not in caplog.text
     assert PHONE[3:] not in caplog.text
+
+
+def test_a_claim_reads_its_rows_in_index_order_without_sorting_the_backlog(app):
+    """A backlog (after an outage) must not make each claim sort every due row: with
+    (status, next_attempt_at) PostgreSQL sorted all of them, 255 ms a claim at 100,000."""
+    db.session.execute(
+        OutboxMessage.__table__.insert(),
+        [{"to_phone": f"+86139{i:08d}", "body": "x", "template": "t"} for i in range(2000)],
+    )
+    db.session.commit()
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        db.session.execute(text("ANALYZE outbox_message"))
+        db.session.commit()
+    with captured_statements() as statements:
+        dispatch.claim_batch(50, "worker-a")
+    [(claim, params)] = [(s, p) for s, p in statements if "UPDATE outbox_message" in s]
+    raw = db.session.connection().connection.dbapi_connection
+    cursor = raw.cursor()
+    if postgresql:
+        cursor.execute("EXPLAIN " + claim, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "Sort" not in plan, plan
+        assert plan.count("Index Scan using ix_outbox_due") == 2, plan
+    else:
+        cursor.execute("EXPLAIN QUERY PLAN " + claim, params)
+        plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+        assert "TEMP B-TREE" not in plan, plan
+        assert plan.count("ix_outbox_due") == 2, plan
+    cursor.close()
+    db.session.rollback()

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import bindparam, or_, select, text, union_all, update
 
 from app.extensions import db
 from app.models import Offer, OutboxMessage, SmsOptOut, Team
@@ -80,6 +80,7 @@ class Claimed:
     crisis: bool
     attempts: int  # before this one
     failing_since: datetime | None
+    due: datetime  # next_attempt_at
 
 
 _CLAIMED_COLUMNS = (
@@ -92,36 +93,54 @@ _CLAIMED_COLUMNS = (
     OutboxMessage.crisis,
     OutboxMessage.attempts,
     OutboxMessage.failing_since,
+    OutboxMessage.next_attempt_at,
 )
 
 
 def claim_batch(limit: int, owner: str) -> list[Claimed]:
-    """Mark up to ``limit`` due rows "sending" for ``owner``, crisis messages first, in one
-    statement. The caller commits at once, so the claim is its own short transaction."""
+    """Mark up to ``limit`` due rows "sending" for ``owner`` in one statement: crisis
+    messages first, then the others, each the longest due first. The caller commits at
+    once, so the claim is its own short transaction."""
     now = utcnow()
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.crisis.desc(), OutboxMessage.id)
-        .limit(limit)
-    )
-    if db.engine.dialect.name == "postgresql":
-        # Skip the rows another worker is claiming. The pick is a MATERIALIZED CTE: as an
-        # IN (subquery), PostgreSQL may run it again for each row it updates, and each run
-        # skips the rows just updated: the batch would grow past ``limit``.
-        picked = due.with_for_update(skip_locked=True).cte("picked").prefix_with("MATERIALIZED")
-        chosen = OutboxMessage.id == picked.c.id
+    postgresql = db.engine.dialect.name == "postgresql"
+
+    def due(crisis: bool):
+        # One range of the index (status, crisis, next_attempt_at, id): read in order, so
+        # a backlog of 100,000 costs no sort (a sort of all of it took 255 ms a claim).
+        rows = (
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.crisis == crisis,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+        )
+        # On PostgreSQL skip the rows another worker is claiming.
+        return (rows.with_for_update(skip_locked=True) if postgresql else rows).subquery()
+
+    first, then = due(True), due(False)
+    picked = union_all(select(first.c.id), select(then.c.id)).limit(limit)
+    if postgresql:
+        # A MATERIALIZED CTE: as an IN (subquery), PostgreSQL may run the pick again for
+        # each row it updates, each run skipping the rows just updated (a batch of 5 took
+        # 30 rows).
+        picked = picked.cte("picked").prefix_with("MATERIALIZED")
+        chosen = (OutboxMessage.id == picked.c.id, OutboxMessage.status == "pending")
     else:
-        chosen = OutboxMessage.id.in_(due)  # SQLite: one writer at a time
+        # SQLite runs one writer at a time: the rows picked are pending. (Asked again,
+        # "status = 'pending'" made SQLite look the rows up by status: a scan of the backlog.)
+        chosen = (OutboxMessage.id.in_(picked),)
     rows = db.session.execute(
         update(OutboxMessage)
-        .where(chosen, OutboxMessage.status == "pending")
+        .where(*chosen)
         .values(status="sending", leased_at=now, lease_owner=owner)
         .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False)
     )
     claimed = [Claimed(*row) for row in rows]
-    claimed.sort(key=lambda m: (not m.crisis, m.id))  # RETURNING keeps no order
+    claimed.sort(key=lambda m: (not m.crisis, m.due, m.id))  # RETURNING keeps no order
     return claimed
 
 
