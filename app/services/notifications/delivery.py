@@ -64,14 +64,15 @@ def opt_in(phone: str) -> bool:
     return True
 
 
-def mark_unreachable(message: OutboxMessage, reason: str) -> None:
-    """Flag the request when its contact phone cannot take SMS: the console shows it."""
+def mark_unreachable(request_id: int | None, phone: str, reason: str) -> None:
+    """Flag the request when its contact phone (``phone``, a text to it failed) cannot take
+    SMS: the console shows it."""
     from app.services.workflow import record_event
 
-    if message.request_id is None:
+    if request_id is None:
         return
-    request = db.session.get(HelpRequest, message.request_id)
-    if request is None or request.contact_phone != message.to_phone or request.sms_unreachable:
+    request = db.session.get(HelpRequest, request_id)
+    if request is None or request.contact_phone != phone or request.sms_unreachable:
         return
     request.sms_unreachable = True
     record_event(request, "sms_unreachable", actor_label="system", note=reason, public=False)
@@ -117,7 +118,7 @@ def apply_status_callback(
         if code == "21610":
             opt_out(message.to_phone)
         if code in UNREACHABLE_CODES:
-            mark_unreachable(message, message.last_error)
+            mark_unreachable(message.request_id, message.to_phone, message.last_error)
     db.session.flush()
     return message
 

@@ -206,6 +206,7 @@ def read_facts(batch: list[Claimed]) -> BatchFacts:
     phones = {m.to_phone for m in batch}
     opted_out = set(db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
     quiet_until = limits.quiet_hours_end(now)
+    # Texts quiet hours hold unless their request is urgent: their requests' urgencies.
     may_wait = {
         m.request_id
         for m in batch
@@ -413,7 +414,7 @@ def _record_failure(message: Claimed, owner: str, error: SendError) -> None:
     if error.opted_out:
         delivery.opt_out(message.to_phone)
     if error.code in delivery.UNREACHABLE_CODES:
-        delivery.mark_unreachable(message, reason)
+        delivery.mark_unreachable(message.request_id, message.to_phone, reason)
 
 
 def release_expired_leases() -> int:
