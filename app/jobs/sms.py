@@ -6,10 +6,11 @@ is open while the provider is called:
 1. claim the batch and read what the rules need for all of it (one commit);
 2. send the rows one after another, crisis messages first, with no transaction open;
 3. record the outcomes together, every ``RECORD_EVERY_SECONDS`` and at the end (one
-   commit each; these commits do not wait for the disk, see
-   ``dispatch.commit_without_waiting_for_disk``). A crash before a record leaves those rows "sending": once their lease
-   runs out they are sent again (at least once, never lost). A batch that outlives a
-   quarter of the lease renews the lease of the rows it has not sent yet.
+   commit each, which need not wait for the disk: ``dispatch.commit_without_waiting_for_disk``).
+   A crash before a record leaves those rows "sending": once their lease runs out they
+   are sent again (at least once, never lost). A batch that outlives a quarter of the
+   lease renews the lease of the rows it has not sent yet, and drops any row another
+   worker took back meanwhile.
 
 A batch gives back the rows it has not tried, and the next round starts at once, when the
 provider stops answering (a timeout: each further call could take TWILIO_TIMEOUT) or when
