@@ -3,17 +3,21 @@
 In one run, against one fake Twilio server (``tests/fakes/twilio_server.py``, in a process
 of its own on 127.0.0.1):
 
-1. the bare reference: ``Client(...).messages.create`` in a loop, N messages, before and
-   after the worker (their mean is the reference);
+1. the bare reference: ``Client(...).messages.create`` in a loop, N messages;
 2. the worker: N pending rows bulk-inserted into the outbox of the bench database, then ONE
    real ``flask worker`` process (SMS_BACKEND=twilio, the production defaults otherwise)
    until the outbox is empty. Its rate comes from the rows' own ``sent_at`` (first to
-   last), so the worker's start-up is not counted;
+   last), so the worker's start-up is not counted.
+
+Both run in turns, ``BENCH_SMS_ROUNDS`` (2) times, and the best of each is compared (the
+machine's load moves both). Then:
+
 3. a crisis message queued while the provider hangs, behind a queue of normal ones: how
    long until the worker tried it, and how many normal messages it tried first.
 
 Environment: ``BENCH_POSTGRES_URL``, ``BENCH_SMS_DB`` (default linli_bench_sms),
-``BENCH_SMS_MESSAGES`` (3,000). Run: ``make bench BENCH_ARGS="--only sms"``.
+``BENCH_SMS_MESSAGES`` (3,000), ``BENCH_SMS_ROUNDS`` (2).
+Run: ``make bench BENCH_ARGS="--only sms"``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = os.environ.get("BENCH_SMS_DB", "linli_bench_sms")
 MESSAGES = int(os.environ.get("BENCH_SMS_MESSAGES", "3000"))
+ROUNDS = int(os.environ.get("BENCH_SMS_ROUNDS", "2"))
 TARGET_RATE = 200  # messages a second
 TARGET_RATIO = 0.7  # of the bare loop
 ACCOUNT_SID = "AC" + "5" * 32
@@ -255,21 +260,25 @@ def run() -> list[str]:
     url = _database_url()
     prepare(url)
     fake, fake_url = _start_fake()
+    bare_runs, worker_runs = [], []
     try:
-        # The bare loop before and after the worker: the machine's load moves both.
-        bare_before = bare_loop(fake_url, MESSAGES)
-        worker, log = worker_rate(url, fake_url, MESSAGES)
-        bare_after = bare_loop(fake_url, MESSAGES)
+        # Bare loop and worker in turns, ROUNDS times: the machine's load moves both; the
+        # best of each is compared.
+        for _ in range(ROUNDS):
+            bare_runs.append(bare_loop(fake_url, MESSAGES))
+            rate, log = worker_rate(url, fake_url, MESSAGES)
+            worker_runs.append(rate)
     finally:
         _stop(fake)
-    bare = (bare_before + bare_after) / 2
+    bare, worker = max(bare_runs), max(worker_runs)
     ratio = worker / bare
     verdict = "meets" if worker >= TARGET_RATE and ratio >= TARGET_RATIO else "MISSES"
     leaked = [p for p in ("+86139", "K7M3QXA") if p in log]
     lines = [
         f"  bare twilio-library loop    {bare:8.1f} msgs/s  ({MESSAGES} messages, 1.00×; "
-        f"{bare_before:.0f} before the worker, {bare_after:.0f} after)",
-        f"  one flask worker (outbox)   {worker:8.1f} msgs/s  ({ratio:.2f}× bare)",
+        f"best of {', '.join(f'{r:.0f}' for r in bare_runs)})",
+        f"  one flask worker (outbox)   {worker:8.1f} msgs/s  ({ratio:.2f}× bare; "
+        f"best of {', '.join(f'{r:.0f}' for r in worker_runs)})",
         f"  target >= {TARGET_RATE} msgs/s and >= {TARGET_RATIO}× bare: {verdict}",
         "  the worker's log holds "
         + ("phone numbers or bodies: " + ", ".join(leaked) if leaked else "no phone or body"),
