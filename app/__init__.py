@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.config import Config
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -20,6 +20,8 @@ def create_app(config: object | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    # First, so its after_request runs last: it compresses the finished response.
+    compress.init_app(app)
     _tune_postgresql(app)
     db.init_app(app)
     with app.app_context():
@@ -45,6 +47,10 @@ def create_app(config: object | None = None) -> Flask:
     from app.blueprints import register_blueprints
 
     register_blueprints(app)
+
+    from app import web
+
+    web.init_app(app)  # hashed static URLs
 
     from app import cli, errors, security
 
