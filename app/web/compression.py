@@ -90,4 +90,16 @@ class LinliCompress(Compress):
             if _started_elsewhere():
                 response.vary.add("Accept-Encoding")
                 return response
+        if not self._any_accepted():
+            response.vary.add("Accept-Encoding")
+            return response
         return super().after_request(response)
+
+    def _any_accepted(self) -> bool:
+        """Flask-Compress 1.25 takes ``br;q=0`` for a wish; q=0 means "not this" (RFC 9110).
+        With none of ours above 0 the body goes as it is (werkzeug reads the qualities)."""
+        header = request.headers.get("Accept-Encoding", "")
+        if ";" not in header:
+            return True  # no qualities: Flask-Compress reads it right
+        accepted = request.accept_encodings
+        return any(accepted[name] > 0 for name in self.enabled_algorithms)
