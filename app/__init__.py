@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from app.config import Config
 from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
@@ -61,7 +61,8 @@ def create_app(config: object | None = None) -> Flask:
     @app.after_request
     def vary_on_htmx(response):
         # One URL serves a page and its fragment: caches must tell them apart.
-        response.vary.add("HX-Request")
+        if request.endpoint != "static":  # a static file is the same for htmx
+            response.vary.add("HX-Request")
         return response
 
     @app.context_processor

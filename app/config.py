@@ -116,7 +116,7 @@ class Config:
         # Bytes on the wire (app/web/): the cache of a static file's plain (un-hashed) URL;
         # the compression levels of pages made at each request.
         self.STATIC_PLAIN_MAX_AGE = _int("STATIC_PLAIN_MAX_AGE", 300)
-        self.COMPRESS_BR_LEVEL = _int("COMPRESS_BR_LEVEL", 4)
+        self.COMPRESS_BR_LEVEL = _int("COMPRESS_BR_LEVEL", 5)
         self.COMPRESS_LEVEL = _int("COMPRESS_GZIP_LEVEL", 6)
 
 

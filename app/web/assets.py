@@ -31,6 +31,7 @@ from pathlib import Path
 
 import brotli
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 
 HASH_LENGTH = 12
 YEAR = 365 * 24 * 3600
@@ -39,6 +40,11 @@ DEBUG_RECHECK_SECONDS = 1.0
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 ENCODINGS = ("br", "gzip")  # preferred first, when the browser accepts both equally
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")\s]+)\1\s*\)""")
+
+
+# A static file is no document: it may load nothing and be framed nowhere (a CSP far
+# shorter than a page's, sent with each of them).
+STATIC_CSP = "default-src 'none'; object-src 'none'; frame-ancestors 'none'"
 
 
 @dataclass
@@ -181,6 +187,7 @@ def serve(filename: str):
     response.vary.add("Accept-Encoding")
     if encoding:
         response.headers["Content-Encoding"] = encoding
+    response.headers["Content-Security-Policy"] = STATIC_CSP
     response.set_etag(f"{asset.digest}-{encoding or 'identity'}")
     if immutable:
         response.headers["Cache-Control"] = IMMUTABLE
@@ -190,10 +197,23 @@ def serve(filename: str):
     return response.make_conditional(request)
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, except that a static file never says it depends on
+    the cookie (Flask-Login reads the session after every request, which makes Flask add
+    ``Vary: Cookie``; a cache would then keep a copy of htmx per visitor)."""
+
+    def save_session(self, app: Flask, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary.discard("cookie")  # lower case: HeaderSet.remove compares so
+
+
 def init_app(app: Flask) -> None:
     """Hashed URLs from url_for('static', ...), and the static view that serves them."""
     if not app.static_folder or "static" not in app.view_functions:
         return
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = SessionInterface()
 
     @app.url_defaults
     def hashed_static_url(endpoint: str, values: dict) -> None:

@@ -8,9 +8,9 @@ the body is at least ``COMPRESS_MIN_SIZE`` bytes. Every answer says
 file sent in pieces keeps its length and its ranges. Static files are compressed once per
 process, at the highest levels, by app/web/assets.py, not here.
 
-Levels: brotli 4 and gzip 6 for pages made at each request; the figures behind the choice
-are in README.md (Bytes on the wire). ``COMPRESS_BR_LEVEL`` and ``COMPRESS_LEVEL`` change
-them.
+Levels: brotli 5 and gzip 6 for pages made at each request; the figures behind the choice
+are in README.md (Bytes on the wire). The environment's ``COMPRESS_BR_LEVEL`` and
+``COMPRESS_GZIP_LEVEL`` change them (app/config.py).
 
 BREACH. A compressed, encrypted answer leaks, through its size, whether text the attacker
 put into it matches a secret beside it. It needs three things together: a secret that is
@@ -53,7 +53,7 @@ TRUSTED_INITIATORS = frozenset({"same-origin", "none"})
 
 SETTINGS = {
     "COMPRESS_ALGORITHM": ["br", "gzip"],
-    "COMPRESS_BR_LEVEL": 4,
+    "COMPRESS_BR_LEVEL": 5,
     "COMPRESS_LEVEL": 6,
     "COMPRESS_MIN_SIZE": 500,  # a smaller body gains less than the header costs
     "COMPRESS_STREAMS": False,

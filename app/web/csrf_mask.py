@@ -10,8 +10,12 @@ of a session, and the whole token is the same for every page rendered in the sam
 
 What: every time a token is written into a page (``csrf_token()`` in templates, the
 ``hx-headers`` of base.html, a form's ``csrf_token`` field, ``csrf_meta_tag()``), the signed
-token is XORed with a fresh random pad of its own length and sent as
-``base64url(pad + (pad XOR token))``, as Django does. Two renders never share the bytes, so
+token is XORed with a fresh pad and sent as ``base64url(nonce + (pad XOR token))``, where
+the nonce is 16 random bytes and the pad is SHAKE-256 of the nonce, as long as the token.
+This is Django's masking (which sends a random pad as long as the secret) with the pad
+drawn from a short nonce: the token's ~90 bytes would otherwise cost ~240 characters, on
+every form of every page. Like Django's, the mask hides nothing from whoever holds the
+page (the nonce is in it); it only makes two renders never share their bytes, so
 compression has nothing stable to match against. What comes back (the form field or htmx's
 ``X-CSRFToken`` header) is unmasked before Flask-WTF validates it, unchanged, against the
 session: a tampered token unmasks to a bad signature and is refused with 400.
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import secrets
 
 from flask import Flask, g
@@ -39,12 +44,19 @@ from markupsafe import Markup, escape
 _REFUSED = "refused"  # what a token that cannot be unmasked becomes: fails validation
 
 
+NONCE_BYTES = 16
+
+
+def _xor(data: bytes, nonce: bytes) -> bytes:
+    pad = hashlib.shake_256(nonce).digest(len(data))
+    return (int.from_bytes(pad, "big") ^ int.from_bytes(data, "big")).to_bytes(len(data), "big")
+
+
 def mask(token: str) -> str:
-    """``token`` hidden under a fresh one-time pad: different bytes at every call."""
-    raw = token.encode("ascii")
-    pad = secrets.token_bytes(len(raw))
-    hidden = (int.from_bytes(pad, "big") ^ int.from_bytes(raw, "big")).to_bytes(len(raw), "big")
-    return base64.urlsafe_b64encode(pad + hidden).rstrip(b"=").decode("ascii")
+    """``token`` under a fresh pad: different bytes at every call."""
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    hidden = _xor(token.encode("ascii"), nonce)
+    return base64.urlsafe_b64encode(nonce + hidden).rstrip(b"=").decode("ascii")
 
 
 def unmask(value: str | None) -> str | None:
@@ -58,11 +70,9 @@ def unmask(value: str | None) -> str | None:
         data = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     except (binascii.Error, ValueError):
         return _REFUSED
-    half, odd = divmod(len(data), 2)
-    if odd or not half:
+    if len(data) <= NONCE_BYTES:
         return _REFUSED
-    pad, hidden = data[:half], data[half:]
-    raw = (int.from_bytes(pad, "big") ^ int.from_bytes(hidden, "big")).to_bytes(half, "big")
+    raw = _xor(data[NONCE_BYTES:], data[:NONCE_BYTES])
     try:
         return raw.decode("ascii")
     except UnicodeDecodeError:

@@ -121,3 +121,33 @@ def test_the_manifest_links_icons_by_their_hash(client):
     assert all(HASHED.fullmatch(icon["src"]) for icon in manifest["icons"])
     for icon in manifest["icons"]:
         assert client.get(icon["src"]).status_code == 200
+
+
+def test_a_static_file_varies_on_nothing_but_the_encoding(client, login_as):
+    """Not on the session cookie nor on htmx: one cached copy serves every visitor."""
+    login_as("social_worker")
+    answer = client.get("/static/js/linli.js", headers={"Accept-Encoding": "br"})
+    assert answer.headers["Vary"] == "Accept-Encoding"
+    page = client.get("/station/")
+    assert {"Cookie", "HX-Request"} <= set(page.headers["Vary"].split(", "))
+
+
+def test_a_static_file_carries_a_short_csp_that_allows_nothing(client):
+    answer = client.get("/static/icons/favicon.svg")
+    assert answer.headers["Content-Security-Policy"] == assets.STATIC_CSP
+    assert "default-src 'none'" in assets.STATIC_CSP
+
+
+def _scripts(html: str) -> list[str]:
+    return re.findall(r'<script src="([^"]+)"', html)
+
+
+def test_htmx_is_loaded_only_where_something_uses_it(client, world, login_as):
+    for path in ("/", "/login", "/track?x=1"):
+        html = client.get(path).get_data(as_text=True)
+        uses = "hx-" in html.split("<main", 1)[1]
+        assert uses == any("htmx" in s for s in _scripts(html)), path
+    assert not any("htmx" in s for s in _scripts(client.get("/").get_data(as_text=True)))
+    assert any("htmx" in s for s in _scripts(client.get("/ask").get_data(as_text=True)))
+    login_as("social_worker")
+    assert any("htmx" in s for s in _scripts(client.get("/").get_data(as_text=True)))
