@@ -144,21 +144,27 @@ _lock = threading.Lock()
 
 def manifest(app: Flask) -> Manifest:
     """The static folder's manifest, built once per process (in debug, when a file changed)."""
-    folder = Path(app.static_folder)
-    key = str(folder)
-    found = _manifests.get(key)
-    if found is not None and app.debug:
-        now = time.monotonic()
-        if now - found.checked_at > DEBUG_RECHECK_SECONDS:
-            found.checked_at = now
-            files = sorted(path for path in folder.rglob("*") if path.is_file())
-            if _signature(files) != found.signature:
-                found = None
-    if found is None:
-        with _lock:
-            found = build_manifest(folder)
-            _manifests[key] = found
+    return _manifest(app.static_folder, app.debug)
+
+
+def _manifest(folder: str, watch: bool) -> Manifest:
+    found = _manifests.get(folder)
+    if found is not None and (not watch or not _changed(found, Path(folder))):
+        return found
+    with _lock:
+        found = build_manifest(Path(folder))
+        _manifests[folder] = found
     return found
+
+
+def _changed(found: Manifest, folder: Path) -> bool:
+    """In debug mode, at most once a second: has a static file changed since the build?"""
+    now = time.monotonic()
+    if now - found.checked_at <= DEBUG_RECHECK_SECONDS:
+        return False
+    found.checked_at = now
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    return _signature(files) != found.signature
 
 
 def _chosen_encoding(asset: Asset) -> str | None:
@@ -215,10 +221,12 @@ def init_app(app: Flask) -> None:
     if type(app.session_interface) is SecureCookieSessionInterface:
         app.session_interface = SessionInterface()
 
+    folder, watch = app.static_folder, app.debug  # read once: both are slow properties
+
     @app.url_defaults
     def hashed_static_url(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values:
-            asset = manifest(app).by_name.get(values["filename"])
+            asset = _manifest(folder, watch).by_name.get(values["filename"])
             if asset is not None:
                 values["filename"] = asset.hashed_name
 
