@@ -8,7 +8,7 @@ encrypted responses and can make the victim's browser ask for pages. Flask-WTF's
 ``itsdangerous``-signed: its first part (the session's raw token) is the same on every page
 of a session, and the whole token is the same for every page rendered in the same second.
 
-What: every time a token is written into a page (``csrf_token()`` in templates, the
+What: for every response that writes the token (``csrf_token()`` in templates, the
 ``hx-headers`` of base.html, a form's ``csrf_token`` field, ``csrf_meta_tag()``), the signed
 token is XORed with a fresh pad and sent as ``base64url(nonce + (pad XOR token))``, where
 the nonce is 16 random bytes and the pad is SHAKE-256 of the nonce, as long as the token.
@@ -80,8 +80,17 @@ def unmask(value: str | None) -> str | None:
 
 
 def masked_csrf_token(secret_key: str | None = None, token_key: str | None = None) -> str:
-    """``csrf_token()`` for templates: the session's token, masked afresh."""
-    return mask(generate_csrf(secret_key, token_key))
+    """``csrf_token()`` for templates: the session's token, masked afresh for each response.
+
+    Every place of one response shows the same masked token: a list with a form on each
+    row would otherwise carry a hundred incompressible tokens. Nothing is lost: what BREACH
+    needs is bytes that stay the same from one response to the next."""
+    signed = generate_csrf(secret_key, token_key)
+    cached = g.get("_csrf_masked")
+    if cached is None or cached[0] != signed:
+        cached = (signed, mask(signed))
+        g._csrf_masked = cached
+    return cached[1]
 
 
 def masked_csrf_meta_tag(name: str | None = None) -> Markup:
@@ -96,7 +105,7 @@ class MaskedFormCSRF(_FlaskFormCSRF):
     CSRFProtect has not checked the request already, e.g. with it switched off)."""
 
     def generate_csrf_token(self, csrf_token_field) -> str:
-        return mask(super().generate_csrf_token(csrf_token_field))
+        return masked_csrf_token(self.meta.csrf_secret, self.meta.csrf_field_name)
 
     def validate_csrf_token(self, form, field) -> None:
         if g.get("csrf_valid", False):
