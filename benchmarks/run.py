@@ -16,6 +16,7 @@ BENCHMARKS = {
     "matching": "benchmarks.matching",  # 1,000,000 volunteers, p50/p95 of find_candidates
     "load": "benchmarks.load",  # gunicorn + wrk over the main pages
     "county": "benchmarks.county",  # 1M requests, 2M service records: dashboard and report
+    "wire": "benchmarks.wire",  # compression's cost: pages with and without Accept-Encoding
 }
 
 
