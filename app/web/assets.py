@@ -13,7 +13,8 @@ changes the URL of the stylesheet that shows it.
 
 Text files (CSS, JavaScript, SVG, text) are compressed with brotli 11 and gzip 9 the first
 time each is asked for, kept in memory, and sent as the browser accepts; the hashes are
-computed once per process (in debug mode, again when a file changes). Range requests are
+computed once per process (in debug mode, again when a file changes; otherwise restart the
+server after editing a static file). Range requests are
 answered with the whole file (allowed by RFC 9110; these files are small).
 """
 

@@ -27,8 +27,8 @@ watches the sizes. Going through what a page can hold:
 * Session data (the Flask session cookie, the sign-in): in headers, never in a body.
 * Personal data: the tracking code and the phone's last four digits on /ask/done (the two
   together open the request's page), the timeline on /t/<code>, names, phone numbers,
-  addresses and reply codes on the station console and the volunteer pages, sign-up and
-  reset codes. These cannot be masked: a person must read them. They are exactly the
+  addresses and reply codes on the station console and the volunteer pages, the texts of
+  the SMS page (with their codes). These cannot be masked: a person must read them. They are exactly the
   answers app/security.py marks ``Cache-Control: no-store`` (signed-in pages, form answers
   and the resident's own pages).
 
