@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DB_NAME = os.environ.get("BENCH_WIRE_DB", "linli_bench_wire")
 PAGES = ("/ask", "/track", "/")
 ENCODINGS = (None, "br", "gzip")
+# What a browser says when the person opens the page: /track is a page that may carry
+# personal data, compressed only then (app/web/compression.py).
+BROWSER = {"Sec-Fetch-Site": "none"}
 
 
 def _database_url() -> str:
@@ -53,15 +56,19 @@ def _prepare(url: str) -> None:
 
 def _body_size(url: str, encoding: str | None) -> tuple[int, str]:
     """Bytes of the body as sent, and the encoding the server chose."""
-    request = urllib.request.Request(url, headers={"Accept-Encoding": encoding or "identity"})
+    headers = {"Accept-Encoding": encoding or "identity", **BROWSER}
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return len(response.read()), response.headers.get("Content-Encoding", "identity")
 
 
 def _script(encoding: str | None) -> str:
-    if encoding is None:
-        return ""
-    return f'wrk.headers["Accept-Encoding"] = {load._lua_string(encoding)}\n'
+    lines = [
+        f"wrk.headers[{load._lua_string(k)}] = {load._lua_string(v)}" for k, v in BROWSER.items()
+    ]
+    if encoding is not None:
+        lines.append(f'wrk.headers["Accept-Encoding"] = {load._lua_string(encoding)}')
+    return "\n".join(lines) + "\n"
 
 
 def _static_path(base: str) -> str:
