@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 from app.config import Config
-from app.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from app.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
 
 def create_app(config: object | None = None) -> Flask:
@@ -20,6 +20,8 @@ def create_app(config: object | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    # First, so its after_request runs last: it compresses the finished response.
+    compress.init_app(app)
     _tune_postgresql(app)
     db.init_app(app)
     with app.app_context():
@@ -46,6 +48,10 @@ def create_app(config: object | None = None) -> Flask:
 
     register_blueprints(app)
 
+    from app import web
+
+    web.init_app(app)  # hashed static URLs
+
     from app import cli, errors, security
 
     errors.init_app(app)
@@ -55,7 +61,8 @@ def create_app(config: object | None = None) -> Flask:
     @app.after_request
     def vary_on_htmx(response):
         # One URL serves a page and its fragment: caches must tell them apart.
-        response.vary.add("HX-Request")
+        if request.endpoint != "static":  # a static file is the same for htmx
+            response.vary.add("HX-Request")
         return response
 
     @app.context_processor

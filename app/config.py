@@ -113,6 +113,11 @@ class Config:
         self.STATS_MAX_AGE_SECONDS = _int("STATS_MAX_AGE_SECONDS", 120)
         self.STATS_KEEP_VIEWED_HOURS = _int("STATS_KEEP_VIEWED_HOURS", 24)
         self.WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "2"))
+        # Bytes on the wire (app/web/): the cache of a static file's plain (un-hashed) URL;
+        # the compression levels of pages made at each request.
+        self.STATIC_PLAIN_MAX_AGE = _int("STATIC_PLAIN_MAX_AGE", 300)
+        self.COMPRESS_BR_LEVEL = _int("COMPRESS_BR_LEVEL", 5)
+        self.COMPRESS_LEVEL = _int("COMPRESS_GZIP_LEVEL", 6)
 
 
 class TestConfig(Config):

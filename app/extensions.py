@@ -7,9 +7,11 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.web.compression import LinliCompress
+from app.web.csrf_mask import MaskedCSRFProtect
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -29,7 +31,8 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
-csrf = CSRFProtect()
+csrf = MaskedCSRFProtect()  # Flask-WTF's, with tokens masked at each render (BREACH)
+compress = LinliCompress()  # Flask-Compress
 babel = Babel()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

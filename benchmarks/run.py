@@ -17,6 +17,7 @@ BENCHMARKS = {
     "load": "benchmarks.load",  # gunicorn + wrk over the main pages
     "county": "benchmarks.county",  # 1M requests, 2M service records: dashboard and report
     "sms": "benchmarks.sms",  # one flask worker vs a bare twilio loop, same fake Twilio
+    "wire": "benchmarks.wire",  # compression's cost: pages with and without Accept-Encoding
 }
 
 

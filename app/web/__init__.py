@@ -1,0 +1,17 @@
+"""Bytes on the wire: what Linli sends and how small (issue 17, target 5).
+
+* assets.py: static files under content-hashed URLs, cached a year, compressed once.
+* compression.py: every other text answer compressed by the app (Flask-Compress), and the
+  reasoning about BREACH: which secrets a compressed page may hold, and how each is kept.
+* csrf_mask.py: the CSRF token masked afresh at every render.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.web import assets
+
+    assets.init_app(app)
