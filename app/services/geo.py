@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from geopy.distance import geodesic
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from app.extensions import db
 from app.models import Region, Station
@@ -61,9 +61,14 @@ _SEARCH_KM = (15.0, 60.0, 250.0)
 def route_to_station(*, village_id: int | None, lat: float | None, lon: float | None) -> Station:
     """The station that should handle a request at this village or point."""
     if village_id is not None:
-        station = _station_for_village(village_id)
+        _village, station = village_and_station(village_id)
         if station is not None:
             return station
+    return station_near(lat, lon)
+
+
+def station_near(lat: float | None, lon: float | None) -> Station:
+    """The nearest station to the point; the county centre without a point or a station."""
     if lat is not None and lon is not None:
         station = nearest_station(lat, lon)
         if station is not None:
@@ -71,22 +76,30 @@ def route_to_station(*, village_id: int | None, lat: float | None, lon: float | 
     return county_centre()
 
 
-def _station_for_village(village_id: int) -> Station | None:
-    village = db.session.get(Region, village_id)
-    if village is None:
-        return None
-    region_ids = [village.id] + ([village.parent_id] if village.parent_id else [])
-    stations = db.session.scalars(
-        select(Station).where(Station.region_id.in_(region_ids)).order_by(Station.id)
+def village_and_station(village_id: int) -> tuple[Region | None, Station | None]:
+    """The region ``village_id`` and the station serving it, in one read: the village's
+    own room first, then its township's station, else the station nearest its centre.
+    (None, None) when there is no such region; the caller checks it is a village."""
+    rows = db.session.execute(
+        select(Region, Station)
+        .outerjoin(
+            Station,
+            or_(Station.region_id == Region.id, Station.region_id == Region.parent_id),
+        )
+        .where(Region.id == village_id)
+        .order_by(Station.id)
     ).all()
-    # The village's own room first, then the township's station.
-    for region_id in region_ids:
+    if not rows:
+        return None, None
+    village = rows[0][0]
+    stations = [station for _region, station in rows if station is not None]
+    for region_id in (village.id, village.parent_id):
         for station in stations:
-            if station.region_id == region_id:
-                return station
+            if region_id is not None and station.region_id == region_id:
+                return village, station
     if village.lat is not None and village.lon is not None:
-        return nearest_station(village.lat, village.lon)
-    return None
+        return village, nearest_station(village.lat, village.lon)
+    return village, None
 
 
 def nearest_station(lat: float, lon: float) -> Station | None:
