@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -344,6 +344,10 @@ def _code_taken(code: str) -> bool:
     return db.session.scalar(select(HelpRequest.id).where(HelpRequest.code == code)) is not None
 
 
+# One bound value each: an expanding IN list would be rendered again at every execution.
+_OPEN_STATUSES = [literal(status) for status in sorted(workflow.OPEN_STATUSES)]
+
+
 def _open_duplicate_id(phone: str | None, category: str, station_id: int):
     """The id of the newest open request from this phone for this help in the last day at
     this station, as SQL for the new request's INSERT (None without a phone)."""
@@ -355,7 +359,7 @@ def _open_duplicate_id(phone: str | None, category: str, station_id: int):
             HelpRequest.contact_phone == phone,
             HelpRequest.category == category,
             HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
-            HelpRequest.status.in_(workflow.OPEN_STATUSES),
+            HelpRequest.status.in_(_OPEN_STATUSES),
             HelpRequest.station_id == station_id,
         )
         .order_by(HelpRequest.created_at.desc())
