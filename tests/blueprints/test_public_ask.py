@@ -249,9 +249,9 @@ def test_asking_is_rate_limited(client, world):
     assert "请等一分钟再试" in client.post("/ask", data=data).get_data(as_text=True)
 
 
-def _statements_of_one_post(client, world) -> list[str]:
+def _statements_of_one_post(client, world, **overrides) -> list[str]:
     _html, csrf, token = open_form(client)
-    data = {**ask_data(world), "csrf_token": csrf, "form_token": token}
+    data = {**ask_data(world, **overrides), "csrf_token": csrf, "form_token": token}
     statements: list[str] = []
 
     def count(conn, cursor, statement, *args):
@@ -274,6 +274,13 @@ def test_the_intake_post_takes_a_handful_of_statements(client, world):
     # unique keys refuse a spent one). Then the request, its event, the SMS and the token.
     assert statements.count("SELECT") <= 1, statements
     assert len(statements) <= 5, statements
+
+
+def test_the_next_resident_of_the_village_is_filed_with_four_inserts(app, client, world):
+    """The village's route is kept per process (app/services/geo.py): nothing is read."""
+    assert post_ask(client, world).status_code == 303
+    statements = _statements_of_one_post(app.test_client(), world, phone="13900139000")
+    assert statements == ["INSERT"] * 4, statements
 
 
 def test_a_browser_that_filed_before_adds_one_read(client, world):
