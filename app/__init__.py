@@ -99,7 +99,7 @@ def _drop_closed_connections(app: Flask) -> None:
 
     @event.listens_for(db.engine, "checkout")
     def _on_checkout(dbapi_connection, _record, _proxy):
-        if dbapi_connection.closed or dbapi_connection.broken:
+        if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
             raise DisconnectionError("connection closed")
         idle = select.poll()
         idle.register(dbapi_connection.fileno(), select.POLLIN)
