@@ -26,6 +26,7 @@ def create_app(config: object | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         _tune_sqlite(app)
+        _drop_closed_connections(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)
@@ -85,7 +86,32 @@ def _tune_postgresql(app: Flask) -> None:
     connect_args = dict(options.get("connect_args") or {})
     connect_args["options"] = (connect_args.get("options", "") + " -c jit=off").strip()
     options["connect_args"] = connect_args
+    # A pooled connection is checked without a round trip (see _drop_closed_connections).
+    app.config["LINLI_CHECK_POOLED_CONNECTIONS"] = options.pop("pool_pre_ping", False)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _drop_closed_connections(app: Flask) -> None:
+    """Instead of SQLAlchemy's pre-ping (a ``SELECT 1`` round trip before every request's
+    first statement): a pooled PostgreSQL connection that the server has closed (a
+    restart, an administrator, an idle timeout) has its socket readable while it sits
+    idle (the server's goodbye, then end of file); such a connection is dropped and the
+    pool opens another, as a failed ping would. A poll of the socket costs no round trip."""
+    if not app.config.get("LINLI_CHECK_POOLED_CONNECTIONS"):
+        return
+    import select
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(db.engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
+            raise DisconnectionError("connection closed")
+        idle = select.poll()
+        idle.register(dbapi_connection.fileno(), select.POLLIN)
+        if idle.poll(0):  # the server spoke first: it closed the connection
+            raise DisconnectionError("connection closed by the server")
 
 
 def _tune_sqlite(app: Flask) -> None:

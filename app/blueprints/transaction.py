@@ -35,8 +35,9 @@ class LinliFlask(Flask):
 
 
 def commit_point() -> None:
-    """The one ``commit()`` of a web request (a no-op when nothing was begun)."""
-    if db.session().in_transaction():
+    """The one ``commit()`` of a web request (a no-op when nothing was begun, and no
+    session is made for a request that never used one)."""
+    if db.session.registry.has() and db.session().in_transaction():
         db.session.commit()
 
 

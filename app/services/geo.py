@@ -17,11 +17,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from time import monotonic
 
 from flask import current_app
 from flask_babel import gettext as _
 from geopy.distance import geodesic
-from sqlalchemy import and_, select
+from sqlalchemy import and_, event, inspect, or_, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from app.extensions import db
 from app.models import Region, Station
@@ -61,9 +63,14 @@ _SEARCH_KM = (15.0, 60.0, 250.0)
 def route_to_station(*, village_id: int | None, lat: float | None, lon: float | None) -> Station:
     """The station that should handle a request at this village or point."""
     if village_id is not None:
-        station = _station_for_village(village_id)
+        _village, station = village_and_station(village_id)
         if station is not None:
             return station
+    return station_near(lat, lon)
+
+
+def station_near(lat: float | None, lon: float | None) -> Station:
+    """The nearest station to the point; the county centre without a point or a station."""
     if lat is not None and lon is not None:
         station = nearest_station(lat, lon)
         if station is not None:
@@ -71,22 +78,71 @@ def route_to_station(*, village_id: int | None, lat: float | None, lon: float | 
     return county_centre()
 
 
-def _station_for_village(village_id: int) -> Station | None:
-    village = db.session.get(Region, village_id)
-    if village is None:
+# Each village's route, kept per process: regions and stations change only when a county
+# is set up (seed-demo, an administrator's SQL), never through the app's pages. Kept for a
+# minute at most, and forgotten at once when this process writes a region or a station.
+ROUTE_KEEP_SECONDS = 60.0
+_routes: dict[tuple[object, int], tuple[float, Region | None, Station | None]] = {}
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_routes(session: Session, _context) -> None:
+    if _routes and any(
+        isinstance(obj, (Region, Station))
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        _routes.clear()
+
+
+def village_and_station(village_id: int) -> tuple[Region | None, Station | None]:
+    """The region ``village_id`` and the station serving it: the village's own room first,
+    then its township's station, else the station nearest its centre. (None, None) when
+    there is no such region; the caller checks it is a village. Read once a minute per
+    process (one query); in between, the kept copies join the session without a read."""
+    key = (db.engine, village_id)
+    kept = _routes.get(key)
+    if kept is not None and monotonic() - kept[0] < ROUTE_KEEP_SECONDS:
+        return _attach(kept[1]), _attach(kept[2])
+    village, station = _read_village_and_station(village_id)
+    _routes[key] = (monotonic(), _detached_copy(village), _detached_copy(station))
+    return village, station
+
+
+def _detached_copy(obj):
+    """A copy of a loaded row that any later session can take in without a read."""
+    if obj is None:
         return None
-    region_ids = [village.id] + ([village.parent_id] if village.parent_id else [])
-    stations = db.session.scalars(
-        select(Station).where(Station.region_id.in_(region_ids)).order_by(Station.id)
+    columns = inspect(type(obj)).column_attrs
+    copy = type(obj)(**{attr.key: getattr(obj, attr.key) for attr in columns})
+    make_transient_to_detached(copy)
+    return copy
+
+
+def _attach(kept):
+    return None if kept is None else db.session.merge(kept, load=False)
+
+
+def _read_village_and_station(village_id: int) -> tuple[Region | None, Station | None]:
+    rows = db.session.execute(
+        select(Region, Station)
+        .outerjoin(
+            Station,
+            or_(Station.region_id == Region.id, Station.region_id == Region.parent_id),
+        )
+        .where(Region.id == village_id)
+        .order_by(Station.id)
     ).all()
-    # The village's own room first, then the township's station.
-    for region_id in region_ids:
+    if not rows:
+        return None, None
+    village = rows[0][0]
+    stations = [station for _region, station in rows if station is not None]
+    for region_id in (village.id, village.parent_id):
         for station in stations:
-            if station.region_id == region_id:
-                return station
+            if region_id is not None and station.region_id == region_id:
+                return village, station
     if village.lat is not None and village.lon is not None:
-        return nearest_station(village.lat, village.lon)
-    return None
+        return village, nearest_station(village.lat, village.lon)
+    return village, None
 
 
 def nearest_station(lat: float, lon: float) -> Station | None:

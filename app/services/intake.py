@@ -1,8 +1,11 @@
 """Intake: a request for help comes in (web form, proxy, hotline, visit or SMS).
 
-Kept to a handful of SQL statements: the village and its stations are read once (the
-identity map serves the second look), the duplicate check uses the (phone, category,
-created_at) index, and nothing is read back after the flush.
+Kept to a handful of SQL statements: a web form's post reads once (the village with the
+stations that may serve it) and writes four rows. The INSERT of the request finds its
+possible duplicate itself (a subquery on the (phone, category, created_at) index) and
+returns the row whole; a form's one-time token and the tracking code are not read first:
+their unique keys refuse a spent token or a taken code, and the rare refusal is handled
+after a rollback (``_create_once``).
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Beneficiary, FormToken, HelpRequest, Region, User
+from app.models import Beneficiary, FormToken, HelpRequest, User
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, deadlines, geo, wording, workflow
@@ -24,6 +28,7 @@ from app.services.codes import code_text, new_tracking_code
 from app.services.notifications import queue_sms, queue_to_resident
 
 DUPLICATE_WINDOW = timedelta(hours=24)
+CODE_DRAWS = 20  # tracking codes drawn before giving up (each is taken 1 % of the time at most)
 _TOKEN_CHARS = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 )  # what secrets.token_urlsafe gives a form token
@@ -125,14 +130,11 @@ def submit_request(
     the same help, ``AskIfNew`` asks first, unless ``confirmed_new``. ``details`` are the
     request's own fields (see ``_create``). Flushes, never commits.
 
-    Two posts of one form token at the same moment: the second one's insert of the token
-    fails; it rolls back its half-made request (a submission is its own unit of work on
-    every channel that sends a token) and returns the first one's request.
+    A form token sent before (a double tap, the back button), or by a post of it at the
+    same moment: the insert of the token fails; the half-made request is rolled back (a
+    submission is its own unit of work on every channel that sends a token) and the
+    token's request is returned.
     """
-    if form_token:
-        existing = request_for_token(form_token)
-        if existing is not None:
-            return existing
     filed = list(asker_filed)
     own_earlier = (
         find_open_duplicate(details.get("contact_phone"), details.get("category", ""), among=filed)
@@ -140,24 +142,44 @@ def submit_request(
         else None
     )
     if own_earlier is not None and not confirmed_new:
-        raise AskIfNew(own_earlier)
-    try:
-        return _create(
-            channel=channel,
-            submitter=by,
-            acknowledge=acknowledge,
-            form_token=form_token,
-            said_new=own_earlier is not None,
-            **details,
-        )
-    except IntegrityError:
-        if not form_token:
-            raise
-        db.session.rollback()
+        # The form that filed the earlier request, sent again (the back button): its
+        # request, not the question.
         existing = request_for_token(form_token)
-        if existing is None:
-            raise
-        return existing
+        if existing is not None:
+            return existing
+        raise AskIfNew(own_earlier)
+    create = partial(
+        _create,
+        channel=channel,
+        submitter=by,
+        acknowledge=acknowledge,
+        form_token=form_token,
+        said_new=own_earlier is not None,
+        **details,
+    )
+    if not form_token:  # part of a larger unit of work: never rolled back here
+        return create(code=_free_tracking_code())
+    return _create_once(create, form_token)
+
+
+def _create_once(create, form_token: str) -> HelpRequest:
+    """Create the request of a one-time form token, its own unit of work, without reading
+    first: the insert of the token fails for one that was spent before (or by a post of
+    it at the same moment), and the insert of the request fails for a tracking code that
+    was taken (one draw in a hundred at 1,000,000 requests). Either way the work is rolled
+    back; the token's own request is returned, or another code is drawn."""
+    for _attempt in range(CODE_DRAWS):
+        code = new_tracking_code()
+        try:
+            return create(code=code)
+        except IntegrityError:
+            db.session.rollback()
+            existing = request_for_token(form_token)
+            if existing is not None:
+                return existing
+            if not _code_taken(code):
+                raise
+    raise ServiceError(_("Could not make a tracking code. Please try again."))
 
 
 def _create(
@@ -186,6 +208,7 @@ def _create(
     form_token: str | None = None,
     said_new: bool = False,
     acknowledge: bool = True,
+    code: str,
 ) -> HelpRequest:
     """Create a request in status ``new``, routed to its station, with its first event.
 
@@ -210,15 +233,15 @@ def _create(
         for_whom = "self"
     groups = [g for g in dict.fromkeys(special_groups) if g in SPECIAL_GROUPS]
 
-    village = None
+    village, station = None, None
     if village_id is not None:
-        village = db.session.get(Region, village_id)
+        village, station = geo.village_and_station(village_id)
         if village is None or village.level != "village":
             raise ServiceError(_("Please choose your village from the list."), field="village")
     if beneficiary is not None:
         groups = list(dict.fromkeys([*groups, *(beneficiary.special_groups or [])]))
         if village is None and beneficiary.village_id is not None:
-            village = db.session.get(Region, beneficiary.village_id)
+            village, station = geo.village_and_station(beneficiary.village_id)
 
     source = ""
     if lat is not None and lon is not None:
@@ -245,14 +268,10 @@ def _create(
     if source == "" and beneficiary is not None and beneficiary.lat is not None:
         lat, lon, source = beneficiary.lat, beneficiary.lon, "beneficiary"
 
-    station = geo.route_to_station(
-        village_id=village.id if village is not None else None, lat=lat, lon=lon
-    )
-    # Only a repeat at the same station: a mark pointing elsewhere would tell whoever
-    # files (any worker, through /proxy) that this phone has an open request there.
-    earlier = find_open_duplicate(contact_phone, category, station_id=station.id)
-    help_request = HelpRequest(
-        code=_free_tracking_code(),
+    if station is None:
+        station = geo.station_near(lat, lon)
+    values = dict(
+        code=code,
         category=category,
         description=_clean(description),
         special_groups=groups,
@@ -276,10 +295,15 @@ def _create(
         beneficiary_id=beneficiary.id if beneficiary is not None else None,
         station_id=station.id,
         status="new",
-        possible_duplicate_of_id=earlier.id if earlier is not None else None,
+        # Only a repeat at the same station: a mark pointing elsewhere would tell whoever
+        # files (any worker, through /proxy) that this phone has an open request there.
+        possible_duplicate_of_id=_open_duplicate_id(contact_phone, category, station.id),
     )
-    db.session.add(help_request)
-    db.session.flush()  # the id, for the event, the outbox row and the form token
+    # One statement: the INSERT looks up the duplicate itself (a subquery) and returns the
+    # new row whole (its id for the event, the outbox row and the token).
+    help_request = db.session.scalars(
+        insert(HelpRequest).values(**values).returning(HelpRequest)
+    ).one()
     workflow.record_event(
         help_request,
         "created",
@@ -292,7 +316,8 @@ def _create(
         db.session.add(FormToken(token=form_token, request_id=help_request.id))
     if help_request.contact_phone and acknowledge:
         queue_to_resident(help_request, "request_received", **received_values(help_request))
-    if earlier is not None:
+    if help_request.possible_duplicate_of_id is not None:
+        earlier = db.session.get(HelpRequest, help_request.possible_duplicate_of_id)
         _mark_possible_duplicate(help_request, earlier, said_new=said_new)
     if form_token:
         db.session.flush()  # a token posted twice at once fails here, not at the commit
@@ -308,11 +333,39 @@ def received_values(help_request: HelpRequest) -> dict[str, object]:
 def _free_tracking_code() -> str:
     """A tracking code no request has: one read, and another only in the rare case the
     code drawn is taken (at 1,000,000 requests one code in a hundred is)."""
-    for _attempt in range(20):
+    for _attempt in range(CODE_DRAWS):
         code = new_tracking_code()
-        if db.session.scalar(select(HelpRequest.id).where(HelpRequest.code == code)) is None:
+        if not _code_taken(code):
             return code
     raise ServiceError(_("Could not make a tracking code. Please try again."))
+
+
+def _code_taken(code: str) -> bool:
+    return db.session.scalar(select(HelpRequest.id).where(HelpRequest.code == code)) is not None
+
+
+# One bound value each: an expanding IN list would be rendered again at every execution.
+_OPEN_STATUSES = [literal(status) for status in sorted(workflow.OPEN_STATUSES)]
+
+
+def _open_duplicate_id(phone: str | None, category: str, station_id: int):
+    """The id of the newest open request from this phone for this help in the last day at
+    this station, as SQL for the new request's INSERT (None without a phone)."""
+    if not phone:
+        return None
+    return (
+        select(HelpRequest.id)
+        .where(
+            HelpRequest.contact_phone == phone,
+            HelpRequest.category == category,
+            HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
+            HelpRequest.status.in_(_OPEN_STATUSES),
+            HelpRequest.station_id == station_id,
+        )
+        .order_by(HelpRequest.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _mark_possible_duplicate(

@@ -74,3 +74,20 @@ def test_a_view_that_fails_commits_nothing(app, client, world, commits, monkeypa
     assert client.get("/").status_code == 500
     assert commits[0] == before
     assert _count(RequestEvent, RequestEvent.note == "半截") == 0
+
+
+def test_a_request_that_never_used_the_database_makes_no_session(client, monkeypatch):
+    """The commit point asks the session whether it began only when one was made: the bare
+    endpoint (the benchmarks' baseline, a load balancer's probe) makes none."""
+    made = []
+    registry = db.session.registry
+    real = registry.createfunc
+
+    def counted():
+        if has_request_context():  # the test's own session is made outside requests
+            made.append(1)
+        return real()
+
+    monkeypatch.setattr(registry, "createfunc", counted)
+    assert client.get("/healthz").status_code == 200
+    assert made == []

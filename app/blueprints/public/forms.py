@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,6 +21,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -110,10 +115,24 @@ def strip_nul(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
 
 
+@lru_cache(maxsize=8)
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class PublicForm(FlaskForm):
     """Every text field of the public forms loses NUL characters before validation."""
 
     class Meta:
+        def get_translations(self, form):
+            """WTForms' own messages in the page's language, read from disk once per
+            process and language (Flask-WTF reads the catalogue again in every request
+            that builds a form with an unlabelled field, as every form here has)."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            locale = get_locale()
+            return _wtforms_translations(str(locale) if locale is not None else "zh")
+
         def bind_field(self, form, unbound_field, options):
             filters = [*(unbound_field.kwargs.get("filters") or ()), strip_nul]
             return unbound_field.bind(form=form, filters=filters, **options)
