@@ -1,24 +1,28 @@
 """Where candidates may be: the SQL that narrows a province of volunteers to a short list.
 
-Approved volunteers are read through the index ``ix_volunteer_status_band_lon``: a
-bounding box of ``MAX_RADIUS_KM × radius_factor`` around the place, as bands of latitude
-(a plain (lat, lon) btree scans the whole band of latitude across the province), with an
-equirectangular reach test on the indexed radius, nearest first with a LIMIT; then the
-skill. Active teams with an approved, active leader are read from the same box. Every
-row comes back as a ``rules.Prospect`` of plain values, a superset of the candidates: the
-rules (``rules.py``) decide who of them may take the request on. ``benchmarks/matching.py``
-measures it.
+Approved volunteers are read through the index ``ix_volunteer_status_reach``: each
+volunteer's reach cell (``models/reach.py``: their radius class and a grid cell of that
+class's size) is stored with them, so a request looks up, for each class, only the cells
+within that class's reach of the place; inside the bounding box of ``MAX_RADIUS_KM ×
+radius_factor``, an equirectangular reach test on the indexed radius keeps the nearest
+first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill bits. Only
+that short list is read from the table. Active teams with an approved, active leader are
+read from the same box. Every row comes back as a ``rules.Prospect`` of plain values, a
+superset of the candidates: the rules (``rules.py``) decide who of them may take the
+request on. The statements are built once, with bound parameters, so a request pays for
+no SQL construction. ``benchmarks/matching.py`` measures it.
 """
 
 from __future__ import annotations
 
 import math
 
-from sqlalchemy import Integer, String, cast, func, literal_column, select
+from sqlalchemy import Float, bindparam, func, select
 
 from app.extensions import db
 from app.models import HelpRequest, Team, TeamMember, User, VolunteerProfile
-from app.models.people import LAT_BANDS_PER_DEGREE
+from app.models.reach import REACH_CLASSES, cells_for_place
+from app.models.vocab import CATEGORY_BITS
 from app.services import geo
 from app.services.matching.rules import Prospect
 from app.services.matching.weights import MAX_RADIUS_KM
@@ -28,6 +32,7 @@ PREFILTER_LIMIT = 100  # step 2: of those, the nearest with the skill, handed to
 REACH_MARGIN_KM = 0.5  # the reach test here is rough; the rules test it again
 _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON_EQUATOR = 111.320
+_CELL_SLACK_KM = 0.01  # a class's box is this much larger than its reach: no float doubt
 
 _PROFILE_COLUMNS = (
     VolunteerProfile.user_id,
@@ -39,6 +44,43 @@ _PROFILE_COLUMNS = (
     VolunteerProfile.open_task_limit,
     VolunteerProfile.vetted_for_children,
 )
+
+
+def _near_statement():
+    """Step 1 reads only the index; step 2 joins the short list to the table."""
+    profile = VolunteerProfile
+    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
+    dx = (profile.home_lon - lon) * bindparam("kx", type_=Float)
+    dy = (profile.home_lat - lat) * _KM_PER_DEG_LAT
+    d2 = dx * dx + dy * dy
+    reach = profile.radius_km * bindparam("factor", type_=Float) + REACH_MARGIN_KM
+    near = (
+        select(
+            profile.user_id.label("near_id"),
+            d2.label("d2"),
+            profile.skill_bits.label("bits"),
+        )
+        .where(
+            profile.status == "approved",
+            profile.reach_cell.in_(bindparam("cells", expanding=True)),
+            profile.home_lat.between(bindparam("min_lat"), bindparam("max_lat")),
+            profile.home_lon.between(bindparam("min_lon"), bindparam("max_lon")),
+            d2 <= reach * reach,
+        )
+        .order_by(d2, profile.user_id)
+        .limit(NEAR_LIMIT)
+        .subquery("near")
+    )
+    return (
+        select(*_PROFILE_COLUMNS)
+        .join(near, near.c.near_id == profile.user_id)
+        .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
+        .order_by(near.c.d2, near.c.near_id)
+        .limit(PREFILTER_LIMIT)
+    )
+
+
+_NEAR = _near_statement()
 
 
 def request_place(request: HelpRequest) -> tuple[float, float] | None:
@@ -53,46 +95,29 @@ def request_place(request: HelpRequest) -> tuple[float, float] | None:
 
 
 def volunteers_near(category: str, lat: float, lon: float, factor: float) -> list[Prospect]:
-    """Approved volunteers with the skill whose reach covers the place, nearest first.
-
-    Step 1 reads only the index ``ix_volunteer_status_band_lon``: the box as a dozen bands
-    of latitude, each a short range of longitude, and the reach test on the indexed
-    radius (index-only on PostgreSQL). Step 2 joins the nearest reachable rows to the
-    table for their skills, windows and limits.
-    """
-    box_km = MAX_RADIUS_KM * factor
-    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, box_km)
-    per_degree = LAT_BANDS_PER_DEGREE
-    band = cast(VolunteerProfile.home_lat * literal_column(str(per_degree)), Integer)
-    # Covers both truncating (SQLite) and rounding (PostgreSQL) casts.
-    bands = list(range(math.floor(min_lat * per_degree) - 1, math.floor(max_lat * per_degree) + 2))
-    kx = _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat))
-    dx = (VolunteerProfile.home_lon - lon) * kx
-    dy = (VolunteerProfile.home_lat - lat) * _KM_PER_DEG_LAT
-    d2 = dx * dx + dy * dy
-    reach = VolunteerProfile.radius_km * factor + REACH_MARGIN_KM
-    near = (
-        select(VolunteerProfile.user_id.label("near_id"), d2.label("d2"))
-        .where(
-            VolunteerProfile.status == "approved",
-            band.in_(bands),
-            VolunteerProfile.home_lon.between(min_lon, max_lon),
-            VolunteerProfile.home_lat.between(min_lat, max_lat),
-            d2 <= reach * reach,
-        )
-        .order_by(d2)
-        .limit(NEAR_LIMIT)
-        .subquery("near")
-    )
-    query = (
-        select(*_PROFILE_COLUMNS)
-        .join(near, near.c.near_id == VolunteerProfile.user_id)
-        # Category codes are quoted in the JSON text, so no code matches inside another.
-        .where(cast(VolunteerProfile.skills, String).like(f'%"{category}"%'))
-        .order_by(near.c.d2)
-        .limit(PREFILTER_LIMIT)
-    )
-    return [_volunteer(r) for r in db.session.execute(query)]
+    """Approved volunteers with the skill whose reach covers the place, nearest first."""
+    skill_bit = CATEGORY_BITS.get(category)
+    if not skill_bit:
+        return []
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
+    furthest = MAX_RADIUS_KM * factor + _CELL_SLACK_KM
+    reach_km = [
+        min(largest * factor + REACH_MARGIN_KM + _CELL_SLACK_KM, furthest)
+        for largest, _cell_km in REACH_CLASSES
+    ]
+    params = {
+        "lat": lat,
+        "lon": lon,
+        "kx": _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat)),
+        "factor": factor,
+        "cells": cells_for_place(lat, lon, reach_km, geo.bounding_box),
+        "min_lat": min_lat,
+        "max_lat": max_lat,
+        "min_lon": min_lon,
+        "max_lon": max_lon,
+        "skill_bit": skill_bit,
+    }
+    return [_volunteer(r) for r in db.session.execute(_NEAR, params)]
 
 
 def volunteers_by_id(ids: set[int]) -> list[Prospect]:
