@@ -306,6 +306,9 @@ def _skills_pool():
 
 
 def _profiles(rng: random.Random, ids):
+    from app.models.reach import reach_cell
+    from app.models.vocab import skills_mask
+
     skills, common = _skills_pool()
     towns = _towns(rng)
     radii, radius_weights = (1, 3, 5, 10, 20, 30), (10, 25, 30, 20, 10, 5)
@@ -316,13 +319,18 @@ def _profiles(rng: random.Random, ids):
         days = rng.sample(range(7), rng.randint(1, 7))
         start = rng.choice(("08:00", "09:00", "13:00", "18:00"))
         end = {"08:00": "12:00", "09:00": "17:00", "13:00": "18:00", "18:00": "21:00"}[start]
+        lat, lon = round(lat, 6), round(lon, 6)
+        radius = float(rng.choices(radii, radius_weights)[0])
         yield {
             "user_id": i,
             "skills": sorted(chosen),
+            # COPY skips the model: the same cell and bits as VolunteerProfile keeps.
+            "skill_bits": skills_mask(chosen),
+            "reach_cell": reach_cell(lat, lon, radius),
             "availability": [{"day": d, "start": start, "end": end} for d in sorted(days)],
-            "home_lat": round(lat, 6),
-            "home_lon": round(lon, 6),
-            "radius_km": float(rng.choices(radii, radius_weights)[0]),
+            "home_lat": lat,
+            "home_lon": lon,
+            "radius_km": radius,
             "open_task_limit": 2,
             "status": rng.choices(("approved", "pending", "suspended"), (90, 6, 4))[0],
             "vetted_for_children": rng.random() < 0.2,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
@@ -108,26 +108,21 @@ def find_candidates(
     return _materialise(rules.rank(prospects, place, need, limit=limit), request.category)
 
 
+_USERS = (
+    select(User)
+    .options(lazyload(User.role_rows))
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+)
+_TEAMS = select(Team).where(Team.id.in_(bindparam("ids", expanding=True)))
+
+
 def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
     """The ranked prospects as Candidates with their User or Team (two queries at most);
     a volunteer whose account has been closed drops out."""
     user_ids = [r.prospect.id for r in ranked if r.prospect.kind == "volunteer"]
     team_ids = [r.prospect.id for r in ranked if r.prospect.kind == "team"]
-    users = (
-        {
-            u.id: u
-            for u in db.session.scalars(
-                select(User).options(lazyload(User.role_rows)).where(User.id.in_(user_ids))
-            )
-        }
-        if user_ids
-        else {}
-    )
-    teams = (
-        {t.id: t for t in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
-        if team_ids
-        else {}
-    )
+    users = {u.id: u for u in db.session.scalars(_USERS, {"ids": user_ids})} if user_ids else {}
+    teams = {t.id: t for t in db.session.scalars(_TEAMS, {"ids": team_ids})} if team_ids else {}
     result = []
     for entry in ranked:
         prospect = entry.prospect

@@ -3,30 +3,74 @@ this person before (continuity) and everyone's claims by status (load, reliabili
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, ServiceRecord
 
 
+def _served_statement(by_person: bool, by_phone: bool, skip_request: bool):
+    clauses = []
+    if by_person:
+        clauses.append(ServiceRecord.beneficiary_id == bindparam("beneficiary_id"))
+    if by_phone:
+        earlier = select(HelpRequest.id).where(HelpRequest.contact_phone == bindparam("phone"))
+        if skip_request:
+            earlier = earlier.where(HelpRequest.id != bindparam("request_id"))
+        clauses.append(ServiceRecord.request_id.in_(earlier))
+    return select(ServiceRecord.volunteer_id, ServiceRecord.team_id).where(or_(*clauses)).distinct()
+
+
+# Built once (matching runs for each request; building the SQL cost more than running it).
+_SERVED = {
+    (person, phone, skip): _served_statement(person, phone, skip)
+    for person in (False, True)
+    for phone in (False, True)
+    for skip in (False, True)
+    if person or phone
+}
+
+
 def served_before(request: HelpRequest) -> tuple[set[int], set[int]]:
     """Volunteers and teams with a service record for this beneficiary or phone number."""
-    clauses = []
-    if request.beneficiary_id is not None:
-        clauses.append(ServiceRecord.beneficiary_id == request.beneficiary_id)
-    if request.contact_phone:
-        earlier = select(HelpRequest.id).where(HelpRequest.contact_phone == request.contact_phone)
-        if request.id is not None:
-            earlier = earlier.where(HelpRequest.id != request.id)
-        clauses.append(ServiceRecord.request_id.in_(earlier))
-    if not clauses:
+    by_person = request.beneficiary_id is not None
+    by_phone = bool(request.contact_phone)
+    if not by_person and not by_phone:
         return set(), set()
+    skip = by_phone and request.id is not None
     rows = db.session.execute(
-        select(ServiceRecord.volunteer_id, ServiceRecord.team_id).where(or_(*clauses)).distinct()
+        _SERVED[(by_person, by_phone, skip)],
+        {
+            "beneficiary_id": request.beneficiary_id,
+            "phone": request.contact_phone,
+            "request_id": request.id,
+        },
     ).all()
     users = {v for v, _t in rows if v is not None}
     teams = {t for _v, t in rows if t is not None}
     return users, teams
+
+
+_CLAIM_STATS = (
+    select(
+        Claim.volunteer_id,
+        Claim.team_id,
+        Claim.dispatched_to_id,
+        Claim.status,
+        func.count(Claim.id),
+    )
+    .where(
+        or_(
+            and_(
+                Claim.volunteer_id.in_(bindparam("user_ids", expanding=True)),
+                Claim.team_id.is_(None),
+            ),
+            Claim.dispatched_to_id.in_(bindparam("user_ids", expanding=True)),
+            Claim.team_id.in_(bindparam("team_ids", expanding=True)),
+        )
+    )
+    .group_by(Claim.volunteer_id, Claim.team_id, Claim.dispatched_to_id, Claim.status)
+)
 
 
 def claim_stats(
@@ -38,23 +82,7 @@ def claim_stats(
     teams: dict[int, dict[str, int]] = {}
     if not user_ids and not team_ids:
         return users, teams
-    rows = db.session.execute(
-        select(
-            Claim.volunteer_id,
-            Claim.team_id,
-            Claim.dispatched_to_id,
-            Claim.status,
-            func.count(Claim.id),
-        )
-        .where(
-            or_(
-                and_(Claim.volunteer_id.in_(user_ids), Claim.team_id.is_(None)),
-                Claim.dispatched_to_id.in_(user_ids),
-                Claim.team_id.in_(team_ids),
-            )
-        )
-        .group_by(Claim.volunteer_id, Claim.team_id, Claim.dispatched_to_id, Claim.status)
-    ).all()
+    rows = db.session.execute(_CLAIM_STATS, {"user_ids": user_ids, "team_ids": team_ids}).all()
     wanted_users, wanted_teams = set(user_ids), set(team_ids)
 
     def add(table: dict, key: int, status: str, count: int) -> None:

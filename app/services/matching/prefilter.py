@@ -120,52 +120,76 @@ def volunteers_near(category: str, lat: float, lon: float, factor: float) -> lis
     return [_volunteer(r) for r in db.session.execute(_NEAR, params)]
 
 
-def volunteers_by_id(ids: set[int]) -> list[Prospect]:
-    """Approved volunteers with a home point, wherever they live: those who served this
-    person before are weighed even when the box missed them (the rules test the reach)."""
-    query = select(*_PROFILE_COLUMNS).where(
-        VolunteerProfile.user_id.in_(ids),
+_BY_ID = (
+    select(*_PROFILE_COLUMNS)
+    .where(
+        VolunteerProfile.user_id.in_(bindparam("ids", expanding=True)),
         VolunteerProfile.status == "approved",
         VolunteerProfile.home_lat.is_not(None),
         VolunteerProfile.home_lon.is_not(None),
     )
-    return [_volunteer(r) for r in db.session.execute(query)]
+    .order_by(VolunteerProfile.user_id)
+)
+
+
+def volunteers_by_id(ids: set[int]) -> list[Prospect]:
+    """Approved volunteers with a home point, wherever they live: those who served this
+    person before are weighed even when the box missed them (the rules test the reach)."""
+    return [_volunteer(r) for r in db.session.execute(_BY_ID, {"ids": sorted(ids)})]
 
 
 def _volunteer(r) -> Prospect:
     return Prospect("volunteer", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], r[7])
 
 
+_TEAMS = (
+    select(
+        Team.id,
+        Team.lat,
+        Team.lon,
+        Team.radius_km,
+        Team.skills,
+        Team.open_task_limit,
+        func.coalesce(VolunteerProfile.vetted_for_children, False),
+        Team.availability,
+    )
+    .join(VolunteerProfile, VolunteerProfile.user_id == Team.leader_id)
+    .join(User, User.id == Team.leader_id)
+    .where(
+        Team.active.is_(True),
+        VolunteerProfile.status == "approved",
+        User.active.is_(True),
+        Team.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+        Team.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+    )
+    .order_by(Team.id)
+)
+
+
 def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
     """Active teams in the box whose leader is an approved, active volunteer; a team is
     as vetted for work with children as its leader."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
-    leader_profile = VolunteerProfile
-    query = (
-        select(
-            Team.id,
-            Team.lat,
-            Team.lon,
-            Team.radius_km,
-            Team.skills,
-            Team.open_task_limit,
-            func.coalesce(leader_profile.vetted_for_children, False),
-            Team.availability,
-        )
-        .join(leader_profile, leader_profile.user_id == Team.leader_id)
-        .join(User, User.id == Team.leader_id)
-        .where(
-            Team.active.is_(True),
-            leader_profile.status == "approved",
-            User.active.is_(True),
-            Team.lat.between(min_lat, max_lat),
-            Team.lon.between(min_lon, max_lon),
-        )
+    rows = db.session.execute(
+        _TEAMS, {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
     )
     return [
         Prospect("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[7] or [], r[5], bool(r[6]))
-        for r in db.session.execute(query)
+        for r in rows
     ]
+
+
+_MEMBERS_WINDOWS = (
+    select(TeamMember.team_id, VolunteerProfile.availability)
+    .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
+    .join(User, User.id == TeamMember.user_id)
+    .where(
+        TeamMember.team_id.in_(bindparam("team_ids", expanding=True)),
+        VolunteerProfile.status == "approved",
+        User.active.is_(True),
+    )
+    .order_by(TeamMember.team_id, TeamMember.user_id)
+)
 
 
 def add_members_windows(prospects: list[Prospect]) -> None:
@@ -174,15 +198,6 @@ def add_members_windows(prospects: list[Prospect]) -> None:
     bare = {p.id: p for p in prospects if p.kind == "team" and not p.availability}
     if not bare:
         return
-    members = db.session.execute(
-        select(TeamMember.team_id, VolunteerProfile.availability)
-        .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
-        .join(User, User.id == TeamMember.user_id)
-        .where(
-            TeamMember.team_id.in_(bare),
-            VolunteerProfile.status == "approved",
-            User.active.is_(True),
-        )
-    ).all()
+    members = db.session.execute(_MEMBERS_WINDOWS, {"team_ids": sorted(bare)}).all()
     for team_id, windows in members:
         bare[team_id].availability = [*bare[team_id].availability, *(windows or [])]

@@ -19,7 +19,7 @@ account); a volunteer whose account is closed drops out when ``find_candidates``
 winners' rows. The rest is here, on plain values: a ``Prospect`` per volunteer or team, a
 ``Need`` per request. ``refusal`` says in plain words why a prospect may not take the
 request on; ``rank`` orders the others with the weights of ``weights.py``, first on quick
-distances, then on exact geodesic distances for the head of the list only. ``eligibility_problem`` and
+distances, then on exact geodesic distances (``distance.py``) for the head of the list only. ``eligibility_problem`` and
 ``team_eligibility_problem`` answer the same questions for one person at claim time, in
 words for them.
 """
@@ -31,9 +31,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from geopy.distance import geodesic
 
 from app.models.vocab import SOCIAL_WORKER_ONLY
+from app.services.matching.distance import geodesic_km
 from app.services.matching.weights import (
     MAX_RADIUS_KM,
     NEW_RELIABILITY,
@@ -246,7 +246,7 @@ def rank(
 
     exact: list[Ranked] = []
     for _quick_score, prospect in scored[: limit + EXACT_EXTRA]:
-        km = geodesic(place, (prospect.lat, prospect.lon)).km
+        km = geodesic_km(place[0], place[1], prospect.lat, prospect.lon)
         if not reaches(prospect, km, need.radius_factor):
             continue
         exact.append(Ranked(score(prospect, km, need.radius_factor), km, prospect))
