@@ -68,7 +68,7 @@ def _near_statement():
             d2 <= reach * reach,
         )
         .order_by(d2, profile.user_id)
-        .limit(NEAR_LIMIT)
+        .limit(bindparam("near_limit"))
         .subquery("near")
     )
     return (
@@ -76,7 +76,7 @@ def _near_statement():
         .join(near, near.c.near_id == profile.user_id)
         .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
         .order_by(near.c.d2, near.c.near_id)
-        .limit(PREFILTER_LIMIT)
+        .limit(bindparam("prefilter_limit"))
     )
 
 
@@ -116,6 +116,8 @@ def volunteers_near(category: str, lat: float, lon: float, factor: float) -> lis
         "min_lon": min_lon,
         "max_lon": max_lon,
         "skill_bit": skill_bit,
+        "near_limit": NEAR_LIMIT,
+        "prefilter_limit": PREFILTER_LIMIT,
     }
     return [_volunteer(r) for r in db.session.execute(_NEAR, params)]
 
