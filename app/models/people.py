@@ -186,6 +186,8 @@ class Team(db.Model):
     """A volunteer team or a social organisation."""
 
     __tablename__ = "team"
+    # Matching reads the teams in a box around the place (issue 17: not every team).
+    __table_args__ = (Index("ix_team_lat_lon", "lat", "lon"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -5,7 +5,8 @@ index entries among 1,000,000 volunteers) and looked up each near one's skills i
 table. Each profile now carries its reach cell (models/reach.py: its radius class and a
 grid cell of that class) and its skills as bits; one index on (status, reach_cell, point,
 radius, skill bits) answers a request from a few hundred short ranges. The band index it
-replaces goes. Existing rows are filled here, in batches.
+replaces goes; teams get an index on their point (matching reads those in a box).
+Existing rows are filled here, in batches.
 
 Revision ID: a17match
 Revises: a15snap
@@ -43,6 +44,7 @@ def upgrade():
         unique=False,
         postgresql_include=['user_id'],
     )
+    op.create_index('ix_team_lat_lon', 'team', ['lat', 'lon'], unique=False)
 
 
 def _backfill():
@@ -100,6 +102,7 @@ def _backfill():
 
 
 def downgrade():
+    op.drop_index('ix_team_lat_lon', table_name='team')
     op.drop_index('ix_volunteer_status_reach', table_name='volunteer_profile')
     with op.batch_alter_table('volunteer_profile', schema=None) as batch_op:
         batch_op.drop_column('skill_bits')

@@ -94,7 +94,9 @@ def _volunteer(station, rng, point, radius, **kwargs) -> User:
         home_lat=None if point is None else point[0],
         home_lon=None if point is None else point[1],
         radius_km=radius,
-        status=kwargs.pop("status", rng.choices(("approved", "pending", "suspended"), (8, 1, 1))[0]),
+        status=kwargs.pop(
+            "status", rng.choices(("approved", "pending", "suspended"), (8, 1, 1))[0]
+        ),
         vetted_for_children=rng.random() < 0.4,
         open_task_limit=rng.choice((0, 1, 2, 3)),
     )

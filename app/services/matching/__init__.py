@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
@@ -30,6 +30,7 @@ from app.services.matching.rules import (
     eligibility_problem,
     team_eligibility_problem,
 )
+from app.services.matching.statements import built_once, one_of
 from app.services.matching.weights import MAX_RADIUS_KM, WEIGHTS, Weights
 
 __all__ = [
@@ -83,7 +84,9 @@ def find_candidates(
         radius_factor=radius_factor,
     )
 
-    prospects = prefilter.volunteers_near(request.category, lat, lon, radius_factor)
+    prospects = prefilter.volunteers_near(
+        request.category, lat, lon, radius_factor, windows=need.local_time is not None
+    )
     served_users, served_teams = facts.served_before(request)
     missing = served_users - {p.id for p in prospects}
     if missing:
@@ -108,12 +111,14 @@ def find_candidates(
     return _materialise(rules.rank(prospects, place, need, limit=limit), request.category)
 
 
-_USERS = (
-    select(User)
-    .options(lazyload(User.role_rows))
-    .where(User.id.in_(bindparam("ids", expanding=True)))
-)
-_TEAMS = select(Team).where(Team.id.in_(bindparam("ids", expanding=True)))
+@built_once
+def _users_statement(arrays: bool):
+    return select(User).options(lazyload(User.role_rows)).where(one_of(User.id, "ids", arrays))
+
+
+@built_once
+def _teams_statement(arrays: bool):
+    return select(Team).where(one_of(Team.id, "ids", arrays))
 
 
 def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
@@ -121,9 +126,18 @@ def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
     a volunteer whose account has been closed drops out."""
     user_ids = [r.prospect.id for r in ranked if r.prospect.kind == "volunteer"]
     team_ids = [r.prospect.id for r in ranked if r.prospect.kind == "team"]
-    users = {u.id: u for u in db.session.scalars(_USERS, {"ids": user_ids})} if user_ids else {}
-    teams = {t.id: t for t in db.session.scalars(_TEAMS, {"ids": team_ids})} if team_ids else {}
+    users = (
+        {u.id: u for u in db.session.scalars(_users_statement(), {"ids": user_ids})}
+        if user_ids
+        else {}
+    )
+    teams = (
+        {t.id: t for t in db.session.scalars(_teams_statement(), {"ids": team_ids})}
+        if team_ids
+        else {}
+    )
     result = []
+    gettext = rules.translator()
     for entry in ranked:
         prospect = entry.prospect
         user = users.get(prospect.id) if prospect.kind == "volunteer" else None
@@ -139,7 +153,7 @@ def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
                 team=team,
                 distance_km=round(entry.km, 2),
                 score=entry.score,
-                reasons=rules.reasons(prospect, entry.km, category),
+                reasons=rules.reasons(prospect, entry.km, category, gettext=gettext),
                 served_before=prospect.served,
                 completion_rate=prospect.completion_rate,
                 open_tasks=prospect.open_tasks,

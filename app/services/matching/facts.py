@@ -7,6 +7,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, ServiceRecord
+from app.services.matching.statements import built_once, one_of
 
 
 def _served_statement(by_person: bool, by_phone: bool, skip_request: bool):
@@ -51,26 +52,28 @@ def served_before(request: HelpRequest) -> tuple[set[int], set[int]]:
     return users, teams
 
 
-_CLAIM_STATS = (
-    select(
-        Claim.volunteer_id,
-        Claim.team_id,
-        Claim.dispatched_to_id,
-        Claim.status,
-        func.count(Claim.id),
-    )
-    .where(
-        or_(
-            and_(
-                Claim.volunteer_id.in_(bindparam("user_ids", expanding=True)),
-                Claim.team_id.is_(None),
-            ),
-            Claim.dispatched_to_id.in_(bindparam("user_ids", expanding=True)),
-            Claim.team_id.in_(bindparam("team_ids", expanding=True)),
+@built_once
+def _claim_stats_statement(arrays: bool):
+    return (
+        select(
+            Claim.volunteer_id,
+            Claim.team_id,
+            Claim.dispatched_to_id,
+            Claim.status,
+            func.count(Claim.id),
         )
+        .where(
+            or_(
+                and_(
+                    one_of(Claim.volunteer_id, "user_ids", arrays),
+                    Claim.team_id.is_(None),
+                ),
+                one_of(Claim.dispatched_to_id, "user_ids", arrays),
+                one_of(Claim.team_id, "team_ids", arrays),
+            )
+        )
+        .group_by(Claim.volunteer_id, Claim.team_id, Claim.dispatched_to_id, Claim.status)
     )
-    .group_by(Claim.volunteer_id, Claim.team_id, Claim.dispatched_to_id, Claim.status)
-)
 
 
 def claim_stats(
@@ -82,7 +85,9 @@ def claim_stats(
     teams: dict[int, dict[str, int]] = {}
     if not user_ids and not team_ids:
         return users, teams
-    rows = db.session.execute(_CLAIM_STATS, {"user_ids": user_ids, "team_ids": team_ids}).all()
+    rows = db.session.execute(
+        _claim_stats_statement(), {"user_ids": user_ids, "team_ids": team_ids}
+    ).all()
     wanted_users, wanted_teams = set(user_ids), set(team_ids)
 
     def add(table: dict, key: int, status: str, count: int) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import Float, bindparam, func, select
+from sqlalchemy import Float, bindparam, func, null, select
 
 from app.extensions import db
 from app.models import HelpRequest, Team, TeamMember, User, VolunteerProfile
@@ -25,6 +25,7 @@ from app.models.reach import REACH_CLASSES, cells_for_place
 from app.models.vocab import CATEGORY_BITS
 from app.services import geo
 from app.services.matching.rules import Prospect
+from app.services.matching.statements import built_once, one_of
 from app.services.matching.weights import MAX_RADIUS_KM
 
 NEAR_LIMIT = 600  # step 1: nearest reachable volunteers, from the index
@@ -46,8 +47,10 @@ _PROFILE_COLUMNS = (
 )
 
 
-def _near_statement():
-    """Step 1 reads only the index; step 2 joins the short list to the table."""
+@built_once
+def _near_statement(arrays: bool, windows: bool):
+    """Step 1 reads only the index; step 2 joins the short list to the table (their
+    weekly windows only when the request has a wanted time: nobody else reads them)."""
     profile = VolunteerProfile
     lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
     dx = (profile.home_lon - lon) * bindparam("kx", type_=Float)
@@ -62,7 +65,7 @@ def _near_statement():
         )
         .where(
             profile.status == "approved",
-            profile.reach_cell.in_(bindparam("cells", expanding=True)),
+            one_of(profile.reach_cell, "cells", arrays),
             profile.home_lat.between(bindparam("min_lat"), bindparam("max_lat")),
             profile.home_lon.between(bindparam("min_lon"), bindparam("max_lon")),
             d2 <= reach * reach,
@@ -71,16 +74,16 @@ def _near_statement():
         .limit(bindparam("near_limit"))
         .subquery("near")
     )
+    columns = (
+        _PROFILE_COLUMNS if windows else (*_PROFILE_COLUMNS[:5], null(), *_PROFILE_COLUMNS[6:])
+    )
     return (
-        select(*_PROFILE_COLUMNS)
+        select(*columns)
         .join(near, near.c.near_id == profile.user_id)
         .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
         .order_by(near.c.d2, near.c.near_id)
         .limit(bindparam("prefilter_limit"))
     )
-
-
-_NEAR = _near_statement()
 
 
 def request_place(request: HelpRequest) -> tuple[float, float] | None:
@@ -94,8 +97,11 @@ def request_place(request: HelpRequest) -> tuple[float, float] | None:
     return None
 
 
-def volunteers_near(category: str, lat: float, lon: float, factor: float) -> list[Prospect]:
-    """Approved volunteers with the skill whose reach covers the place, nearest first."""
+def volunteers_near(
+    category: str, lat: float, lon: float, factor: float, *, windows: bool = True
+) -> list[Prospect]:
+    """Approved volunteers with the skill whose reach covers the place, nearest first;
+    ``windows=False``: without their weekly windows (for a request without a time)."""
     skill_bit = CATEGORY_BITS.get(category)
     if not skill_bit:
         return []
@@ -119,25 +125,27 @@ def volunteers_near(category: str, lat: float, lon: float, factor: float) -> lis
         "near_limit": NEAR_LIMIT,
         "prefilter_limit": PREFILTER_LIMIT,
     }
-    return [_volunteer(r) for r in db.session.execute(_NEAR, params)]
+    return [_volunteer(r) for r in db.session.execute(_near_statement(windows), params)]
 
 
-_BY_ID = (
-    select(*_PROFILE_COLUMNS)
-    .where(
-        VolunteerProfile.user_id.in_(bindparam("ids", expanding=True)),
-        VolunteerProfile.status == "approved",
-        VolunteerProfile.home_lat.is_not(None),
-        VolunteerProfile.home_lon.is_not(None),
+@built_once
+def _by_id_statement(arrays: bool):
+    return (
+        select(*_PROFILE_COLUMNS)
+        .where(
+            one_of(VolunteerProfile.user_id, "ids", arrays),
+            VolunteerProfile.status == "approved",
+            VolunteerProfile.home_lat.is_not(None),
+            VolunteerProfile.home_lon.is_not(None),
+        )
+        .order_by(VolunteerProfile.user_id)
     )
-    .order_by(VolunteerProfile.user_id)
-)
 
 
 def volunteers_by_id(ids: set[int]) -> list[Prospect]:
     """Approved volunteers with a home point, wherever they live: those who served this
     person before are weighed even when the box missed them (the rules test the reach)."""
-    return [_volunteer(r) for r in db.session.execute(_BY_ID, {"ids": sorted(ids)})]
+    return [_volunteer(r) for r in db.session.execute(_by_id_statement(), {"ids": sorted(ids)})]
 
 
 def _volunteer(r) -> Prospect:
@@ -181,17 +189,19 @@ def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
     ]
 
 
-_MEMBERS_WINDOWS = (
-    select(TeamMember.team_id, VolunteerProfile.availability)
-    .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
-    .join(User, User.id == TeamMember.user_id)
-    .where(
-        TeamMember.team_id.in_(bindparam("team_ids", expanding=True)),
-        VolunteerProfile.status == "approved",
-        User.active.is_(True),
+@built_once
+def _members_windows_statement(arrays: bool):
+    return (
+        select(TeamMember.team_id, VolunteerProfile.availability)
+        .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(
+            one_of(TeamMember.team_id, "team_ids", arrays),
+            VolunteerProfile.status == "approved",
+            User.active.is_(True),
+        )
+        .order_by(TeamMember.team_id, TeamMember.user_id)
     )
-    .order_by(TeamMember.team_id, TeamMember.user_id)
-)
 
 
 def add_members_windows(prospects: list[Prospect]) -> None:
@@ -200,6 +210,6 @@ def add_members_windows(prospects: list[Prospect]) -> None:
     bare = {p.id: p for p in prospects if p.kind == "team" and not p.availability}
     if not bare:
         return
-    members = db.session.execute(_MEMBERS_WINDOWS, {"team_ids": sorted(bare)}).all()
+    members = db.session.execute(_members_windows_statement(), {"team_ids": sorted(bare)}).all()
     for team_id, windows in members:
         bare[team_id].availability = [*bare[team_id].availability, *(windows or [])]

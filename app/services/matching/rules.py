@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
 
 from app.models.vocab import SOCIAL_WORKER_ONLY
@@ -273,9 +274,23 @@ def score(prospect: Prospect, km: float, radius_factor: float) -> float:
     )
 
 
-def reasons(prospect: Prospect, km: float, category: str) -> list[str]:
+def translator():
+    """``gettext`` for the reader's language, found once: flask_babel's own looks the
+    language and catalogue up again at every call, and a list of ten candidates words
+    some fifty reasons."""
+    translations = get_translations()
+
+    def gettext(string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        return text % variables if variables else text
+
+    return gettext
+
+
+def reasons(prospect: Prospect, km: float, category: str, *, gettext=None) -> list[str]:
     """Why they are on the list, in the reader's language: distance first."""
-    words = [distance_words(km)]
+    _ = gettext or translator()
+    words = [distance_words(km, gettext=_)]
     if prospect.kind == "team":
         words.append(_("Volunteer team"))
     words.append(_("Skill: %(skill)s", skill=category_label(category)))
@@ -294,7 +309,8 @@ def reasons(prospect: Prospect, km: float, category: str) -> list[str]:
     return words
 
 
-def distance_words(km: float) -> str:
+def distance_words(km: float, *, gettext=None) -> str:
+    _ = gettext or translator()
     if km < 1:
         return _("%(m)s m", m=max(int(round(km * 1000, -1)), 10))
     rounded = f"{km:.1f}"

@@ -1,0 +1,40 @@
+"""How matching's statements take a list of values, per database.
+
+Matching runs for every request, so its statements are built once (building the SQL cost
+more than running it) and take their lists as bound parameters. On PostgreSQL a list is
+one array parameter (``= ANY(:cells)``): the statement's text never changes, so psycopg
+parses it once and PostgreSQL can keep it prepared. SQLite has no arrays: an expanding
+``IN`` there.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import BigInteger, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from app.extensions import db
+
+
+def one_of(column, name: str, arrays: bool):
+    """``column`` is one of the list bound as ``name``."""
+    if arrays:
+        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def arrays() -> bool:
+    """Whether lists go as arrays on the database in use."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def built_once(builder):
+    """``builder(arrays, *variant)`` called once for each kind of database and variant;
+    ``statement(*variant)`` picks."""
+    cached = cache(builder)
+
+    def statement(*variant):
+        return cached(arrays(), *variant)
+
+    return statement
