@@ -116,7 +116,6 @@ DEFAULT_RADIUS_KM = 5.0
 
 class VolunteerProfile(db.Model):
     __tablename__ = "volunteer_profile"
-    __table_args__ = (Index("ix_volunteer_status_lat_lon", "status", "home_lat", "home_lon"),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True

@@ -64,14 +64,24 @@ def reach_cell(lat: float | None, lon: float | None, radius_km: float | None) ->
     return _key(index, _row(lat, side), _col(lon, side))
 
 
-def cells_for_place(lat: float, lon: float, reach_km: list[float], box) -> list[int]:
-    """The cells that hold everyone who may reach (``lat``, ``lon``): for class i, the
-    cells of ``box(lat, lon, reach_km[i])`` ((min_lat, max_lat, min_lon, max_lon), the
-    box around the place of class i's furthest reach)."""
-    keys = []
+def ranges_for_place(lat: float, lon: float, reach_km: list[float], box) -> list[tuple[int, int]]:
+    """The cells that hold everyone who may reach (``lat``, ``lon``), as ranges of keys:
+    for class i, the cells of ``box(lat, lon, reach_km[i])`` ((min_lat, max_lat, min_lon,
+    max_lon), the box around the place of class i's furthest reach), one range of
+    consecutive keys per row of cells."""
+    ranges = []
     for index, side in enumerate(_SIDES):
         min_lat, max_lat, min_lon, max_lon = box(lat, lon, reach_km[index])
-        cols = range(_col(min_lon, side), _col(max_lon, side) + 1)
+        first, last = _col(min_lon, side), _col(max_lon, side)
         for row in range(_row(min_lat, side), _row(max_lat, side) + 1):
-            keys.extend(_key(index, row, col) for col in cols)
-    return keys
+            ranges.append((_key(index, row, first), _key(index, row, last)))
+    return ranges
+
+
+def cells_for_place(lat: float, lon: float, reach_km: list[float], box) -> list[int]:
+    """The same cells as ``ranges_for_place``, one key each."""
+    return [
+        key
+        for low, high in ranges_for_place(lat, lon, reach_km, box)
+        for key in range(low, high + 1)
+    ]

@@ -4,8 +4,9 @@ Matching read every volunteer in a 30 km box around the place (tens of thousands
 index entries among 1,000,000 volunteers) and looked up each near one's skills in the
 table. Each profile now carries its reach cell (models/reach.py: its radius class and a
 grid cell of that class) and its skills as bits; one index on (status, reach_cell, point,
-radius, skill bits) answers a request from a few hundred short ranges. The band index it
-replaces goes; teams get an index on their point (matching reads those in a box).
+radius, skill bits) answers a request from a few dozen short ranges. The band index it
+replaces goes, and so does the (status, lat, lon) one that only matching read; teams get
+an index on their point (matching reads those in a box).
 Existing rows are filled here, in batches.
 
 Revision ID: a17match
@@ -31,6 +32,9 @@ def upgrade():
     # batch mode loses an expression index it cannot reflect (on SQLite an earlier batch
     # rebuild of this table already lost the band index: IF EXISTS).
     op.execute('DROP INDEX IF EXISTS ix_volunteer_status_band_lon')
+    # Read by nothing but matching, which it led astray on PostgreSQL (a bitmap scan of
+    # the whole box instead of the cells).
+    op.execute('DROP INDEX IF EXISTS ix_volunteer_status_lat_lon')
     op.add_column('volunteer_profile', sa.Column('reach_cell', sa.BigInteger(), nullable=True))
     op.add_column(
         'volunteer_profile',
@@ -104,6 +108,9 @@ def _backfill():
 def downgrade():
     op.drop_index('ix_team_lat_lon', table_name='team')
     op.drop_index('ix_volunteer_status_reach', table_name='volunteer_profile')
+    op.create_index(
+        'ix_volunteer_status_lat_lon', 'volunteer_profile', ['status', 'home_lat', 'home_lon'], unique=False
+    )
     with op.batch_alter_table('volunteer_profile', schema=None) as batch_op:
         batch_op.drop_column('skill_bits')
         batch_op.drop_column('reach_cell')

@@ -30,7 +30,7 @@ from app.services.matching.rules import (
     eligibility_problem,
     team_eligibility_problem,
 )
-from app.services.matching.statements import built_once, one_of
+from app.services.matching.statements import built_once, one_of, values
 from app.services.matching.weights import MAX_RADIUS_KM, WEIGHTS, Weights
 
 __all__ = [
@@ -127,12 +127,12 @@ def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
     user_ids = [r.prospect.id for r in ranked if r.prospect.kind == "volunteer"]
     team_ids = [r.prospect.id for r in ranked if r.prospect.kind == "team"]
     users = (
-        {u.id: u for u in db.session.scalars(_users_statement(), {"ids": user_ids})}
+        {u.id: u for u in db.session.scalars(_users_statement(), {"ids": values(user_ids)})}
         if user_ids
         else {}
     )
     teams = (
-        {t.id: t for t in db.session.scalars(_teams_statement(), {"ids": team_ids})}
+        {t.id: t for t in db.session.scalars(_teams_statement(), {"ids": values(team_ids)})}
         if team_ids
         else {}
     )

@@ -7,7 +7,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, ServiceRecord
-from app.services.matching.statements import built_once, one_of
+from app.services.matching.statements import built_once, one_of, values
 
 
 def _served_statement(by_person: bool, by_phone: bool, skip_request: bool):
@@ -86,7 +86,7 @@ def claim_stats(
     if not user_ids and not team_ids:
         return users, teams
     rows = db.session.execute(
-        _claim_stats_statement(), {"user_ids": user_ids, "team_ids": team_ids}
+        _claim_stats_statement(), {"user_ids": values(user_ids), "team_ids": values(team_ids)}
     ).all()
     wanted_users, wanted_teams = set(user_ids), set(team_ids)
 

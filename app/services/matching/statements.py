@@ -11,17 +11,26 @@ from __future__ import annotations
 
 from functools import cache
 
-from sqlalchemy import BigInteger, any_, bindparam
+from sqlalchemy import BigInteger, String, any_, bindparam, cast
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
 
 
 def one_of(column, name: str, arrays: bool):
-    """``column`` is one of the list bound as ``name``."""
+    """``column`` is one of the list bound as ``name`` (pass it through ``values``)."""
     if arrays:
-        return column == any_(bindparam(name, type_=ARRAY(BigInteger)))
+        # The array goes as its text ('{1,2,3}'): psycopg adapts a list of a few hundred
+        # numbers element by element in Python, a string at once.
+        return column == any_(cast(bindparam(name, type_=String), ARRAY(BigInteger)))
     return column.in_(bindparam(name, expanding=True))
+
+
+def values(numbers):
+    """A list of integers as ``one_of`` takes it on the database in use."""
+    if arrays():
+        return "{" + ",".join(map(str, numbers)) + "}"
+    return list(numbers)
 
 
 def arrays() -> bool:
