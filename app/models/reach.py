@@ -7,7 +7,8 @@ with a 30 km radius must be looked for 30 km away. Each volunteer is therefore p
 class's grid (square cells of ``cell_km``, in degrees), in one cell. ``reach_cell`` is that
 pair as one integer, stored on the profile and indexed with the status: a request's
 search reads, for each class, only the cells that the class's reach box around the place
-touches (``cells_for_place``), instead of a 30 km box of everybody.
+touches (``ranges_for_place``: the keys of a row of cells are consecutive), instead of a
+30 km box of everybody.
 
 Cells are plain arithmetic on the stored point (no PostGIS, same on SQLite); the model
 keeps the column in step whenever the point or the radius is set.
@@ -76,12 +77,3 @@ def ranges_for_place(lat: float, lon: float, reach_km: list[float], box) -> list
         for row in range(_row(min_lat, side), _row(max_lat, side) + 1):
             ranges.append((_key(index, row, first), _key(index, row, last)))
     return ranges
-
-
-def cells_for_place(lat: float, lon: float, reach_km: list[float], box) -> list[int]:
-    """The same cells as ``ranges_for_place``, one key each."""
-    return [
-        key
-        for low, high in ranges_for_place(lat, lon, reach_km, box)
-        for key in range(low, high + 1)
-    ]
