@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Claim
@@ -227,3 +228,36 @@ def test_distances_and_boxes_come_from_geo_alone():
     quick = geo.approx_km(34.76, 113.60, 34.85, 113.72)
     assert abs(quick - geo.distance_km(34.76, 113.60, 34.85, 113.72)) < 0.005 * quick
     assert geo.approx_km(34.76, 113.60, 34.76, 113.60) == 0.0
+
+
+def _statements_of(call) -> list[str]:
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return result, seen
+
+
+def test_matching_reads_in_few_statements_whatever_the_request_asks(world):
+    """The near volunteers, those who served this person before and the teams come in one
+    statement; then the claims and the winners' rows (and, for a request with a time,
+    the windows of teams without their own): no statement per candidate."""
+    volunteers = [volunteer_near(world, km) for km in (1, 2, 3, 4)]
+    factories.make_team(world.station_a, volunteers[0], skills=["shopping"], radius_km=10)
+    phone = "+8613912345670"
+    served_before(volunteers[3], world, contact_phone=phone)
+    past_claims(volunteers[1], done=2, released=1, world=world)
+    db.session.flush()
+    request = request_in_a1(world, contact_phone=phone)
+    found, seen = _statements_of(lambda: matching.find_candidates(request))
+    assert len(found) == 5 and found[0].served_before
+    assert len(seen) <= 4, seen  # prospects, claims, users, teams
+    timed = request_in_a1(world, contact_phone=phone, wanted_at=MONDAY_10_LOCAL)
+    _found, seen = _statements_of(lambda: matching.find_candidates(timed))
+    assert len(seen) <= 5, seen  # and the windows of the team without its own

@@ -32,6 +32,7 @@ from app.services.matching.rules import (
 )
 from app.services.matching.statements import built_once, one_of, values
 from app.services.matching.weights import MAX_RADIUS_KM, WEIGHTS, Weights
+from app.services.wording import category_label
 
 __all__ = [
     "MAX_RADIUS_KM",
@@ -84,14 +85,16 @@ def find_candidates(
         radius_factor=radius_factor,
     )
 
-    prospects = prefilter.volunteers_near(
-        request.category, lat, lon, radius_factor, windows=need.local_time is not None
+    served, served_params = facts.served_variant(request)
+    prospects, served_users, served_teams = prefilter.prospects_near(
+        request.category,
+        lat,
+        lon,
+        radius_factor,
+        windows=need.local_time is not None,
+        served=served,
+        served_params=served_params,
     )
-    served_users, served_teams = facts.served_before(request)
-    missing = served_users - {p.id for p in prospects}
-    if missing:
-        prospects += prefilter.volunteers_by_id(missing)
-    prospects += prefilter.teams_near(lat, lon, radius_factor)
     if need.local_time is not None:
         prefilter.add_members_windows(prospects)
 
@@ -138,6 +141,7 @@ def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
     )
     result = []
     gettext = rules.translator()
+    label = category_label(category)  # flask_babel finds the language again at every call
     for entry in ranked:
         prospect = entry.prospect
         user = users.get(prospect.id) if prospect.kind == "volunteer" else None
@@ -153,7 +157,7 @@ def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
                 team=team,
                 distance_km=round(entry.km, 2),
                 score=entry.score,
-                reasons=rules.reasons(prospect, entry.km, category, gettext=gettext),
+                reasons=rules.reasons(prospect, entry.km, category, gettext=gettext, label=label),
                 served_before=prospect.served,
                 completion_rate=prospect.completion_rate,
                 open_tasks=prospect.open_tasks,

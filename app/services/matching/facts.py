@@ -1,7 +1,10 @@
 """What the rules weigh besides a prospect's own row, read from the database: who served
-this person before (continuity) and everyone's claims by status (load, reliability)."""
+this person before (continuity: read within the pre-filter's statement) and everyone's
+claims by status (load, reliability)."""
 
 from __future__ import annotations
+
+from functools import cache
 
 from sqlalchemy import and_, bindparam, func, or_, select
 
@@ -10,7 +13,11 @@ from app.models import Claim, HelpRequest, ServiceRecord
 from app.services.matching.statements import built_once, one_of, values
 
 
-def _served_statement(by_person: bool, by_phone: bool, skip_request: bool):
+@cache
+def served_where(variant: tuple[bool, bool, bool]):
+    """Which service records are of this beneficiary or phone number (``served_variant``
+    says which clause fits a request): the pre-filter reads them in its own statement."""
+    by_person, by_phone, skip_request = variant
     clauses = []
     if by_person:
         clauses.append(ServiceRecord.beneficiary_id == bindparam("beneficiary_id"))
@@ -19,37 +26,22 @@ def _served_statement(by_person: bool, by_phone: bool, skip_request: bool):
         if skip_request:
             earlier = earlier.where(HelpRequest.id != bindparam("request_id"))
         clauses.append(ServiceRecord.request_id.in_(earlier))
-    return select(ServiceRecord.volunteer_id, ServiceRecord.team_id).where(or_(*clauses)).distinct()
+    return or_(*clauses)
 
 
-# Built once (matching runs for each request; building the SQL cost more than running it).
-_SERVED = {
-    (person, phone, skip): _served_statement(person, phone, skip)
-    for person in (False, True)
-    for phone in (False, True)
-    for skip in (False, True)
-    if person or phone
-}
-
-
-def served_before(request: HelpRequest) -> tuple[set[int], set[int]]:
-    """Volunteers and teams with a service record for this beneficiary or phone number."""
+def served_variant(request: HelpRequest) -> tuple[tuple[bool, bool, bool] | None, dict]:
+    """Which ``served_where`` fits ``request`` (None: nobody can have served it before,
+    it names neither a beneficiary nor a phone number), and its parameters."""
     by_person = request.beneficiary_id is not None
     by_phone = bool(request.contact_phone)
     if not by_person and not by_phone:
-        return set(), set()
-    skip = by_phone and request.id is not None
-    rows = db.session.execute(
-        _SERVED[(by_person, by_phone, skip)],
-        {
-            "beneficiary_id": request.beneficiary_id,
-            "phone": request.contact_phone,
-            "request_id": request.id,
-        },
-    ).all()
-    users = {v for v, _t in rows if v is not None}
-    teams = {t for _v, t in rows if t is not None}
-    return users, teams
+        return None, {}
+    params = {
+        "beneficiary_id": request.beneficiary_id,
+        "phone": request.contact_phone,
+        "request_id": request.id,
+    }
+    return (by_person, by_phone, by_phone and request.id is not None), params
 
 
 @built_once

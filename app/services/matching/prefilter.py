@@ -17,14 +17,27 @@ from __future__ import annotations
 
 import math
 
-from sqlalchemy import BigInteger, Float, String, bindparam, cast, func, null, select, true
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from app.extensions import db
-from app.models import HelpRequest, Team, TeamMember, User, VolunteerProfile
+from app.models import HelpRequest, ServiceRecord, Team, TeamMember, User, VolunteerProfile
 from app.models.reach import REACH_CLASSES, ranges_for_place
 from app.models.vocab import CATEGORY_BITS
 from app.services import geo
+from app.services.matching import facts
 from app.services.matching.rules import Prospect
 from app.services.matching.statements import arrays, built_once, one_of, values
 from app.services.matching.weights import MAX_RADIUS_KM
@@ -46,6 +59,13 @@ _PROFILE_COLUMNS = (
     VolunteerProfile.open_task_limit,
     VolunteerProfile.vetted_for_children,
 )
+
+
+def _profile_columns(windows: bool):
+    """``_PROFILE_COLUMNS``; without windows, NULL in their place."""
+    if windows:
+        return _PROFILE_COLUMNS
+    return (*_PROFILE_COLUMNS[:5], null(), *_PROFILE_COLUMNS[6:])
 
 
 @built_once
@@ -98,11 +118,8 @@ def _near_statement(arrays: bool, windows: bool):
         )
         order = (d2, profile.user_id)
     near = near.order_by(*order).limit(bindparam("near_limit")).subquery("near")
-    columns = (
-        _PROFILE_COLUMNS if windows else (*_PROFILE_COLUMNS[:5], null(), *_PROFILE_COLUMNS[6:])
-    )
     return (
-        select(*columns)
+        select(*_profile_columns(windows), near.c.d2)
         .join(near, near.c.near_id == profile.user_id)
         .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
         .order_by(near.c.d2, near.c.near_id)
@@ -121,14 +138,9 @@ def request_place(request: HelpRequest) -> tuple[float, float] | None:
     return None
 
 
-def volunteers_near(
-    category: str, lat: float, lon: float, factor: float, *, windows: bool = True
-) -> list[Prospect]:
-    """Approved volunteers with the skill whose reach covers the place, nearest first;
-    ``windows=False``: without their weekly windows (for a request without a time)."""
-    skill_bit = CATEGORY_BITS.get(category)
-    if not skill_bit:
-        return []
+def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
+    """The near statement's parameters; no skill bit (a category nobody lists as a skill)
+    finds nobody."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
     furthest = MAX_RADIUS_KM * factor + _CELL_SLACK_KM
     reach_km = [
@@ -144,7 +156,7 @@ def volunteers_near(
         "max_lat": max_lat,
         "min_lon": min_lon,
         "max_lon": max_lon,
-        "skill_bit": skill_bit,
+        "skill_bit": CATEGORY_BITS.get(category) or 0,
         "near_limit": NEAR_LIMIT,
         "prefilter_limit": PREFILTER_LIMIT,
     }
@@ -154,20 +166,34 @@ def volunteers_near(
         params["highs"] = values(high for _low, high in ranges)
     else:
         params["cells"] = [key for low, high in ranges for key in range(low, high + 1)]
+    return params
+
+
+def volunteers_near(
+    category: str, lat: float, lon: float, factor: float, *, windows: bool = True
+) -> list[Prospect]:
+    """Approved volunteers with the skill whose reach covers the place, nearest first;
+    ``windows=False``: without their weekly windows (for a request without a time)."""
+    if not CATEGORY_BITS.get(category):
+        return []
+    params = _near_params(category, lat, lon, factor)
     return [_volunteer(r) for r in db.session.execute(_near_statement(windows), params)]
 
 
 @built_once
 def _by_id_statement(arrays: bool):
-    return (
-        select(*_PROFILE_COLUMNS)
-        .where(
-            one_of(VolunteerProfile.user_id, "ids", arrays),
-            VolunteerProfile.status == "approved",
-            VolunteerProfile.home_lat.is_not(None),
-            VolunteerProfile.home_lon.is_not(None),
-        )
-        .order_by(VolunteerProfile.user_id)
+    return _by_id(one_of(VolunteerProfile.user_id, "ids", arrays)).order_by(
+        VolunteerProfile.user_id
+    )
+
+
+def _by_id(chosen, *leading, windows: bool = True, trailing=()):
+    """The ``chosen`` volunteers who are approved and have a home point."""
+    return select(*leading, *_profile_columns(windows), *trailing).where(
+        chosen,
+        VolunteerProfile.status == "approved",
+        VolunteerProfile.home_lat.is_not(None),
+        VolunteerProfile.home_lon.is_not(None),
     )
 
 
@@ -183,28 +209,35 @@ def _volunteer(r) -> Prospect:
     return Prospect("volunteer", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], r[7])
 
 
-_TEAMS = (
-    select(
-        Team.id,
-        Team.lat,
-        Team.lon,
-        Team.radius_km,
-        Team.skills,
-        Team.open_task_limit,
-        func.coalesce(VolunteerProfile.vetted_for_children, False),
-        Team.availability,
+def _teams(*leading, windows: bool = True, trailing=()):
+    """Active teams in the box whose leader is an approved, active volunteer, in the
+    columns of ``_PROFILE_COLUMNS`` (between ``leading`` and ``trailing`` ones)."""
+    return (
+        select(
+            *leading,
+            Team.id,
+            Team.lat,
+            Team.lon,
+            Team.radius_km,
+            Team.skills,
+            Team.availability if windows else null(),
+            Team.open_task_limit,
+            func.coalesce(VolunteerProfile.vetted_for_children, False),
+            *trailing,
+        )
+        .join(VolunteerProfile, VolunteerProfile.user_id == Team.leader_id)
+        .join(User, User.id == Team.leader_id)
+        .where(
+            Team.active.is_(True),
+            VolunteerProfile.status == "approved",
+            User.active.is_(True),
+            Team.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+            Team.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+        )
     )
-    .join(VolunteerProfile, VolunteerProfile.user_id == Team.leader_id)
-    .join(User, User.id == Team.leader_id)
-    .where(
-        Team.active.is_(True),
-        VolunteerProfile.status == "approved",
-        User.active.is_(True),
-        Team.lat.between(bindparam("min_lat"), bindparam("max_lat")),
-        Team.lon.between(bindparam("min_lon"), bindparam("max_lon")),
-    )
-    .order_by(Team.id)
-)
+
+
+_TEAMS_NEAR = _teams().order_by(Team.id)
 
 
 def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
@@ -212,12 +245,85 @@ def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
     as vetted for work with children as its leader."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
     rows = db.session.execute(
-        _TEAMS, {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon}
+        _TEAMS_NEAR,
+        {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon},
     )
-    return [
-        Prospect("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[7] or [], r[5], bool(r[6]))
-        for r in rows
+    return [_team(r) for r in rows]
+
+
+def _team(r) -> Prospect:
+    return Prospect("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], bool(r[7]))
+
+
+# --- all of it in one statement -----------------------------------------------------------
+
+_NEAR, _SERVED, _TEAMS, _SERVED_TEAMS = range(4)  # the parts of _prospects_statement
+
+
+@built_once
+def _prospects_statement(arrays: bool, windows: bool, served: tuple | None):
+    """The near volunteers, those who served this person before (``facts.served_where``)
+    and the teams in the box, in one statement (one round trip instead of three): each row
+    says which part it is of; the near ones nearest first, the others by id."""
+    near = _near_statement(windows).subquery("near_list")
+    part = lambda number: literal_column(str(number)).label("part")  # noqa: E731
+    no_d2 = literal_column("0.0", Float).label("d2")
+    parts = [
+        select(part(_NEAR), *near.c),
+        _teams(part(_TEAMS), windows=windows, trailing=(no_d2,)),
     ]
+    if served is not None:
+        where = facts.served_where(served)
+        served_ids = select(ServiceRecord.volunteer_id).where(where)
+        parts.append(
+            _by_id(
+                VolunteerProfile.user_id.in_(served_ids),
+                part(_SERVED),
+                windows=windows,
+                trailing=(no_d2,),
+            )
+        )
+        parts.append(
+            select(part(_SERVED_TEAMS), ServiceRecord.team_id, *[null()] * 7, no_d2).where(
+                where, ServiceRecord.team_id.is_not(None)
+            )
+        )
+    return union_all(*parts).order_by("part", "d2", literal_column("user_id"))
+
+
+def prospects_near(
+    category: str,
+    lat: float,
+    lon: float,
+    factor: float,
+    *,
+    windows: bool = True,
+    served: tuple | None = None,
+    served_params: dict | None = None,
+) -> tuple[list[Prospect], set[int], set[int]]:
+    """Everyone the rules weigh for a request, from one statement: the near volunteers
+    (``volunteers_near``), then those who served this person before wherever they live
+    (an approved volunteer with a home point, by id), then the teams in the box
+    (``teams_near``); and the ids of the volunteers and teams who served before."""
+    params = _near_params(category, lat, lon, factor)
+    params.update(served_params or {})
+    near, served_volunteers, teams = [], [], []
+    served_users, served_teams = set(), set()
+    rows = db.session.execute(_prospects_statement(windows, served), params).all()
+    for row in rows:  # all at once: row by row, fetching cost more than reading
+        part, values = row[0], row[1:]
+        if part == _NEAR:
+            near.append(_volunteer(values))
+        elif part == _TEAMS:
+            teams.append(_team(values))
+        elif part == _SERVED:
+            served_users.add(values[0])
+            served_volunteers.append(values)
+        else:
+            served_teams.add(values[0])
+    near_ids = {p.id for p in near}
+    far = [_volunteer(v) for v in served_volunteers if v[0] not in near_ids]
+    return near + far + teams, served_users, served_teams
 
 
 @built_once

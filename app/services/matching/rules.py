@@ -287,13 +287,16 @@ def translator():
     return gettext
 
 
-def reasons(prospect: Prospect, km: float, category: str, *, gettext=None) -> list[str]:
-    """Why they are on the list, in the reader's language: distance first."""
+def reasons(
+    prospect: Prospect, km: float, category: str, *, gettext=None, label: str | None = None
+) -> list[str]:
+    """Why they are on the list, in the reader's language: distance first. ``label``: the
+    category's label, when the caller has looked it up once for the whole list."""
     _ = gettext or translator()
     words = [distance_words(km, gettext=_)]
     if prospect.kind == "team":
         words.append(_("Volunteer team"))
-    words.append(_("Skill: %(skill)s", skill=category_label(category)))
+    words.append(_("Skill: %(skill)s", skill=label or category_label(category)))
     if prospect.served:
         words.append(_("Has helped this person before"))
     rate = prospect.completion_rate
