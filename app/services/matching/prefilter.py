@@ -61,6 +61,22 @@ _PROFILE_COLUMNS = (
 )
 
 
+def _box_and_reach(lat_column, lon_column, radius_column):
+    """The quick squared distance (equirectangular, km²) from the place to a point, and the
+    conditions that the point is in the box and that its radius (times the round's factor,
+    plus ``REACH_MARGIN_KM``) reaches the place on that distance."""
+    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
+    dx = (lon_column - lon) * bindparam("kx", type_=Float)
+    dy = (lat_column - lat) * _KM_PER_DEG_LAT
+    d2 = dx * dx + dy * dy
+    reach = radius_column * bindparam("factor", type_=Float) + REACH_MARGIN_KM
+    return d2, (
+        lat_column.between(bindparam("min_lat"), bindparam("max_lat")),
+        lon_column.between(bindparam("min_lon"), bindparam("max_lon")),
+        d2 <= reach * reach,
+    )
+
+
 def _profile_columns(windows: bool):
     """``_PROFILE_COLUMNS``; without windows, NULL in their place."""
     if windows:
@@ -73,16 +89,7 @@ def _near_statement(arrays: bool, windows: bool):
     """Step 1 reads only the index; step 2 joins the short list to the table (their
     weekly windows only when the request has a wanted time: nobody else reads them)."""
     profile = VolunteerProfile
-    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
-    dx = (profile.home_lon - lon) * bindparam("kx", type_=Float)
-    dy = (profile.home_lat - lat) * _KM_PER_DEG_LAT
-    d2 = dx * dx + dy * dy
-    reach = profile.radius_km * bindparam("factor", type_=Float) + REACH_MARGIN_KM
-    box_and_reach = (
-        profile.home_lat.between(bindparam("min_lat"), bindparam("max_lat")),
-        profile.home_lon.between(bindparam("min_lon"), bindparam("max_lon")),
-        d2 <= reach * reach,
-    )
+    d2, box_and_reach = _box_and_reach(profile.home_lat, profile.home_lon, profile.radius_km)
     columns = (profile.user_id.label("near_id"), d2.label("d2"), profile.skill_bits.label("bits"))
     if arrays:
         # PostgreSQL: one index range per row of cells (their keys are consecutive), read
@@ -138,16 +145,10 @@ def request_place(request: HelpRequest) -> tuple[float, float] | None:
     return None
 
 
-def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
-    """The near statement's parameters; no skill bit (a category nobody lists as a skill)
-    finds nobody."""
+def _place_params(lat: float, lon: float, factor: float) -> dict:
+    """The parameters of ``_box_and_reach``."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
-    furthest = MAX_RADIUS_KM * factor + _CELL_SLACK_KM
-    reach_km = [
-        min(largest * factor + REACH_MARGIN_KM + _CELL_SLACK_KM, furthest)
-        for largest, _cell_km in REACH_CLASSES
-    ]
-    params = {
+    return {
         "lat": lat,
         "lon": lon,
         "kx": _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat)),
@@ -156,6 +157,19 @@ def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
         "max_lat": max_lat,
         "min_lon": min_lon,
         "max_lon": max_lon,
+    }
+
+
+def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
+    """The near statement's parameters; no skill bit (a category nobody lists as a skill)
+    finds nobody."""
+    furthest = MAX_RADIUS_KM * factor + _CELL_SLACK_KM
+    reach_km = [
+        min(largest * factor + REACH_MARGIN_KM + _CELL_SLACK_KM, furthest)
+        for largest, _cell_km in REACH_CLASSES
+    ]
+    params = {
+        **_place_params(lat, lon, factor),
         "skill_bit": CATEGORY_BITS.get(category) or 0,
         "near_limit": NEAR_LIMIT,
         "prefilter_limit": PREFILTER_LIMIT,
@@ -210,8 +224,9 @@ def _volunteer(r) -> Prospect:
 
 
 def _teams(*leading, windows: bool = True, trailing=()):
-    """Active teams in the box whose leader is an approved, active volunteer, in the
-    columns of ``_PROFILE_COLUMNS`` (between ``leading`` and ``trailing`` ones)."""
+    """Active teams in the box within their reach whose leader is an approved, active
+    volunteer, in the columns of ``_PROFILE_COLUMNS`` (between ``leading`` and ``trailing``
+    ones)."""
     return (
         select(
             *leading,
@@ -231,8 +246,7 @@ def _teams(*leading, windows: bool = True, trailing=()):
             Team.active.is_(True),
             VolunteerProfile.status == "approved",
             User.active.is_(True),
-            Team.lat.between(bindparam("min_lat"), bindparam("max_lat")),
-            Team.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+            *_box_and_reach(Team.lat, Team.lon, func.coalesce(Team.radius_km, 0.0))[1],
         )
     )
 
@@ -241,13 +255,10 @@ _TEAMS_NEAR = _teams().order_by(Team.id)
 
 
 def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
-    """Active teams in the box whose leader is an approved, active volunteer; a team is
-    as vetted for work with children as its leader."""
-    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
-    rows = db.session.execute(
-        _TEAMS_NEAR,
-        {"min_lat": min_lat, "max_lat": max_lat, "min_lon": min_lon, "max_lon": max_lon},
-    )
+    """Active teams in the box whose radius reaches the place (on the quick distance, with
+    the same margin as for volunteers) and whose leader is an approved, active volunteer;
+    a team is as vetted for work with children as its leader."""
+    rows = db.session.execute(_TEAMS_NEAR, _place_params(lat, lon, factor))
     return [_team(r) for r in rows]
 
 
