@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, ServiceRecord
-from app.services.matching.statements import built_once, one_of, values
+from app.services.matching.statements import built_once, one_of, rows, values
 
 
 @cache
@@ -77,16 +77,16 @@ def claim_stats(
     teams: dict[int, dict[str, int]] = {}
     if not user_ids and not team_ids:
         return users, teams
-    rows = db.session.execute(
+    found = rows(
         _claim_stats_statement(), {"user_ids": values(user_ids), "team_ids": values(team_ids)}
-    ).all()
+    )
     wanted_users, wanted_teams = set(user_ids), set(team_ids)
 
     def add(table: dict, key: int, status: str, count: int) -> None:
         bucket = table.setdefault(key, {})
         bucket[status] = bucket.get(status, 0) + count
 
-    for volunteer_id, team_id, dispatched_to_id, status, count in rows:
+    for volunteer_id, team_id, dispatched_to_id, status, count in found:
         if team_id is None and volunteer_id in wanted_users:
             add(users, volunteer_id, status, count)
         if dispatched_to_id in wanted_users:

@@ -32,14 +32,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.extensions import db
 from app.models import HelpRequest, ServiceRecord, Team, TeamMember, User, VolunteerProfile
 from app.models.reach import REACH_CLASSES, ranges_for_place
 from app.models.vocab import CATEGORY_BITS
 from app.services import geo
 from app.services.matching import facts
 from app.services.matching.rules import Prospect
-from app.services.matching.statements import arrays, built_once, one_of, values
+from app.services.matching.statements import arrays, built_once, one_of, rows, values
 from app.services.matching.weights import MAX_RADIUS_KM
 
 NEAR_LIMIT = 600  # step 1: nearest reachable volunteers, from the index
@@ -191,7 +190,7 @@ def volunteers_near(
     if not CATEGORY_BITS.get(category):
         return []
     params = _near_params(category, lat, lon, factor)
-    return [_volunteer(r) for r in db.session.execute(_near_statement(windows), params)]
+    return [_volunteer(r) for r in rows(_near_statement(windows), params)]
 
 
 @built_once
@@ -214,9 +213,7 @@ def _by_id(chosen, *leading, windows: bool = True, trailing=()):
 def volunteers_by_id(ids: set[int]) -> list[Prospect]:
     """Approved volunteers with a home point, wherever they live: those who served this
     person before are weighed even when the box missed them (the rules test the reach)."""
-    return [
-        _volunteer(r) for r in db.session.execute(_by_id_statement(), {"ids": values(sorted(ids))})
-    ]
+    return [_volunteer(r) for r in rows(_by_id_statement(), {"ids": values(sorted(ids))})]
 
 
 def _volunteer(r) -> Prospect:
@@ -258,8 +255,7 @@ def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
     """Active teams in the box whose radius reaches the place (on the quick distance, with
     the same margin as for volunteers) and whose leader is an approved, active volunteer;
     a team is as vetted for work with children as its leader."""
-    rows = db.session.execute(_TEAMS_NEAR, _place_params(lat, lon, factor))
-    return [_team(r) for r in rows]
+    return [_team(r) for r in rows(_TEAMS_NEAR, _place_params(lat, lon, factor))]
 
 
 def _team(r) -> Prospect:
@@ -320,8 +316,8 @@ def prospects_near(
     params.update(served_params or {})
     near, served_volunteers, teams = [], [], []
     served_users, served_teams = set(), set()
-    rows = db.session.execute(_prospects_statement(windows, served), params).all()
-    for row in rows:  # all at once: row by row, fetching cost more than reading
+    # All at once: row by row, fetching cost more than reading.
+    for row in rows(_prospects_statement(windows, served), params):
         part, values = row[0], row[1:]
         if part == _NEAR:
             near.append(_volunteer(values))
@@ -358,8 +354,6 @@ def add_members_windows(prospects: list[Prospect]) -> None:
     bare = {p.id: p for p in prospects if p.kind == "team" and not p.availability}
     if not bare:
         return
-    members = db.session.execute(
-        _members_windows_statement(), {"team_ids": values(sorted(bare))}
-    ).all()
+    members = rows(_members_windows_statement(), {"team_ids": values(sorted(bare))})
     for team_id, windows in members:
         bare[team_id].availability = [*bare[team_id].availability, *(windows or [])]

@@ -38,6 +38,15 @@ def arrays() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
+def rows(statement, params: dict) -> list:
+    """All rows of one of matching's statements of plain columns, run on the session's
+    connection: the ORM's ``session.execute`` spent about 0.1 ms more of Python on each
+    (measured with time.process_time), and matching reads no mapped objects with these.
+    Pending changes are flushed first, as the session's autoflush would."""
+    db.session.flush()
+    return db.session.connection().execute(statement, params).all()
+
+
 def built_once(builder):
     """``builder(arrays, *variant)`` called once for each kind of database and variant;
     ``statement(*variant)`` picks."""
