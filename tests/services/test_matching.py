@@ -133,6 +133,17 @@ def test_volunteers_at_their_open_task_limit_are_left_out(world):
     assert ("volunteer", free.id) not in ids(matching.find_candidates(request_in_a1(world)))
 
 
+def test_matching_sees_what_the_caller_has_not_flushed_yet(world):
+    """Matching reads on the session's connection; what the caller added in the same unit
+    of work counts, as the session's autoflush would have made it."""
+    busy = volunteer_near(world, 1, open_task_limit=1)
+    request = request_in_a1(world)
+    other = request_in_a1(world, status="assigned")
+    assert ids(matching.find_candidates(request)) == [("volunteer", busy.id)]
+    db.session.add(Claim(request_id=other.id, volunteer_id=busy.id, status="active"))
+    assert ids(matching.find_candidates(request)) == []
+
+
 def test_teams_within_their_radius_and_limit(world):
     leader = volunteer_near(world, 1, skills=("cleaning",))
     team = factories.make_team(world.station_a, leader, skills=["cleaning"], radius_km=10)
