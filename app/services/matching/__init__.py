@@ -7,7 +7,8 @@ Matching in two parts (DESIGN.md, "Matching"):
 * ``rules`` — who of them may take it on and why, and in what order: skills, weekly
   windows, the open-task limit, safeguarding, the score and its reasons; plain values, no
   SQL. The weights of the score are in ``weights``; ``facts`` reads what the rules weigh
-  besides a prospect's own row (their claims, who served this person before).
+  besides a prospect's own row (their claims; who served this person before, which the
+  pre-filter's statement reads with the prospects).
 
 ``find_candidates`` runs them in that order and turns the winners into ``Candidate`` rows.
 """

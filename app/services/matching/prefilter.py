@@ -7,10 +7,13 @@ within that class's reach of the place; inside the bounding box of ``MAX_RADIUS_
 radius_factor``, an equirectangular reach test on the indexed radius keeps the nearest
 first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill bits. Only
 that short list is read from the table. Active teams with an approved, active leader are
-read from the same box. Every row comes back as a ``rules.Prospect`` of plain values, a
-superset of the candidates: the rules (``rules.py``) decide who of them may take the
-request on. The statements are built once, with bound parameters, so a request pays for
-no SQL construction. ``benchmarks/matching.py`` measures it.
+read from the same box, with the same reach test on their own radius. ``prospects_near``
+reads these, and those who served this person before wherever they live, in one
+statement (``volunteers_near``, ``volunteers_by_id`` and ``teams_near`` read each part
+alone). Every row comes back as a ``rules.Prospect`` of plain values, a superset of the
+candidates: the rules (``rules.py``) decide who of them may take the request on. The
+statements are built once, with bound parameters, so a request pays for no SQL
+construction. ``benchmarks/matching.py`` measures it.
 """
 
 from __future__ import annotations
