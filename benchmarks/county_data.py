@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from app.models.vocab import CATEGORIES, GROUP_BITS
+from app.models.reach import reach_cell
+from app.models.vocab import CATEGORIES, GROUP_BITS, skills_mask
 
 BENEFICIARIES = 50_000
 VOLUNTEERS = 5_000
@@ -248,10 +249,10 @@ def _people(run, params, beneficiaries: int, volunteers: int) -> None:
     run("INSERT INTO user_role (user_id, role) SELECT user_id, 'volunteer' FROM bench_vol")
     run(
         """
-        INSERT INTO volunteer_profile (user_id, station_id, skills, availability, home_lat,
-            home_lon, home_village_id, radius_km, open_task_limit, status,
+        INSERT INTO volunteer_profile (user_id, station_id, skills, skill_bits, availability,
+            home_lat, home_lon, home_village_id, radius_km, open_task_limit, status,
             vetted_for_children, approved_at)
-        SELECT v.user_id, v.station_id, '["shopping", "companionship"]', '[]',
+        SELECT v.user_id, v.station_id, '["shopping", "companionship"]', %(skill_bits)s, '[]',
             p.lat, p.lon, p.village_id, 5, 2,
             CASE WHEN v.user_id %% 20 = 0 THEN 'suspended' ELSE 'approved' END, false,
             u.created_at
@@ -259,7 +260,22 @@ def _people(run, params, beneficiaries: int, volunteers: int) -> None:
         JOIN "user" u ON u.id = v.user_id
         JOIN LATERAL (SELECT * FROM bench_place p WHERE p.station_id = v.station_id
                       ORDER BY p.n LIMIT 1) p ON true
-        """
+        """,
+        {"skill_bits": skills_mask(["shopping", "companionship"])},
+    )
+    _reach_cells(run)
+
+
+def _reach_cells(run) -> None:
+    """The reach cell of each profile loaded here, as the model computes it (the SQL above
+    skips the model)."""
+    cursor = run(
+        "SELECT user_id, home_lat, home_lon, radius_km FROM volunteer_profile"
+        " WHERE reach_cell IS NULL AND home_lat IS NOT NULL AND home_lon IS NOT NULL"
+    )
+    cells = [{"id": i, "cell": reach_cell(lat, lon, r)} for i, lat, lon, r in cursor.fetchall()]
+    cursor.executemany(
+        "UPDATE volunteer_profile SET reach_cell = %(cell)s WHERE user_id = %(id)s", cells
     )
 
 

@@ -141,3 +141,48 @@ def test_issue15_backfill_counts_what_was_recorded_before(empty_database):
         (record, "worker", worker, village, 4, None, "shopping", None, station, 1),
         (rows[1][0], "visit", worker, village, 4 | 16, visit, "home_visit", person, station, 1),
     ]
+
+
+def test_issue17_backfill_gives_every_volunteer_the_cell_the_model_keeps(empty_database):
+    """Profiles written before the reach cell get theirs, and their skill bits."""
+    import sqlalchemy as sa
+
+    from app.config import normalise_database_url
+    from app.models.reach import reach_cell
+    from app.models.vocab import CATEGORY_BITS
+
+    old = _flask(["db", "upgrade", "a15snap"], empty_database)
+    assert old.returncode == 0, old.stderr
+    engine = create_engine(normalise_database_url(empty_database))
+    meta = sa.MetaData()
+    meta.reflect(engine)
+    t = meta.tables
+    with engine.begin() as conn:
+        placed = _insert(conn, t["user"], name="甲", phone="+8613900000001")
+        unplaced = _insert(conn, t["user"], name="乙", phone="+8613900000002")
+        for user, lat, lon in ((placed, 34.76, 113.6), (unplaced, None, None)):
+            _insert(
+                conn,
+                t["volunteer_profile"],
+                user_id=user,
+                skills=["shopping", "tutoring"],
+                home_lat=lat,
+                home_lon=lon,
+                radius_km=12.0,
+                status="approved",
+            )
+    engine.dispose()
+
+    new = _flask(["db", "upgrade"], empty_database)
+    assert new.returncode == 0, new.stderr
+    engine = create_engine(normalise_database_url(empty_database))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("select user_id, reach_cell, skill_bits from volunteer_profile order by 1")
+        ).all()
+    engine.dispose()
+    bits = CATEGORY_BITS["shopping"] | CATEGORY_BITS["tutoring"]
+    assert [tuple(r) for r in rows] == [
+        (placed, reach_cell(34.76, 113.6, 12.0), bits),
+        (unplaced, None, bits),
+    ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -16,15 +17,14 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
-    cast,
-    literal_column,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.base import utcnow
-from app.models.vocab import STAFF_ROLES
+from app.models.reach import reach_cell
+from app.models.vocab import STAFF_ROLES, skills_mask
 
 
 class UserRole(db.Model):
@@ -111,9 +111,11 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.name}>"
 
 
+DEFAULT_RADIUS_KM = 5.0
+
+
 class VolunteerProfile(db.Model):
     __tablename__ = "volunteer_profile"
-    __table_args__ = (Index("ix_volunteer_status_lat_lon", "status", "home_lat", "home_lon"),)
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
@@ -124,8 +126,12 @@ class VolunteerProfile(db.Model):
     availability: Mapped[list[dict]] = mapped_column(JSON, default=list)
     home_lat: Mapped[float | None] = mapped_column(Float)
     home_lon: Mapped[float | None] = mapped_column(Float)
+    # Kept by the model from home_lat, home_lon, radius_km and skills (see _keep_reach):
+    # matching finds who may reach a place, with the skill, in one index (models/reach.py).
+    reach_cell: Mapped[int | None] = mapped_column(BigInteger)
+    skill_bits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     home_village_id: Mapped[int | None] = mapped_column(ForeignKey("region.id"))
-    radius_km: Mapped[float] = mapped_column(Float, default=5.0)
+    radius_km: Mapped[float] = mapped_column(Float, default=DEFAULT_RADIUS_KM)
     open_task_limit: Mapped[int] = mapped_column(Integer, default=2)
     status: Mapped[str] = mapped_column(
         String(16), default="pending"
@@ -140,18 +146,37 @@ class VolunteerProfile(db.Model):
     user: Mapped[User] = relationship(back_populates="volunteer", foreign_keys=[user_id])
     wanted_team: Mapped[Team | None] = relationship(foreign_keys=[wanted_team_id])
 
+    @validates("home_lat", "home_lon", "radius_km")
+    def _keep_reach(self, key, value):
+        """Whoever sets the home point or the radius (sign-up, profile edit, the demo, a
+        test) moves the reach cell with it."""
+        point = {"home_lat": self.home_lat, "home_lon": self.home_lon, "radius_km": self.radius_km}
+        point[key] = value
+        radius = point["radius_km"]
+        self.reach_cell = reach_cell(
+            point["home_lat"],
+            point["home_lon"],
+            DEFAULT_RADIUS_KM if radius is None else radius,  # None: the column's default
+        )
+        return value
 
-# Matching (issue 4): a btree on (lat, lon) scans a whole band of latitude across the
-# province for each box. Cutting latitude into 0.05° bands (about 5.5 km) lets one box be
-# read as a dozen short index ranges; covering columns keep it an index-only scan.
-LAT_BANDS_PER_DEGREE = 20
+    @validates("skills")
+    def _keep_skill_bits(self, _key, skills):
+        self.skill_bits = skills_mask(skills)
+        return skills
+
+
+# Matching (issue 17): approved volunteers by reach cell, with everything the search
+# tests (the point for the distance, the radius, the skills) in the index itself, so a
+# request reads a few hundred short index ranges and no table rows until the short list.
 Index(
-    "ix_volunteer_status_band_lon",
+    "ix_volunteer_status_reach",
     VolunteerProfile.status,
-    cast(VolunteerProfile.home_lat * literal_column(str(LAT_BANDS_PER_DEGREE)), Integer),
-    VolunteerProfile.home_lon,
+    VolunteerProfile.reach_cell,
     VolunteerProfile.home_lat,
+    VolunteerProfile.home_lon,
     VolunteerProfile.radius_km,
+    VolunteerProfile.skill_bits,
     postgresql_include=["user_id"],
 )
 
@@ -160,6 +185,8 @@ class Team(db.Model):
     """A volunteer team or a social organisation."""
 
     __tablename__ = "team"
+    # Matching reads the teams in a box around the place (issue 17: not every team).
+    __table_args__ = (Index("ix_team_lat_lon", "lat", "lon"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100))

@@ -84,6 +84,36 @@ def groups_mask(groups) -> int:
     return mask
 
 
+# One bit per category, for a volunteer's listed skills (``VolunteerProfile.skill_bits``):
+# matching tests a skill inside its index, without reading each row. Stable: stored in
+# every profile, so a new category takes the next free bit and no bit is ever reused.
+CATEGORY_BITS: dict[str, int] = {
+    "needs_assessment": 1 << 0,
+    "resource_linking": 1 << 1,
+    "assistance_application": 1 << 2,
+    "meal_delivery": 1 << 3,
+    "shopping": 1 << 4,
+    "cleaning": 1 << 5,
+    "haircut": 1 << 6,
+    "tutoring": 1 << 7,
+    "companionship": 1 << 8,
+    "medical_escort": 1 << 9,
+    "emotional_support": 1 << 10,
+    "crisis_intervention": 1 << 11,
+    "policy_consultation": 1 << 12,
+    "safety_check": 1 << 13,
+    "other": 1 << 14,
+}
+
+
+def skills_mask(skills) -> int:
+    """The bits of ``skills`` (codes outside the vocabulary count for nothing)."""
+    mask = 0
+    for code in skills or ():
+        mask |= CATEGORY_BITS.get(code, 0)
+    return mask
+
+
 # Where a service record comes from (app/services/counting.py: one counting rule).
 SERVICE_SOURCES: dict[str, object] = {
     "claim": _l("Volunteer or team service"),

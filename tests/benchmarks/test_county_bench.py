@@ -149,3 +149,17 @@ def test_ratings_and_reopenings_are_on_the_timeline(filled):
 )
 def test_the_month_measured_is_the_last_whole_local_month(now, month):
     assert report_month(now) == month
+
+
+def test_the_volunteers_it_loads_carry_the_reach_cell_matching_searches_by(filled):
+    from app.models import VolunteerProfile
+    from app.models.reach import reach_cell
+    from app.models.vocab import skills_mask
+
+    profiles = db.session.scalars(
+        select(VolunteerProfile).where(VolunteerProfile.home_lat.is_not(None))
+    ).all()
+    assert len(profiles) >= 40
+    for profile in profiles:
+        expected = reach_cell(profile.home_lat, profile.home_lon, profile.radius_km)
+        assert (profile.reach_cell, profile.skill_bits) == (expected, skills_mask(profile.skills))

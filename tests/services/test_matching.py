@@ -3,6 +3,7 @@
 from datetime import datetime
 
 import pytest
+from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Claim
@@ -132,6 +133,17 @@ def test_volunteers_at_their_open_task_limit_are_left_out(world):
     assert ("volunteer", free.id) not in ids(matching.find_candidates(request_in_a1(world)))
 
 
+def test_matching_sees_what_the_caller_has_not_flushed_yet(world):
+    """Matching reads on the session's connection; what the caller added in the same unit
+    of work counts, as the session's autoflush would have made it."""
+    busy = volunteer_near(world, 1, open_task_limit=1)
+    request = request_in_a1(world)
+    other = request_in_a1(world, status="assigned")
+    assert ids(matching.find_candidates(request)) == [("volunteer", busy.id)]
+    db.session.add(Claim(request_id=other.id, volunteer_id=busy.id, status="active"))
+    assert ids(matching.find_candidates(request)) == []
+
+
 def test_teams_within_their_radius_and_limit(world):
     leader = volunteer_near(world, 1, skills=("cleaning",))
     team = factories.make_team(world.station_a, leader, skills=["cleaning"], radius_km=10)
@@ -227,3 +239,36 @@ def test_distances_and_boxes_come_from_geo_alone():
     quick = geo.approx_km(34.76, 113.60, 34.85, 113.72)
     assert abs(quick - geo.distance_km(34.76, 113.60, 34.85, 113.72)) < 0.005 * quick
     assert geo.approx_km(34.76, 113.60, 34.76, 113.60) == 0.0
+
+
+def _statements_of(call) -> list[str]:
+    seen = []
+
+    def count(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return result, seen
+
+
+def test_matching_reads_in_few_statements_whatever_the_request_asks(world):
+    """The near volunteers, those who served this person before and the teams come in one
+    statement; then the claims and the winners' rows (and, for a request with a time,
+    the windows of teams without their own): no statement per candidate."""
+    volunteers = [volunteer_near(world, km) for km in (1, 2, 3, 4)]
+    factories.make_team(world.station_a, volunteers[0], skills=["shopping"], radius_km=10)
+    phone = "+8613912345670"
+    served_before(volunteers[3], world, contact_phone=phone)
+    past_claims(volunteers[1], done=2, released=1, world=world)
+    db.session.flush()
+    request = request_in_a1(world, contact_phone=phone)
+    found, seen = _statements_of(lambda: matching.find_candidates(request))
+    assert len(found) == 5 and found[0].served_before
+    assert len(seen) <= 4, seen  # prospects, claims, users, teams
+    timed = request_in_a1(world, contact_phone=phone, wanted_at=MONDAY_10_LOCAL)
+    _found, seen = _statements_of(lambda: matching.find_candidates(timed))
+    assert len(seen) <= 5, seen  # and the windows of the team without its own

@@ -7,7 +7,8 @@ Matching in two parts (DESIGN.md, "Matching"):
 * ``rules`` — who of them may take it on and why, and in what order: skills, weekly
   windows, the open-task limit, safeguarding, the score and its reasons; plain values, no
   SQL. The weights of the score are in ``weights``; ``facts`` reads what the rules weigh
-  besides a prospect's own row (their claims, who served this person before).
+  besides a prospect's own row (their claims; who served this person before, which the
+  pre-filter's statement reads with the prospects).
 
 ``find_candidates`` runs them in that order and turns the winners into ``Candidate`` rows.
 """
@@ -30,7 +31,9 @@ from app.services.matching.rules import (
     eligibility_problem,
     team_eligibility_problem,
 )
+from app.services.matching.statements import built_once, one_of, values
 from app.services.matching.weights import MAX_RADIUS_KM, WEIGHTS, Weights
+from app.services.wording import category_label
 
 __all__ = [
     "MAX_RADIUS_KM",
@@ -83,12 +86,16 @@ def find_candidates(
         radius_factor=radius_factor,
     )
 
-    prospects = prefilter.volunteers_near(request.category, lat, lon, radius_factor)
-    served_users, served_teams = facts.served_before(request)
-    missing = served_users - {p.id for p in prospects}
-    if missing:
-        prospects += prefilter.volunteers_by_id(missing)
-    prospects += prefilter.teams_near(lat, lon, radius_factor)
+    served, served_params = facts.served_variant(request)
+    prospects, served_users, served_teams = prefilter.prospects_near(
+        request.category,
+        lat,
+        lon,
+        radius_factor,
+        windows=need.local_time is not None,
+        served=served,
+        served_params=served_params,
+    )
     if need.local_time is not None:
         prefilter.add_members_windows(prospects)
 
@@ -108,27 +115,34 @@ def find_candidates(
     return _materialise(rules.rank(prospects, place, need, limit=limit), request.category)
 
 
+@built_once
+def _users_statement(arrays: bool):
+    return select(User).options(lazyload(User.role_rows)).where(one_of(User.id, "ids", arrays))
+
+
+@built_once
+def _teams_statement(arrays: bool):
+    return select(Team).where(one_of(Team.id, "ids", arrays))
+
+
 def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
     """The ranked prospects as Candidates with their User or Team (two queries at most);
     a volunteer whose account has been closed drops out."""
     user_ids = [r.prospect.id for r in ranked if r.prospect.kind == "volunteer"]
     team_ids = [r.prospect.id for r in ranked if r.prospect.kind == "team"]
     users = (
-        {
-            u.id: u
-            for u in db.session.scalars(
-                select(User).options(lazyload(User.role_rows)).where(User.id.in_(user_ids))
-            )
-        }
+        {u.id: u for u in db.session.scalars(_users_statement(), {"ids": values(user_ids)})}
         if user_ids
         else {}
     )
     teams = (
-        {t.id: t for t in db.session.scalars(select(Team).where(Team.id.in_(team_ids)))}
+        {t.id: t for t in db.session.scalars(_teams_statement(), {"ids": values(team_ids)})}
         if team_ids
         else {}
     )
     result = []
+    gettext = rules.translator()
+    label = category_label(category)  # flask_babel finds the language again at every call
     for entry in ranked:
         prospect = entry.prospect
         user = users.get(prospect.id) if prospect.kind == "volunteer" else None
@@ -144,7 +158,7 @@ def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
                 team=team,
                 distance_km=round(entry.km, 2),
                 score=entry.score,
-                reasons=rules.reasons(prospect, entry.km, category),
+                reasons=rules.reasons(prospect, entry.km, category, gettext=gettext, label=label),
                 served_before=prospect.served,
                 completion_rate=prospect.completion_rate,
                 open_tasks=prospect.open_tasks,

@@ -1,32 +1,71 @@
 """What the rules weigh besides a prospect's own row, read from the database: who served
-this person before (continuity) and everyone's claims by status (load, reliability)."""
+this person before (continuity: read within the pre-filter's statement) and everyone's
+claims by status (load, reliability)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, func, or_, select
+from functools import cache
+
+from sqlalchemy import and_, bindparam, func, or_, select
 
 from app.extensions import db
 from app.models import Claim, HelpRequest, ServiceRecord
+from app.services.matching.statements import built_once, one_of, rows, values
 
 
-def served_before(request: HelpRequest) -> tuple[set[int], set[int]]:
-    """Volunteers and teams with a service record for this beneficiary or phone number."""
+@cache
+def served_where(variant: tuple[bool, bool, bool]):
+    """Which service records are of this beneficiary or phone number (``served_variant``
+    says which clause fits a request): the pre-filter reads them in its own statement."""
+    by_person, by_phone, skip_request = variant
     clauses = []
-    if request.beneficiary_id is not None:
-        clauses.append(ServiceRecord.beneficiary_id == request.beneficiary_id)
-    if request.contact_phone:
-        earlier = select(HelpRequest.id).where(HelpRequest.contact_phone == request.contact_phone)
-        if request.id is not None:
-            earlier = earlier.where(HelpRequest.id != request.id)
+    if by_person:
+        clauses.append(ServiceRecord.beneficiary_id == bindparam("beneficiary_id"))
+    if by_phone:
+        earlier = select(HelpRequest.id).where(HelpRequest.contact_phone == bindparam("phone"))
+        if skip_request:
+            earlier = earlier.where(HelpRequest.id != bindparam("request_id"))
         clauses.append(ServiceRecord.request_id.in_(earlier))
-    if not clauses:
-        return set(), set()
-    rows = db.session.execute(
-        select(ServiceRecord.volunteer_id, ServiceRecord.team_id).where(or_(*clauses)).distinct()
-    ).all()
-    users = {v for v, _t in rows if v is not None}
-    teams = {t for _v, t in rows if t is not None}
-    return users, teams
+    return or_(*clauses)
+
+
+def served_variant(request: HelpRequest) -> tuple[tuple[bool, bool, bool] | None, dict]:
+    """Which ``served_where`` fits ``request`` (None: nobody can have served it before,
+    it names neither a beneficiary nor a phone number), and its parameters."""
+    by_person = request.beneficiary_id is not None
+    by_phone = bool(request.contact_phone)
+    if not by_person and not by_phone:
+        return None, {}
+    params = {
+        "beneficiary_id": request.beneficiary_id,
+        "phone": request.contact_phone,
+        "request_id": request.id,
+    }
+    return (by_person, by_phone, by_phone and request.id is not None), params
+
+
+@built_once
+def _claim_stats_statement(arrays: bool):
+    return (
+        select(
+            Claim.volunteer_id,
+            Claim.team_id,
+            Claim.dispatched_to_id,
+            Claim.status,
+            func.count(Claim.id),
+        )
+        .where(
+            or_(
+                and_(
+                    one_of(Claim.volunteer_id, "user_ids", arrays),
+                    Claim.team_id.is_(None),
+                ),
+                one_of(Claim.dispatched_to_id, "user_ids", arrays),
+                one_of(Claim.team_id, "team_ids", arrays),
+            )
+        )
+        .group_by(Claim.volunteer_id, Claim.team_id, Claim.dispatched_to_id, Claim.status)
+    )
 
 
 def claim_stats(
@@ -38,30 +77,16 @@ def claim_stats(
     teams: dict[int, dict[str, int]] = {}
     if not user_ids and not team_ids:
         return users, teams
-    rows = db.session.execute(
-        select(
-            Claim.volunteer_id,
-            Claim.team_id,
-            Claim.dispatched_to_id,
-            Claim.status,
-            func.count(Claim.id),
-        )
-        .where(
-            or_(
-                and_(Claim.volunteer_id.in_(user_ids), Claim.team_id.is_(None)),
-                Claim.dispatched_to_id.in_(user_ids),
-                Claim.team_id.in_(team_ids),
-            )
-        )
-        .group_by(Claim.volunteer_id, Claim.team_id, Claim.dispatched_to_id, Claim.status)
-    ).all()
+    found = rows(
+        _claim_stats_statement(), {"user_ids": values(user_ids), "team_ids": values(team_ids)}
+    )
     wanted_users, wanted_teams = set(user_ids), set(team_ids)
 
     def add(table: dict, key: int, status: str, count: int) -> None:
         bucket = table.setdefault(key, {})
         bucket[status] = bucket.get(status, 0) + count
 
-    for volunteer_id, team_id, dispatched_to_id, status, count in rows:
+    for volunteer_id, team_id, dispatched_to_id, status, count in found:
         if team_id is None and volunteer_id in wanted_users:
             add(users, volunteer_id, status, count)
         if dispatched_to_id in wanted_users:

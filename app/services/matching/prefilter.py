@@ -1,26 +1,47 @@
 """Where candidates may be: the SQL that narrows a province of volunteers to a short list.
 
-Approved volunteers are read through the index ``ix_volunteer_status_band_lon``: a
-bounding box of ``MAX_RADIUS_KM × radius_factor`` around the place, as bands of latitude
-(a plain (lat, lon) btree scans the whole band of latitude across the province), with an
-equirectangular reach test on the indexed radius, nearest first with a LIMIT; then the
-skill. Active teams with an approved, active leader are read from the same box. Every
-row comes back as a ``rules.Prospect`` of plain values, a superset of the candidates: the
-rules (``rules.py``) decide who of them may take the request on. ``benchmarks/matching.py``
-measures it.
+Approved volunteers are read through the index ``ix_volunteer_status_reach``: each
+volunteer's reach cell (``models/reach.py``: their radius class and a grid cell of that
+class's size) is stored with them, so a request looks up, for each class, only the cells
+within that class's reach of the place; inside the bounding box of ``MAX_RADIUS_KM ×
+radius_factor``, an equirectangular reach test on the indexed radius keeps the nearest
+first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill bits. Only
+that short list is read from the table. Active teams with an approved, active leader are
+read from the same box, with the same reach test on their own radius. ``prospects_near``
+reads these, and those who served this person before wherever they live, in one
+statement (``volunteers_near``, ``volunteers_by_id`` and ``teams_near`` read each part
+alone). Every row comes back as a ``rules.Prospect`` of plain values, a superset of the
+candidates: the rules (``rules.py``) decide who of them may take the request on. The
+statements are built once, with bound parameters, so a request pays for no SQL
+construction. ``benchmarks/matching.py`` measures it.
 """
 
 from __future__ import annotations
 
 import math
 
-from sqlalchemy import Integer, String, cast, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    String,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.extensions import db
-from app.models import HelpRequest, Team, TeamMember, User, VolunteerProfile
-from app.models.people import LAT_BANDS_PER_DEGREE
+from app.models import HelpRequest, ServiceRecord, Team, TeamMember, User, VolunteerProfile
+from app.models.reach import REACH_CLASSES, ranges_for_place
+from app.models.vocab import CATEGORY_BITS
 from app.services import geo
+from app.services.matching import facts
 from app.services.matching.rules import Prospect
+from app.services.matching.statements import arrays, built_once, one_of, rows, values
 from app.services.matching.weights import MAX_RADIUS_KM
 
 NEAR_LIMIT = 600  # step 1: nearest reachable volunteers, from the index
@@ -28,6 +49,7 @@ PREFILTER_LIMIT = 100  # step 2: of those, the nearest with the skill, handed to
 REACH_MARGIN_KM = 0.5  # the reach test here is rough; the rules test it again
 _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON_EQUATOR = 111.320
+_CELL_SLACK_KM = 0.01  # a class's box is this much larger than its reach: no float doubt
 
 _PROFILE_COLUMNS = (
     VolunteerProfile.user_id,
@@ -41,6 +63,79 @@ _PROFILE_COLUMNS = (
 )
 
 
+def _box_and_reach(lat_column, lon_column, radius_column):
+    """The quick squared distance (equirectangular, km²) from the place to a point, and the
+    conditions that the point is in the box and that its radius (times the round's factor,
+    plus ``REACH_MARGIN_KM``) reaches the place on that distance."""
+    lat, lon = bindparam("lat", type_=Float), bindparam("lon", type_=Float)
+    dx = (lon_column - lon) * bindparam("kx", type_=Float)
+    dy = (lat_column - lat) * _KM_PER_DEG_LAT
+    d2 = dx * dx + dy * dy
+    reach = radius_column * bindparam("factor", type_=Float) + REACH_MARGIN_KM
+    return d2, (
+        lat_column.between(bindparam("min_lat"), bindparam("max_lat")),
+        lon_column.between(bindparam("min_lon"), bindparam("max_lon")),
+        d2 <= reach * reach,
+    )
+
+
+def _profile_columns(windows: bool):
+    """``_PROFILE_COLUMNS``; without windows, NULL in their place."""
+    if windows:
+        return _PROFILE_COLUMNS
+    return (*_PROFILE_COLUMNS[:5], null(), *_PROFILE_COLUMNS[6:])
+
+
+@built_once
+def _near_statement(arrays: bool, windows: bool):
+    """Step 1 reads only the index; step 2 joins the short list to the table (their
+    weekly windows only when the request has a wanted time: nobody else reads them)."""
+    profile = VolunteerProfile
+    d2, box_and_reach = _box_and_reach(profile.home_lat, profile.home_lon, profile.radius_km)
+    columns = (profile.user_id.label("near_id"), d2.label("d2"), profile.skill_bits.label("bits"))
+    if arrays:
+        # PostgreSQL: one index range per row of cells (their keys are consecutive), read
+        # for each of the ranges given as two arrays, instead of one descent of the index
+        # per cell. OFFSET 0 keeps the ranges outside: each is one short index scan.
+        ranges = (
+            func.unnest(
+                cast(bindparam("lows", type_=String), ARRAY(BigInteger)),
+                cast(bindparam("highs", type_=String), ARRAY(BigInteger)),
+            )
+            .table_valued("low", "high")
+            .render_derived(name="cell_range")
+        )
+        in_range = (
+            select(*columns)
+            .where(
+                profile.status == "approved",
+                profile.reach_cell.between(ranges.c.low, ranges.c.high),
+                *box_and_reach,
+            )
+            .offset(0)
+            .lateral("in_range")
+        )
+        near = select(in_range.c.near_id, in_range.c.d2, in_range.c.bits).select_from(
+            ranges.join(in_range, true())
+        )
+        order = (in_range.c.d2, in_range.c.near_id)
+    else:
+        near = select(*columns).where(
+            profile.status == "approved",
+            profile.reach_cell.in_(bindparam("cells", expanding=True)),
+            *box_and_reach,
+        )
+        order = (d2, profile.user_id)
+    near = near.order_by(*order).limit(bindparam("near_limit")).subquery("near")
+    return (
+        select(*_profile_columns(windows), near.c.d2)
+        .join(near, near.c.near_id == profile.user_id)
+        .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
+        .order_by(near.c.d2, near.c.near_id)
+        .limit(bindparam("prefilter_limit"))
+    )
+
+
 def request_place(request: HelpRequest) -> tuple[float, float] | None:
     """The request's point, else its village's centroid, else its station's point."""
     if request.lat is not None and request.lon is not None:
@@ -52,95 +147,208 @@ def request_place(request: HelpRequest) -> tuple[float, float] | None:
     return None
 
 
-def volunteers_near(category: str, lat: float, lon: float, factor: float) -> list[Prospect]:
-    """Approved volunteers with the skill whose reach covers the place, nearest first.
+def _place_params(lat: float, lon: float, factor: float) -> dict:
+    """The parameters of ``_box_and_reach``."""
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
+    return {
+        "lat": lat,
+        "lon": lon,
+        "kx": _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat)),
+        "factor": factor,
+        "min_lat": min_lat,
+        "max_lat": max_lat,
+        "min_lon": min_lon,
+        "max_lon": max_lon,
+    }
 
-    Step 1 reads only the index ``ix_volunteer_status_band_lon``: the box as a dozen bands
-    of latitude, each a short range of longitude, and the reach test on the indexed
-    radius (index-only on PostgreSQL). Step 2 joins the nearest reachable rows to the
-    table for their skills, windows and limits.
-    """
-    box_km = MAX_RADIUS_KM * factor
-    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, box_km)
-    per_degree = LAT_BANDS_PER_DEGREE
-    band = cast(VolunteerProfile.home_lat * literal_column(str(per_degree)), Integer)
-    # Covers both truncating (SQLite) and rounding (PostgreSQL) casts.
-    bands = list(range(math.floor(min_lat * per_degree) - 1, math.floor(max_lat * per_degree) + 2))
-    kx = _KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat))
-    dx = (VolunteerProfile.home_lon - lon) * kx
-    dy = (VolunteerProfile.home_lat - lat) * _KM_PER_DEG_LAT
-    d2 = dx * dx + dy * dy
-    reach = VolunteerProfile.radius_km * factor + REACH_MARGIN_KM
-    near = (
-        select(VolunteerProfile.user_id.label("near_id"), d2.label("d2"))
-        .where(
-            VolunteerProfile.status == "approved",
-            band.in_(bands),
-            VolunteerProfile.home_lon.between(min_lon, max_lon),
-            VolunteerProfile.home_lat.between(min_lat, max_lat),
-            d2 <= reach * reach,
-        )
-        .order_by(d2)
-        .limit(NEAR_LIMIT)
-        .subquery("near")
+
+def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
+    """The near statement's parameters; no skill bit (a category nobody lists as a skill)
+    finds nobody."""
+    furthest = MAX_RADIUS_KM * factor + _CELL_SLACK_KM
+    reach_km = [
+        min(largest * factor + REACH_MARGIN_KM + _CELL_SLACK_KM, furthest)
+        for largest, _cell_km in REACH_CLASSES
+    ]
+    params = {
+        **_place_params(lat, lon, factor),
+        "skill_bit": CATEGORY_BITS.get(category) or 0,
+        "near_limit": NEAR_LIMIT,
+        "prefilter_limit": PREFILTER_LIMIT,
+    }
+    ranges = ranges_for_place(lat, lon, reach_km, geo.bounding_box)
+    if arrays():
+        params["lows"] = values(low for low, _high in ranges)
+        params["highs"] = values(high for _low, high in ranges)
+    else:
+        params["cells"] = [key for low, high in ranges for key in range(low, high + 1)]
+    return params
+
+
+def volunteers_near(
+    category: str, lat: float, lon: float, factor: float, *, windows: bool = True
+) -> list[Prospect]:
+    """Approved volunteers with the skill whose reach covers the place, nearest first;
+    ``windows=False``: without their weekly windows (for a request without a time)."""
+    if not CATEGORY_BITS.get(category):
+        return []
+    params = _near_params(category, lat, lon, factor)
+    return [_volunteer(r) for r in rows(_near_statement(windows), params)]
+
+
+@built_once
+def _by_id_statement(arrays: bool):
+    return _by_id(one_of(VolunteerProfile.user_id, "ids", arrays)).order_by(
+        VolunteerProfile.user_id
     )
-    query = (
-        select(*_PROFILE_COLUMNS)
-        .join(near, near.c.near_id == VolunteerProfile.user_id)
-        # Category codes are quoted in the JSON text, so no code matches inside another.
-        .where(cast(VolunteerProfile.skills, String).like(f'%"{category}"%'))
-        .order_by(near.c.d2)
-        .limit(PREFILTER_LIMIT)
+
+
+def _by_id(chosen, *leading, windows: bool = True, trailing=()):
+    """The ``chosen`` volunteers who are approved and have a home point."""
+    return select(*leading, *_profile_columns(windows), *trailing).where(
+        chosen,
+        VolunteerProfile.status == "approved",
+        VolunteerProfile.home_lat.is_not(None),
+        VolunteerProfile.home_lon.is_not(None),
     )
-    return [_volunteer(r) for r in db.session.execute(query)]
 
 
 def volunteers_by_id(ids: set[int]) -> list[Prospect]:
     """Approved volunteers with a home point, wherever they live: those who served this
     person before are weighed even when the box missed them (the rules test the reach)."""
-    query = select(*_PROFILE_COLUMNS).where(
-        VolunteerProfile.user_id.in_(ids),
-        VolunteerProfile.status == "approved",
-        VolunteerProfile.home_lat.is_not(None),
-        VolunteerProfile.home_lon.is_not(None),
-    )
-    return [_volunteer(r) for r in db.session.execute(query)]
+    return [_volunteer(r) for r in rows(_by_id_statement(), {"ids": values(sorted(ids))})]
 
 
 def _volunteer(r) -> Prospect:
     return Prospect("volunteer", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], r[7])
 
 
-def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
-    """Active teams in the box whose leader is an approved, active volunteer; a team is
-    as vetted for work with children as its leader."""
-    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, MAX_RADIUS_KM * factor)
-    leader_profile = VolunteerProfile
-    query = (
+def _teams(*leading, windows: bool = True, trailing=()):
+    """Active teams in the box within their reach whose leader is an approved, active
+    volunteer, in the columns of ``_PROFILE_COLUMNS`` (between ``leading`` and ``trailing``
+    ones)."""
+    return (
         select(
+            *leading,
             Team.id,
             Team.lat,
             Team.lon,
             Team.radius_km,
             Team.skills,
+            Team.availability if windows else null(),
             Team.open_task_limit,
-            func.coalesce(leader_profile.vetted_for_children, False),
-            Team.availability,
+            func.coalesce(VolunteerProfile.vetted_for_children, False),
+            *trailing,
         )
-        .join(leader_profile, leader_profile.user_id == Team.leader_id)
+        .join(VolunteerProfile, VolunteerProfile.user_id == Team.leader_id)
         .join(User, User.id == Team.leader_id)
         .where(
             Team.active.is_(True),
-            leader_profile.status == "approved",
+            VolunteerProfile.status == "approved",
             User.active.is_(True),
-            Team.lat.between(min_lat, max_lat),
-            Team.lon.between(min_lon, max_lon),
+            *_box_and_reach(Team.lat, Team.lon, func.coalesce(Team.radius_km, 0.0))[1],
         )
     )
-    return [
-        Prospect("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[7] or [], r[5], bool(r[6]))
-        for r in db.session.execute(query)
+
+
+_TEAMS_NEAR = _teams().order_by(Team.id)
+
+
+def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
+    """Active teams in the box whose radius reaches the place (on the quick distance, with
+    the same margin as for volunteers) and whose leader is an approved, active volunteer;
+    a team is as vetted for work with children as its leader."""
+    return [_team(r) for r in rows(_TEAMS_NEAR, _place_params(lat, lon, factor))]
+
+
+def _team(r) -> Prospect:
+    return Prospect("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], bool(r[7]))
+
+
+# --- all of it in one statement -----------------------------------------------------------
+
+_NEAR, _SERVED, _TEAMS, _SERVED_TEAMS = range(4)  # the parts of _prospects_statement
+
+
+@built_once
+def _prospects_statement(arrays: bool, windows: bool, served: tuple | None):
+    """The near volunteers, those who served this person before (``facts.served_where``)
+    and the teams in the box, in one statement (one round trip instead of three): each row
+    says which part it is of; the near ones nearest first, the others by id."""
+    near = _near_statement(windows).subquery("near_list")
+    part = lambda number: literal_column(str(number)).label("part")  # noqa: E731
+    no_d2 = literal_column("0.0", Float).label("d2")
+    parts = [
+        select(part(_NEAR), *near.c),
+        _teams(part(_TEAMS), windows=windows, trailing=(no_d2,)),
     ]
+    if served is not None:
+        where = facts.served_where(served)
+        served_ids = select(ServiceRecord.volunteer_id).where(where)
+        parts.append(
+            _by_id(
+                VolunteerProfile.user_id.in_(served_ids),
+                part(_SERVED),
+                windows=windows,
+                trailing=(no_d2,),
+            )
+        )
+        parts.append(
+            select(part(_SERVED_TEAMS), ServiceRecord.team_id, *[null()] * 7, no_d2).where(
+                where, ServiceRecord.team_id.is_not(None)
+            )
+        )
+    return union_all(*parts).order_by("part", "d2", literal_column("user_id"))
+
+
+def prospects_near(
+    category: str,
+    lat: float,
+    lon: float,
+    factor: float,
+    *,
+    windows: bool = True,
+    served: tuple | None = None,
+    served_params: dict | None = None,
+) -> tuple[list[Prospect], set[int], set[int]]:
+    """Everyone the rules weigh for a request, from one statement: the near volunteers
+    (``volunteers_near``), then those who served this person before wherever they live
+    (an approved volunteer with a home point, by id), then the teams in the box
+    (``teams_near``); and the ids of the volunteers and teams who served before."""
+    params = _near_params(category, lat, lon, factor)
+    params.update(served_params or {})
+    near, served_volunteers, teams = [], [], []
+    served_users, served_teams = set(), set()
+    # All at once: row by row, fetching cost more than reading.
+    for row in rows(_prospects_statement(windows, served), params):
+        part, values = row[0], row[1:]
+        if part == _NEAR:
+            near.append(_volunteer(values))
+        elif part == _TEAMS:
+            teams.append(_team(values))
+        elif part == _SERVED:
+            served_users.add(values[0])
+            served_volunteers.append(values)
+        else:
+            served_teams.add(values[0])
+    near_ids = {p.id for p in near}
+    far = [_volunteer(v) for v in served_volunteers if v[0] not in near_ids]
+    return near + far + teams, served_users, served_teams
+
+
+@built_once
+def _members_windows_statement(arrays: bool):
+    return (
+        select(TeamMember.team_id, VolunteerProfile.availability)
+        .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
+        .join(User, User.id == TeamMember.user_id)
+        .where(
+            one_of(TeamMember.team_id, "team_ids", arrays),
+            VolunteerProfile.status == "approved",
+            User.active.is_(True),
+        )
+        .order_by(TeamMember.team_id, TeamMember.user_id)
+    )
 
 
 def add_members_windows(prospects: list[Prospect]) -> None:
@@ -149,15 +357,6 @@ def add_members_windows(prospects: list[Prospect]) -> None:
     bare = {p.id: p for p in prospects if p.kind == "team" and not p.availability}
     if not bare:
         return
-    members = db.session.execute(
-        select(TeamMember.team_id, VolunteerProfile.availability)
-        .join(VolunteerProfile, VolunteerProfile.user_id == TeamMember.user_id)
-        .join(User, User.id == TeamMember.user_id)
-        .where(
-            TeamMember.team_id.in_(bare),
-            VolunteerProfile.status == "approved",
-            User.active.is_(True),
-        )
-    ).all()
+    members = rows(_members_windows_statement(), {"team_ids": values(sorted(bare))})
     for team_id, windows in members:
         bare[team_id].availability = [*bare[team_id].availability, *(windows or [])]

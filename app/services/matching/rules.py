@@ -19,7 +19,7 @@ account); a volunteer whose account is closed drops out when ``find_candidates``
 winners' rows. The rest is here, on plain values: a ``Prospect`` per volunteer or team, a
 ``Need`` per request. ``refusal`` says in plain words why a prospect may not take the
 request on; ``rank`` orders the others with the weights of ``weights.py``, first on quick
-distances, then on exact geodesic distances for the head of the list only. ``eligibility_problem`` and
+distances, then on exact geodesic distances (``distance.py``) for the head of the list only. ``eligibility_problem`` and
 ``team_eligibility_problem`` answer the same questions for one person at claim time, in
 words for them.
 """
@@ -30,10 +30,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import get_translations
 from flask_babel import gettext as _
-from geopy.distance import geodesic
 
 from app.models.vocab import SOCIAL_WORKER_ONLY
+from app.services.matching.distance import geodesic_km
 from app.services.matching.weights import (
     MAX_RADIUS_KM,
     NEW_RELIABILITY,
@@ -246,7 +247,7 @@ def rank(
 
     exact: list[Ranked] = []
     for _quick_score, prospect in scored[: limit + EXACT_EXTRA]:
-        km = geodesic(place, (prospect.lat, prospect.lon)).km
+        km = geodesic_km(place[0], place[1], prospect.lat, prospect.lon)
         if not reaches(prospect, km, need.radius_factor):
             continue
         exact.append(Ranked(score(prospect, km, need.radius_factor), km, prospect))
@@ -273,12 +274,29 @@ def score(prospect: Prospect, km: float, radius_factor: float) -> float:
     )
 
 
-def reasons(prospect: Prospect, km: float, category: str) -> list[str]:
-    """Why they are on the list, in the reader's language: distance first."""
-    words = [distance_words(km)]
+def translator():
+    """``gettext`` for the reader's language, found once: flask_babel's own looks the
+    language and catalogue up again at every call, and a list of ten candidates words
+    some fifty reasons."""
+    translations = get_translations()
+
+    def gettext(string: str, **variables) -> str:
+        text = translations.ugettext(string)
+        return text % variables if variables else text
+
+    return gettext
+
+
+def reasons(
+    prospect: Prospect, km: float, category: str, *, gettext=None, label: str | None = None
+) -> list[str]:
+    """Why they are on the list, in the reader's language: distance first. ``label``: the
+    category's label, when the caller has looked it up once for the whole list."""
+    _ = gettext or translator()
+    words = [distance_words(km, gettext=_)]
     if prospect.kind == "team":
         words.append(_("Volunteer team"))
-    words.append(_("Skill: %(skill)s", skill=category_label(category)))
+    words.append(_("Skill: %(skill)s", skill=label or category_label(category)))
     if prospect.served:
         words.append(_("Has helped this person before"))
     rate = prospect.completion_rate
@@ -294,7 +312,8 @@ def reasons(prospect: Prospect, km: float, category: str) -> list[str]:
     return words
 
 
-def distance_words(km: float) -> str:
+def distance_words(km: float, *, gettext=None) -> str:
+    _ = gettext or translator()
     if km < 1:
         return _("%(m)s m", m=max(int(round(km * 1000, -1)), 10))
     rounded = f"{km:.1f}"
