@@ -10,7 +10,7 @@ an index on their point (matching reads those in a box).
 Existing rows are filled here, in batches.
 
 Revision ID: a17match
-Revises: a15snap
+Revises: a17sms
 Create Date: 2026-11-30 17:30:00
 
 """
