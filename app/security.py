@@ -22,12 +22,30 @@ SESSION_VERSION_KEY = "_sv"
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
     from app.models import User
 
     try:
-        user = db.session.get(User, int(user_id))
+        wanted = int(user_id)
     except (TypeError, ValueError):
         return None
+    # One statement for what nearly every signed-in page asks next: the roles (the
+    # guards, the nav), the station (scope, headings) and the volunteer profile (the nav).
+    user = (
+        db.session.scalars(
+            select(User)
+            .where(User.id == wanted)
+            .options(
+                joinedload(User.role_rows),
+                joinedload(User.station),
+                joinedload(User.volunteer),
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
     if user is None or not user.is_active:
         return None
     if session.get(SESSION_VERSION_KEY, 0) != (user.session_version or 0):

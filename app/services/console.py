@@ -10,12 +10,13 @@ from decimal import Decimal
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Integer, case, func, literal_column, select, union_all
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
+from app.models.requests import URGENCY_RANK_SQL
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, claims, counting, links, offers, staff, wording, workflow
 from app.services.access import (
@@ -61,6 +62,13 @@ def _tab_filter(tab: str, now: datetime):
 
 
 PAGE_SIZE = 50
+# The tabs count up to this many; past it they say "99+" (a count of a busy station's
+# whole history would read every row of it on every view).
+COUNT_CAP = 99
+# The queue's sort key, the same expression as in its indexes (app/models/requests.py).
+URGENCY_RANK = literal_column(
+    URGENCY_RANK_SQL.replace("urgency", "help_request.urgency"), Integer
+).label("rank")
 
 
 def queue(
@@ -74,32 +82,64 @@ def queue(
     """The requests of the user's stations in ``tab``: most urgent first, then oldest.
 
     A page at a time: a busy station's list is read on a phone, and rendering hundreds of
-    rows cost more than all the queries of the page together."""
+    rows cost more than all the queries of the page together. Each station's rows come off
+    its index in the queue's order, so a page reads about ``offset + limit`` rows a station
+    whatever the size of the table (ix_help_request_queue, ix_help_request_escalated)."""
     now = now or utcnow()
-    query = select(HelpRequest).where(_tab_filter(tab, now))
-    query = scope_to_stations(query, HelpRequest.station_id, user)
-    query = query.order_by(URGENCY_ORDER, HelpRequest.created_at, HelpRequest.id)
-    query = query.limit(limit).offset(max(offset, 0))
-    query = query.options(selectinload(HelpRequest.village), selectinload(HelpRequest.station))
+    offset = max(offset, 0)
+    condition = _tab_filter(tab, now)
+    branches = [
+        select(HelpRequest.id, URGENCY_RANK, HelpRequest.created_at)
+        .where(HelpRequest.station_id == station_id, condition)
+        .order_by(URGENCY_RANK, HelpRequest.created_at, HelpRequest.id)
+        .limit(offset + limit)
+        .subquery()
+        for station_id in sorted(visible_station_ids(user)) or [-1]
+    ]
+    pages = union_all(*[select(*branch.c) for branch in branches]).subquery()
+    page = (
+        select(pages.c.id, pages.c.rank, pages.c.created_at)
+        .order_by(pages.c.rank, pages.c.created_at, pages.c.id)
+        .limit(limit)
+        .offset(offset)
+        .subquery()
+    )
+    query = (
+        select(HelpRequest)
+        .join(page, page.c.id == HelpRequest.id)
+        .order_by(page.c.rank, page.c.created_at, page.c.id)
+        .options(joinedload(HelpRequest.village), joinedload(HelpRequest.station))
+    )
     return list(db.session.scalars(query))
 
 
-def counts(user: User, *, now: datetime | None = None) -> dict[str, int]:
+def counts(user: User, *, now: datetime | None = None, at_least: dict | None = None) -> dict:
+    """How many requests each tab holds, each counted up to ``COUNT_CAP`` + 1 (one
+    statement; each tab reads at most that many index entries). ``at_least`` raises the
+    cap of a tab (the tab paged deep into: its pager says how many follow)."""
     now = now or utcnow()
     stations = visible_station_ids(user) or {-1}
-    in_scope = HelpRequest.station_id.in_(stations)
-    rows = db.session.execute(
-        select(HelpRequest.status, func.count())
-        .where(in_scope, HelpRequest.status.in_(STATUS_TABS))
-        .group_by(HelpRequest.status)
-    ).all()
-    result = {tab: 0 for tab in TABS}
-    result.update({status: n for status, n in rows})
-    for tab in ("escalated", "overdue"):
-        result[tab] = db.session.scalar(
-            select(func.count()).select_from(HelpRequest).where(in_scope, _tab_filter(tab, now))
+    columns = []
+    for tab in TABS:
+        cap = max(COUNT_CAP, (at_least or {}).get(tab, 0))
+        capped = (
+            select(HelpRequest.id)
+            .where(HelpRequest.station_id.in_(stations), _tab_filter(tab, now))
+            .limit(cap + 1)
+            .subquery()
         )
-    return result
+        columns.append(select(func.count()).select_from(capped).scalar_subquery().label(tab))
+    row = db.session.execute(select(*columns)).one()
+    return dict(row._mapping)
+
+
+def count_text(counts: dict[str, int], at_least: dict | None = None) -> dict[str, str]:
+    """The tabs' counts as shown: "99+" past the cap."""
+    shown = {}
+    for tab, n in counts.items():
+        cap = max(COUNT_CAP, (at_least or {}).get(tab, 0))
+        shown[tab] = f"{cap}+" if n > cap else str(n)
+    return shown
 
 
 def parse_last_seen(raw: str | None) -> datetime | None:

@@ -22,6 +22,7 @@ from app.services import (
     matching,
     outbox_view,
     privacy,
+    wording,
     worker_tasks,
     workflow,
 )
@@ -49,23 +50,61 @@ def queue():
 
 def _queue_context(tab: str, page: int, now, last_seen) -> dict:
     """One page of a tab of the queue, with what is new since the last look, what is late,
-    what the reader acts on and which requests have a text that did not arrive."""
-    items = console.queue(current_user, tab, now=now, offset=(page - 1) * console.PAGE_SIZE)
+    what the reader acts on and which requests have a text that did not arrive.
+
+    What each row shows is worked out here once (the reader's rights per row, the labels
+    per distinct value): a page of 50 rows asked the same questions hundreds of times."""
+    user = current_user._get_current_object()  # not the proxy: asked once per row
+    offset = (page - 1) * console.PAGE_SIZE
+    items = console.queue(user, tab, now=now, offset=offset)
+    deeper = {tab: offset + console.PAGE_SIZE + 1}  # enough to say whether a next page exists
+    counts = console.counts(user, now=now, at_least=deeper)
+    acts_on = {r.id for r in items if may_act_on_request(user, r)}
     return {
         "page": page,
         "page_size": console.PAGE_SIZE,
         "tab": tab,
         "tabs": console.TABS,
         "items": items,
-        "counts": console.counts(current_user, now=now),
+        "counts": counts,
+        "count_text": console.count_text(counts, deeper),
         "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
         "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
         # Descriptions only of what the reader works on: the county reads the rest on the
         # request page, where each read is logged.
-        "acts_on": {r.id for r in items if may_act_on_request(current_user, r)},
+        "acts_on": acts_on,
+        "refs": {r.id: privacy.request_ref(user, r) for r in items},
+        "labels": _row_labels(items),
+        "waiting": _waiting(items, now),
         "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
+
+
+def _row_labels(items) -> dict[str, dict[str, str]]:
+    """The words for the categories, urgencies, channels, statuses and special groups on
+    the page, each translated once."""
+    return {
+        "category": {c: wording.category_label(c) for c in {r.category for r in items}},
+        "urgency": {u: wording.urgency_label(u) for u in {r.urgency for r in items}},
+        "channel": {c: wording.channel_label(c) for c in {r.channel for r in items}},
+        "status": {s: wording.status_label(s) for s in {r.status for r in items}},
+        "group": {
+            g: wording.group_label(g) for g in {g for r in items for g in r.special_groups or []}
+        },
+    }
+
+
+def _waiting(items, now) -> dict[int, str]:
+    """ "waiting 3 h" for each row; each distinct wording translated once."""
+    said: dict[str, str] = {}
+    result = {}
+    for r in items:
+        span = wording.waited(r.created_at, now)
+        if span not in said:
+            said[span] = _("waiting %(t)s", t=span)
+        result[r.id] = said[span]
+    return result
 
 
 def _request_or_404(request_id: int) -> HelpRequest:
