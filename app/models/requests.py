@@ -47,6 +47,17 @@ class HelpRequest(db.Model):
             "created_at",
             "id",
         ),
+        # Nearby tasks (volunteers.nearby_tasks): the offered requests alone, by place, with
+        # what the search filters and returns, so a ring is read off the index.
+        Index(
+            "ix_help_request_offered_near",
+            "lat",
+            "lon",
+            "category",
+            "id",
+            postgresql_where=text("status = 'offered'"),
+            sqlite_where=text("status = 'offered'"),
+        ),
         # The escalated tab: the few escalated requests, in the queue's order.
         Index(
             "ix_help_request_escalated",

@@ -6,6 +6,11 @@ then age. Without an index in that order each page sorted every request of the s
 many); with it a page reads its 50 rows off the index, and the escalated tab reads the few
 escalated requests off a partial index.
 
+Nearby tasks look for the offered requests nearest a volunteer ring by ring; a partial
+index of the offered requests alone by (lat, lon), with the category and id the search
+filters and returns, answers each ring from the index (at 1,000,000 requests one box of a
+volunteer's whole reach read 14,680 table pages for 23,000 offered requests).
+
 Revision ID: a17pages
 Revises: a15snap
 Create Date: 2026-11-30 17:40:00
@@ -26,6 +31,14 @@ RANK = "(CASE urgency WHEN 'crisis' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END)"
 
 def upgrade():
     op.create_index(
+        'ix_help_request_offered_near',
+        'help_request',
+        ['lat', 'lon', 'category', 'id'],
+        unique=False,
+        postgresql_where=sa.text("status = 'offered'"),
+        sqlite_where=sa.text("status = 'offered'"),
+    )
+    op.create_index(
         'ix_help_request_queue',
         'help_request',
         ['station_id', 'status', sa.text(RANK), 'created_at', 'id'],
@@ -42,5 +55,6 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index('ix_help_request_offered_near', table_name='help_request')
     op.drop_index('ix_help_request_escalated', table_name='help_request')
     op.drop_index('ix_help_request_queue', table_name='help_request')

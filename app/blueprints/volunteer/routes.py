@@ -228,7 +228,7 @@ def tasks():
     profile = current_user.volunteer
     team = volunteers.led_team(current_user)
     approved = profile is not None and profile.status == "approved"
-    found = volunteers.nearby_tasks(current_user) if approved or team is not None else []
+    found = volunteers.nearby_tasks(current_user, team=team) if approved or team is not None else []
     context = {
         "tasks": found,
         "approved": approved,

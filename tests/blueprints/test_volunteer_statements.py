@@ -1,0 +1,72 @@
+"""Nearby tasks cost the same however many offered requests the county holds: the same
+statements for 5 and 60 of them, and the ring-by-ring search finds exactly the nearest."""
+
+import random
+
+import pytest
+
+from app.extensions import db
+from app.services import geo, volunteers
+from tests import factories
+from tests.blueprints.test_console_statements import counted_statements
+from tests.volunteer_support import fast_passwords, sign_in, volunteer_near
+
+pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
+
+
+def _offered_around(world, place, n: int, *, spread_km: float, seed: int) -> list:
+    rng = random.Random(seed)
+    made = []
+    for _ in range(n):
+        lat, lon = place
+        made.append(
+            factories.make_request(
+                world.station_a,
+                status="offered",
+                category=rng.choice(("shopping", "companionship", "tutoring")),
+                lat=lat + rng.uniform(-spread_km, spread_km) / 110.574,
+                lon=lon + rng.uniform(-spread_km, spread_km) / 91.0,
+            )
+        )
+    db.session.commit()
+    return made
+
+
+def test_nearby_tasks_take_the_same_statements_for_5_and_60_offered(app, client, world):
+    volunteer = volunteer_near(world, 1)
+    home = (volunteer.volunteer.home_lat, volunteer.volunteer.home_lon)
+    _offered_around(world, home, 5, spread_km=3, seed=1)
+    sign_in(client, volunteer)
+    client.get("/v/tasks")
+    with counted_statements(app) as few:
+        first = client.get("/v/tasks").get_data(as_text=True)
+    _offered_around(world, home, 55, spread_km=3, seed=2)
+    client.get("/v/tasks")
+    with counted_statements(app) as many:
+        second = client.get("/v/tasks").get_data(as_text=True)
+    shown = ('class="list-item task-item', "badge-offer")
+    assert first.count(shown[0]) > 0 and second.count(shown[0]) == volunteers.NEARBY_LIMIT
+    # the user (roles, station, profile); the led team; the open offers and their tasks;
+    # at most two rings of the nearest; the shown tasks' rows
+    assert len(many) <= len(few) + 1 <= 9, many
+
+
+@pytest.mark.parametrize("spread_km", [1.5, 6.0, 19.0])
+def test_the_rings_find_exactly_the_nearest_within_reach(world, spread_km):
+    """Dense (the first ring is enough), middling and sparse (the whole reach): the same
+    list as sorting every offered request in reach by distance."""
+    volunteer = volunteer_near(world, 1, skills=("shopping", "companionship"), radius_km=10)
+    profile = volunteer.volunteer
+    home = (profile.home_lat, profile.home_lon)
+    made = _offered_around(world, home, 80, spread_km=spread_km, seed=int(spread_km * 10))
+    limit = 6
+    found = volunteers.nearby_tasks(volunteer, limit=limit)
+    in_reach = sorted(
+        (
+            (geo.approx_km(*home, r.lat, r.lon), r.id)
+            for r in made
+            if r.category in ("shopping", "companionship")
+            and geo.approx_km(*home, r.lat, r.lon) <= profile.radius_km
+        ),
+    )
+    assert [t.request.id for t in found] == [rid for _km, rid in in_reach[:limit]]
