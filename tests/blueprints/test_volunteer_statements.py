@@ -1,6 +1,7 @@
 """Nearby tasks cost the same however many offered requests the county holds: the same
 statements for 5 and 60 of them, and the ring-by-ring search finds exactly the nearest."""
 
+import math
 import random
 
 import pytest
@@ -70,3 +71,37 @@ def test_the_rings_find_exactly_the_nearest_within_reach(world, spread_km):
         ),
     )
     assert [t.request.id for t in found] == [rid for _km, rid in in_reach[:limit]]
+
+
+def test_a_full_first_ring_still_yields_to_nearer_tasks_just_outside_it(world):
+    """The first ring (a quarter of the reach) full of tasks in its corners: tasks just
+    past its edge are nearer than those corners, and come first."""
+    volunteer = volunteer_near(world, 1, skills=("shopping",), radius_km=10)
+    profile = volunteer.volunteer
+    lat, lon = profile.home_lat, profile.home_lon
+    east = 111.320 * math.cos(math.radians(lat))
+    ring_km = 2 * profile.radius_km * volunteers.FIRST_RING  # 5 km
+    corners = [
+        factories.make_request(
+            world.station_a,
+            status="offered",
+            lat=lat + sign_lat * (ring_km - 0.3 - i * 0.01) / 110.574,
+            lon=lon + sign_lon * (ring_km - 0.3 - i * 0.01) / east,
+        )
+        for i in range(8)
+        for sign_lat in (1, -1)
+        for sign_lon in (1, -1)
+    ]
+    past_edge = [
+        factories.make_request(
+            world.station_a,
+            status="offered",
+            lat=lat + (ring_km + 0.3 + i * 0.05) / 110.574,
+            lon=lon,
+        )
+        for i in range(3)
+    ]
+    db.session.commit()
+    found = volunteers.nearby_tasks(volunteer, limit=6)
+    assert len(corners) >= 6 * 4  # the first ring alone holds all the search asks for
+    assert [t.request.id for t in found[:3]] == [r.id for r in past_edge]
