@@ -26,7 +26,7 @@ down_revision = 'a15snap'
 branch_labels = None
 depends_on = None
 
-RANK = "(CASE urgency WHEN 'crisis' THEN 0 WHEN 'urgent' THEN 1 ELSE 2 END)"
+RANK = "(\nCASE urgency\n    WHEN 'crisis' THEN 0\n    WHEN 'urgent' THEN 1\n    ELSE 2\nEND)"
 
 
 def upgrade():
