@@ -7,10 +7,12 @@ import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, case, func, literal_column, select, union_all
+from sqlalchemy import Integer, bindparam, case, func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -26,7 +28,7 @@ from app.services.access import (
     visible_station_ids,
 )
 from app.services.codes import code_text
-from app.services.deadlines import overdue_clause
+from app.services.deadlines import overdue_clause_unbound, overdue_params
 from app.services.geo import distance_km, route_to_station
 from app.services.notifications import queue_to_resident
 
@@ -51,14 +53,21 @@ MERGE_DAYS = 7
 # --- the queue ---------------------------------------------------------------------------
 
 
-def _tab_filter(tab: str, now: datetime):
+def _tab_filter_unbound(tab: str, urgencies: tuple[str, ...]):
+    """The tab's condition; the overdue tab's moments as parameters (``_tab_params``)."""
     if tab in STATUS_TABS:
         return HelpRequest.status == tab
     if tab == "escalated":
-        return (HelpRequest.escalated.is_(True)) & HelpRequest.status.in_(workflow.OPEN_STATUSES)
+        return (HelpRequest.escalated.is_(True)) & HelpRequest.status.in_(
+            sorted(workflow.OPEN_STATUSES)
+        )
     if tab == "overdue":
-        return overdue_clause(now)
+        return overdue_clause_unbound(urgencies)
     raise ServiceError(_("Unknown list."))
+
+
+def _urgencies() -> tuple[str, ...]:
+    return tuple(current_app.config["RESPONSE_TARGET_MINUTES"])
 
 
 PAGE_SIZE = 50
@@ -85,52 +94,79 @@ def queue(
     rows cost more than all the queries of the page together. Each station's rows come off
     its index in the queue's order, so a page reads about ``offset + limit`` rows a station
     whatever the size of the table (ix_help_request_queue, ix_help_request_escalated)."""
-    now = now or utcnow()
-    offset = max(offset, 0)
-    condition = _tab_filter(tab, now)
+    if tab not in TABS:
+        raise ServiceError(_("Unknown list."))
+    stations = sorted(visible_station_ids(user)) or [-1]
+    urgencies = _urgencies()
+    params = {
+        **{f"station_{i}": station_id for i, station_id in enumerate(stations)},
+        **(overdue_params(now, urgencies) if tab == "overdue" else {}),
+        "branch_limit": max(offset, 0) + limit,
+        "page_limit": limit,
+        "page_offset": max(offset, 0),
+    }
+    statement = _queue_statement(tab, len(stations), urgencies)
+    return list(db.session.scalars(statement, params))
+
+
+@lru_cache(maxsize=256)
+def _queue_statement(tab: str, station_count: int, urgencies: tuple[str, ...]):
+    """The queue's statement for a tab and a number of stations, built once (building it
+    cost more than running it); the stations, moments and paging are parameters."""
+    condition = _tab_filter_unbound(tab, urgencies)
     branches = [
         select(HelpRequest.id, URGENCY_RANK, HelpRequest.created_at)
-        .where(HelpRequest.station_id == station_id, condition)
+        .where(HelpRequest.station_id == bindparam(f"station_{i}"), condition)
         .order_by(URGENCY_RANK, HelpRequest.created_at, HelpRequest.id)
-        .limit(offset + limit)
+        .limit(bindparam("branch_limit"))
         .subquery()
-        for station_id in sorted(visible_station_ids(user)) or [-1]
+        for i in range(station_count)
     ]
     pages = union_all(*[select(*branch.c) for branch in branches]).subquery()
     page = (
         select(pages.c.id, pages.c.rank, pages.c.created_at)
         .order_by(pages.c.rank, pages.c.created_at, pages.c.id)
-        .limit(limit)
-        .offset(offset)
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
         .subquery()
     )
-    query = (
+    return (
         select(HelpRequest)
         .join(page, page.c.id == HelpRequest.id)
         .order_by(page.c.rank, page.c.created_at, page.c.id)
         .options(joinedload(HelpRequest.village), joinedload(HelpRequest.station))
     )
-    return list(db.session.scalars(query))
 
 
 def counts(user: User, *, now: datetime | None = None, at_least: dict | None = None) -> dict:
     """How many requests each tab holds, each counted up to ``COUNT_CAP`` + 1 (one
     statement; each tab reads at most that many index entries). ``at_least`` raises the
     cap of a tab (the tab paged deep into: its pager says how many follow)."""
-    now = now or utcnow()
-    stations = visible_station_ids(user) or {-1}
+    urgencies = _urgencies()
+    params = {
+        "stations": sorted(visible_station_ids(user)) or [-1],
+        **overdue_params(now, urgencies),
+        **{f"cap_{tab}": max(COUNT_CAP, (at_least or {}).get(tab, 0)) + 1 for tab in TABS},
+    }
+    row = db.session.execute(_counts_statement(urgencies), params).one()
+    return dict(row._mapping)
+
+
+@lru_cache(maxsize=16)
+def _counts_statement(urgencies: tuple[str, ...]):
     columns = []
     for tab in TABS:
-        cap = max(COUNT_CAP, (at_least or {}).get(tab, 0))
         capped = (
             select(HelpRequest.id)
-            .where(HelpRequest.station_id.in_(stations), _tab_filter(tab, now))
-            .limit(cap + 1)
+            .where(
+                HelpRequest.station_id.in_(bindparam("stations", expanding=True)),
+                _tab_filter_unbound(tab, urgencies),
+            )
+            .limit(bindparam(f"cap_{tab}"))
             .subquery()
         )
         columns.append(select(func.count()).select_from(capped).scalar_subquery().label(tab))
-    row = db.session.execute(select(*columns)).one()
-    return dict(row._mapping)
+    return select(*columns)
 
 
 def count_text(counts: dict[str, int], at_least: dict | None = None) -> dict[str, str]:
