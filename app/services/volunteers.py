@@ -6,9 +6,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, literal_column, null, or_, select
+from sqlalchemy import bindparam, delete, func, literal_column, null, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -339,7 +340,9 @@ def nearby_tasks(
         lat, lon, _radius, for_team = place
         skills = set((for_team.skills if for_team is not None else user.volunteer.skills) or [])
         categories = sorted(skills - SOCIAL_WORKER_ONLY)
-        nearest = _nearest_offered_ids(lat, lon, _reach_km(place), categories, limit * 4)
+        # Tasks in reach are those within the radius; an offer made from a wider round is
+        # added below from the volunteer's own offers.
+        nearest = _nearest_offered_ids(lat, lon, place[2], categories, limit * 4)
         # Whole rows only for as many as the list shows (a few more when some are not for
         # this volunteer), not for every one of the nearest.
         for chunk in _chunks(nearest, limit + 5):
@@ -389,28 +392,49 @@ def _nearest_offered_ids(
     if not categories:
         return []
     east = math.cos(math.radians(lat))
-    nearness = (HelpRequest.lat - lat) * (HelpRequest.lat - lat) + (
-        (HelpRequest.lon - lon) * east
-    ) * ((HelpRequest.lon - lon) * east)
+    statement = _nearest_statement()
     ring = reach_km * FIRST_RING
     while True:
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, ring)
         rows = db.session.execute(
-            select(HelpRequest.id, nearness.label("nearness"))
-            .where(
-                # written out, so the planner matches the partial index's predicate
-                HelpRequest.status == literal_column("'offered'"),
-                HelpRequest.lat.between(min_lat, max_lat),
-                HelpRequest.lon.between(min_lon, max_lon),
-                HelpRequest.category.in_(categories),
-            )
-            .order_by(nearness, HelpRequest.id)
-            .limit(count)
+            statement,
+            {
+                "lat": lat,
+                "lon": lon,
+                "east": east,
+                "min_lat": min_lat,
+                "max_lat": max_lat,
+                "min_lon": min_lon,
+                "max_lon": max_lon,
+                "categories": categories,
+                "count": count,
+            },
         ).all()
         inscribed = (ring / 111.320) ** 2  # the box's narrower half-width, squared degrees
         if ring >= reach_km or (len(rows) == count and rows[-1].nearness <= inscribed):
             return [row.id for row in rows]
         ring = min(reach_km, ring * 4)
+
+
+@lru_cache(maxsize=1)
+def _nearest_statement():
+    """One ring's statement, built once (building cost more than running it)."""
+    lat, lon, east = bindparam("lat"), bindparam("lon"), bindparam("east")
+    nearness = (HelpRequest.lat - lat) * (HelpRequest.lat - lat) + (
+        (HelpRequest.lon - lon) * east
+    ) * ((HelpRequest.lon - lon) * east)
+    return (
+        select(HelpRequest.id, nearness.label("nearness"))
+        .where(
+            # written out, so the planner matches the partial index's predicate
+            HelpRequest.status == literal_column("'offered'"),
+            HelpRequest.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+            HelpRequest.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+            HelpRequest.category.in_(bindparam("categories", expanding=True)),
+        )
+        .order_by(nearness, HelpRequest.id)
+        .limit(bindparam("count"))
+    )
 
 
 def _chunks(items: list, size: int):

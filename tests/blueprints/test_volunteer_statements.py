@@ -54,7 +54,7 @@ def test_nearby_tasks_take_the_same_statements_for_5_and_60_offered(app, client,
 
 @pytest.mark.parametrize("spread_km", [1.5, 6.0, 19.0])
 def test_the_rings_find_exactly_the_nearest_within_reach(world, spread_km):
-    """Dense (the first ring is enough), middling and sparse (the whole reach): the same
+    """Dense (the first ring is enough), middling and sparse (the whole radius): the same
     list as sorting every offered request in reach by distance."""
     volunteer = volunteer_near(world, 1, skills=("shopping", "companionship"), radius_km=10)
     profile = volunteer.volunteer
@@ -80,7 +80,7 @@ def test_a_full_first_ring_still_yields_to_nearer_tasks_just_outside_it(world):
     profile = volunteer.volunteer
     lat, lon = profile.home_lat, profile.home_lon
     east = 111.320 * math.cos(math.radians(lat))
-    ring_km = 2 * profile.radius_km * volunteers.FIRST_RING  # 5 km
+    ring_km = profile.radius_km * volunteers.FIRST_RING  # 2.5 km
     corners = [
         factories.make_request(
             world.station_a,
