@@ -286,17 +286,32 @@ def _places(
 
 
 def _my_open_offers(user: User, request_id: int | None = None) -> dict[int, Offer]:
+    params = {"user_id": user.id}
+    if request_id is not None:
+        params["request_id"] = request_id
+    statement = _open_offers_statement(request_id is not None)
+    return {o.request_id: o for o in db.session.scalars(statement, params)}
+
+
+@lru_cache(maxsize=2)
+def _open_offers_statement(one_request: bool):
+    """The volunteer's open offers (theirs and their led teams'), with their tasks joined
+    (one statement each for offers, tasks and teams); built once, run with parameters."""
+    led = select(Team.id).where(Team.leader_id == bindparam("user_id"))
     query = (
         select(Offer)
-        .where(Offer.status == "pending", _offer_is_mine(user))
+        .where(
+            Offer.status == "pending",
+            or_(Offer.volunteer_id == bindparam("user_id"), Offer.team_id.in_(led)),
+        )
         .options(
             selectinload(Offer.request).options(*_shown_with_request()),
             selectinload(Offer.team),
         )
     )
-    if request_id is not None:
-        query = query.where(Offer.request_id == request_id)
-    return {o.request_id: o for o in db.session.scalars(query)}
+    if one_request:
+        query = query.where(Offer.request_id == bindparam("request_id"))
+    return query
 
 
 def _view_from(
@@ -443,18 +458,17 @@ def _chunks(items: list, size: int):
 
 
 def _requests_in_order(ids: list[int]) -> list[HelpRequest]:
-    by_id = {
-        r.id: r
-        for r in db.session.scalars(
-            select(HelpRequest).where(HelpRequest.id.in_(ids)).options(*_shown_with_request())
-        )
-    }
+    by_id = {r.id: r for r in db.session.scalars(_requests_statement(), {"ids": ids})}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def _offer_is_mine(user: User):
-    led = select(Team.id).where(Team.leader_id == user.id)
-    return or_(Offer.volunteer_id == user.id, Offer.team_id.in_(led))
+@lru_cache(maxsize=1)
+def _requests_statement():
+    return (
+        select(HelpRequest)
+        .where(HelpRequest.id.in_(bindparam("ids", expanding=True)))
+        .options(*_shown_with_request())
+    )
 
 
 def task_view(user: User, request: HelpRequest) -> TaskView | None:
