@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, RequestEvent, User, UserRole
@@ -35,14 +36,18 @@ def _to_resident_or_volunteer():
     return or_(OutboxMessage.user_id.is_(None), OutboxMessage.user_id.not_in(staff))
 
 
+def _failed_or_retrying():
+    return or_(
+        OutboxMessage.status.in_(FAILED),
+        and_(OutboxMessage.status.in_(WAITING), OutboxMessage.hold_reason == ""),
+    )
+
+
 def _undelivered(now: datetime):
     return and_(
         OutboxMessage.given_up_at.is_(None),
         OutboxMessage.created_at <= now - FLAG_AFTER,
-        or_(
-            OutboxMessage.status.in_(FAILED),
-            and_(OutboxMessage.status.in_(WAITING), OutboxMessage.hold_reason == ""),
-        ),
+        _failed_or_retrying(),
         _to_resident_or_volunteer(),
         offer_still_open(now),
     )
@@ -55,12 +60,27 @@ def requests_with_undelivered_sms(
     ids = list(request_ids)
     if not ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(OutboxMessage.request_id)
-            .where(OutboxMessage.request_id.in_(ids), _undelivered(now or utcnow()))
-            .distinct()
+    now = now or utcnow()
+    params = {"request_ids": ids, "now": now, "flag_before": now - FLAG_AFTER}
+    return set(db.session.scalars(_undelivered_requests_statement(), params))
+
+
+@lru_cache(maxsize=1)
+def _undelivered_requests_statement():
+    """The queue's flag, asked on every view of it: built once, run with the ids and the
+    moment as parameters (building it cost more than running it)."""
+    now = bindparam("now")
+    return (
+        select(OutboxMessage.request_id)
+        .where(
+            OutboxMessage.request_id.in_(bindparam("request_ids", expanding=True)),
+            OutboxMessage.given_up_at.is_(None),
+            OutboxMessage.created_at <= bindparam("flag_before"),
+            _failed_or_retrying(),
+            _to_resident_or_volunteer(),
+            offer_still_open(now),
         )
+        .distinct()
     )
 
 
