@@ -111,3 +111,15 @@ def test_pages_follow_the_queue_order_across_the_workers_stations(world):
     expected = sorted(made, key=lambda r: (rank[r.urgency], r.created_at, r.id))
     pages = [console.queue(worker, "new", limit=5, offset=o) for o in range(0, 25, 5)]
     assert [r.id for page in pages for r in page] == [r.id for r in expected]
+
+
+def test_a_queue_line_names_its_village_and_another_stations_name(app, client, world, login_as):
+    """The queue's lines are read as rows of a few columns, not whole requests: the
+    village's and the room's names still come with them."""
+    login_as("social_worker")
+    request_at(world.station_a, village=world.village_a1)
+    request_at(world.room_a1, minutes_ago=9)
+    db.session.commit()
+    html = client.get("/station/").get_data(as_text=True)
+    assert '<p class="meta">杏花社区 · 已等' in html  # the worker's own station: no name
+    assert " · 杏花社区社工室 · 已等" in html
