@@ -96,15 +96,10 @@ def _row_labels(items) -> dict[str, dict[str, str]]:
 
 
 def _waiting(items, now) -> dict[int, str]:
-    """ "waiting 3 h" for each row; each distinct wording translated once."""
-    said: dict[str, str] = {}
-    result = {}
-    for r in items:
-        span = wording.waited(r.created_at, now)
-        if span not in said:
-            said[span] = _("waiting %(t)s", t=span)
-        result[r.id] = said[span]
-    return result
+    """ "waiting 3 h" for each row, the words translated once for the page."""
+    waiting = _("waiting %(t)s")  # no values given: the translated words, to be filled
+    spans = wording.waited_all([r.created_at for r in items], now)
+    return {r.id: waiting % {"t": span} for r, span in zip(items, spans, strict=True)}
 
 
 def _request_or_404(request_id: int) -> HelpRequest:
