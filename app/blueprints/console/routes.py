@@ -76,7 +76,6 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
         "refs": {r.id: privacy.request_ref(user, r) for r in items},
         "labels": _row_labels(items),
         "waiting": _waiting(items, now),
-        "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
         "now": now,
     }
 

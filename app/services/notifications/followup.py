@@ -53,6 +53,35 @@ def _undelivered(now: datetime):
     )
 
 
+def _undelivered_unbound():
+    """``_undelivered`` with its moments as parameters (``moment_params``), for statements
+    built once and asked on every view (the queue's)."""
+    return and_(
+        OutboxMessage.given_up_at.is_(None),
+        OutboxMessage.created_at <= bindparam("sms_flag_before"),
+        _failed_or_retrying(),
+        _to_resident_or_volunteer(),
+        offer_still_open(bindparam("sms_now")),
+    )
+
+
+def moment_params(now: datetime | None = None) -> dict[str, datetime]:
+    """The parameters of ``undelivered_flag`` and the statements built on it."""
+    now = now or utcnow()
+    return {"sms_now": now, "sms_flag_before": now - FLAG_AFTER}
+
+
+def undelivered_flag(request_id):
+    """SQL, true when the request ``request_id`` (a column) has a resident's or volunteer's
+    text undelivered; its moments as parameters (``moment_params``). The queue reads it
+    as a column of its page: no statement of its own."""
+    return (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.request_id == request_id, _undelivered_unbound())
+        .exists()
+    )
+
+
 def requests_with_undelivered_sms(
     request_ids: Iterable[int], now: datetime | None = None
 ) -> set[int]:
@@ -60,25 +89,19 @@ def requests_with_undelivered_sms(
     ids = list(request_ids)
     if not ids:
         return set()
-    now = now or utcnow()
-    params = {"request_ids": ids, "now": now, "flag_before": now - FLAG_AFTER}
+    params = {"request_ids": ids, **moment_params(now)}
     return set(db.session.scalars(_undelivered_requests_statement(), params))
 
 
 @lru_cache(maxsize=1)
 def _undelivered_requests_statement():
-    """The queue's flag, asked on every view of it: built once, run with the ids and the
-    moment as parameters (building it cost more than running it)."""
-    now = bindparam("now")
+    """Built once, run with the ids and the moments as parameters (building it cost more
+    than running it)."""
     return (
         select(OutboxMessage.request_id)
         .where(
             OutboxMessage.request_id.in_(bindparam("request_ids", expanding=True)),
-            OutboxMessage.given_up_at.is_(None),
-            OutboxMessage.created_at <= bindparam("flag_before"),
-            _failed_or_retrying(),
-            _to_resident_or_volunteer(),
-            offer_still_open(now),
+            _undelivered_unbound(),
         )
         .distinct()
     )
