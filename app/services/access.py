@@ -3,7 +3,7 @@ user as an argument. The web-only guard (``role_required``) is in app/blueprints
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
@@ -167,10 +167,27 @@ def may_act_on_request(user: User, request) -> bool:
         return False
     if request.station_id in acting_station_ids(user):
         return True
+    return is_centre_staff(user) and escalated_in_sight(user, request)
+
+
+def requests_to_act_on(user: User, requests: Iterable) -> list:
+    """Those of ``requests`` that ``user`` may act on (``may_act_on_request`` for a list:
+    the reader's stations worked out once, not once a line)."""
+    requests = [r for r in requests if r is not None]
+    if not requests or not _is_staff(user):
+        return []
+    acting = acting_station_ids(user)
+    centre = is_centre_staff(user)
+    return [
+        r for r in requests if r.station_id in acting or (centre and escalated_in_sight(user, r))
+    ]
+
+
+def escalated_in_sight(user: User, request) -> bool:
+    """An open request escalated to the county, of a station ``user`` reads."""
     return (
         bool(request.escalated)
         and request.status in workflow.OPEN_STATUSES
-        and is_centre_staff(user)
         and request.station_id in visible_station_ids(user)
     )
 

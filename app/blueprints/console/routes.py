@@ -26,7 +26,7 @@ from app.services import (
     worker_tasks,
     workflow,
 )
-from app.services.access import may_act_on_request, visible_station_ids
+from app.services.access import may_act_on_request, requests_to_act_on, visible_station_ids
 from app.services.codes import code_text
 from app.services.ledger import villages_for
 from app.services.notifications import followup
@@ -59,7 +59,7 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
     items = console.queue(user, tab, now=now, offset=offset)
     deeper = {tab: offset + console.PAGE_SIZE + 1}  # enough to say whether a next page exists
     counts = console.counts(user, now=now, at_least=deeper)
-    acts_on = {r.id for r in items if may_act_on_request(user, r)}
+    acts_on = {r.id for r in requests_to_act_on(user, items)}
     return {
         "page": page,
         "page_size": console.PAGE_SIZE,
@@ -73,7 +73,7 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
         # Descriptions only of what the reader works on: the county reads the rest on the
         # request page, where each read is logged.
         "acts_on": acts_on,
-        "refs": {r.id: privacy.request_ref(user, r) for r in items},
+        "refs": privacy.request_refs(user, items),
         "labels": _row_labels(items),
         "waiting": _waiting(items, now),
         "now": now,
