@@ -3,10 +3,13 @@ statements for 5 and 60 of them, and the ring-by-ring search finds exactly the n
 
 import math
 import random
+from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
+from app.models import Offer
+from app.models.base import utcnow
 from app.services import geo, volunteers
 from tests import factories
 from tests.blueprints.test_console_statements import counted_statements
@@ -50,6 +53,50 @@ def test_nearby_tasks_take_the_same_statements_for_5_and_60_offered(app, client,
     # the user (roles, station, profile); the led team; the open offers and their tasks;
     # at most two rings of the nearest; the shown tasks' rows
     assert len(many) <= len(few) + 1 and len(many) <= 7, (len(few), many)
+
+
+def test_a_volunteer_with_open_offers_to_them_and_their_team_takes_no_more_statements(
+    app, client, world
+):
+    """The open offers come with their tasks and teams joined: one statement, however
+    many offers and whoever they went to."""
+    from tests.blueprints.test_volunteer_task_order import offer_to
+
+    volunteer = volunteer_near(world, 1)
+    home = (volunteer.volunteer.home_lat, volunteer.volunteer.home_lon)
+    _offered_around(world, home, 12, spread_km=3, seed=3)
+    offered = [
+        factories.make_request(
+            world.station_a, status="offered", category="shopping", lat=home[0], lon=home[1]
+        )
+        for _ in range(3)
+    ]
+    team = factories.make_team(world.station_a, volunteer, skills=["shopping"])
+    offer_to(volunteer, offered[0], 1.0)
+    offer_to(volunteer, offered[1], 2.0)
+    db.session.add(
+        Offer(
+            request_id=offered[2].id,
+            team_id=team.id,
+            round=1,
+            rank=1,
+            distance_km=1.5,
+            reasons=[],
+            reply_code="K7M4",
+            status="pending",
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    )
+    db.session.commit()
+    sign_in(client, volunteer)
+    client.get("/v/tasks")
+    with counted_statements(app) as seen:
+        page = client.get("/v/tasks").get_data(as_text=True)
+    assert page.count("badge-offer") == 3
+    # the user; the led team; the open offers with their tasks and teams (one statement,
+    # three before); from home and from the team's place each, at most two rings and the
+    # shown tasks' rows
+    assert len(seen) <= 3 + 2 * 3, "\n".join(seen)
 
 
 @pytest.mark.parametrize("spread_km", [1.5, 6.0, 19.0])
