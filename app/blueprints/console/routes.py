@@ -53,7 +53,7 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
     what the reader acts on and which requests have a text that did not arrive.
 
     What each row shows is worked out here once (the reader's rights per row, the labels
-    per distinct value): a page of 50 rows asked the same questions hundreds of times."""
+    per distinct value): asked once a row, a page asked the same questions a hundred times."""
     user = current_user._get_current_object()  # not the proxy: asked once per row
     offset = (page - 1) * console.PAGE_SIZE
     items = console.queue(user, tab, now=now, offset=offset)
