@@ -9,6 +9,8 @@ that account (on every device), and a deactivated account loses its sessions at 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Flask, abort, current_app, request, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy.exc import DataError
@@ -22,17 +24,37 @@ SESSION_VERSION_KEY = "_sv"
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    from app.models import User
-
     try:
-        user = db.session.get(User, int(user_id))
+        wanted = int(user_id)
     except (TypeError, ValueError):
         return None
+    user = db.session.scalars(_user_statement(), {"user_id": wanted}).unique().one_or_none()
     if user is None or not user.is_active:
         return None
     if session.get(SESSION_VERSION_KEY, 0) != (user.session_version or 0):
         return None  # a session from before the last sign-out
     return user
+
+
+@lru_cache(maxsize=1)
+def _user_statement():
+    """The signed-in user in one statement, with what nearly every signed-in page asks
+    next: the roles (the guards, the nav), the station (scope, headings) and the volunteer
+    profile (the nav). Built once: building cost more than running it."""
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
+    from app.models import User
+
+    return (
+        select(User)
+        .where(User.id == bindparam("user_id"))
+        .options(
+            joinedload(User.role_rows),
+            joinedload(User.station),
+            joinedload(User.volunteer),
+        )
+    )
 
 
 def _remember_session_version(_sender, user, **_extra) -> None:

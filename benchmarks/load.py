@@ -3,9 +3,13 @@
 Prints requests/s and p50/p95 for each scenario, beside the same server's bare endpoint
 (/healthz) as a ratio. Run through ``make bench`` (``python -m benchmarks.run --only load``).
 
-The bench database (``linli_bench_load``) is created on first use and kept, with the demo
-county and 100,000 requests for the triage queue. Rate limits are off for the run (every
-request comes from 127.0.0.1); everything else is the production configuration.
+The bench database (``BENCH_LOAD_DB``, default ``linli_bench_load``) is created on first
+use and kept, with the demo county and 100,000 requests for the triage queue. The triage
+queue and nearby tasks are measured again with 10,000 and 1,000,000 requests, each in its
+own database named with a suffix (``linli_bench_load_10k``, ``linli_bench_load_1m``), so the
+figures show how the cost grows with the table. After the runs on each server, each
+gunicorn worker's resident memory is printed (VmRSS). Rate limits are off for the run
+(every request comes from 127.0.0.1); everything else is the production configuration.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ DB_NAME = os.environ.get("BENCH_LOAD_DB", "linli_bench_load")
 DURATION = os.environ.get("BENCH_DURATION", "15s")
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 QUEUE_REQUESTS = int(os.environ.get("BENCH_QUEUE_REQUESTS", "100000"))
+# Other table sizes for nearby tasks and the queue; "" to skip them.
+OTHER_SIZES = [
+    int(n) for n in os.environ.get("BENCH_LOAD_SIZES", "10000,1000000").split(",") if n.strip()
+]
+MEMORY_TARGET_MB = 150
 WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "4"))
 
 # wrk reports p95 through this Lua hook (its --latency table has no 95th percentile).
@@ -48,14 +57,28 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _database_url() -> str:
+def size_label(size: int) -> str:
+    """10000 -> "10k", 1000000 -> "1m": the suffix of that size's database."""
+    if size % 1_000_000 == 0:
+        return f"{size // 1_000_000}m"
+    if size % 1000 == 0:
+        return f"{size // 1000}k"
+    return str(size)
+
+
+def database_name(size: int) -> str:
+    """The main size keeps BENCH_LOAD_DB itself (filled by earlier runs); others a suffix."""
+    return DB_NAME if size == QUEUE_REQUESTS else f"{DB_NAME}_{size_label(size)}"
+
+
+def _database_url(name: str = DB_NAME) -> str:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", (DB_NAME,)).fetchone()
+        exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
 
 
 def _env(url: str) -> dict[str, str]:
@@ -69,8 +92,8 @@ def _env(url: str) -> dict[str, str]:
     )
 
 
-def prepare(url: str) -> None:
-    """Schema, demo county, and the triage queue's 100,000 requests (once)."""
+def prepare(url: str, requests: int = QUEUE_REQUESTS) -> None:
+    """Schema, demo county, and the triage queue's ``requests`` requests (once)."""
     env = _env(url)
     subprocess.run(
         [sys.executable, "-m", "flask", "db", "upgrade"],
@@ -87,7 +110,7 @@ def prepare(url: str) -> None:
         capture_output=True,
     )
     subprocess.run(
-        [sys.executable, "-m", "benchmarks.fill_requests", str(QUEUE_REQUESTS)],
+        [sys.executable, "-m", "benchmarks.fill_requests", str(requests)],
         cwd=ROOT,
         env=env,
         check=True,
@@ -130,48 +153,113 @@ def _lua_string(text: str) -> str:
     return json.dumps(text)  # a JSON string literal is a valid Lua string literal here
 
 
+def worker_memory_mb(master_pid: int) -> list[float]:
+    """Resident memory (VmRSS, MB) of each child of the gunicorn master."""
+    children: list[int] = []
+    for task in Path(f"/proc/{master_pid}/task").glob("*/children"):
+        children += [int(pid) for pid in task.read_text().split()]
+    sizes = []
+    for pid in sorted(children):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.M)
+        if match:
+            sizes.append(int(match.group(1)) / 1024)
+    return sizes
+
+
+class Server:
+    """gunicorn -w WORKERS on a free port against one bench database."""
+
+    def __init__(self, url: str):
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=_env(url),
+            start_new_session=True,
+        )
+
+    def __enter__(self) -> Server:
+        try:
+            _wait_for(self.base + "/healthz")
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # the master stops its workers
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+
+def _line(name: str, figures: dict, bare: dict) -> str:
+    ratio = figures["rps"] / bare["rps"] if bare["rps"] else 0
+    return (
+        f"  {name:<44} {figures['rps']:8.0f} req/s  p50 {figures['p50']:6.1f} ms  "
+        f"p95 {figures['p95']:6.1f} ms  ({ratio:.2f}× bare; errors {figures['errors']}, "
+        f"non-2xx/3xx {figures['non2xx']})"
+    )
+
+
+def _memory_line(label: str, sizes: list[float]) -> str:
+    shown = ", ".join(f"{mb:.0f}" for mb in sizes) or "none found"
+    verdict = "ok" if sizes and max(sizes) < MEMORY_TARGET_MB else "OVER"
+    return (
+        f"  memory after the {label} runs: gunicorn workers' VmRSS {shown} MB "
+        f"(target < {MEMORY_TARGET_MB} MB: {verdict})"
+    )
+
+
 def run() -> list[str]:
     if shutil.which("wrk") is None:
         return ["load: wrk is missing (apt-get install wrk); skipped"]
-    url = _database_url()
-    prepare(url)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "-w",
-            str(WORKERS),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=_env(url),
-        start_new_session=True,
-    )
-    try:
-        _wait_for(base + "/healthz")
-        from benchmarks import scenarios
+    from benchmarks import scenarios
 
-        results = []
-        bare = _wrk(base + "/healthz", "")
-        results.append(("bare endpoint /healthz", bare))
-        for name, path, script in scenarios.build(base):
-            results.append((name, _wrk(base + path, script)))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    lines = [f"load: gunicorn -w {WORKERS}, PostgreSQL, wrk -t2 -c{CONNECTIONS} -d{DURATION}"]
-    for name, figures in results:
-        ratio = figures["rps"] / bare["rps"] if bare["rps"] else 0
-        lines.append(
-            f"  {name:<38} {figures['rps']:8.0f} req/s  p50 {figures['p50']:6.1f} ms  "
-            f"p95 {figures['p95']:6.1f} ms  ({ratio:.2f}× bare; errors {figures['errors']}, "
-            f"non-2xx/3xx {figures['non2xx']})"
-        )
+    url = _database_url(database_name(QUEUE_REQUESTS))
+    prepare(url, QUEUE_REQUESTS)
+    main = size_label(QUEUE_REQUESTS)
+    lines = [
+        f"load: gunicorn -w {WORKERS}, PostgreSQL, wrk -t2 -c{CONNECTIONS} -d{DURATION}; "
+        f"load average before {os.getloadavg()[0]:.2f}"
+    ]
+    with Server(url) as server:
+        bare = _wrk(server.base + "/healthz", "")
+        lines.append(_line("bare endpoint /healthz", bare, bare))
+        for name, path, script in scenarios.build(server.base, main):
+            lines.append(_line(name, _wrk(server.base + path, script), bare))
+        lines.append(_memory_line(f"{main} requests", worker_memory_mb(server.process.pid)))
+    for size in OTHER_SIZES:
+        if size == QUEUE_REQUESTS:
+            continue
+        other = _database_url(database_name(size))
+        prepare(other, size)
+        label = size_label(size)
+        with Server(other) as server:
+            for name, path, script in scenarios.build_lists(server.base, label):
+                lines.append(_line(name, _wrk(server.base + path, script), bare))
+            lines.append(_memory_line(f"{label} requests", worker_memory_mb(server.process.pid)))
+    lines.append(f"  (load average after: {' '.join(f'{n:.2f}' for n in os.getloadavg())})")
     return lines
 
 

@@ -17,12 +17,20 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.vocab import MINOR_GROUPS, groups_mask
+
+# Most urgent first: the queue's sort key, written out as in its indexes (the planner uses
+# an expression index only for the very same expression, with no bound parameters). Laid
+# out as PostgreSQL prints it back, so `flask db check` finds the index unchanged.
+URGENCY_RANK_SQL = (
+    "(\nCASE urgency\n    WHEN 'crisis' THEN 0\n    WHEN 'urgent' THEN 1\n    ELSE 2\nEND)"
+)
 
 
 class HelpRequest(db.Model):
@@ -32,6 +40,37 @@ class HelpRequest(db.Model):
         Index("ix_help_request_phone_category", "contact_phone", "category", "created_at"),
         Index("ix_help_request_status_lat_lon", "status", "lat", "lon"),
         Index("ix_help_request_created", "created_at"),
+        # The triage queue's order within a station and status (console.queue): a page is
+        # read off the index, however long the station's history.
+        Index(
+            "ix_help_request_queue",
+            "station_id",
+            "status",
+            text(URGENCY_RANK_SQL),
+            "created_at",
+            "id",
+        ),
+        # Nearby tasks (volunteers.nearby_tasks): the offered requests alone, by place, with
+        # what the search filters and returns, so a ring is read off the index.
+        Index(
+            "ix_help_request_offered_near",
+            "lat",
+            "lon",
+            "category",
+            "id",
+            postgresql_where=text("status = 'offered'"),
+            sqlite_where=text("status = 'offered'"),
+        ),
+        # The escalated tab: the few escalated requests, in the queue's order.
+        Index(
+            "ix_help_request_escalated",
+            "station_id",
+            text(URGENCY_RANK_SQL),
+            "created_at",
+            "id",
+            postgresql_where=text("escalated IS true"),
+            sqlite_where=text("escalated = 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

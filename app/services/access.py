@@ -3,7 +3,7 @@ user as an argument. The web-only guard (``role_required``) is in app/blueprints
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session
@@ -26,8 +26,14 @@ def _station_tree() -> list[tuple[int, int | None]]:
     return _cached("tree", lambda: db.session.execute(select(Station.id, Station.parent_id)).all())
 
 
-def descendant_station_ids(root_id: int) -> set[int]:
-    """A station and every station below it (rooms under a township, all under a county)."""
+def descendant_station_ids(root_id: int) -> frozenset[int]:
+    """A station and every station below it (rooms under a township, all under a county).
+
+    Walked once per unit of work for each root: a queue page asks for every row."""
+    return _cached(f"below:{root_id}", lambda: frozenset(_walk_down(root_id)))
+
+
+def _walk_down(root_id: int) -> set[int]:
     rows = _station_tree()
     children: dict[int | None, list[int]] = {}
     for station_id, parent_id in rows:
@@ -64,13 +70,6 @@ def _cached(key: str, compute: Callable):
     return cache[key]
 
 
-def _station_kind(station_id: int) -> str | None:
-    return _cached(
-        f"kind:{station_id}",
-        lambda: db.session.scalar(select(Station.kind).where(Station.id == station_id)),
-    )
-
-
 def county_root_id(station_id: int) -> int:
     """The county centre above ``station_id`` (the station itself when it is the centre)."""
     station = db.session.get(Station, station_id)
@@ -82,7 +81,10 @@ def county_root_id(station_id: int) -> int:
 
 def is_centre_staff(user: User | None) -> bool:
     """A social worker or admin based at the county centre (not the supervisor's role)."""
-    return _is_staff(user) and _station_kind(user.station_id) == "county_centre"
+    if not _is_staff(user):
+        return False
+    station = user.station  # loaded with the signed-in user (security.load_user)
+    return station is not None and station.kind == "county_centre"
 
 
 def _staffed_station_ids() -> set[int]:
@@ -165,10 +167,27 @@ def may_act_on_request(user: User, request) -> bool:
         return False
     if request.station_id in acting_station_ids(user):
         return True
+    return is_centre_staff(user) and escalated_in_sight(user, request)
+
+
+def requests_to_act_on(user: User, requests: Iterable) -> list:
+    """Those of ``requests`` that ``user`` may act on (``may_act_on_request`` for a list:
+    the reader's stations worked out once, not once a line)."""
+    requests = [r for r in requests if r is not None]
+    if not requests or not _is_staff(user):
+        return []
+    acting = acting_station_ids(user)
+    centre = is_centre_staff(user)
+    return [
+        r for r in requests if r.station_id in acting or (centre and escalated_in_sight(user, r))
+    ]
+
+
+def escalated_in_sight(user: User, request) -> bool:
+    """An open request escalated to the county, of a station ``user`` reads."""
     return (
         bool(request.escalated)
         and request.status in workflow.OPEN_STATUSES
-        and is_centre_staff(user)
         and request.station_id in visible_station_ids(user)
     )
 

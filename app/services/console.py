@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, literal_column, select, union_all
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
+from app.models.requests import URGENCY_RANK_SQL
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, claims, counting, links, offers, staff, wording, workflow
 from app.services.access import (
@@ -25,9 +29,9 @@ from app.services.access import (
     visible_station_ids,
 )
 from app.services.codes import code_text
-from app.services.deadlines import overdue_clause
+from app.services.deadlines import overdue_clause_unbound, overdue_params
 from app.services.geo import distance_km, route_to_station
-from app.services.notifications import queue_to_resident
+from app.services.notifications import followup, queue_to_resident
 
 TABS: dict[str, object] = {
     "new": _l("New"),
@@ -50,17 +54,74 @@ MERGE_DAYS = 7
 # --- the queue ---------------------------------------------------------------------------
 
 
-def _tab_filter(tab: str, now: datetime):
+def _tab_filter_unbound(tab: str, urgencies: tuple[str, ...]):
+    """The tab's condition; the overdue tab's moments as parameters (``_tab_params``)."""
     if tab in STATUS_TABS:
         return HelpRequest.status == tab
     if tab == "escalated":
-        return (HelpRequest.escalated.is_(True)) & HelpRequest.status.in_(workflow.OPEN_STATUSES)
+        return (HelpRequest.escalated.is_(True)) & HelpRequest.status.in_(
+            sorted(workflow.OPEN_STATUSES)
+        )
     if tab == "overdue":
-        return overdue_clause(now)
+        return overdue_clause_unbound(urgencies)
     raise ServiceError(_("Unknown list."))
 
 
-PAGE_SIZE = 50
+def _urgencies() -> tuple[str, ...]:
+    return tuple(current_app.config["RESPONSE_TARGET_MINUTES"])
+
+
+# A page of the queue: four phone screens of lines, the most urgent and oldest first; the
+# rest a tap away (50 a page cost about a fifth more CPU a view, for lines below the fold).
+PAGE_SIZE = 25
+# The tabs count up to this many; past it they say "99+" (a count of a busy station's
+# whole history would read every row of it on every view).
+COUNT_CAP = 99
+# The queue's sort key, the same expression as in its indexes (app/models/requests.py).
+URGENCY_RANK = literal_column(
+    URGENCY_RANK_SQL.replace("urgency", "help_request.urgency"), Integer
+).label("rank")
+
+
+@dataclass(slots=True)
+class QueueLine:
+    """What a line of the queue shows, and what its reader's rights are decided on: read as
+    these columns alone, not as whole requests (loading fifty requests with their villages
+    and stations as objects cost more than the rest of the page's queries together), and
+    kept as plain attributes (a template reads each a dozen times a line: a result row's
+    attribute costs 20 times as much)."""
+
+    id: int
+    code: str
+    category: str
+    urgency: str
+    status: str
+    escalated: bool
+    special_groups: list[str] | None
+    sms_unreachable: bool
+    possible_duplicate_of_id: int | None
+    channel: str
+    created_at: datetime
+    station_id: int
+    station_name: str
+    village_id: int | None
+    village_name: str | None
+    address: str
+    description: str
+    sms_undelivered: bool  # a text to the resident or a volunteer did not get through
+
+
+def _queue_column(name: str):
+    if name == "station_name":
+        return Station.name.label(name)
+    if name == "village_name":
+        return Region.name.label(name)
+    if name == "sms_undelivered":
+        return followup.undelivered_flag(HelpRequest.id).label(name)
+    return getattr(HelpRequest, name)
+
+
+QUEUE_COLUMNS = tuple(_queue_column(field.name) for field in fields(QueueLine))
 
 
 def queue(
@@ -71,35 +132,98 @@ def queue(
     limit: int = PAGE_SIZE,
     offset: int = 0,
 ):
-    """The requests of the user's stations in ``tab``: most urgent first, then oldest.
+    """The requests of the user's stations in ``tab``: most urgent first, then oldest, as
+    ``QueueLine``s.
 
     A page at a time: a busy station's list is read on a phone, and rendering hundreds of
-    rows cost more than all the queries of the page together."""
-    now = now or utcnow()
-    query = select(HelpRequest).where(_tab_filter(tab, now))
-    query = scope_to_stations(query, HelpRequest.station_id, user)
-    query = query.order_by(URGENCY_ORDER, HelpRequest.created_at, HelpRequest.id)
-    query = query.limit(limit).offset(max(offset, 0))
-    query = query.options(selectinload(HelpRequest.village), selectinload(HelpRequest.station))
-    return list(db.session.scalars(query))
+    rows cost more than all the queries of the page together. Each station's rows come off
+    its index in the queue's order, so a page reads about ``offset + limit`` rows a station
+    whatever the size of the table (ix_help_request_queue, ix_help_request_escalated)."""
+    if tab not in TABS:
+        raise ServiceError(_("Unknown list."))
+    stations = sorted(visible_station_ids(user)) or [-1]
+    urgencies = _urgencies()
+    params = {
+        **{f"station_{i}": station_id for i, station_id in enumerate(stations)},
+        **(overdue_params(now, urgencies) if tab == "overdue" else {}),
+        **followup.moment_params(now),
+        "branch_limit": max(offset, 0) + limit,
+        "page_limit": limit,
+        "page_offset": max(offset, 0),
+    }
+    statement = _queue_statement(tab, len(stations), urgencies)
+    return [QueueLine(*row) for row in db.session.execute(statement, params)]
 
 
-def counts(user: User, *, now: datetime | None = None) -> dict[str, int]:
-    now = now or utcnow()
-    stations = visible_station_ids(user) or {-1}
-    in_scope = HelpRequest.station_id.in_(stations)
-    rows = db.session.execute(
-        select(HelpRequest.status, func.count())
-        .where(in_scope, HelpRequest.status.in_(STATUS_TABS))
-        .group_by(HelpRequest.status)
-    ).all()
-    result = {tab: 0 for tab in TABS}
-    result.update({status: n for status, n in rows})
-    for tab in ("escalated", "overdue"):
-        result[tab] = db.session.scalar(
-            select(func.count()).select_from(HelpRequest).where(in_scope, _tab_filter(tab, now))
+@lru_cache(maxsize=256)
+def _queue_statement(tab: str, station_count: int, urgencies: tuple[str, ...]):
+    """The queue's statement for a tab and a number of stations, built once (building it
+    cost more than running it); the stations, moments and paging are parameters."""
+    condition = _tab_filter_unbound(tab, urgencies)
+    branches = [
+        select(HelpRequest.id, URGENCY_RANK, HelpRequest.created_at)
+        .where(HelpRequest.station_id == bindparam(f"station_{i}"), condition)
+        .order_by(URGENCY_RANK, HelpRequest.created_at, HelpRequest.id)
+        .limit(bindparam("branch_limit"))
+        .subquery()
+        for i in range(station_count)
+    ]
+    pages = union_all(*[select(*branch.c) for branch in branches]).subquery()
+    page = (
+        select(pages.c.id, pages.c.rank, pages.c.created_at)
+        .order_by(pages.c.rank, pages.c.created_at, pages.c.id)
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
+        .subquery()
+    )
+    return (
+        select(*QUEUE_COLUMNS)
+        .select_from(HelpRequest)
+        .join(page, page.c.id == HelpRequest.id)
+        .join(Station, Station.id == HelpRequest.station_id)
+        .outerjoin(Region, Region.id == HelpRequest.village_id)
+        .order_by(page.c.rank, page.c.created_at, page.c.id)
+    )
+
+
+def counts(user: User, *, now: datetime | None = None, at_least: dict | None = None) -> dict:
+    """How many requests each tab holds, each counted up to ``COUNT_CAP`` + 1 (one
+    statement; each tab reads at most that many index entries). ``at_least`` raises the
+    cap of a tab (the tab paged deep into: its pager says how many follow)."""
+    urgencies = _urgencies()
+    params = {
+        "stations": sorted(visible_station_ids(user)) or [-1],
+        **overdue_params(now, urgencies),
+        **{f"cap_{tab}": max(COUNT_CAP, (at_least or {}).get(tab, 0)) + 1 for tab in TABS},
+    }
+    row = db.session.execute(_counts_statement(urgencies), params).one()
+    return dict(row._mapping)
+
+
+@lru_cache(maxsize=16)
+def _counts_statement(urgencies: tuple[str, ...]):
+    columns = []
+    for tab in TABS:
+        capped = (
+            select(HelpRequest.id)
+            .where(
+                HelpRequest.station_id.in_(bindparam("stations", expanding=True)),
+                _tab_filter_unbound(tab, urgencies),
+            )
+            .limit(bindparam(f"cap_{tab}"))
+            .subquery()
         )
-    return result
+        columns.append(select(func.count()).select_from(capped).scalar_subquery().label(tab))
+    return select(*columns)
+
+
+def count_text(counts: dict[str, int], at_least: dict | None = None) -> dict[str, str]:
+    """The tabs' counts as shown: "99+" past the cap."""
+    shown = {}
+    for tab, n in counts.items():
+        cap = max(COUNT_CAP, (at_least or {}).get(tab, 0))
+        shown[tab] = f"{cap}+" if n > cap else str(n)
+    return shown
 
 
 def parse_last_seen(raw: str | None) -> datetime | None:

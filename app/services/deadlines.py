@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from app.extensions import db
 from app.models import HelpRequest
@@ -45,14 +45,33 @@ def minutes_waiting(request: HelpRequest, now: datetime | None = None) -> int:
 
 def overdue_clause(now: datetime | None = None, urgencies=None):
     """SQL condition: waiting for acceptance longer than the urgency's target."""
-    now = now or utcnow()
     targets = current_app.config["RESPONSE_TARGET_MINUTES"]
+    chosen = tuple(u for u in targets if urgencies is None or u in urgencies)
+    moments = overdue_params(now, chosen)
+    return _overdue_condition(chosen, lambda urgency: moments[f"overdue_before_{urgency}"])
+
+
+def overdue_clause_unbound(urgencies: tuple[str, ...]):
+    """``overdue_clause`` with the moments as named parameters (``overdue_params``): a
+    statement built once can be run at any time (the triage queue's, console.py)."""
+    return _overdue_condition(urgencies, lambda urgency: bindparam(f"overdue_before_{urgency}"))
+
+
+def _overdue_condition(urgencies: tuple[str, ...], before):
     parts = [
-        and_(HelpRequest.urgency == urgency, HelpRequest.created_at < now - timedelta(minutes=m))
-        for urgency, m in targets.items()
-        if urgencies is None or urgency in urgencies
+        and_(HelpRequest.urgency == urgency, HelpRequest.created_at < before(urgency))
+        for urgency in urgencies
     ]
     return and_(HelpRequest.status.in_(WAITING_STATUSES), or_(*parts))
+
+
+def overdue_params(now: datetime | None, urgencies: tuple[str, ...]) -> dict[str, datetime]:
+    now = now or utcnow()
+    targets = current_app.config["RESPONSE_TARGET_MINUTES"]
+    return {
+        f"overdue_before_{urgency}": now - timedelta(minutes=targets[urgency])
+        for urgency in urgencies
+    }
 
 
 def requests_to_alert_overdue(now: datetime) -> list[int]:

@@ -6,11 +6,17 @@ centre's workers serve a request escalated to the county as well as their own.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import gettext as _
 
 from app.models import HelpRequest, User
-from app.services import workflow
-from app.services.access import is_serving_worker, may_act_on_request, visible_station_ids
+from app.services.access import (
+    escalated_in_sight,
+    is_serving_worker,
+    may_act_on_request,
+    requests_to_act_on,
+)
 from app.services.codes import code_text
 from app.services.phones import mask_phone
 from app.services.wording import phone_display
@@ -71,14 +77,26 @@ def may_see_tracking_code(user: User, request: HelpRequest) -> bool:
     centre worker) while it is escalated to them. Whoever else reads it sees its number."""
     if may_act_on_request(user, request):
         return True
+    return _is_supervisor(user) and escalated_in_sight(user, request)
+
+
+def _is_supervisor(user: User | None) -> bool:
     return (
         user is not None
         and getattr(user, "is_authenticated", False)
         and user.has_role("county_supervisor")
-        and bool(request.escalated)
-        and request.status in workflow.OPEN_STATUSES
-        and request.station_id in visible_station_ids(user)
     )
+
+
+def tracking_codes_shown(user: User, requests: Iterable[HelpRequest]) -> list:
+    """Those of ``requests`` whose tracking code ``user`` reads (``may_see_tracking_code``
+    for a list: the reader's rights worked out once, not once a line)."""
+    requests = [r for r in requests if r is not None]
+    acted_on = {id(r) for r in requests_to_act_on(user, requests)}
+    supervisor = _is_supervisor(user)
+    return [
+        r for r in requests if id(r) in acted_on or (supervisor and escalated_in_sight(user, r))
+    ]
 
 
 def request_ref(user: User, request: HelpRequest) -> str:
@@ -87,6 +105,13 @@ def request_ref(user: User, request: HelpRequest) -> str:
     if may_see_tracking_code(user, request):
         return code_text(request.code)
     return task_number(request)
+
+
+def request_refs(user: User, requests: Iterable[HelpRequest]) -> dict[int, str]:
+    """``request_ref`` for each of ``requests`` (a list's lines), by request id."""
+    requests = list(requests)
+    shown = {id(r) for r in tracking_codes_shown(user, requests)}
+    return {r.id: code_text(r.code) if id(r) in shown else task_number(r) for r in requests}
 
 
 def reader_sees_free_text(request: HelpRequest) -> bool:

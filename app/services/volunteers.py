@@ -6,11 +6,12 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, null, or_, select
+from sqlalchemy import bindparam, delete, func, literal_column, null, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
@@ -261,18 +262,21 @@ def led_team(user: User) -> Team | None:
 
 
 def _shown_with_request():
-    """What a task line shows, loaded in a few statements instead of one per task."""
+    """What a task line shows, joined to the task's own statement (each is one row)."""
     return (
-        selectinload(HelpRequest.beneficiary),
-        selectinload(HelpRequest.village),
-        selectinload(HelpRequest.station),
+        joinedload(HelpRequest.beneficiary),
+        joinedload(HelpRequest.village),
+        joinedload(HelpRequest.station),
     )
 
 
-def _places(user: User) -> list[tuple[float, float, float, Team | None]]:
+def _places(
+    user: User, team: Team | None | object = ...
+) -> list[tuple[float, float, float, Team | None]]:
     """Where this volunteer looks from: home (when approved), and the team they lead."""
     profile = user.volunteer
-    team = led_team(user)
+    if team is ...:
+        team = led_team(user)
     places = []
     if profile is not None and profile.status == "approved" and profile.home_lat is not None:
         places.append((profile.home_lat, profile.home_lon, profile.radius_km, None))
@@ -282,17 +286,34 @@ def _places(user: User) -> list[tuple[float, float, float, Team | None]]:
 
 
 def _my_open_offers(user: User, request_id: int | None = None) -> dict[int, Offer]:
+    params = {"user_id": user.id}
+    if request_id is not None:
+        params["request_id"] = request_id
+    statement = _open_offers_statement(request_id is not None)
+    return {o.request_id: o for o in db.session.scalars(statement, params)}
+
+
+@lru_cache(maxsize=2)
+def _open_offers_statement(one_request: bool):
+    """The volunteer's open offers (theirs and their led teams'), with their tasks and teams
+    joined: one statement (a volunteer holds a few open offers; a statement each for the
+    offers, their tasks and their teams cost twice the CPU); built once, run with
+    parameters."""
+    led = select(Team.id).where(Team.leader_id == bindparam("user_id"))
     query = (
         select(Offer)
-        .where(Offer.status == "pending", _offer_is_mine(user))
+        .where(
+            Offer.status == "pending",
+            or_(Offer.volunteer_id == bindparam("user_id"), Offer.team_id.in_(led)),
+        )
         .options(
-            selectinload(Offer.request).options(*_shown_with_request()),
-            selectinload(Offer.team),
+            joinedload(Offer.request).options(*_shown_with_request()),
+            joinedload(Offer.team),
         )
     )
-    if request_id is not None:
-        query = query.where(Offer.request_id == request_id)
-    return {o.request_id: o for o in db.session.scalars(query)}
+    if one_request:
+        query = query.where(Offer.request_id == bindparam("request_id"))
+    return query
 
 
 def _view_from(
@@ -313,46 +334,43 @@ def _view_from(
     return TaskView(request, round(km, 1), offer, for_team)
 
 
-def _reach_box(place: tuple) -> tuple[float, float, float, float]:
-    lat, lon, radius, _team = place
+def _reach_km(place: tuple) -> float:
     # An open offer may come from a wider round: look as far as the widest round.
-    return geo.bounding_box(lat, lon, radius * 2.0)
+    return place[2] * 2.0
 
 
-def nearby_tasks(user: User, *, limit: int = NEARBY_LIMIT) -> list[TaskView]:
+def _reach_box(place: tuple) -> tuple[float, float, float, float]:
+    lat, lon, _radius, _team = place
+    return geo.bounding_box(lat, lon, _reach_km(place))
+
+
+def nearby_tasks(
+    user: User, *, limit: int = NEARBY_LIMIT, team: Team | None | object = ...
+) -> list[TaskView]:
     """Offered requests this volunteer (or the team they lead) may take: those offered to
-    them by SMS first, then nearest first."""
-    places = _places(user)
+    them by SMS first, then nearest first. ``team``: ``led_team(user)`` when the caller
+    has it already."""
+    places = _places(user, team)
     my_offers = _my_open_offers(user)
     found: dict[int, TaskView] = {}
     for place in places:
-        min_lat, max_lat, min_lon, max_lon = _reach_box(place)
         lat, lon, _radius, for_team = place
         skills = set((for_team.skills if for_team is not None else user.volunteer.skills) or [])
-        # Nearest first in SQL (an equirectangular square, fine at this scale), only the
-        # categories this place's skills fit: a busy county's offered list stays a short read.
-        east = math.cos(math.radians(lat))
-        nearness = (HelpRequest.lat - lat) * (HelpRequest.lat - lat) + (
-            (HelpRequest.lon - lon) * east
-        ) * ((HelpRequest.lon - lon) * east)
-        requests = db.session.scalars(
-            select(HelpRequest)
-            .where(
-                HelpRequest.status == "offered",
-                HelpRequest.lat.between(min_lat, max_lat),
-                HelpRequest.lon.between(min_lon, max_lon),
-                HelpRequest.category.in_(sorted(skills - SOCIAL_WORKER_ONLY) or [""]),
-            )
-            .order_by(nearness, HelpRequest.id)
-            .options(*_shown_with_request())
-            .limit(limit * 4)
-        ).all()
-        for request in requests:
-            if request.id in found:
-                continue
-            view = _view_from(user, request, place, my_offers.get(request.id))
-            if view is not None:
-                found[request.id] = view
+        categories = sorted(skills - SOCIAL_WORKER_ONLY)
+        # Tasks in reach are those within the radius; an offer made from a wider round is
+        # added below from the volunteer's own offers.
+        nearest = _nearest_offered_ids(lat, lon, place[2], categories, limit * 4)
+        # Whole rows only for as many as the list shows (a few more when some are not for
+        # this volunteer), not for every one of the nearest.
+        for chunk in _chunks(nearest, limit + 5):
+            for request in _requests_in_order(chunk):
+                if request.id in found:
+                    continue
+                view = _view_from(user, request, place, my_offers.get(request.id))
+                if view is not None:
+                    found[request.id] = view
+            if sum(1 for t in found.values() if t.offer is None) >= limit:
+                break
     # Offers from a far round may lie outside every box above.
     for request_id, offer in my_offers.items():
         if request_id in found or offer.request.status != "offered":
@@ -371,9 +389,88 @@ def nearby_tasks(user: User, *, limit: int = NEARBY_LIMIT) -> list[TaskView]:
     return tasks[:limit]
 
 
-def _offer_is_mine(user: User):
-    led = select(Team.id).where(Team.leader_id == user.id)
-    return or_(Offer.volunteer_id == user.id, Offer.team_id.in_(led))
+# The first ring of the nearest-first search, as a part of the reach; each next ring is
+# four times wider (so at most two: a quarter of the reach, then all of it).
+FIRST_RING = 0.25
+
+
+def _nearest_offered_ids(
+    lat: float, lon: float, reach_km: float, categories: list[str], count: int
+) -> list[int]:
+    """The ids of the ``count`` offered requests nearest to (lat, lon) in these categories
+    within the box of ``reach_km``, nearest first (an equirectangular square, fine at this
+    scale).
+
+    Ring by ring from a small box: once the box holds ``count`` rows, the farthest of them
+    inside the box's inscribed circle, nothing outside it can be nearer. A dense county
+    stops at the first ring (a few hundred index entries, read off the partial index
+    ix_help_request_offered_near), where one box of the whole reach read every offered
+    request in it (23,000 at 1,000,000 requests)."""
+    if not categories:
+        return []
+    east = math.cos(math.radians(lat))
+    statement = _nearest_statement()
+    ring = reach_km * FIRST_RING
+    while True:
+        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, ring)
+        rows = db.session.execute(
+            statement,
+            {
+                "lat": lat,
+                "lon": lon,
+                "east": east,
+                "min_lat": min_lat,
+                "max_lat": max_lat,
+                "min_lon": min_lon,
+                "max_lon": max_lon,
+                "categories": categories,
+                "count": count,
+            },
+        ).all()
+        inscribed = (ring / 111.320) ** 2  # the box's narrower half-width, squared degrees
+        if ring >= reach_km or (len(rows) == count and rows[-1].nearness <= inscribed):
+            return [row.id for row in rows]
+        ring = min(reach_km, ring * 4)
+
+
+@lru_cache(maxsize=1)
+def _nearest_statement():
+    """One ring's statement, built once (building cost more than running it)."""
+    lat, lon, east = bindparam("lat"), bindparam("lon"), bindparam("east")
+    nearness = (HelpRequest.lat - lat) * (HelpRequest.lat - lat) + (
+        (HelpRequest.lon - lon) * east
+    ) * ((HelpRequest.lon - lon) * east)
+    return (
+        select(HelpRequest.id, nearness.label("nearness"))
+        .where(
+            # written out, so the planner matches the partial index's predicate
+            HelpRequest.status == literal_column("'offered'"),
+            HelpRequest.lat.between(bindparam("min_lat"), bindparam("max_lat")),
+            HelpRequest.lon.between(bindparam("min_lon"), bindparam("max_lon")),
+            HelpRequest.category.in_(bindparam("categories", expanding=True)),
+        )
+        .order_by(nearness, HelpRequest.id)
+        .limit(bindparam("count"))
+    )
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _requests_in_order(ids: list[int]) -> list[HelpRequest]:
+    by_id = {r.id: r for r in db.session.scalars(_requests_statement(), {"ids": ids})}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+@lru_cache(maxsize=1)
+def _requests_statement():
+    return (
+        select(HelpRequest)
+        .where(HelpRequest.id.in_(bindparam("ids", expanding=True)))
+        .options(*_shown_with_request())
+    )
 
 
 def task_view(user: User, request: HelpRequest) -> TaskView | None:

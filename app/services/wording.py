@@ -8,6 +8,7 @@ zone (config ``LOCAL_TIMEZONE``), ``to_utc`` the one way back (a time typed in a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -112,14 +113,33 @@ def wanted_time_text(
 
 def waited(since: datetime | None, now: datetime | None = None) -> str:
     """How long something has waited: '5 min', '3 h', '4 days'."""
-    if since is None:
-        return ""
-    minutes = max(0, int(((now or utcnow()) - since).total_seconds() // 60))
-    if minutes < 60:
-        return _("%(n)d min", n=minutes)
-    if minutes < 48 * 60:
-        return _("%(n)d h", n=minutes // 60)
-    return _("%(n)d days", n=minutes // (24 * 60))
+    return waited_all([since], now)[0]
+
+
+def waited_all(moments: Iterable[datetime | None], now: datetime | None = None) -> list[str]:
+    """``waited`` for each of many moments (a list's lines), each unit's words translated
+    once for all of them, not once a line."""
+    now = now or utcnow()
+    patterns: dict[int, str] = {}  # minutes a unit: its words with a place for the number
+    said = []
+    for since in moments:
+        if since is None:
+            said.append("")
+            continue
+        minutes = max(0, int((now - since).total_seconds() // 60))
+        unit = 1 if minutes < 60 else 60 if minutes < 48 * 60 else 24 * 60
+        if unit not in patterns:
+            patterns[unit] = _waited_words(unit)
+        said.append(patterns[unit] % {"n": minutes // unit})
+    return said
+
+
+def _waited_words(unit: int) -> str:
+    if unit == 1:
+        return _("%(n)d min")
+    if unit == 60:
+        return _("%(n)d h")
+    return _("%(n)d days")
 
 
 def within_text(minutes: int, language: str | None = None) -> str:

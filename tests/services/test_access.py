@@ -102,3 +102,41 @@ def test_township_workers_keep_their_rooms(world):
     worker = factories.make_user(roles=("social_worker",), station=world.station_a)
     assert acting_station_ids(worker) == visible_station_ids(worker)
     assert is_serving_worker(worker, world.room_a1.id)
+
+
+def test_a_lists_rights_are_each_lines_rights(world):
+    """The queue decides its lines' rights for the list at once (requests_to_act_on,
+    privacy.request_refs); each answer is the one-request answer."""
+    from app.services import privacy
+    from app.services.access import may_act_on_request, requests_to_act_on
+
+    factories.make_user(roles=("social_worker",), station=world.station_a)
+    readers = [
+        factories.make_user(roles=("social_worker",), station=world.county_centre),
+        factories.make_user(roles=("county_supervisor",), station=world.county_centre),
+        factories.make_user(roles=("social_worker",), station=world.station_a),
+        factories.make_user(roles=("station_admin",), station=world.room_a1),
+        factories.make_user(roles=("social_worker",), station=world.station_b),
+        factories.make_volunteer(world.station_a),
+    ]
+    requests = [
+        factories.make_request(world.station_a),
+        factories.make_request(world.station_a, escalated=True),
+        factories.make_request(world.station_a, escalated=True, status="closed"),
+        factories.make_request(world.room_a1, escalated=True),
+        factories.make_request(world.station_b),
+        factories.make_request(world.county_centre),
+    ]
+    for reader in readers:
+        assert requests_to_act_on(reader, requests) == [
+            r for r in requests if may_act_on_request(reader, r)
+        ]
+        assert privacy.request_refs(reader, requests) == {
+            r.id: privacy.request_ref(reader, r) for r in requests
+        }
+    centre, boss = readers[0], readers[1]
+    # B has its own worker here: the centre acts on what is escalated and on its own
+    assert requests_to_act_on(centre, requests) == [requests[1], requests[3], requests[5]]
+    codes = privacy.request_refs(boss, requests)
+    assert codes[requests[1].id] != f"#{requests[1].id}"  # escalated: the supervisor's too
+    assert codes[requests[0].id] == f"#{requests[0].id}"

@@ -18,7 +18,8 @@ def test_queue_sorts_by_urgency_then_age(world):
     older_normal = request_at(world.station_a, minutes_ago=50)
     urgent = request_at(world.station_a, minutes_ago=1, urgency="urgent")
     crisis = request_at(world.room_a1, minutes_ago=2, urgency="crisis")
-    assert console.queue(worker, "new") == [crisis, urgent, older_normal, newer_normal]
+    expected = [crisis, urgent, older_normal, newer_normal]
+    assert [row.id for row in console.queue(worker, "new")] == [r.id for r in expected]
 
 
 def test_counts_per_tab(world):

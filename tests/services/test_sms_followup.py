@@ -54,6 +54,28 @@ def test_a_residents_text_still_waiting_after_an_hour_flags_the_request(world, r
     assert flagged(request_a, fresh) == {request_a.id}
 
 
+def test_the_flag_is_asked_at_the_moment_given_each_time(world, request_a):
+    """The question is built once and asked many times: each asking uses its own moment
+    (the hour's grace and an offer's expiry), never the first one's."""
+    volunteer = factories.make_volunteer(world.station_a)
+    open_offer(request_a, volunteer, expires_at=utcnow() + timedelta(hours=2))
+    message_about(
+        request_a,
+        minutes_ago=30,
+        status="failed",
+        to_phone=volunteer.phone,
+        user_id=volunteer.id,
+        template="volunteer_offer",
+    )
+    ids = [request_a.id]
+    assert followup.requests_with_undelivered_sms(ids, utcnow()) == set()
+    an_hour_on = utcnow() + timedelta(hours=1)
+    assert followup.requests_with_undelivered_sms(ids, an_hour_on) == {request_a.id}
+    past_expiry = utcnow() + timedelta(hours=3)
+    assert followup.requests_with_undelivered_sms(ids, past_expiry) == set()
+    assert followup.requests_with_undelivered_sms(ids, an_hour_on) == {request_a.id}
+
+
 def open_offer(request, volunteer, **kwargs) -> Offer:
     values = {
         "request_id": request.id,

@@ -113,6 +113,25 @@ def test_who_made_an_event_and_how_long_it_waited(app):
         assert wording.waited(None, now) == ""
 
 
+def test_a_lists_waits_are_worded_as_one_at_a_time(app):
+    """waited_all (a queue page's lines, each unit translated once) says what waited says."""
+    now = datetime(2026, 11, 28, 12, 0)
+    moments = [
+        datetime(2026, 11, 28, 11, 55),
+        None,
+        datetime(2026, 11, 28, 9, 0),
+        datetime(2026, 11, 26, 12, 1),
+        datetime(2026, 11, 24, 12, 0),
+        datetime(2026, 11, 28, 11, 0, 1),
+        now,
+    ]
+    for language in ("en", "zh"):
+        with force_locale(language):
+            assert wording.waited_all(moments, now) == [wording.waited(m, now) for m in moments]
+    with force_locale("zh"):
+        assert wording.waited_all(moments[:3], now) == ["5分钟", "", "3小时"]
+
+
 def test_the_resident_reads_the_timeline_in_plain_words(app):
     def event(action, note=""):
         return SimpleNamespace(action=action, note=note)

@@ -22,10 +22,11 @@ from app.services import (
     matching,
     outbox_view,
     privacy,
+    wording,
     worker_tasks,
     workflow,
 )
-from app.services.access import may_act_on_request, visible_station_ids
+from app.services.access import may_act_on_request, requests_to_act_on, visible_station_ids
 from app.services.codes import code_text
 from app.services.ledger import villages_for
 from app.services.notifications import followup
@@ -49,23 +50,55 @@ def queue():
 
 def _queue_context(tab: str, page: int, now, last_seen) -> dict:
     """One page of a tab of the queue, with what is new since the last look, what is late,
-    what the reader acts on and which requests have a text that did not arrive."""
-    items = console.queue(current_user, tab, now=now, offset=(page - 1) * console.PAGE_SIZE)
+    what the reader acts on and which requests have a text that did not arrive.
+
+    What each row shows is worked out here once (the reader's rights per row, the labels
+    per distinct value): asked once a row, a page asked the same questions a hundred times."""
+    user = current_user._get_current_object()  # not the proxy: asked once per row
+    offset = (page - 1) * console.PAGE_SIZE
+    items = console.queue(user, tab, now=now, offset=offset)
+    deeper = {tab: offset + console.PAGE_SIZE + 1}  # enough to say whether a next page exists
+    counts = console.counts(user, now=now, at_least=deeper)
+    acts_on = {r.id for r in requests_to_act_on(user, items)}
     return {
         "page": page,
         "page_size": console.PAGE_SIZE,
         "tab": tab,
         "tabs": console.TABS,
         "items": items,
-        "counts": console.counts(current_user, now=now),
+        "counts": counts,
+        "count_text": console.count_text(counts, deeper),
         "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
         "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
         # Descriptions only of what the reader works on: the county reads the rest on the
         # request page, where each read is logged.
-        "acts_on": {r.id for r in items if may_act_on_request(current_user, r)},
-        "sms_undelivered": followup.requests_with_undelivered_sms([r.id for r in items], now),
+        "acts_on": acts_on,
+        "refs": privacy.request_refs(user, items),
+        "labels": _row_labels(items),
+        "waiting": _waiting(items, now),
         "now": now,
     }
+
+
+def _row_labels(items) -> dict[str, dict[str, str]]:
+    """The words for the categories, urgencies, channels, statuses and special groups on
+    the page, each translated once."""
+    return {
+        "category": {c: wording.category_label(c) for c in {r.category for r in items}},
+        "urgency": {u: wording.urgency_label(u) for u in {r.urgency for r in items}},
+        "channel": {c: wording.channel_label(c) for c in {r.channel for r in items}},
+        "status": {s: wording.status_label(s) for s in {r.status for r in items}},
+        "group": {
+            g: wording.group_label(g) for g in {g for r in items for g in r.special_groups or []}
+        },
+    }
+
+
+def _waiting(items, now) -> dict[int, str]:
+    """ "waiting 3 h" for each row, the words translated once for the page."""
+    waiting = _("waiting %(t)s")  # no values given: the translated words, to be filled
+    spans = wording.waited_all([r.created_at for r in items], now)
+    return {r.id: waiting % {"t": span} for r, span in zip(items, spans, strict=True)}
 
 
 def _request_or_404(request_id: int) -> HelpRequest:

@@ -225,12 +225,14 @@ def dispatch(claim_id: int):
 @bp.get("/tasks")
 @role_required(*VOLUNTEER_ROLES)
 def tasks():
-    profile = current_user.volunteer
-    team = volunteers.led_team(current_user)
+    user = current_user._get_current_object()  # not the proxy: the rules read it per task
+    profile = user.volunteer
+    team = volunteers.led_team(user)
     approved = profile is not None and profile.status == "approved"
-    found = volunteers.nearby_tasks(current_user) if approved or team is not None else []
+    found = volunteers.nearby_tasks(user, team=team) if approved or team is not None else []
     context = {
         "tasks": found,
+        "labels": _task_labels(found),
         "approved": approved,
         "profile": profile,
         "team": team,
@@ -239,6 +241,15 @@ def tasks():
     if htmx:
         return _render("volunteer/_tasks.html", **context)
     return _render("volunteer/tasks.html", **context)
+
+
+def _task_labels(found) -> dict[str, dict[str, str]]:
+    """The words for the listed tasks' categories and urgencies, each translated once (not
+    once a task)."""
+    return {
+        "category": {c: wording.category_label(c) for c in {t.request.category for t in found}},
+        "urgency": {u: wording.urgency_label(u) for u in {t.request.urgency for t in found}},
+    }
 
 
 @bp.get("/t/<int:request_id>")

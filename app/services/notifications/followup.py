@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 
 from app.extensions import db
 from app.models import HelpRequest, OutboxMessage, RequestEvent, User, UserRole
@@ -35,16 +36,49 @@ def _to_resident_or_volunteer():
     return or_(OutboxMessage.user_id.is_(None), OutboxMessage.user_id.not_in(staff))
 
 
+def _failed_or_retrying():
+    return or_(
+        OutboxMessage.status.in_(FAILED),
+        and_(OutboxMessage.status.in_(WAITING), OutboxMessage.hold_reason == ""),
+    )
+
+
 def _undelivered(now: datetime):
     return and_(
         OutboxMessage.given_up_at.is_(None),
         OutboxMessage.created_at <= now - FLAG_AFTER,
-        or_(
-            OutboxMessage.status.in_(FAILED),
-            and_(OutboxMessage.status.in_(WAITING), OutboxMessage.hold_reason == ""),
-        ),
+        _failed_or_retrying(),
         _to_resident_or_volunteer(),
         offer_still_open(now),
+    )
+
+
+def _undelivered_unbound():
+    """``_undelivered`` with its moments as parameters (``moment_params``), for statements
+    built once and asked on every view (the queue's)."""
+    return and_(
+        OutboxMessage.given_up_at.is_(None),
+        OutboxMessage.created_at <= bindparam("sms_flag_before"),
+        _failed_or_retrying(),
+        _to_resident_or_volunteer(),
+        offer_still_open(bindparam("sms_now")),
+    )
+
+
+def moment_params(now: datetime | None = None) -> dict[str, datetime]:
+    """The parameters of ``undelivered_flag`` and the statements built on it."""
+    now = now or utcnow()
+    return {"sms_now": now, "sms_flag_before": now - FLAG_AFTER}
+
+
+def undelivered_flag(request_id):
+    """SQL, true when the request ``request_id`` (a column) has a resident's or volunteer's
+    text undelivered; its moments as parameters (``moment_params``). The queue reads it
+    as a column of its page: no statement of its own."""
+    return (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.request_id == request_id, _undelivered_unbound())
+        .exists()
     )
 
 
@@ -55,12 +89,21 @@ def requests_with_undelivered_sms(
     ids = list(request_ids)
     if not ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(OutboxMessage.request_id)
-            .where(OutboxMessage.request_id.in_(ids), _undelivered(now or utcnow()))
-            .distinct()
+    params = {"request_ids": ids, **moment_params(now)}
+    return set(db.session.scalars(_undelivered_requests_statement(), params))
+
+
+@lru_cache(maxsize=1)
+def _undelivered_requests_statement():
+    """Built once, run with the ids and the moments as parameters (building it cost more
+    than running it)."""
+    return (
+        select(OutboxMessage.request_id)
+        .where(
+            OutboxMessage.request_id.in_(bindparam("request_ids", expanding=True)),
+            _undelivered_unbound(),
         )
+        .distinct()
     )
 
 

@@ -1,0 +1,64 @@
+"""The load benchmark's parts: the requests it fills (COPY on PostgreSQL, inserts
+elsewhere; a second fill tops up), the databases named per size, and the workers' memory
+read from /proc."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import HelpRequest
+from benchmarks import fill_requests, load
+
+
+def _bench_rows() -> list[tuple[str, str, int]]:
+    return db.session.execute(
+        select(HelpRequest.code, HelpRequest.status, HelpRequest.station_id)
+        .where(HelpRequest.code.like("BN%"))
+        .order_by(HelpRequest.code)
+    ).all()
+
+
+def test_fill_adds_the_requests_once_then_tops_up(world):
+    assert fill_requests.fill(40) == 40
+    first = _bench_rows()
+    assert [code for code, _s, _st in first] == [f"BN{i:06d}" for i in range(1, 41)]
+    assert {status for _c, status, _st in first} <= set(fill_requests.STATUS_WEIGHTS)
+    assert fill_requests.fill(40) == 0  # nothing twice
+    assert fill_requests.fill(55) == 15
+    assert db.session.scalar(select(func.count()).select_from(HelpRequest)) >= 55
+    assert _bench_rows()[:40] == first  # the first forty as they were
+
+
+def test_codes_past_a_million_keep_their_digits():
+    assert fill_requests.code_for(999_999) == "BN999999"
+    assert fill_requests.code_for(1_000_000) == "BN1000000"
+    assert len(fill_requests.code_for(1_000_000)) <= HelpRequest.code.type.length
+
+
+def test_each_size_has_its_own_database(monkeypatch):
+    monkeypatch.setattr(load, "DB_NAME", "linli_bench_x")
+    monkeypatch.setattr(load, "QUEUE_REQUESTS", 100_000)
+    assert load.database_name(100_000) == "linli_bench_x"
+    assert load.database_name(10_000) == "linli_bench_x_10k"
+    assert load.database_name(1_000_000) == "linli_bench_x_1m"
+    assert load.size_label(12_345) == "12345"
+
+
+def test_worker_memory_is_read_for_each_child():
+    children = [
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) for _ in range(2)
+    ]
+    try:
+        sizes = load.worker_memory_mb(os.getpid())
+    finally:
+        for child in children:
+            child.kill()
+            child.wait()
+    assert len(sizes) >= 2 and all(0 < mb < 1000 for mb in sizes)
+    assert "target < 150 MB: ok" in load._memory_line("100k requests", [100.0, 120.0])
+    assert "OVER" in load._memory_line("100k requests", [100.0, 151.0])

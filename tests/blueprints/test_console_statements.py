@@ -1,0 +1,125 @@
+"""The triage queue's cost does not grow with the station's requests: the same statements
+for 5 and for 60 requests, tab counts that stop at 99+, pages in the queue's order."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from app.extensions import db
+from app.services import console
+from tests import factories
+from tests.console_support import request_at
+
+
+@contextmanager
+def counted_statements(app):
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split())[:120])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _busy(world, n: int) -> None:
+    """``n`` requests of every kind a queue row shows: urgencies, a room, a village,
+    escalated, overdue, special groups, other statuses."""
+    urgencies = ("normal", "urgent", "crisis")
+    for i in range(n):
+        request_at(
+            world.room_a1 if i % 4 == 0 else world.station_a,
+            minutes_ago=5 + i * 37,
+            urgency=urgencies[i % 3],
+            village=world.village_a1 if i % 2 else None,
+            escalated=i % 5 == 0,
+            special_groups=["elderly_alone"] if i % 3 == 0 else [],
+            status=("new", "new", "accepted", "offered", "done")[i % 5],
+        )
+    db.session.commit()
+
+
+def _queue_statements(app, client, path="/station/") -> tuple[list[str], str]:
+    client.get(path)  # warm: first-request work (translations, caches) is not the page's
+    with counted_statements(app) as seen:
+        page = client.get(path)
+    assert page.status_code == 200
+    return seen, page.get_data(as_text=True)
+
+
+def test_the_queue_takes_the_same_few_statements_for_5_and_60_requests(
+    app, client, world, login_as
+):
+    login_as("social_worker")
+    _busy(world, 5)
+    few, few_html = _queue_statements(app, client)
+    _busy(world, 55)
+    many, many_html = _queue_statements(app, client)
+    assert few_html.count('class="list-item queue-item') == 2
+    assert many_html.count('class="list-item queue-item') == 24
+    # the signed-in user with roles, station and profile; the station tree; the page
+    # with each line's undelivered-text flag; every tab's count
+    assert len(few) == len(many) <= 4, many
+    for tab in ("escalated", "overdue", "offered"):
+        seen, _html = _queue_statements(app, client, f"/station/?tab={tab}")
+        assert len(seen) <= 4, (tab, seen)
+
+
+def test_tab_counts_stop_at_99_and_say_so(app, client, world, login_as):
+    login_as("social_worker")
+    for i in range(120):
+        request_at(world.station_a, minutes_ago=5 + i)
+    db.session.commit()
+    first = client.get("/station/?tab=new").get_data(as_text=True)
+    assert '<span class="count">99+</span>' in first
+    assert "共 99+ 条" in first and "page=2" in first
+    # The tab paged into is counted as far as its pager needs: the last page is exact.
+    last = client.get("/station/?tab=new&page=5").get_data(as_text=True)
+    assert "第 101–120 条，共 120 条" in last
+    assert "page=6" not in last
+
+
+def test_counts_below_the_cap_are_exact(world):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    for _ in range(7):
+        request_at(world.station_a)
+    request_at(world.station_a, status="offered", escalated=True)
+    counts = console.counts(worker)
+    assert counts["new"] == 7 and counts["offered"] == 1 and counts["escalated"] == 1
+    assert console.count_text(counts)["new"] == "7"
+
+
+def test_pages_follow_the_queue_order_across_the_workers_stations(world):
+    """Each station's rows come off its own index: the merged pages are still most
+    urgent first, then oldest, with no row twice and none left out."""
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    made = []
+    for i in range(23):
+        made.append(
+            request_at(
+                (world.station_a, world.room_a1)[i % 2],
+                minutes_ago=10 + (i * 7919) % 500,
+                urgency=("normal", "urgent", "crisis", "normal")[i % 4],
+            )
+        )
+    rank = {"crisis": 0, "urgent": 1, "normal": 2}
+    expected = sorted(made, key=lambda r: (rank[r.urgency], r.created_at, r.id))
+    pages = [console.queue(worker, "new", limit=5, offset=o) for o in range(0, 25, 5)]
+    assert [r.id for page in pages for r in page] == [r.id for r in expected]
+
+
+def test_a_queue_line_names_its_village_and_another_stations_name(app, client, world, login_as):
+    """The queue's lines are read as rows of a few columns, not whole requests: the
+    village's and the room's names still come with them."""
+    login_as("social_worker")
+    request_at(world.station_a, village=world.village_a1)
+    request_at(world.room_a1, minutes_ago=9)
+    db.session.commit()
+    html = client.get("/station/").get_data(as_text=True)
+    assert '<p class="meta">杏花社区 · 已等' in html  # the worker's own station: no name
+    assert " · 杏花社区社工室 · 已等" in html
