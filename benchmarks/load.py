@@ -71,7 +71,8 @@ def database_name(size: int) -> str:
     return DB_NAME if size == QUEUE_REQUESTS else f"{DB_NAME}_{size_label(size)}"
 
 
-def _database_url(name: str = DB_NAME) -> str:
+def ensure_database(name: str = DB_NAME) -> str:
+    """The plain URL of the bench database ``name``, created empty on first use."""
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -236,7 +237,7 @@ def run() -> list[str]:
         return ["load: wrk is missing (apt-get install wrk); skipped"]
     from benchmarks import scenarios
 
-    url = _database_url(database_name(QUEUE_REQUESTS))
+    url = ensure_database(database_name(QUEUE_REQUESTS))
     prepare(url, QUEUE_REQUESTS)
     main = size_label(QUEUE_REQUESTS)
     lines = [
@@ -252,7 +253,7 @@ def run() -> list[str]:
     for size in OTHER_SIZES:
         if size == QUEUE_REQUESTS:
             continue
-        other = _database_url(database_name(size))
+        other = ensure_database(database_name(size))
         prepare(other, size)
         label = size_label(size)
         with Server(other) as server:

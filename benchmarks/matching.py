@@ -114,13 +114,9 @@ def _run_sqlite() -> list[str]:
 
 
 def _database_url() -> str:
-    import psycopg
+    from benchmarks.load import ensure_database
 
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", (DB_NAME,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return "postgresql+psycopg://" + PG_ADMIN.split("://", 1)[1].rsplit("/", 1)[0] + "/" + DB_NAME
+    return ensure_database(DB_NAME).replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def _app(url: str):

@@ -29,8 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.load import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = os.environ.get("BENCH_SMS_DB", "linli_bench_sms")
 MESSAGES = int(os.environ.get("BENCH_SMS_MESSAGES", "3000"))
 ROUNDS = int(os.environ.get("BENCH_SMS_ROUNDS", "2"))
@@ -42,16 +43,6 @@ FROM_NUMBER = "+15005550006"
 BODY = "【邻里】您的求助已收到，编号K7M3QXA。志愿者接单后会再发短信告诉您。查看进度：http://127.0.0.1:5000/t/K7M3QXA"
 HANG_TIMEOUT = 1  # TWILIO_TIMEOUT for the hung provider
 HUNG_QUEUE = 200  # normal messages waiting when the crisis message comes
-
-
-def _database_url() -> str:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        exists = conn.execute("select 1 from pg_database where datname = %s", (DB_NAME,)).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
 
 
 def _libpq(url: str) -> str:
@@ -257,7 +248,7 @@ def prepare(url: str) -> None:
 
 
 def run() -> list[str]:
-    url = _database_url()
+    url = ensure_database(DB_NAME)
     prepare(url)
     fake, fake_url = _start_fake()
     bare_runs, worker_runs = [], []

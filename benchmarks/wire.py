@@ -32,16 +32,6 @@ ENCODINGS = (None, "br", "gzip")
 BROWSER = {"Sec-Fetch-Site": "none"}
 
 
-def _database_url() -> str:
-    import psycopg
-
-    with psycopg.connect(load.PG_ADMIN, autocommit=True) as conn:
-        found = conn.execute("select 1 from pg_database where datname = %s", (DB_NAME,))
-        if not found.fetchone():
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    return load.PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
-
-
 def _prepare(url: str) -> None:
     env = load._env(url)
     for command in (["db", "upgrade"], ["seed-demo", "--if-empty"]):
@@ -83,7 +73,7 @@ def _static_path(base: str) -> str:
 def run() -> list[str]:
     if shutil.which("wrk") is None:
         return ["wire: wrk is missing (apt-get install wrk); skipped"]
-    url = _database_url()
+    url = load.ensure_database(DB_NAME)
     _prepare(url)
     port = load._free_port()
     base = f"http://127.0.0.1:{port}"

@@ -3,9 +3,12 @@
 
 def as_id(raw: object) -> int | None:
     """An id posted or typed as text: plain ASCII digits only, else None. ``str.isdigit``
-    also takes "²" and "١", which ``int`` then refuses with an error."""
+    also takes "²" and "١", which ``int`` then refuses with an error. No row has an id of
+    more than 18 digits, and Python refuses to read numbers of over 4,300 digits (a 500)."""
     text = str(raw if raw is not None else "").strip()
-    return int(text) if text.isascii() and text.isdecimal() else None
+    if len(text) > 18 or not (text.isascii() and text.isdecimal()):
+        return None
+    return int(text)
 
 
 class ServiceError(Exception):

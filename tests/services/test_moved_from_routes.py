@@ -88,3 +88,12 @@ def test_as_id_takes_plain_ascii_digits_only():
 
     assert [as_id(v) for v in ("12", " 7 ", "0")] == [12, 7, 0]
     assert [as_id(v) for v in ("²", "١٢", "-1", "1.5", "", None, "12a")] == [None] * 7
+
+
+def test_as_id_refuses_numbers_no_row_has_instead_of_failing():
+    """A 6,000-digit 'village' once made int() raise (Python's 4,300-digit limit): a 500."""
+    from app.services import as_id
+
+    assert as_id("9" * 18) == 999_999_999_999_999_999
+    assert as_id("1" * 19) is None
+    assert as_id("1" * 6000) is None
