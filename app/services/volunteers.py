@@ -362,6 +362,9 @@ def nearby_tasks(
         nearest = _nearest_offered_ids(lat, lon, place[2], categories, limit * 4)
         # Whole rows only for as many as the list shows (a few more when some are not for
         # this volunteer), not for every one of the nearest.
+        # Stop at this place's own nearest `limit`: tasks another place (home, or the
+        # team's base) listed first do not count, or the team's nearer tasks went unread.
+        added_here = 0
         for chunk in _chunks(nearest, limit + 5):
             for request in _requests_in_order(chunk):
                 if request.id in found:
@@ -369,7 +372,8 @@ def nearby_tasks(
                 view = _view_from(user, request, place, my_offers.get(request.id))
                 if view is not None:
                     found[request.id] = view
-            if sum(1 for t in found.values() if t.offer is None) >= limit:
+                    added_here += view.offer is None
+            if added_here >= limit:
                 break
     # Offers from a far round may lie outside every box above.
     for request_id, offer in my_offers.items():

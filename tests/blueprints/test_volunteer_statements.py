@@ -150,5 +150,44 @@ def test_a_full_first_ring_still_yields_to_nearer_tasks_just_outside_it(world):
     ]
     db.session.commit()
     found = volunteers.nearby_tasks(volunteer, limit=6)
-    assert len(corners) >= 6 * 4  # the first ring alone holds all the search asks for
+    # The first ring alone holds all the search asks for (32 corners for a limit of 6).
     assert [t.request.id for t in found[:3]] == [r.id for r in past_edge]
+    assert {t.request.id for t in found[3:]} <= {r.id for r in corners}  # then the corners
+
+
+def test_a_team_leaders_list_reads_the_teams_own_nearest_past_tasks_home_listed(world):
+    """Home lists the shopping tasks at the team's base; from the base those come first
+    too, and are skipped as listed. The base's nearer cleaning tasks must still be read
+    (the search used to stop there, as enough tasks were listed from somewhere)."""
+    volunteer = volunteer_near(world, 1, skills=("shopping",), radius_km=10)
+    profile = volunteer.volunteer
+    base = (profile.home_lat + 5 / 110.574, profile.home_lon)  # 5 km north of home
+    team = factories.make_team(
+        world.station_a,
+        volunteer,
+        skills=["shopping", "cleaning"],
+        lat=base[0],
+        lon=base[1],
+        radius_km=10,
+    )
+    for i in range(8):
+        factories.make_request(
+            world.station_a,
+            status="offered",
+            category="shopping",
+            lat=base[0] + i * 0.0001,
+            lon=base[1],
+        )
+    cleaning = [
+        factories.make_request(
+            world.station_a,
+            status="offered",
+            category="cleaning",
+            lat=base[0] - (1 + i * 0.1) / 110.574,
+            lon=base[1],
+        )
+        for i in range(3)
+    ]
+    db.session.commit()
+    found = volunteers.nearby_tasks(volunteer, limit=3, team=team)
+    assert [t.request.id for t in found] == [r.id for r in cleaning]
