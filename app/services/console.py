@@ -74,6 +74,10 @@ def _urgencies() -> tuple[str, ...]:
 # A page of the queue: four phone screens of lines, the most urgent and oldest first; the
 # rest a tap away (50 a page cost about a fifth more CPU a view, for lines below the fold).
 PAGE_SIZE = 25
+# Deeper pages are not paged to (a page number of 10**20 was an offset PostgreSQL refused:
+# a 500); a queue that long is searched, not paged through.
+LAST_PAGE = 400
+
 # The tabs count up to this many; past it they say "99+" (a count of a busy station's
 # whole history would read every row of it on every view).
 COUNT_CAP = 99

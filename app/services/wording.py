@@ -214,6 +214,25 @@ def channel_label(code: str | None, language: str | None = None) -> str:
     return _label(CHANNELS, code, language)
 
 
+_VOCABULARIES = {
+    "category": CATEGORIES,
+    "status": STATUSES,
+    "urgency": URGENCIES,
+    "group": SPECIAL_GROUPS,
+    "channel": CHANNELS,
+}
+
+
+def labels_for(**codes: Iterable[str | None]) -> dict[str, dict[str | None, str]]:
+    """The labels of the codes a list shows, each distinct code translated once:
+    ``labels_for(category=[...], urgency=[...])`` -> ``{"category": {code: label}, ...}``.
+    A page of fifty rows otherwise asks gettext the same question a hundred times."""
+    return {
+        kind: {code: label(_VOCABULARIES[kind], code) for code in set(values)}
+        for kind, values in codes.items()
+    }
+
+
 def role_label(code: str | None, language: str | None = None) -> str:
     return _label(ROLES, code, language)
 

@@ -23,3 +23,12 @@ def test_a_short_queue_has_no_pager(client, world, login_as):
     factories.make_request(world.station_a)
     page = client.get("/station/?tab=new").get_data(as_text=True)
     assert "page=2" not in page
+
+
+def test_a_page_number_past_any_queue_is_an_empty_page_not_an_error(client, world, login_as):
+    """page=10**20 was an offset PostgreSQL refused (bigint out of range): a 500."""
+    login_as("social_worker")
+    factories.make_request(world.station_a)
+    for page in ("100000000000000000000", "401", "-5", "x"):
+        response = client.get(f"/station/?tab=new&page={page}")
+        assert response.status_code == 200, page

@@ -144,3 +144,23 @@ def test_the_resident_reads_the_timeline_in_plain_words(app):
         )
         assert wording.resident_event_text(event("note"), "") is None
         assert wording.resident_event_text(event("escalate"), "") is None
+
+
+def test_a_pages_labels_are_the_same_words_as_one_at_a_time(app):
+    with app.test_request_context(), force_locale("zh"):
+        labels = wording.labels_for(
+            category=["shopping", "shopping", "meal_delivery"],
+            urgency=["urgent"],
+            status=["new", "offered"],
+            channel=["web"],
+            group=["elderly_alone"],
+        )
+        assert labels["category"] == {
+            "shopping": wording.category_label("shopping"),
+            "meal_delivery": wording.category_label("meal_delivery"),
+        }
+        assert labels["urgency"] == {"urgent": wording.urgency_label("urgent")}
+        assert labels["status"]["offered"] == wording.status_label("offered")
+        assert labels["channel"]["web"] == wording.channel_label("web")
+        assert labels["group"]["elderly_alone"] == wording.group_label("elderly_alone")
+        assert labels["category"]["shopping"] != "shopping"  # translated, not the code

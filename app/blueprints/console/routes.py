@@ -40,7 +40,7 @@ def queue():
     tab = request.args.get("tab", "new")
     now = utcnow()
     last_seen = console.parse_last_seen(session.get(LAST_SEEN))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), console.LAST_PAGE)
     context = _queue_context(tab if tab in console.TABS else "new", page, now, last_seen)
     if htmx:
         return render_template("console/_queue.html", **context)
@@ -83,15 +83,13 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
 def _row_labels(items) -> dict[str, dict[str, str]]:
     """The words for the categories, urgencies, channels, statuses and special groups on
     the page, each translated once."""
-    return {
-        "category": {c: wording.category_label(c) for c in {r.category for r in items}},
-        "urgency": {u: wording.urgency_label(u) for u in {r.urgency for r in items}},
-        "channel": {c: wording.channel_label(c) for c in {r.channel for r in items}},
-        "status": {s: wording.status_label(s) for s in {r.status for r in items}},
-        "group": {
-            g: wording.group_label(g) for g in {g for r in items for g in r.special_groups or []}
-        },
-    }
+    return wording.labels_for(
+        category=(r.category for r in items),
+        urgency=(r.urgency for r in items),
+        channel=(r.channel for r in items),
+        status=(r.status for r in items),
+        group=(g for r in items for g in r.special_groups or []),
+    )
 
 
 def _waiting(items, now) -> dict[int, str]:

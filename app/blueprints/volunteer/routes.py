@@ -246,10 +246,9 @@ def tasks():
 def _task_labels(found) -> dict[str, dict[str, str]]:
     """The words for the listed tasks' categories and urgencies, each translated once (not
     once a task)."""
-    return {
-        "category": {c: wording.category_label(c) for c in {t.request.category for t in found}},
-        "urgency": {u: wording.urgency_label(u) for u in {t.request.urgency for t in found}},
-    }
+    return wording.labels_for(
+        category=(t.request.category for t in found), urgency=(t.request.urgency for t in found)
+    )
 
 
 @bp.get("/t/<int:request_id>")
