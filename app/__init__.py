@@ -85,6 +85,14 @@ def _tune_postgresql(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
     connect_args["options"] = (connect_args.get("options", "") + " -c jit=off").strip()
+    # Without pre-ping, a connection a firewall or NAT dropped silently (no FIN, so the
+    # socket poll below cannot see it) would fail its request's first query: TCP
+    # keepalives find such a peer gone, and no pooled connection lives past 30 minutes.
+    connect_args.setdefault("keepalives", 1)
+    connect_args.setdefault("keepalives_idle", 60)
+    connect_args.setdefault("keepalives_interval", 10)
+    connect_args.setdefault("keepalives_count", 3)
+    options.setdefault("pool_recycle", 1800)
     options["connect_args"] = connect_args
     # A pooled connection is checked without a round trip (see _drop_closed_connections).
     app.config["LINLI_CHECK_POOLED_CONNECTIONS"] = options.pop("pool_pre_ping", False)

@@ -167,7 +167,11 @@ def _create_once(create, form_token: str) -> HelpRequest:
     first: the insert of the token fails for one that was spent before (or by a post of
     it at the same moment), and the insert of the request fails for a tracking code that
     was taken (one draw in a hundred at 1,000,000 requests). Either way the work is rolled
-    back; the token's own request is returned, or another code is drawn."""
+    back; the token's own request is returned, or another code is drawn. The rollback
+    undoes the whole session, so a caller with a form token must not have written
+    anything before (the web routes file first); unflushed writes are refused here."""
+    if db.session.new or db.session.dirty or db.session.deleted:
+        raise RuntimeError("submit_request(form_token=...) must be the unit of work's first write")
     for _attempt in range(CODE_DRAWS):
         code = new_tracking_code()
         try:

@@ -211,7 +211,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session, response) -> None:
         super().save_session(app, session, response)
-        if request.endpoint == "static":
+        if request.endpoint == "static" and "Set-Cookie" not in response.headers:
             response.vary.discard("cookie")  # lower case: HeaderSet.remove compares so
 
 

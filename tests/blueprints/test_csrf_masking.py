@@ -100,7 +100,10 @@ def test_mask_and_unmask():
     assert {unmask(m) for m in masked} == {token}
     assert all("." not in m for m in masked)
     assert unmask(None) is None and unmask("") == ""
-    assert unmask("%%%") != token and unmask("abc") != token
+    from app.web.csrf_mask import _REFUSED
+
+    # Not base64, too short, not ASCII: each is refused, never an error (a 500).
+    assert [unmask(v) for v in ("%%%", "abc", "é" * 40, "\x00" * 40)] == [_REFUSED] * 4
 
 
 def test_session_keeps_one_token_across_renders(client, world):
