@@ -39,7 +39,7 @@ class Job:
 
 def _jobs() -> list[Job]:
     # Imported here, when the worker starts, to keep the web app's start-up light.
-    from app.jobs import accounts, deadlines, exports, offers, reminders, sms, snapshots
+    from app.jobs import accounts, activities, deadlines, exports, offers, reminders, sms, snapshots
 
     return [
         Job("send outbox", sms.dispatch_pending, every_seconds=0),
@@ -49,6 +49,7 @@ def _jobs() -> list[Job]:
         Job("alert overdue visits", deadlines.alert_overdue_visits, every_seconds=3600),
         Job("recover SMS leases", sms.recover_expired_leases, _lease_check()),
         Job("remind volunteers", reminders.remind_volunteers, every_seconds=300),
+        Job("remind activities", activities.remind_activities, every_seconds=600),
         Job("auto-close done", reminders.auto_close_done_requests, every_seconds=3600),
         Job("forget old sign-in failures", accounts.forget_old_records, every_seconds=3600),
         Job("build exports", exports.build_queued_exports, every_seconds=0),

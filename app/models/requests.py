@@ -234,7 +234,8 @@ class ServiceRecord(db.Model):
     counting rule is in the README): a volunteer's or team's check-out (source ``claim``),
     a station social worker's check-out (``worker``), a home visit (``visit``), a phone
     welfare call that reached someone (``call``), a request the station closed with work
-    done but no check-out (``station_close``), and later an activity's attendance."""
+    done but no check-out (``station_close``), and a community activity's close
+    (``activity``: its volunteers' hours and the people it served)."""
 
     __tablename__ = "service_record"
     __table_args__ = (
@@ -249,6 +250,8 @@ class ServiceRecord(db.Model):
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claim.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visit.id"), unique=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_log.id"), unique=True)
+    # A community activity's close (issue 18): its volunteers' hours and the people served.
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"), index=True)
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
     # The station's own social worker who gave the service (worker, visit, call, close).

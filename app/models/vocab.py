@@ -124,6 +124,27 @@ SERVICE_SOURCES: dict[str, object] = {
     "activity": _l("Community activity"),
 }
 
+# The kinds of community activity (issue 18), each counted under the request category
+# its service is: a station's person-times by category stay one list.
+ACTIVITY_KINDS: dict[str, object] = {
+    "health_check": _l("Health check"),
+    "haircut": _l("Haircuts for the elderly"),
+    "homework_club": _l("Homework club"),
+    "anti_fraud": _l("Anti-fraud talk"),
+    "service_day": _l("Volunteer service day"),
+    "companionship": _l("Visits and company"),
+    "other": _l("Other activity"),
+}
+ACTIVITY_CATEGORY: dict[str, str] = {
+    "health_check": "medical_escort",
+    "haircut": "haircut",
+    "homework_club": "tutoring",
+    "anti_fraud": "policy_consultation",
+    "service_day": "other",
+    "companionship": "companionship",
+    "other": "other",
+}
+
 # A phone welfare call's outcome; only a call that reached someone is a service.
 CALL_OUTCOMES: dict[str, object] = {
     "reached": _l("Talked with the person"),

@@ -3,10 +3,20 @@ exactly one ServiceRecord, here, and nowhere else.
 
 - 服务人次 (person-times): one for each person served by one act of service. A check-out,
   a worker's check-out, a home visit, a welfare call that reached the person or their
-  family, and a request the station closed with work done each count one; an activity
-  counts its attendance.
+  family, and a request the station closed with work done each count one.
+- A community activity (issue 18) is counted when it is closed, once (closing is a move of
+  its first-wins machine: a second close is refused and writes nothing). Each person of
+  the ledger it served counts one person-time (a record with their beneficiary_id and
+  groups); the head count of the others counts as many person-times in one record (no
+  beneficiary, no special group: nobody knows whose they are). Each volunteer checked in
+  gets one record of their hours (the activity's duration, or what the worker wrote at
+  close) and 0 person-times: the volunteers give the service, the residents receive it,
+  and a person-time is one person served. Those records show on the volunteer's hours
+  page and certificate. Every record's category is the one of its kind
+  (vocab.ACTIVITY_CATEGORY); the kind itself is on the activity (activity_stats.py).
 - Service hours: the time the doer gave, as they (or the station) recorded it: the hours
-  typed at check-out or close, a visit's or call's minutes. Travel is not counted apart.
+  typed at check-out or close, a visit's or call's minutes, an activity's duration for
+  each volunteer checked in. Travel is not counted apart.
 
 A record carries its source, station, village, beneficiary (when known), category,
 special groups, hours and person-times; the dashboards and exports count those rows
@@ -15,7 +25,7 @@ special groups, hours and person-times; the dashboards and exports count those r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -24,7 +34,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Beneficiary, CallLog, Claim, HelpRequest, ServiceRecord, User, Visit
 from app.models.base import utcnow
-from app.models.vocab import CALLS_SERVED, CATEGORIES
+from app.models.vocab import ACTIVITY_CATEGORY, CALLS_SERVED, CATEGORIES
 
 # What a record counts under, beside the request categories: the ledger's own work.
 RECORD_CATEGORIES: dict[str, object] = {
@@ -141,6 +151,50 @@ def for_call(call: CallLog, person: Beneficiary) -> ServiceRecord | None:
         person_times=1,
         outcome=call.note or "",
     )
+
+
+def for_activity(activity, attended, residents) -> list[ServiceRecord]:
+    """A community activity closed: its volunteers' hours and the people it served (see the
+    module's rule). ``attended`` are the sign-ups checked in, ``residents`` the ledger
+    people named; the head count is on the activity."""
+    ended = min(activity.starts_at + timedelta(minutes=activity.minutes), utcnow())
+    shared = {
+        "source": "activity",
+        "activity_id": activity.id,
+        "station_id": activity.station_id,
+        "category": ACTIVITY_CATEGORY.get(activity.kind, "other"),
+        "started_at": activity.starts_at,
+        "ended_at": ended,
+        "outcome": activity.title,
+    }
+    duration = (Decimal(activity.minutes) / 60).quantize(Decimal("0.01"))
+    records = [
+        _record(
+            **shared,
+            village_id=activity.village_id,
+            volunteer_id=signup.user_id,
+            hours=duration if signup.hours is None else signup.hours,
+            person_times=0,
+            special_groups=[],
+        )
+        for signup in attended
+    ]
+    for row in residents:
+        person = row.beneficiary
+        values = {**_of_person(person), **shared}  # counted at the activity's station
+        values["village_id"] = person.village_id or activity.village_id
+        records.append(_record(**values, hours=Decimal("0"), person_times=1))
+    if activity.head_count:
+        records.append(
+            _record(
+                **shared,
+                village_id=activity.village_id,
+                hours=Decimal("0"),
+                person_times=activity.head_count,
+                special_groups=[],
+            )
+        )
+    return records
 
 
 def _of_request(request: HelpRequest) -> dict:

@@ -54,6 +54,7 @@ CODES = {
     "reply_accepted": "#123456",  # a volunteer's task number, never the tracking code
     "service_reminder": "#123456",
     "signup_code": "123456",  # one-time codes
+    **{name: "52817" for name in TEMPLATES if name.startswith("activity_")},  # issue 18
     "password_reset_code": "123456",
 }
 LINKS = {
@@ -104,6 +105,9 @@ def samples(language: str, template: str = "") -> dict[str, object]:
         "days": 7,
         "phone": "0374 6120 1010",
         "text": "短信通道正常" if zh else "the SMS channel works",
+        # issue 18: an activity's title as texts cut it (activities_sms.TITLE_CHARS)
+        "title": "重阳节敬老义剪进村入户活…" if zh else "Haircuts for the elderly at ...",
+        "checkin": "4821",
     }
 
 

@@ -181,6 +181,44 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
     # --- end withdrawn offers ---
     # --- accounts: phone codes and password reset (issue 13) ---
+    # --- community activities (issue 18): replies 报名/BM, 退出/TC, 签到/QD + code ---
+    "activity_signed_up": {
+        "zh": "【邻里】已报名活动「{title}」，{time}，{village}。前一天会提醒您。退出回：退出{code}",
+        "en": "[Linli] You are signed up: {title}, {time}, {village}. We remind you "
+        "the day before. To withdraw reply TC {code}",
+    },
+    "activity_waiting": {
+        "zh": "【邻里】活动「{title}」名额已满，您在候补名单上，有空位自动补上并短信告知。退出回：退出{code}",
+        "en": "[Linli] {title} is full: you are on the waiting list and get a text if a "
+        "place frees up. To leave the list reply TC {code}",
+    },
+    "activity_promoted": {
+        "zh": "【邻里】候补成功：您已获得活动「{title}」名额，{time}，{village}。退出回：退出{code}",
+        "en": "[Linli] A place freed up: you are now signed up for {title}, {time}, "
+        "{village}. To withdraw reply TC {code}",
+    },
+    "activity_withdrawn": {
+        "zh": "【邻里】您已退出活动「{title}」。想再报名回：报名{code}",
+        "en": "[Linli] You have withdrawn from {title}. To sign up again reply BM {code}",
+    },
+    "activity_cancelled": {
+        "zh": "【邻里】抱歉，{time}的活动「{title}」已取消，不用前往。",
+        "en": "[Linli] Sorry, {title} on {time} is cancelled: please do not go.",
+    },
+    "activity_reminder": {
+        "zh": "【邻里】提醒：{time}活动「{title}」，{village}。到场后回：签到+现场签到码。来不了回：退出{code}",
+        "en": "[Linli] Reminder: {title}, {time}, {village}. On arrival reply QD and the "
+        "check-in code. Cannot come? Reply TC {code}",
+    },
+    "activity_checkin_code": {
+        "zh": "【邻里】活动「{title}」签到码{checkin}。到场后请回：签到{checkin}",
+        "en": "[Linli] Check-in code for {title}: {checkin}. On arrival reply QD {checkin}",
+    },
+    "activity_checked_in": {
+        "zh": "【邻里】已签到活动「{title}」，谢谢您！",
+        "en": "[Linli] Checked in to {title}. Thank you!",
+    },
+    # --- end community activities ---
     "signup_code": {
         "zh": "【邻里】您的志愿者注册验证码：{code}，10分钟内有效。不是您本人注册的，请不要理会，也不要告诉别人。",
         "en": "[Linli] Your volunteer sign-up code: {code}. It works for 10 minutes. "

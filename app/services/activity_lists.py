@@ -1,0 +1,135 @@
+"""Community activities as people find them (issue 18): near a volunteer, nearest first;
+a station's upcoming ones on its public page (no personal data at all); and the reminder
+the day before (the job is app/jobs/activities.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Activity, ActivitySignup, Station, User
+from app.models.base import utcnow
+from app.services import activities, geo
+
+NEARBY_DAYS = 60  # how far ahead a volunteer's list looks
+REMIND_AHEAD = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Nearby:
+    activity: Activity
+    distance_km: float | None  # None: the activity or the volunteer has no point
+    signup_status: str | None  # the volunteer's own sign-up, if any
+
+
+def _upcoming(now: datetime):
+    return select(Activity).where(
+        Activity.status == "scheduled",
+        Activity.starts_at > now,
+        Activity.starts_at <= now + timedelta(days=NEARBY_DAYS),
+    )
+
+
+def nearby(user: User, *, now: datetime | None = None, limit: int = 30) -> list[Nearby]:
+    """Upcoming activities within the volunteer's travel radius of home (their own
+    station's too, wherever they are), nearest first; those without a point last."""
+    now = now or utcnow()
+    profile = user.volunteer
+    home = (profile.home_lat, profile.home_lon) if profile is not None else (None, None)
+    radius = profile.radius_km if profile is not None else 0
+    own_station = profile.station_id if profile is not None else None
+    mine = dict(
+        db.session.execute(
+            select(ActivitySignup.activity_id, ActivitySignup.status).where(
+                ActivitySignup.user_id == user.id
+            )
+        ).all()
+    )
+    found = []
+    for activity in db.session.scalars(_upcoming(now).order_by(Activity.starts_at).limit(500)):
+        distance = None
+        if None not in home and activity.lat is not None and activity.lon is not None:
+            distance = geo.distance_km(home[0], home[1], activity.lat, activity.lon)
+        near = distance is not None and distance <= radius
+        if near or activity.station_id == own_station or activity.id in mine:
+            found.append(Nearby(activity, distance, mine.get(activity.id)))
+    found.sort(key=lambda n: (n.distance_km is None, n.distance_km or 0, n.activity.starts_at))
+    return found[:limit]
+
+
+def visible_to_volunteer(user: User, activity_id: int) -> Activity | None:
+    """An activity a volunteer may open: an upcoming one, or one they signed up for."""
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        return None
+    if activity.status == "scheduled" or activities.signup_of(activity, user) is not None:
+        return activity
+    return None
+
+
+@dataclass(frozen=True)
+class PublicActivity:
+    """What anyone may read: nothing about who signed up or who was served."""
+
+    title: str
+    kind: str
+    starts_at: datetime
+    minutes: int
+    place: str
+    places_left: int
+
+
+def public_upcoming(station: Station, *, now: datetime | None = None) -> list[PublicActivity]:
+    """A station's upcoming activities (its rooms' too), soonest first."""
+    now = now or utcnow()
+    ids = [station.id, *(room.id for room in station.rooms)]
+    rows = db.session.scalars(
+        _upcoming(now).where(Activity.station_id.in_(ids)).order_by(Activity.starts_at).limit(50)
+    )
+    return [
+        PublicActivity(
+            title=a.title,
+            kind=a.kind,
+            starts_at=a.starts_at,
+            minutes=a.minutes,
+            place=a.village.name if a.village is not None else a.station.name,
+            places_left=a.places_left,
+        )
+        for a in rows
+    ]
+
+
+# --- the reminder the day before ------------------------------------------------------------
+
+
+def activities_to_remind(now: datetime) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Activity.id).where(
+                Activity.status == "scheduled",
+                Activity.reminded_at.is_(None),
+                Activity.starts_at > now,
+                Activity.starts_at <= now + REMIND_AHEAD,
+            )
+        )
+    )
+
+
+def remind(activity: Activity, now: datetime | None = None) -> int:
+    """Text everyone with a place, once (the first worker to stamp ``reminded_at`` wins)."""
+    stamped = db.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.reminded_at.is_(None))
+        .values(reminded_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if stamped != 1:
+        return 0
+    holders = [s for s in activity.signups if s.status == "signed_up"]
+    for signup in holders:
+        activities.text_volunteer(signup.user, "activity_reminder", activity)
+    return len(holders)
