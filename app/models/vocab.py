@@ -135,6 +135,17 @@ ACTIVITY_KINDS: dict[str, object] = {
     "companionship": _l("Visits and company"),
     "other": _l("Other activity"),
 }
+ACTIVITY_STATUSES: dict[str, object] = {
+    "scheduled": _l("Upcoming"),
+    "closed": _l("Held"),
+    "cancelled": _l("Cancelled"),
+}
+SIGNUP_STATUSES: dict[str, object] = {
+    "signed_up": _l("Signed up"),
+    "waiting": _l("On the waiting list"),
+    "attended": _l("Checked in"),
+    "withdrawn": _l("Withdrawn"),
+}
 ACTIVITY_CATEGORY: dict[str, str] = {
     "health_check": "medical_escort",
     "haircut": "haircut",

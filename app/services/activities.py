@@ -34,7 +34,13 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.models.vocab import ACTIVITY_KINDS, CATEGORIES, SPECIAL_GROUPS
+from app.models.vocab import (
+    ACTIVITY_KINDS,
+    ACTIVITY_STATUSES,
+    CATEGORIES,
+    SIGNUP_STATUSES,
+    SPECIAL_GROUPS,
+)
 from app.services import ServiceError, access, counting
 from app.services.codes import seeded_rng
 from app.services.notifications import queue_sms
@@ -42,7 +48,7 @@ from app.services.state_machine import Move, StateMachine, give_back_place, take
 
 ACTIVITY_MACHINE = StateMachine(
     Activity,
-    statuses={"scheduled": _l("Upcoming"), "closed": _l("Held"), "cancelled": _l("Cancelled")},
+    statuses=ACTIVITY_STATUSES,
     moves={
         "close": Move({"scheduled"}, "closed", _l("Closed and counted"), _l("close it")),
         "cancel": Move({"scheduled"}, "cancelled", _l("Cancelled"), _l("cancel it")),
@@ -51,12 +57,7 @@ ACTIVITY_MACHINE = StateMachine(
 )
 SIGNUP_MACHINE = StateMachine(
     ActivitySignup,
-    statuses={
-        "signed_up": _l("Signed up"),
-        "waiting": _l("On the waiting list"),
-        "attended": _l("Checked in"),
-        "withdrawn": _l("Withdrawn"),
-    },
+    statuses=SIGNUP_STATUSES,
     moves={
         "withdraw": Move({"signed_up", "waiting"}, "withdrawn", _l("Withdrew"), _l("withdraw")),
         "promote": Move({"waiting"}, "signed_up", _l("Moved up from the waiting list")),

@@ -21,12 +21,15 @@ from flask_babel import gettext as _
 
 from app.models.base import utcnow
 from app.models.vocab import (
+    ACTIVITY_KINDS,
+    ACTIVITY_STATUSES,
     ACTORS,
     CATEGORIES,
     CERTIFICATE_LEVELS,
     CHANNELS,
     EVENTS,
     ROLES,
+    SIGNUP_STATUSES,
     SPECIAL_GROUPS,
     STATUSES,
     URGENCIES,
@@ -194,6 +197,18 @@ def _label(vocabulary: dict[str, object], code: str | None, language: str | None
         return label(vocabulary, code)
 
 
+def activity_kind_label(code: str | None, language: str | None = None) -> str:
+    return _label(ACTIVITY_KINDS, code, language)
+
+
+def activity_status_label(code: str | None, language: str | None = None) -> str:
+    return _label(ACTIVITY_STATUSES, code, language)
+
+
+def signup_status_label(code: str | None, language: str | None = None) -> str:
+    return _label(SIGNUP_STATUSES, code, language)
+
+
 def category_label(code: str | None, language: str | None = None) -> str:
     return _label(CATEGORIES, code, language)
 
@@ -320,6 +335,9 @@ TEMPLATE_GLOBALS = {
     "event_label": event_label,
     "event_actor": event_actor,
     "place_label": place_label,
+    "activity_kind_label": activity_kind_label,
+    "activity_status_label": activity_status_label,
+    "signup_status_label": signup_status_label,
     "phone_display": phone_display,
     "code_text": code_text,
     "stamp_text": stamp_text,

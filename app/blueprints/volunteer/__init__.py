@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("volunteer", __name__)
 
-from app.blueprints.volunteer import routes  # noqa: E402, F401
+from app.blueprints.volunteer import activity_routes, routes  # noqa: E402, F401

@@ -1,0 +1,218 @@
+"""Community activities in the console (issue 18): the station's list, a new activity, and
+one activity's page (check-in code, roster, people served, close, cancel).
+
+Open to the station's workers and to approved team leaders (their team's activities);
+``activities.may_manage`` decides each activity, anyone else gets a 404. A county
+supervisor reads the counts on the statistics pages and changes nothing here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal, InvalidOperation
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.blueprints.console import bp
+from app.blueprints.console.activity_forms import ActivityForm, HeadCountForm, ResidentForm
+from app.blueprints.console.helpers import WORKERS, digits_or_none, error_on_form
+from app.blueprints.guards import role_required
+from app.blueprints.transaction import attempt
+from app.extensions import db
+from app.models import Activity, Beneficiary
+from app.services import ServiceError, access, activities, wording
+
+MANAGERS = (*WORKERS, "team_leader")
+
+
+def _managed_or_404(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if not activities.may_manage(current_user, activity):
+        abort(404)
+    return activity
+
+
+def _number(raw, field: str) -> int | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 5:
+        raise ServiceError(_("Enter a whole number."), field=field)
+    return int(text)
+
+
+def _activity_fields(form: ActivityForm) -> dict:
+    """The form's values for ``post_activity``; a day or time that cannot be read is a
+    refusal under its field."""
+    try:
+        day = date.fromisoformat((form.day.data or "").strip())
+    except ValueError:
+        raise ServiceError(_("Enter a day such as 2026-12-03."), field="day") from None
+    try:
+        clock = time.fromisoformat((form.time.data or "").strip())
+    except ValueError:
+        raise ServiceError(_("Enter a time such as 09:30."), field="time") from None
+    return {
+        "title": form.title.data,
+        "kind": form.kind.data,
+        "starts_at": wording.to_utc(datetime.combine(day, clock)),
+        "minutes": _number(form.minutes.data, "minutes") or 0,
+        "village_id": digits_or_none(form.village_id.data),
+        "place": form.place.data or "",
+        "door_to_door": bool(form.door_to_door.data),
+        "volunteer_capacity": _number(form.volunteer_capacity.data, "volunteer_capacity") or 0,
+        "resident_capacity": _number(form.resident_capacity.data, "resident_capacity"),
+        "skills": form.skills.data or (),
+        "special_groups": form.special_groups.data or (),
+        "description": form.description.data or "",
+    }
+
+
+def _post(form: ActivityForm) -> Activity:
+    return activities.post_activity(current_user, **_activity_fields(form))
+
+
+@bp.get("/activities")
+@role_required(*MANAGERS)
+def activity_list():
+    if not activities.may_post(current_user):
+        abort(403)
+    return render_template(
+        "console/activities/list.html",
+        upcoming=activities.managed_activities(current_user, upcoming=True),
+        past=activities.managed_activities(current_user, upcoming=False),
+    )
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@role_required(*MANAGERS)
+def activity_new():
+    if not activities.may_post(current_user):
+        abort(403)
+    form = ActivityForm(villages=activities.villages_for_posting(current_user))
+    if form.validate_on_submit():
+        done = attempt(_post, form)
+        if done.ok:
+            flash(_("Activity posted. Volunteers near it can sign up now."))
+            return redirect(url_for("console.activity_page", activity_id=done.result.id))
+        error_on_form(form, done.error, "title")
+    status = 422 if form.errors else 200
+    return render_template("console/activities/new.html", form=form), status
+
+
+def _ledger_choices(activity: Activity) -> list[tuple[str, str]]:
+    """People of the ledger the worker may name as served (their stations'), the
+    activity's village first."""
+    acting = access.acting_station_ids(current_user)
+    if not acting:
+        return []
+    people = db.session.scalars(
+        select(Beneficiary)
+        .where(Beneficiary.station_id.in_(acting))
+        .order_by((Beneficiary.village_id == activity.village_id).desc(), Beneficiary.name)
+        .limit(300)
+    )
+    return [(str(p.id), p.name + (f" · {p.village.name}" if p.village else "")) for p in people]
+
+
+def _page(activity: Activity, status: int = 200, **forms):
+    resident_form = forms.get("resident_form") or ResidentForm()
+    resident_form.beneficiary.choices = _ledger_choices(activity)
+    context = {
+        "activity": activity,
+        "signups": activity.signups,
+        "residents": activity.residents,
+        "serving": activity.station_id in access.acting_station_ids(current_user),
+        "head_form": forms.get("head_form") or HeadCountForm(head_count=activity.head_count),
+        "resident_form": resident_form,
+        "error": forms.get("error"),
+    }
+    return render_template("console/activities/page.html", **context), status
+
+
+@bp.get("/activities/<int:activity_id>")
+@role_required(*MANAGERS)
+def activity_page(activity_id: int):
+    return _page(_managed_or_404(activity_id))
+
+
+def _act(activity: Activity, use_case, *args, done_message: str, **kwargs):
+    """Run one use case on the activity's page: back to the page, or the page with the
+    refusal (422)."""
+    done = attempt(use_case, *args, **kwargs)
+    if not done.ok:
+        return _page(activity, 422, error=done.error.message)
+    flash(done_message)
+    return redirect(url_for("console.activity_page", activity_id=activity.id))
+
+
+@bp.post("/activities/<int:activity_id>/roster/<int:signup_id>")
+@role_required(*MANAGERS)
+def activity_roster(activity_id: int, signup_id: int):
+    activity = _managed_or_404(activity_id)
+    present = request.form.get("present") == "1"
+    message = _("Checked in.") if present else _("Check-in undone.")
+    return _act(
+        activity, activities.tick_roster, activity, signup_id, present=present, done_message=message
+    )
+
+
+@bp.post("/activities/<int:activity_id>/text-code")
+@role_required(*MANAGERS)
+def activity_text_code(activity_id: int):
+    activity = _managed_or_404(activity_id)
+    message = _("The check-in code is on its way to the volunteers by SMS.")
+    return _act(activity, activities.text_check_in_code, activity, done_message=message)
+
+
+@bp.post("/activities/<int:activity_id>/residents")
+@role_required(*WORKERS)
+def activity_resident(activity_id: int):
+    activity = _managed_or_404(activity_id)
+    person_id = digits_or_none(request.form.get("beneficiary")) or 0
+    message = _("Added to the people served.")
+    return _act(
+        activity, activities.add_resident, activity, current_user, person_id, done_message=message
+    )
+
+
+def _head_count(activity: Activity) -> None:
+    activities.set_head_count(activity, _number(request.form.get("head_count"), "head_count") or 0)
+
+
+@bp.post("/activities/<int:activity_id>/head-count")
+@role_required(*MANAGERS)
+def activity_head_count(activity_id: int):
+    activity = _managed_or_404(activity_id)
+    return _act(activity, _head_count, activity, done_message=_("Head count saved."))
+
+
+def _close(activity: Activity) -> list:
+    hours = {}
+    for signup in activity.signups:
+        raw = (request.form.get(f"hours_{signup.id}") or "").strip()
+        if signup.status == "attended" and raw:
+            try:
+                hours[signup.id] = Decimal(raw).quantize(Decimal("0.01"))
+            except InvalidOperation:
+                raise ServiceError(_("Hours must be 0 to 12."), field="hours") from None
+    return activities.close(activity, current_user, hours=hours)
+
+
+@bp.post("/activities/<int:activity_id>/close")
+@role_required(*MANAGERS)
+def activity_close(activity_id: int):
+    activity = _managed_or_404(activity_id)
+    message = _("Closed: the volunteers' hours and the people served are counted.")
+    return _act(activity, _close, activity, done_message=message)
+
+
+@bp.post("/activities/<int:activity_id>/cancel")
+@role_required(*MANAGERS)
+def activity_cancel(activity_id: int):
+    activity = _managed_or_404(activity_id)
+    message = _("Cancelled: everyone signed up is told by SMS.")
+    return _act(activity, activities.cancel, activity, current_user, done_message=message)

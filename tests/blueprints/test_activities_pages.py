@@ -1,0 +1,148 @@
+"""Community activities over HTTP (issue 18): a worker posts and manages, a volunteer
+signs up, withdraws and checks in; everyone not entitled is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Activity, ActivitySignup, ServiceRecord
+from app.models.base import utcnow
+from app.services import activities, wording
+from tests import factories
+from tests.activities_support import make_worker, move_start, post
+from tests.conftest import csrf_token_from
+from tests.volunteer_support import post_form, sign_in
+
+
+def _token(client, url: str) -> str:
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    return csrf_token_from(page.get_data(as_text=True))
+
+
+def test_a_worker_posts_an_activity_with_the_form(client, world):
+    worker = make_worker(world.station_a)
+    sign_in(client, worker)
+    day = wording.to_local(utcnow() + timedelta(days=2)).date().isoformat()
+    data = {
+        "title": "防诈骗讲座",
+        "kind": "anti_fraud",
+        "day": day,
+        "time": "09:30",
+        "minutes": "90",
+        "village_id": str(world.village_a2.id),
+        "volunteer_capacity": "4",
+        "special_groups": ["elderly_alone"],
+    }
+    response = post_form(client, "/station/activities/new", "/station/activities/new", data)
+    assert response.status_code == 302
+    activity = db.session.scalar(select(Activity))
+    assert (activity.title, activity.minutes, activity.volunteer_capacity) == ("防诈骗讲座", 90, 4)
+    assert activity.special_groups == ["elderly_alone"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert activity.checkin_code in page and f"报名 {activity.code}" in page
+
+
+def test_a_bad_form_is_answered_next_to_the_field(client, world):
+    sign_in(client, make_worker(world.station_a))
+    data = {"title": "义诊", "kind": "health_check", "day": "tomorrow", "time": "09:30"}
+    response = post_form(client, "/station/activities/new", "/station/activities/new", data)
+    assert response.status_code == 422
+    assert db.session.scalar(select(func.count(Activity.id))) == 0
+
+
+def test_volunteers_sign_up_withdraw_and_check_in_on_their_phones(client, world):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1, capacity=1)
+    a = factories.make_volunteer(world.station_a)
+    page = f"/v/activities/{activity.id}"
+    sign_in(client, a)
+    assert activity.title in client.get("/v/activities").get_data(as_text=True)
+    assert post_form(client, page, f"{page}/sign-up", {}).status_code == 302
+    assert activities.signup_of(activity, a).status == "signed_up"
+    move_start(activity, timedelta(minutes=30))
+    db.session.commit()
+    wrong = post_form(client, page, f"{page}/check-in", {"code": "0000"})
+    assert wrong.status_code == 422
+    right = post_form(client, page, f"{page}/check-in", {"code": activity.checkin_code})
+    assert right.status_code == 302
+    assert activities.signup_of(activity, a).status == "attended"
+
+
+def test_the_worker_ticks_the_roster_closes_and_the_hours_are_counted(client, world):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1, minutes=60)
+    a = factories.make_volunteer(world.station_a)
+    signup = activities.sign_up(activity, a)
+    move_start(activity, timedelta(minutes=10))
+    sign_in(client, worker)
+    page = f"/station/activities/{activity.id}"
+    assert (
+        post_form(client, page, f"{page}/roster/{signup.id}", {"present": "1"}).status_code == 302
+    )
+    assert post_form(client, page, f"{page}/head-count", {"head_count": "12"}).status_code == 302
+    closed = post_form(client, page, f"{page}/close", {f"hours_{signup.id}": "1.5"})
+    assert closed.status_code == 302
+    hours = db.session.execute(
+        select(ServiceRecord.volunteer_id, ServiceRecord.hours, ServiceRecord.person_times)
+    ).all()
+    assert sorted(hours, key=str) == sorted([(a.id, pytest.approx(1.5), 0), (None, 0, 12)], key=str)
+    again = post_form(client, page, f"{page}/close", {})
+    assert again.status_code == 422
+    assert db.session.scalar(select(func.count(ServiceRecord.id))) == 2
+
+
+@pytest.mark.parametrize("who", ["other_worker", "volunteer", "county", "stranger"])
+def test_people_not_entitled_cannot_manage_an_activity(client, world, who):
+    activity = post(make_worker(world.station_a), world.village_a1)
+    v = factories.make_volunteer(world.station_a)
+    activities.sign_up(activity, v)
+    signup_id = activities.signup_of(activity, v).id
+    users = {
+        "other_worker": (make_worker(world.station_b), "/station/activities"),
+        "volunteer": (factories.make_volunteer(world.station_a), "/v/activities"),
+        "county": (
+            factories.make_user(roles=("county_supervisor",), station=world.county_centre),
+            "/station/county",
+        ),
+    }
+    page = f"/station/activities/{activity.id}"
+    token = ""
+    if who in users:
+        user, own_page = users[who]
+        sign_in(client, user)
+        token = _token(client, own_page)
+    assert client.get(page).status_code in (302, 403, 404)
+    for action in ("close", "cancel", "text-code", f"roster/{signup_id}"):
+        response = client.post(f"{page}/{action}", data={"csrf_token": token, "present": "1"})
+        assert response.status_code in (302, 400, 403, 404), action
+        assert not (response.status_code == 302 and "/login" not in response.headers["Location"])
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).status == "scheduled"
+    assert db.session.get(ActivitySignup, signup_id).status == "signed_up"
+    if who != "other_worker":  # who posts for their own station only
+        assert client.get("/station/activities/new").status_code in (302, 403)
+
+
+def test_an_approved_team_leader_manages_the_teams_activities_only(client, world):
+    leader = factories.make_volunteer(world.station_a, roles=("volunteer", "team_leader"))
+    factories.make_team(world.station_a, leader)
+    theirs = post(leader, world.village_a1, title="队里的义剪")
+    station_own = post(make_worker(world.station_a), world.village_a1, title="站里的义诊")
+    sign_in(client, leader)
+    listed = client.get("/station/activities").get_data(as_text=True)
+    assert "队里的义剪" in listed and "站里的义诊" not in listed
+    assert client.get(f"/station/activities/{theirs.id}").status_code == 200
+    assert client.get(f"/station/activities/{station_own.id}").status_code == 404
+
+
+def test_a_volunteer_cannot_open_a_closed_activity_they_were_not_part_of(client, world):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1)
+    activities.cancel(activity, worker)
+    sign_in(client, factories.make_volunteer(world.station_a))
+    assert client.get(f"/v/activities/{activity.id}").status_code == 404
