@@ -28,7 +28,7 @@ from app.models.vocab import (
     URGENCIES,
     label,
 )
-from app.services import ServiceError, audit, charts, snapshots, stats
+from app.services import ServiceError, activity_stats, audit, charts, snapshots, stats
 from app.services.counting import RECORD_CATEGORIES
 
 NOT_REACHED_SHOWN = 50  # names listed per group; the count says how many more
@@ -52,6 +52,11 @@ class Dashboard:
     def charts(self) -> list[charts.ChartData]:
         """Drawn when the body is rendered (a body kept by the route needs none)."""
         return trend_charts(self.trend, multi_station=len(self.figures.scope.station_ids) > 1)
+
+    @cached_property
+    def activities(self) -> activity_stats.ActivityFigures:
+        """Community activities held, person-times by kind, volunteer hours (issue 18)."""
+        return activity_stats.figures(self.figures.scope.station_ids, self.period)
 
     @property
     def body_key(self) -> tuple | None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import aliased
 from app.extensions import db
 from app.models import Beneficiary, HelpRequest, Region, ServiceRecord, Station, Team, User
 from app.models.vocab import SERVICE_SOURCES, SPECIAL_GROUPS
-from app.services import ServiceError, access, audit, counting, reports, stats
+from app.services import ServiceError, access, activity_stats, audit, counting, reports, stats
 from app.services.spreadsheets import CsvWriter, XlsxWriter, table_csv, tables_xlsx
 from app.services.wording import local_date, phone_display
 
@@ -179,6 +179,7 @@ class Builder:
                 stations,
                 *reports.station_village_tables(figures),
                 reports.coverage_table(where, figures),
+                activity_stats.report_table(where, scope.station_ids, self.export.period),
             ]
         )
 

@@ -95,6 +95,7 @@ def test_the_county_report_opens_and_its_totals_are_the_figures_and_the_rows(
         "杏花社区社工室",
         "柳林镇社工站",
         "覆盖情况",
+        "社区活动",  # issue 18
     ]
     rows = sheet_rows(found.content, "各站汇总")
     assert rows[0][0] == "示范区 · 2026年11月 · 社会工作服务月报"
