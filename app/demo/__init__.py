@@ -13,6 +13,7 @@ Never commits (a service rule): the ``seed-demo`` command commits the whole coun
     requests.py  what each of the 100 requests is and when each step of its story is due
     stories.py   the steps played through intake, console, offers, claims and tracking
     history.py   twelve months of visits, calls and requests before them (issue 15)
+    activities.py  community activities held and upcoming, with sign-ups (issue 18)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from app.demo import activities as demo_activities
 from app.demo import county, history, ledger, requests, stories
 from app.demo import data as D
 from app.demo.clock import frozen_at, seeded_codes
@@ -101,6 +103,7 @@ def build(now: datetime, months: int = history.MONTHS) -> str:
             planned = requests.plan_all(demo)
             stories.play(demo, planned)
             year = history.build(demo, months)
+            held = demo_activities.build(demo)  # issue 18: last, its dice change nothing
         # The county's weeks of texts went out as they happened: none is sent again now.
         sms = delivery.record_sent_earlier(before)
     c = demo.counts
@@ -110,7 +113,8 @@ def build(now: datetime, months: int = history.MONTHS) -> str:
         f"{c['volunteers']} volunteers in {c['teams']} teams, "
         f"{c['beneficiaries'] + year['people']} beneficiaries, {len(planned)} requests "
         f"under way or lately done; over {months} months {year['requests']} more requests, "
-        f"{year['visits']} home visits and {year['calls']} welfare calls; {sms} SMS sent."
+        f"{year['visits']} home visits and {year['calls']} welfare calls; "
+        f"{held['held']} community activities held, {held['upcoming']} upcoming; {sms} SMS sent."
     )
 
 

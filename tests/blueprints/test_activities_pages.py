@@ -146,3 +146,28 @@ def test_a_volunteer_cannot_open_a_closed_activity_they_were_not_part_of(client,
     activities.cancel(activity, worker)
     sign_in(client, factories.make_volunteer(world.station_a))
     assert client.get(f"/v/activities/{activity.id}").status_code == 404
+
+
+def test_the_public_page_lists_upcoming_activities_with_no_personal_data(client, world):
+    worker = make_worker(world.station_a, name="社工王芳")
+    activity = post(worker, world.village_a1, title="重阳义剪进社区", capacity=2)
+    volunteer = factories.make_volunteer(world.station_a, name="志愿者李明")
+    activities.sign_up(activity, volunteer)
+    person = factories.make_beneficiary(world.station_a, world.village_a1, name="独居老人赵奶奶")
+    activities.add_resident(activity, worker, person.id)
+    held = post(worker, world.village_a2, title="已取消的活动")
+    activities.cancel(held, worker)
+    page = client.get(f"/s/{world.station_a.id}/activities")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "重阳义剪进社区" in text and world.village_a1.name in text
+    assert "已取消的活动" not in text
+    for private in (
+        "社工王芳",
+        "志愿者李明",
+        "独居老人赵奶奶",
+        volunteer.phone[-8:],
+        person.phone[-8:],
+    ):
+        assert private not in text
+    assert client.get("/s/999999/activities").status_code == 404
