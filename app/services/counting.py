@@ -163,7 +163,7 @@ def for_activity(activity, attended, residents) -> list[ServiceRecord]:
         "activity_id": activity.id,
         "station_id": activity.station_id,
         "category": ACTIVITY_CATEGORY.get(activity.kind, "other"),
-        "started_at": activity.starts_at,
+        "started_at": min(activity.starts_at, ended),  # closed early: it ended when closed
         "ended_at": ended,
         "outcome": activity.title,
     }

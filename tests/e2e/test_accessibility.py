@@ -91,6 +91,7 @@ PUBLIC_PAGES = {
     "signup-confirm": _signup_confirm,
     "reset": "/reset",
     "reset-code": _reset_code,
+    "station-activities": "/s/1/activities",  # issue 18
 }
 
 
@@ -150,6 +151,7 @@ VOLUNTEER_PAGES = {
     "v-claim": lambda ids: f"/v/c/{ids['claim']}",
     "v-hours": lambda ids: "/v/hours",
     "v-certificate": lambda ids: "/v/hours/certificate",
+    "v-activities": lambda ids: "/v/activities",  # issue 18 (one activity: test_activities.py)
 }
 
 

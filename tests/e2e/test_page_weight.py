@@ -36,6 +36,7 @@ PUBLIC_PAGES = {
     "login": "/login",
     "reset": "/reset",
     "signup": "/v/signup",
+    "station-activities": "/s/1/activities",  # issue 18
 }
 AFTER_ASKING = {"done": "/ask/done", "status": "/t/{code}"}
 FAVICON_NAME = "icons/favicon.svg"
