@@ -231,3 +231,51 @@ def test_fifty_sign_ups_at_once_give_ten_places_and_forty_waiting(app, world, ba
         .group_by(ActivitySignup.status)
     ).all()
     assert dict(stored) == {"signed_up": 10, "waiting": 40}
+
+
+def test_two_workers_closing_at_once_count_it_once(app, world, backend):
+    """The close is a first-wins move: of two at the same moment, one counts, one is refused."""
+    from app.models import User
+
+    worker = make_worker(world.station_a)
+    other = make_worker(world.station_a)
+    activity = post(worker, world.village_a1, minutes=60)
+    volunteer = factories.make_volunteer(world.station_a)
+    activities.sign_up(activity, volunteer)
+    move_start(activity, timedelta(minutes=5))
+    activities.check_in_by_code(volunteer, activity.checkin_code)
+    activities.set_head_count(activity, 4)
+    ids = (activity.id, worker.id, other.id)
+    db.session.commit()
+    db.session.remove()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def close(by_id: int) -> None:
+        with app.app_context():
+            try:
+                found = db.session.get(Activity, ids[0])
+                by = db.session.get(User, by_id)
+                _ = (found.status, [s.status for s in found.signups], by.roles)
+                db.session.commit()
+                barrier.wait(timeout=30)
+                activities.close(found, by)
+                db.session.commit()
+                results.append("closed")
+            except ServiceError:
+                db.session.rollback()
+                results.append("refused")
+            except Exception as error:  # noqa: BLE001 - fails the test below
+                db.session.rollback()
+                results.append(f"error: {type(error).__name__}: {error}")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=close, args=(i,)) for i in ids[1:]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["closed", "refused"], backend
+    assert db.session.scalar(select(func.count(ServiceRecord.id))) == 2
+    assert db.session.scalar(select(func.sum(ServiceRecord.person_times))) == 4
