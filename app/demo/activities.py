@@ -11,7 +11,7 @@ from app.demo import data as D
 from app.demo.state import LOCAL_OFFSET, Demo
 from app.models import User
 from app.models.vocab import ACTIVITY_CATEGORY
-from app.services import activities
+from app.services import activities, activity_access
 
 # (title, kind, days from now, local hour, minutes, places, village index, sign-ups,
 #  checked in, ledger people served, head count, place)
@@ -86,7 +86,7 @@ def build(demo: Demo) -> dict[str, int]:
 
 
 def _post(demo, by: User, town, title, kind, starts, minutes, places, village, place):
-    villages = activities.villages_for_posting(by)
+    villages = activity_access.villages_for_posting(by)
     chosen = town.villages[village % len(town.villages)]
     return activities.post_activity(
         by,
@@ -105,7 +105,7 @@ def _post(demo, by: User, town, title, kind, starts, minutes, places, village, p
 
 def _by_the_leader_and_cancelled(demo: Demo, worker: User, town, others: list[User]) -> None:
     leader = next((v for v in town.volunteers if v.username == "duizhang"), None)
-    if leader is not None and activities.led_team(leader) is not None:
+    if leader is not None and activity_access.led_team(leader) is not None:
         starts = _at_local(demo, 8, 14)
         activity = _post(
             demo,

@@ -7,7 +7,7 @@ closed | cancelled: closing twice cannot count twice) and each sign-up's. A plac
 with ``take_place`` on ``Activity.taken``, so fifty people at once for ten places give
 exactly ten places and forty on the waiting list, on both databases.
 
-Who may manage an activity (``may_manage``): the workers of its station (and of the
+Who may manage an activity (``activity_access.may_manage``): the workers of its station (and of the
 township above a room), and the approved team leader of its team. Every text goes through
 the outbox (templates ``activity_*``). Flushes, never commits.
 """
@@ -28,9 +28,6 @@ from app.models import (
     ActivityResident,
     ActivitySignup,
     Beneficiary,
-    Region,
-    Station,
-    Team,
     User,
 )
 from app.models.base import utcnow
@@ -42,6 +39,8 @@ from app.models.vocab import (
     SPECIAL_GROUPS,
 )
 from app.services import ServiceError, access, counting
+from app.services.activity_access import approved as _approved
+from app.services.activity_access import led_team, may_post, villages_for_posting
 from app.services.codes import seeded_rng
 from app.services.notifications import queue_sms
 from app.services.state_machine import Move, StateMachine, give_back_place, take_place
@@ -90,75 +89,6 @@ def _new_code() -> str:
         code = _rng_digits(CODE_LENGTH)
         if db.session.scalar(select(Activity.id).where(Activity.code == code)) is None:
             return code
-
-
-# --- who may ------------------------------------------------------------------------------
-
-
-def led_team(user: User | None) -> Team | None:
-    """The active team ``user`` leads, when they are an approved volunteer with the role."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    if not user.has_role("team_leader") or not _approved(user):
-        return None
-    return db.session.scalars(
-        select(Team).where(Team.leader_id == user.id, Team.active.is_(True)).order_by(Team.id)
-    ).first()
-
-
-def _approved(user: User) -> bool:
-    return user.volunteer is not None and user.volunteer.status == "approved"
-
-
-def may_post(user: User | None) -> bool:
-    return bool(access.acting_station_ids(user)) or led_team(user) is not None
-
-
-def may_manage(user: User | None, activity: Activity | None) -> bool:
-    """The workers who act for its station, or the approved leader of its team. A county
-    supervisor reads the counts, never changes a station's work."""
-    if activity is None or user is None:
-        return False
-    if activity.station_id in access.acting_station_ids(user):
-        return True
-    team = led_team(user)
-    return team is not None and activity.team_id == team.id
-
-
-def managed_activities(user: User, *, upcoming: bool) -> list[Activity]:
-    query = select(Activity)
-    team = led_team(user)
-    acting = access.acting_station_ids(user)
-    if acting:
-        query = query.where(Activity.station_id.in_(acting))
-    elif team is not None:
-        query = query.where(Activity.team_id == team.id)
-    else:
-        return []
-    if upcoming:
-        query = query.where(Activity.status == "scheduled").order_by(Activity.starts_at)
-    else:
-        query = query.where(Activity.status != "scheduled").order_by(Activity.starts_at.desc())
-    return list(db.session.scalars(query.limit(100)))
-
-
-def villages_for_posting(user: User) -> list[Region]:
-    """The villages of the poster's station (a team's: its station's)."""
-    team = led_team(user) if not access.acting_station_ids(user) else None
-    station = db.session.get(Station, team.station_id) if team is not None else user.station
-    if station is None:
-        return []
-    region_id = station.region_id
-    return list(
-        db.session.scalars(
-            select(Region)
-            .where(
-                (Region.id == region_id) | (Region.parent_id == region_id),
-                Region.level == "village",
-            )
-            .order_by(Region.code)
-        )
-    )
 
 
 # --- post ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Activity, ActivitySignup, ServiceRecord
-from app.services import ServiceError, activities, activity_lists
+from app.services import ServiceError, activities, activity_access, activity_lists
 from app.services.volunteers import certificate, service_records, total_hours
 from tests import factories
 from tests.activities_support import make_worker, move_start, post, templates_to
@@ -50,7 +50,7 @@ def test_an_approved_team_leader_posts_for_the_teams_station(world):
     team = factories.make_team(world.station_a, leader)
     activity = post(leader, world.village_a1)
     assert (activity.station_id, activity.team_id) == (world.station_a.id, team.id)
-    assert activities.may_manage(leader, activity)
+    assert activity_access.may_manage(leader, activity)
 
 
 def test_who_may_manage_an_activity(world):
@@ -65,9 +65,9 @@ def test_who_may_manage_an_activity(world):
     factories.make_team(world.station_a, pending_leader)
     other_leader = factories.make_volunteer(world.station_a, roles=("volunteer", "team_leader"))
     factories.make_team(world.station_a, other_leader)
-    assert activities.may_manage(worker, activity)
+    assert activity_access.may_manage(worker, activity)
     for refused in (other_worker, volunteer, supervisor, pending_leader, other_leader, None):
-        assert not activities.may_manage(refused, activity)
+        assert not activity_access.may_manage(refused, activity)
     for refused in (volunteer, supervisor, pending_leader):
         with pytest.raises(ServiceError):
             post(refused, None)
@@ -167,7 +167,9 @@ def test_the_reminder_goes_once_the_day_before(world):
     activities.sign_up(activity, a)
     activities.sign_up(later, b)
     from app.jobs.activities import remind_activities
+    from app.jobs.scheduler import _jobs
 
+    assert "remind activities" in [job.name for job in _jobs()]
     assert remind_activities() == 1
     assert remind_activities() == 0
     assert templates_to(a.phone) == ["activity_signed_up", "activity_reminder"]

@@ -2,7 +2,7 @@
 one activity's page (check-in code, roster, people served, close, cancel).
 
 Open to the station's workers and to approved team leaders (their team's activities);
-``activities.may_manage`` decides each activity, anyone else gets a 404. A county
+``activity_access.may_manage`` decides each activity, anyone else gets a 404. A county
 supervisor reads the counts on the statistics pages and changes nothing here.
 """
 
@@ -23,14 +23,14 @@ from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import db
 from app.models import Activity, Beneficiary
-from app.services import ServiceError, access, activities, wording
+from app.services import ServiceError, access, activities, activity_access, wording
 
 MANAGERS = (*WORKERS, "team_leader")
 
 
 def _managed_or_404(activity_id: int) -> Activity:
     activity = db.session.get(Activity, activity_id)
-    if not activities.may_manage(current_user, activity):
+    if not activity_access.may_manage(current_user, activity):
         abort(404)
     return activity
 
@@ -78,21 +78,21 @@ def _post(form: ActivityForm) -> Activity:
 @bp.get("/activities")
 @role_required(*MANAGERS)
 def activity_list():
-    if not activities.may_post(current_user):
+    if not activity_access.may_post(current_user):
         abort(403)
     return render_template(
         "console/activities/list.html",
-        upcoming=activities.managed_activities(current_user, upcoming=True),
-        past=activities.managed_activities(current_user, upcoming=False),
+        upcoming=activity_access.managed_activities(current_user, upcoming=True),
+        past=activity_access.managed_activities(current_user, upcoming=False),
     )
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
 @role_required(*MANAGERS)
 def activity_new():
-    if not activities.may_post(current_user):
+    if not activity_access.may_post(current_user):
         abort(403)
-    form = ActivityForm(villages=activities.villages_for_posting(current_user))
+    form = ActivityForm(villages=activity_access.villages_for_posting(current_user))
     if form.validate_on_submit():
         done = attempt(_post, form)
         if done.ok:

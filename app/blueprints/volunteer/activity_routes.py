@@ -11,7 +11,7 @@ from flask_login import current_user
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.blueprints.volunteer import bp
-from app.services import activities, activity_lists, matching
+from app.services import activities, activity_access, activity_lists, matching
 
 VOLUNTEER_ROLES = ("volunteer", "team_leader")
 
@@ -34,7 +34,7 @@ def _page(activity, status: int = 200, error: str | None = None):
         activity=activity,
         signup=signup,
         error=error,
-        may_manage=activities.may_manage(_me(), activity),
+        may_manage=activity_access.may_manage(_me(), activity),
         distance_words=matching.distance_words,
     ), status
 
@@ -49,7 +49,7 @@ def activities_near():
         "volunteer/activities.html",
         found=found,
         approved=approved,
-        may_post=activities.may_post(_me()),
+        may_post=activity_access.may_post(_me()),
         distance_words=matching.distance_words,
     )
 

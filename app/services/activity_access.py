@@ -1,0 +1,82 @@
+"""Who may post and manage community activities (issue 18).
+
+A worker acts for their station (and the rooms below it: ``access.acting_station_ids``);
+an approved volunteer with the team-leader role who leads an active team posts for the
+team's station and manages the team's activities. A county supervisor reads the counts
+and changes nothing; anyone else (a plain volunteer, another station's worker, a
+stranger) may do nothing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Activity, Region, Station, Team, User
+from app.services import access
+
+
+def led_team(user: User | None) -> Team | None:
+    """The active team ``user`` leads, when they are an approved volunteer with the role."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not user.has_role("team_leader") or not approved(user):
+        return None
+    return db.session.scalars(
+        select(Team).where(Team.leader_id == user.id, Team.active.is_(True)).order_by(Team.id)
+    ).first()
+
+
+def approved(user: User) -> bool:
+    return user.volunteer is not None and user.volunteer.status == "approved"
+
+
+def may_post(user: User | None) -> bool:
+    return bool(access.acting_station_ids(user)) or led_team(user) is not None
+
+
+def may_manage(user: User | None, activity: Activity | None) -> bool:
+    """The workers who act for its station, or the approved leader of its team. A county
+    supervisor reads the counts, never changes a station's work."""
+    if activity is None or user is None:
+        return False
+    if activity.station_id in access.acting_station_ids(user):
+        return True
+    team = led_team(user)
+    return team is not None and activity.team_id == team.id
+
+
+def managed_activities(user: User, *, upcoming: bool) -> list[Activity]:
+    query = select(Activity)
+    team = led_team(user)
+    acting = access.acting_station_ids(user)
+    if acting:
+        query = query.where(Activity.station_id.in_(acting))
+    elif team is not None:
+        query = query.where(Activity.team_id == team.id)
+    else:
+        return []
+    if upcoming:
+        query = query.where(Activity.status == "scheduled").order_by(Activity.starts_at)
+    else:
+        query = query.where(Activity.status != "scheduled").order_by(Activity.starts_at.desc())
+    return list(db.session.scalars(query.limit(100)))
+
+
+def villages_for_posting(user: User) -> list[Region]:
+    """The villages of the poster's station (a team's: its station's)."""
+    team = led_team(user) if not access.acting_station_ids(user) else None
+    station = db.session.get(Station, team.station_id) if team is not None else user.station
+    if station is None:
+        return []
+    region_id = station.region_id
+    return list(
+        db.session.scalars(
+            select(Region)
+            .where(
+                (Region.id == region_id) | (Region.parent_id == region_id),
+                Region.level == "village",
+            )
+            .order_by(Region.code)
+        )
+    )
