@@ -171,3 +171,21 @@ def test_the_public_page_lists_upcoming_activities_with_no_personal_data(client,
     ):
         assert private not in text
     assert client.get("/s/999999/activities").status_code == 404
+
+
+def test_the_dashboards_show_activities_held_and_their_person_times(client, world, login_as):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1, kind="anti_fraud", minutes=60)
+    volunteer = factories.make_volunteer(world.station_a)
+    activities.sign_up(activity, volunteer)
+    move_start(activity, timedelta(minutes=-70))
+    activities.check_in_by_code(volunteer, activity.checkin_code)
+    activities.set_head_count(activity, 9)
+    activities.close(activity, worker)
+    sign_in(client, worker)
+    page = client.get("/station/stats?fresh=1").get_data(as_text=True)
+    assert 'id="fig-activities-held">1<' in page
+    assert 'id="fig-activity-person-times">9<' in page
+    login_as("county_supervisor")
+    county = client.get("/station/county/stats?fresh=1").get_data(as_text=True)
+    assert 'id="fig-activity-person-times">9<' in county
