@@ -64,19 +64,19 @@ def managed_activities(user: User, *, upcoming: bool) -> list[Activity]:
 
 
 def villages_for_posting(user: User) -> list[Region]:
-    """The villages of the poster's station (a team's: its station's)."""
+    """The villages of the poster's station (a team's: its station's): a room's own
+    village, a township's villages, every village of the county for its centre."""
     team = led_team(user) if not access.acting_station_ids(user) else None
     station = db.session.get(Station, team.station_id) if team is not None else user.station
     if station is None:
         return []
-    region_id = station.region_id
+    ids = {station.region_id}
+    for _level in ("township", "village"):  # down at most two levels: county → village
+        ids |= set(db.session.scalars(select(Region.id).where(Region.parent_id.in_(ids))))
     return list(
         db.session.scalars(
             select(Region)
-            .where(
-                (Region.id == region_id) | (Region.parent_id == region_id),
-                Region.level == "village",
-            )
+            .where(Region.id.in_(ids), Region.level == "village")
             .order_by(Region.code)
         )
     )

@@ -45,6 +45,16 @@ def test_posting_refuses_bad_input_and_another_stations_village(world):
     assert db.session.scalar(select(func.count(Activity.id))) == 0
 
 
+def test_the_villages_a_poster_may_choose_are_those_of_their_station(world):
+    names = {
+        station: [v.name for v in activity_access.villages_for_posting(make_worker(station))]
+        for station in (world.station_a, world.room_a1, world.county_centre)
+    }
+    assert names[world.station_a] == ["杏花社区", "桃园村"]
+    assert names[world.room_a1] == ["杏花社区"]
+    assert sorted(names[world.county_centre]) == sorted(["杏花社区", "桃园村", "河口村"])
+
+
 def test_an_approved_team_leader_posts_for_the_teams_station(world):
     leader = factories.make_volunteer(world.station_a, roles=("volunteer", "team_leader"))
     team = factories.make_team(world.station_a, leader)
