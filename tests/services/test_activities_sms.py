@@ -73,3 +73,12 @@ def test_a_text_from_someone_without_an_account_is_not_an_activity_command(world
     message = handle_inbound("+8613900001111", f"报名 {activity.code}", None)
     assert activity.signups == []
     assert message.request_id is not None  # a resident's words, as before
+
+
+def test_an_english_speaking_volunteer_is_answered_in_english(world):
+    activity = post(make_worker(world.station_a), world.village_a1, title="Haircuts at the square")
+    volunteer = factories.make_volunteer(world.station_a, language="en")
+    reply = handle_inbound(volunteer.phone, f"bm {activity.code}", None).reply
+    assert reply.startswith("[Linli] You are signed up: Haircuts at the square")
+    reply = handle_inbound(volunteer.phone, f"TC {activity.code}", None).reply
+    assert "withdrawn" in reply
