@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see one metadata."""
 
 from app.models.accounts import PhoneCode, SignInThrottle
+from app.models.api_keys import ApiKey
 from app.models.geography import Region, Station
 from app.models.ledger import Beneficiary, CallLog, Visit
 from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOptOut
@@ -9,6 +10,7 @@ from app.models.reports import ExportJob, StatsSnapshot
 from app.models.requests import Claim, FormToken, HelpRequest, Offer, RequestEvent, ServiceRecord
 
 __all__ = [
+    "ApiKey",
     "AuditLog",
     "Beneficiary",
     "CallLog",
