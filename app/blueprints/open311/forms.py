@@ -10,4 +10,3 @@ from wtforms.validators import Length
 
 class NewKeyForm(FlaskForm):
     name = StringField(_l("Name of the key"), validators=[Length(max=64)])
-
