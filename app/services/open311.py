@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region, Station
 from app.models.vocab import CATEGORIES, FOR_WHOM, RESIDENT_CATEGORIES, SPECIAL_GROUPS, label
-from app.services import ServiceError, as_id, intake, workflow
+from app.services import ServiceError, as_id, intake, wording, workflow
 from app.services.phones import try_normalise_phone
 from app.services.privacy import reader_sees_free_text
 
@@ -213,11 +213,9 @@ def _parse_moment(text: str, name: str) -> datetime:
         raise Open311Error(
             400, _("%(name)s must be a date and time such as 2026-11-01T00:00:00Z.", name=name)
         ) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    if not 2000 <= moment.year <= 2100:
+    if not 2000 <= moment.year <= 2100:  # checked first: year 1 less an offset overflows
         raise Open311Error(400, _("%(name)s must be between 2000 and 2100.", name=name))
-    return moment
+    return wording.to_utc(moment)  # without an offset: local time, as the forms take it
 
 
 @dataclass(frozen=True)
