@@ -63,7 +63,8 @@ def create_key(user: User, name: str) -> NewKey:
         raise ServiceError(_("Only a station admin can make API keys."))
     name = " ".join((name or "").replace("\x00", "").split())
     if not name:
-        raise ServiceError(_("Give the key a name, such as the system that will use it."), "name")
+        words = _("Give the key a name, such as the system that will use it.")
+        raise ServiceError(words, field="name")
     if len(name) > NAME_MAX:
         raise ServiceError(_("Use a name of at most 64 characters."), field="name")
     secret = KEY_PREFIX + secrets.token_urlsafe(32)

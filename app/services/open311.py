@@ -169,11 +169,13 @@ _PHONE_LIKE = re.compile(r"\+?\d[\d\s\-]{5,}\d")
 
 def _public_description(request: HelpRequest) -> str:
     """The request's own words, or nothing where the rule withholds them. A request tied to
-    a person of the ledger is withheld too (its words often name them); digits that could
-    be a phone number are starred in the rest."""
+    a person of the ledger is withheld too (its words often name them); in the rest, digits
+    that could be a phone number and the contact's own name are starred."""
     if not reader_sees_free_text(request) or request.beneficiary_id is not None:
         return ""
-    return _PHONE_LIKE.sub("***", request.description or "")
+    words = _PHONE_LIKE.sub("***", request.description or "")
+    name = (request.contact_name or "").strip()
+    return words.replace(name, "***") if len(name) >= 2 else words
 
 
 def public_place(request: HelpRequest) -> tuple[float | None, float | None]:
