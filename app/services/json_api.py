@@ -15,8 +15,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region, RequestEvent
 from app.models.vocab import EVENTS, GROUP_BITS
-from app.services import api_keys, as_id, stats, workflow
-from app.services.open311 import Open311Error, public_request, w3c
+from app.services import api_keys, stats, workflow
+from app.services.open311 import Open311Error, public_request, row_id, w3c
 
 MAX_OPEN = 500
 
@@ -29,7 +29,7 @@ def _key_or_403(key: ApiKey | None) -> ApiKey:
 
 def timeline(raw_id: str) -> dict:
     """A request's public steps: the moves and events a resident's own page shows."""
-    request_id = as_id(raw_id)
+    request_id = row_id(raw_id)
     request = db.session.get(HelpRequest, request_id) if request_id is not None else None
     if request is None:
         raise Open311Error(404, _("There is no request with the id %(id)s.", id=str(raw_id)[:40]))
@@ -63,7 +63,7 @@ def _step_label(event: RequestEvent) -> str:
 def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
     """The open requests of the key's own station; any other station's: 403."""
     key = _key_or_403(key)
-    station_id = as_id(raw_station_id)
+    station_id = row_id(raw_station_id)
     station = api_keys.station_for_key(key, station_id) if station_id is not None else None
     if station is None:
         raise Open311Error(403, _("This key may read only its own station's requests."))

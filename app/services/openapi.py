@@ -24,6 +24,7 @@ _ERRORS = _json({"type": "array", "items": _ref("Error")}, "Refused (the specifi
 
 
 def _answers(ok: dict, *codes: int) -> dict:
+    codes = tuple(sorted({400, 429, *codes}))  # 400: input no endpoint takes (a NUL)
     words = {400: "Bad input", 403: "Bad or missing key", 404: "Unknown id", 429: "Too many calls"}
     return {"200": ok, **{str(code): {**_ERRORS, "description": words[code]} for code in codes}}
 
@@ -37,6 +38,16 @@ def _param(name: str, where: str, description: str, required: bool = False, **sc
         "schema": schema or dict(_STR),
     }
 
+
+# A W3C time of 2000-2099 (days to the 28th: every month has them); without an offset: local.
+W3C_TIME = {
+    "type": "string",
+    "pattern": (
+        "^20[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]"
+        ":[0-5][0-9](Z|[+-](0[0-9]|1[0-2]):[0-5][0-9])?$"
+    ),
+}
+CODES = "|".join(sorted(CATEGORIES))
 
 API_KEY = _param("api_key", "query", "A key made on the station's API keys page.", True)
 JURISDICTION = _param(
@@ -253,11 +264,25 @@ def document(base_url: str) -> dict:
                             "service_request_id",
                             "query",
                             "Ids, comma separated (override the other filters).",
+                            type="string",
+                            pattern="^[0-9]{1,9}(,[0-9]{1,9}){0,9}$",
                         ),
-                        _param("service_code", "query", "Service codes, comma separated."),
-                        _param("start_date", "query", "W3C date and time."),
-                        _param("end_date", "query", "W3C date and time."),
-                        _param("status", "query", "open, closed or both, comma separated."),
+                        _param(
+                            "service_code",
+                            "query",
+                            "Service codes, comma separated.",
+                            type="string",
+                            pattern=f"^({CODES})(,({CODES})){{0,4}}$",
+                        ),
+                        _param("start_date", "query", "W3C date and time.", **W3C_TIME),
+                        _param("end_date", "query", "W3C date and time.", **W3C_TIME),
+                        _param(
+                            "status",
+                            "query",
+                            "open, closed or both, comma separated.",
+                            type="string",
+                            enum=["open", "closed", "open,closed"],
+                        ),
                         JURISDICTION,
                     ],
                     400,
@@ -296,7 +321,16 @@ def document(base_url: str) -> dict:
                 "The county's figures",
                 "The dashboard's figures of a month, for a county centre's key.",
                 _json(_ref("Figures"), "The figures"),
-                [_param("month", "query", "YYYY-MM; default this month."), API_KEY],
+                [
+                    _param(
+                        "month",
+                        "query",
+                        "YYYY-MM; default this month.",
+                        type="string",
+                        pattern="^20[0-2][0-9]-(0[1-9]|1[0-2])$",
+                    ),
+                    API_KEY,
+                ],
                 400,
                 403,
             ),
