@@ -36,6 +36,7 @@ PUBLIC_PAGES = {
     "login": "/login",
     "reset": "/reset",
     "signup": "/v/signup",
+    "api-reference": "/api/",
 }
 AFTER_ASKING = {"done": "/ask/done", "status": "/t/{code}"}
 FAVICON_NAME = "icons/favicon.svg"
