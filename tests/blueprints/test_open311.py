@@ -252,3 +252,12 @@ def test_rate_limit_counts_per_key(client, world, app, monkeypatch):
     refused = _post(client, "xml", first)
     assert refused.status_code == 429 and b"<errors>" in refused.data
     assert _post(client, "json", second).status_code == 201  # another key: its own count
+
+
+def test_xml_escapes_what_people_type_and_drops_what_xml_cannot_hold(client, world):
+    request = factories.make_request(
+        world.station_a, description='<b>买菜</b> & "药" \x01\x0b 完', contact_name=""
+    )
+    response = client.get(f"{V2}/requests/{request.id}.xml")
+    assert b"<b>" not in response.data
+    assert read(response, "xml")[0]["description"] == '<b>买菜</b> & "药"  完'
