@@ -261,3 +261,13 @@ def test_xml_escapes_what_people_type_and_drops_what_xml_cannot_hold(client, wor
     response = client.get(f"{V2}/requests/{request.id}.xml")
     assert b"<b>" not in response.data
     assert read(response, "xml")[0]["description"] == '<b>买菜</b> & "药"  完'
+
+
+def test_made_up_keys_buy_no_more_calls_from_one_address(client, world, app, monkeypatch):
+    from app.extensions import limiter
+
+    monkeypatch.setitem(app.config, "OPEN311_ADDRESS_LIMIT", "3/minute")
+    if not limiter.enabled:
+        pytest.skip("rate limits are off in this run")
+    codes = [_post(client, "json", f"lk_made-up-{n}").status_code for n in range(4)]
+    assert codes == [403, 403, 403, 429]

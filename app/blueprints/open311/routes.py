@@ -39,8 +39,20 @@ def _write_limit() -> str:
     return current_app.config.get("OPEN311_WRITE_LIMIT", "30/minute")
 
 
-read_limited = limiter.limit(_read_limit, key_func=key_or_address)
-write_limited = limiter.limit(_write_limit, key_func=key_or_address)
+def _address_limit() -> str:
+    return current_app.config.get("OPEN311_ADDRESS_LIMIT", "600/minute")
+
+
+# Per key; and per address whatever the key, so new made-up keys buy no more calls.
+_per_address = limiter.limit(_address_limit, key_func=lambda: "ip:" + (request.remote_addr or ""))
+
+
+def read_limited(view):
+    return _per_address(limiter.limit(_read_limit, key_func=key_or_address)(view))
+
+
+def write_limited(view):
+    return _per_address(limiter.limit(_write_limit, key_func=key_or_address)(view))
 
 
 def _fmt() -> str:
