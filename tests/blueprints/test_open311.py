@@ -271,3 +271,15 @@ def test_made_up_keys_buy_no_more_calls_from_one_address(client, world, app, mon
         pytest.skip("rate limits are off in this run")
     codes = [_post(client, "json", f"lk_made-up-{n}").status_code for n in range(4)]
     assert codes == [403, 403, 403, 429]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_address_alone_goes_to_the_county_centre_and_is_never_read_back(client, world, fmt):
+    secret, _key = make_key(world.station_a)
+    response = _post(client, fmt, secret, lat="", long="", address_string="幸福路 12 号 3 楼")
+    assert response.status_code == 201
+    filed = db.session.scalars(select(HelpRequest)).one()
+    assert filed.station_id == world.county_centre.id  # offline: no geocoder, no village
+    assert filed.address == "幸福路 12 号 3 楼"
+    shown = client.get(f"{V2}/requests/{filed.id}.{fmt}").get_data(as_text=True)
+    assert "幸福路" not in shown
