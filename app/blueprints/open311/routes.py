@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -67,7 +68,7 @@ def open311_error(refusal: Open311Error):
 
 @bp.errorhandler(RateLimitExceeded)
 def too_many(_error):
-    return error(429, "Too many calls: wait a minute and try again.", _fmt())
+    return error(429, _("Too many calls: wait a minute and try again."), _fmt())
 
 
 @bp.errorhandler(HTTPException)
@@ -142,4 +143,4 @@ def token(token: str, fmt: str):
 @csrf.exempt
 def unknown(rest: str):
     """Any other address under /open311/v2/: 404 in the specification's form."""
-    return error(404, "There is no such endpoint.", _fmt())
+    return error(404, _("There is no such endpoint."), _fmt())
