@@ -204,6 +204,73 @@ SCHEMAS = {
 }
 
 
+_FORM_FIELDS = {
+    "api_key": {**_STR, "description": "A key made on the station's API keys page."},
+    "jurisdiction_id": {**_STR, "pattern": "^[0-9]{1,12}$"},
+    "service_code": {"type": "string", "enum": sorted(RESIDENT_CATEGORIES)},
+    "lat": {**_STR, "description": "WGS-84 latitude (with long)."},
+    "long": {**_STR, "description": "WGS-84 longitude (with lat)."},
+    "address_string": {**_STR, "maxLength": 300},
+    "description": {**_STR, "maxLength": 3000},
+    "first_name": {**_STR, "maxLength": 40},
+    "last_name": {**_STR, "maxLength": 40},
+    "phone": {**_STR, "maxLength": 40},
+    "media_url": {**_STR, "maxLength": 600},
+    "attribute[for_whom]": _STR,
+    "attribute[special_groups][]": {"type": "array", "items": _STR, "maxItems": 4},
+    "attribute[wanted_at]": _STR,
+    "attribute[wanted_note]": _STR,
+    "attribute[village_code]": _STR,
+}
+
+FILE_REQUEST = {
+    "summary": "File a request",
+    "description": (
+        "Through the same intake as the web form and the SMS, with channel api; needs an "
+        "api_key, and lat and long, address_string or attribute[village_code]."
+    ),
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "required": ["api_key", "service_code"],
+                    "properties": _FORM_FIELDS,
+                }
+            }
+        },
+    },
+    "responses": {
+        "201": _json(
+            {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["service_request_id"],
+                    "properties": {
+                        "service_request_id": _STR,
+                        "token": _STR,
+                        "service_notice": _STR,
+                        "account_id": _STR,
+                    },
+                },
+            },
+            "Filed",
+        ),
+        **{
+            str(code): {**_ERRORS, "description": words}
+            for code, words in (
+                (400, "Bad input"),
+                (403, "Bad or missing key"),
+                (404, "Unknown jurisdiction_id"),
+                (429, "Too many calls"),
+            )
+        },
+    },
+}
+
+
 def _get(summary: str, description: str, ok: dict, parameters: list, *codes: int) -> dict:
     return {
         "get": {
@@ -288,6 +355,7 @@ def document(base_url: str) -> dict:
                     400,
                     404,
                 ),
+                "post": FILE_REQUEST,
             },
             "/open311/v2/requests/{service_request_id}.json": _get(
                 "One request",
