@@ -16,7 +16,7 @@ from app.blueprints.open311 import bp
 from app.blueprints.open311.formats import answer, error
 from app.extensions import csrf, db, limiter
 from app.models.base import utcnow
-from app.services import api_keys, links, open311
+from app.services import api_keys, links, open311, open311_filing
 from app.services.open311 import Open311Error
 
 V2 = "/open311/v2"
@@ -111,8 +111,8 @@ def requests_list(fmt: str):
 def requests_create(fmt: str):
     open311.check_jurisdiction(request.values.get("jurisdiction_id"))
     key = api_keys.authenticate(request.values.get("api_key"))
-    filed = open311.file_request(key, request.form, _attributes(request.form))
-    return answer(open311.created(filed), fmt, "service_requests", 201)
+    filed = open311_filing.file_request(key, request.form, _attributes(request.form))
+    return answer(open311_filing.created(filed), fmt, "service_requests", 201)
 
 
 def _attributes(form) -> dict[str, list[str]]:
