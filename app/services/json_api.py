@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region, RequestEvent
 from app.models.vocab import EVENTS, GROUP_BITS
-from app.services import api_keys, stats, workflow
+from app.services import ServiceError, api_keys, stats, workflow
 from app.services.open311 import Open311Error, public_request, row_id, w3c
 
 MAX_OPEN = 500
@@ -98,8 +98,8 @@ def county_figures(key: ApiKey | None, month: str | None) -> dict:
         raise Open311Error(403, _("Only a county centre's key may read the county's figures."))
     try:
         period = stats.parse_period(month=month or None)
-    except Exception as error:  # ServiceError: the month's own words
-        raise Open311Error(400, getattr(error, "message", str(error))) from None
+    except ServiceError as error:  # the month's own words
+        raise Open311Error(400, error.message) from None
     ids = tuple(sorted(api_keys.county_station_ids(key)))
     figures = stats.figures(stats.Scope(ids, frozenset(), True), period)
     return {
