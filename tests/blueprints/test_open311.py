@@ -283,3 +283,17 @@ def test_an_address_alone_goes_to_the_county_centre_and_is_never_read_back(clien
     assert filed.address == "幸福路 12 号 3 楼"
     shown = client.get(f"{V2}/requests/{filed.id}.{fmt}").get_data(as_text=True)
     assert "幸福路" not in shown
+
+
+def test_a_photo_link_is_kept_for_the_station_only(client, world):
+    secret, _key = make_key(world.station_a)
+    url = "https://photos.example.org/a.jpg"
+    response = _post(client, "json", secret, media_url=url)
+    request_id = response.get_json()[0]["service_request_id"]
+    notes = db.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == int(request_id))
+    ).all()
+    assert [(e.action, e.public) for e in notes if url in e.note] == [("note", False)]
+    assert url not in client.get(f"{V2}/requests/{request_id}.json").get_data(as_text=True)
+    timeline = client.get(f"/api/v1/requests/{request_id}/timeline").get_json()
+    assert [step["action"] for step in timeline["steps"]] == ["created"]
