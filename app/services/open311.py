@@ -73,7 +73,7 @@ def services() -> list[dict]:
             "metadata": True,  # who it is for, special groups, the wanted time, the village
             "type": "realtime",
             "keywords": code.replace("_", " "),
-            "group": _("Help at home"),
+            "group": _("Help for residents"),
         }
         for code, words in RESIDENT_CATEGORIES.items()
     ]
