@@ -112,6 +112,10 @@ class Config:
         self.EXPORT_BATCH_JOBS = _int("EXPORT_BATCH_JOBS", 2)  # exports one worker takes at once
         # Tracking look-ups that fail (wrong code or digits), from all addresses together.
         self.TRACK_FAILED_LOOKUPS_LIMIT = os.environ.get("TRACK_FAILED_LOOKUPS_LIMIT", "200/hour")
+        # Open311 and the JSON API (issue 19): calls per key (per address without a key).
+        self.OPEN311_READ_LIMIT = os.environ.get("OPEN311_READ_LIMIT", "120/minute")
+        self.OPEN311_WRITE_LIMIT = os.environ.get("OPEN311_WRITE_LIMIT", "30/minute")
+        self.OPEN311_ADDRESS_LIMIT = os.environ.get("OPEN311_ADDRESS_LIMIT", "600/minute")
         # Dashboards (app/services/snapshots.py): figures are read from a snapshot younger
         # than this, which the worker keeps fresh while someone views it; 0: count at each view.
         self.STATS_MAX_AGE_SECONDS = _int("STATS_MAX_AGE_SECONDS", 120)

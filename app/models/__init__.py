@@ -2,6 +2,7 @@
 
 from app.models.accounts import PhoneCode, SignInThrottle
 from app.models.activities import Activity, ActivityResident, ActivitySignup
+from app.models.api_keys import ApiKey
 from app.models.geography import Region, Station
 from app.models.ledger import Beneficiary, CallLog, Visit
 from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOptOut
@@ -13,6 +14,7 @@ __all__ = [
     "Activity",
     "ActivityResident",
     "ActivitySignup",
+    "ApiKey",
     "AuditLog",
     "Beneficiary",
     "CallLog",

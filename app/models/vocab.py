@@ -188,6 +188,7 @@ CHANNELS: dict[str, object] = {
     "hotline": _l("Hotline"),
     "proxy": _l("Proxy"),
     "visit": _l("Home visit"),
+    "api": _l("API (Open311)"),
 }
 
 ROLES: dict[str, object] = {

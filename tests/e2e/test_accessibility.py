@@ -90,6 +90,7 @@ PUBLIC_PAGES = {
     "signup": "/v/signup",
     "signup-confirm": _signup_confirm,
     "reset": "/reset",
+    "api-reference": "/api/",
     "reset-code": _reset_code,
     "station-activities": "/s/1/activities",  # issue 18
 }

@@ -37,6 +37,7 @@ PUBLIC_PAGES = {
     "reset": "/reset",
     "signup": "/v/signup",
     "station-activities": "/s/1/activities",  # issue 18
+    "api-reference": "/api/",
 }
 AFTER_ASKING = {"done": "/ask/done", "status": "/t/{code}"}
 FAVICON_NAME = "icons/favicon.svg"

@@ -50,6 +50,7 @@ PAGES = {
         "teams": "/station/teams",
         "audit": "/station/audit",
         "staff": "/station/staff",
+        "api-keys": "/station/api-keys",
     },
     "dudao": lambda ids: {"county": "/station/county", "county-read": f"/station/r/{ids['other']}"},
     "xianshegong": lambda ids: {

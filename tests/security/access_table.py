@@ -314,4 +314,25 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("sms.sent", GET): staff(supervisor=True),
     ("sms.inbound", POST): webhook(),
     ("sms.status", POST): webhook(),
+    # ---- Open311 and the JSON API (issue 19): for programs, with a key, never a session;
+    # reads carry no personal data, so anyone may read; a signed-in session is no key
+    ("open311.discovery", GET): public(),
+    ("open311.services", GET): public(),
+    ("open311.service_definition", GET): public(
+        answer={"shopping.json": 200, "shopping.xml": 200, "*": 404}
+    ),
+    ("open311.requests_list", GET): public(),
+    ("open311.request_detail", GET): public(),
+    ("open311.token", GET): public(),
+    ("open311.unknown", GET): public(answer=404, note="the specification's 404"),
+    ("open311.unknown", POST): public(answer=404),
+    ("open311.requests_create", POST): public(answer=403, note="no api_key: 403, for everyone"),
+    ("open311.request_timeline", GET): public(note="what happened and when, never who"),
+    ("open311.station_open_requests", GET): public(answer=403, note="needs the station's key"),
+    ("open311.county_figures", GET): public(answer=403, note="needs a county centre's key"),
+    ("open311.openapi_document", GET): public(),
+    ("open311.api_reference", GET): public(),
+    ("api_keys.keys", GET): admin(),
+    ("api_keys.create_key", POST): admin(answer=EMPTY_FORM),
+    ("api_keys.revoke_key", POST): admin(scoped=True, answer=200),
 }

@@ -42,6 +42,8 @@ SKIPPED_ENDPOINTS = {
 
 # The Twilio webhooks are checked by signature instead of a CSRF token.
 SIGNED_WEBHOOK_PATHS = ("/sms/inbound", "/sms/status")
+# Issue 19: Open311's POST carries an api_key, not a CSRF token (a session is no key).
+KEY_AUTHENTICATED_PATHS = ("/open311/",)
 
 XSS_PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')
 
@@ -455,10 +457,38 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
     "console.staff_certificate": {"worker_id": lambda c: c.obj("staff_member").id},
     "console.export_file": {"kind": lambda c: ["records", "hours"]},
     "console.export_queue": {"kind": lambda c: ["records", "hours"]},
+    # issue 19: Open311 in both formats; the ids are the sample request's
+    **{
+        f"open311.{name}": {"fmt": lambda c: ["json", "xml"]}
+        for name in ("discovery", "services", "requests_list", "requests_create")
+    },
+    "open311.service_definition": {
+        "fmt": lambda c: ["json", "xml"],
+        "service_code": lambda c: ["shopping", "no_such_service"],
+    },
+    "open311.request_detail": {
+        "fmt": lambda c: ["json", "xml"],
+        "request_id": lambda c: c.obj("request").id,
+    },
+    "open311.token": {"fmt": lambda c: ["json", "xml"], "token": lambda c: c.obj("request").id},
+    "open311.unknown": {"rest": lambda c: "no/such.json"},
+    "open311.request_timeline": {"request_id": lambda c: c.obj("request").id},
+    "open311.station_open_requests": {"station_id": lambda c: c.world.station_a.id},
+    "api_keys.revoke_key": {"key_id": lambda c: _sample_api_key(c).id},
     # a task the volunteer may still take (the default volunteer request is their own)
     "volunteer.task": {"request_id": lambda c: c.obj("request_offered").id},
     "volunteer.claim_task": {"request_id": lambda c: c.obj("request_offered").id},
 }
+
+
+def _sample_api_key(cast: Cast):
+    """An API key of station A, made by its admin (once per cast)."""
+    if "api_key" not in cast.objects:
+        from app.services import api_keys
+
+        cast.objects["api_key"] = api_keys.create_key(cast.users["station_admin"], "matrix").key
+    return cast.objects["api_key"]
+
 
 # Per blueprint: which request a bare "request" means (the volunteer's pages act on the
 # task they hold; offers are answered on the offered one).
@@ -546,6 +576,10 @@ def app_rules(app, method: str):
 
 def is_signed_webhook(rule) -> bool:
     return any(rule.rule.startswith(path) for path in SIGNED_WEBHOOK_PATHS)
+
+
+def is_key_authenticated(rule) -> bool:
+    return any(rule.rule.startswith(path) for path in KEY_AUTHENTICATED_PATHS)
 
 
 # --------------------------------------------------------------------------- data

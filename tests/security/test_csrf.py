@@ -2,7 +2,8 @@
 
 Every POST rule in ``app.url_map`` is tried, as a persona the matrix allows to use it (so
 the refusal comes from the missing token, not from a role check). The Twilio webhooks
-carry no token; they must refuse unsigned and forged posts with 403 instead.
+carry no token; they must refuse unsigned and forged posts with 403 instead, and so must
+Open311's POST without its api_key, whoever's browser sends it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from tests.security.conftest import (
     Unfillable,
     app_rules,
     build_url,
+    is_key_authenticated,
     is_signed_webhook,
     persona_user,
     row_counts,
@@ -62,8 +64,8 @@ def test_every_post_without_a_token_is_refused_and_stores_nothing(app, client, c
     problems: list[str] = []
     checked = 0
     for rule in app_rules(app, "POST"):
-        if is_signed_webhook(rule):
-            continue
+        if is_signed_webhook(rule) or is_key_authenticated(rule):
+            continue  # their own checks: below
         try:
             url = build_url(rule, cast)
         except Unfillable as error:
@@ -137,3 +139,15 @@ def test_twilio_webhooks_refuse_unsigned_and_forged_posts(app, client, cast, pat
         assert row_counts() == before, "a refused webhook post stored something"
     finally:
         app.config["TWILIO_AUTH_TOKEN"] = saved
+
+
+@pytest.mark.parametrize("path", ["/open311/v2/requests.json", "/open311/v2/requests.xml"])
+def test_open311_post_needs_its_key_not_a_session(app, client, cast, path):
+    """A page elsewhere making a signed-in admin's browser post here files nothing: the
+    API takes no session, only a key, which that page does not have."""
+    before = row_counts()
+    sign_in(client, cast.users["station_admin"])
+    form = {**FORM, "service_code": "shopping", "lat": "34.76", "long": "113.6"}
+    for extra in ({}, {"csrf_token": "forged.token.value"}, {"api_key": "lk_guessed"}):
+        assert client.post(path, data={**form, **extra}).status_code == 403
+    assert row_counts() == before, "a post without its key stored something"

@@ -410,7 +410,14 @@ def test_a_station_counts_its_rooms_and_nothing_else(data):
 def test_requests_by_channel_and_status(data):
     f = _county(data)
     assert f.requests_received == 8  # the merged one is not counted again
-    assert f.requests_by_channel == {"web": 5, "sms": 1, "hotline": 1, "proxy": 1, "visit": 0}
+    assert f.requests_by_channel == {
+        "web": 5,
+        "sms": 1,
+        "hotline": 1,
+        "proxy": 1,
+        "visit": 0,
+        "api": 0,
+    }
     assert {k: v for k, v in f.requests_by_status.items() if v} == {
         "new": 1,
         "accepted": 1,

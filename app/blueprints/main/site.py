@@ -62,6 +62,8 @@ ROBOTS_RULES = (
     ("Disallow", "/lang/"),
     ("Disallow", "/healthz"),
     ("Disallow", "/readyz"),
+    ("Disallow", "/api"),  # the JSON API, its document and reference: for programs
+    ("Disallow", "/open311"),
     ("Allow", "/"),
 )
 

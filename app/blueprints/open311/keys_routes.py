@@ -1,0 +1,58 @@
+"""The station admin's API keys page: make a key with a name (shown once), see when each
+was last used, revoke one. A key acts for the admin's own station only."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user
+
+from app.blueprints.guards import role_required
+from app.blueprints.open311 import keys_bp
+from app.blueprints.open311.forms import NewKeyForm
+from app.blueprints.transaction import attempt
+from app.services import api_keys
+
+
+def _page(form: NewKeyForm, *, made=None, status: int = 200, revoked=None):
+    html = render_template(
+        "open311/keys.html",
+        form=form,
+        keys=api_keys.keys_of(current_user),
+        made=made,
+        revoked=revoked,
+        county_key=current_user.station is not None
+        and current_user.station.kind == "county_centre",
+        is_admin=True,
+        is_worker=current_user.has_role("social_worker", "station_admin"),
+    )
+    # The new key is on this page once: no cache may keep it.
+    return html, status, {"Cache-Control": "no-store"}
+
+
+@keys_bp.get("/api-keys")
+@role_required("station_admin")
+def keys():
+    return _page(NewKeyForm())
+
+
+@keys_bp.post("/api-keys")
+@role_required("station_admin")
+def create_key():
+    form = NewKeyForm()
+    if not form.validate_on_submit():
+        return _page(form, status=422)
+    done = attempt(api_keys.create_key, current_user, form.name.data)
+    if not done.ok:
+        form.name.errors.append(done.error.message)
+        return _page(form, status=422)
+    return _page(NewKeyForm(formdata=None), made=done.result, status=201)
+
+
+@keys_bp.post("/api-keys/<int:key_id>/revoke")
+@role_required("station_admin")
+def revoke_key(key_id: int):
+    form = NewKeyForm(formdata=None)  # the CSRF token was checked by CSRFProtect
+    done = attempt(api_keys.revoke_key, current_user, key_id)
+    if not done.ok:
+        return _page(form, status=404)
+    return _page(form, revoked=done.result)

@@ -1,0 +1,321 @@
+"""Open311 GeoReport v2 (issue 19): the services and the requests as the public may read
+them (filing one: app/services/open311_filing.py). Answers are plain dicts and lists; the
+web layer writes them as JSON or XML (app/blueprints/open311/formats.py).
+
+The privacy rule of every read endpoint is ``public_request``: no name, no phone, no
+free-text address, ever; no description for a request about a minor or in a sensitive
+category (``privacy.reader_sees_free_text``, the rule county readers have too); the place
+of a request about a special group at its village's centre, others' to about 100 m.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import HelpRequest, Region, Station
+from app.models.vocab import CATEGORIES, FOR_WHOM, RESIDENT_CATEGORIES, SPECIAL_GROUPS, label
+from app.services import ServiceError, as_id, wording, workflow
+from app.services.privacy import reader_sees_free_text
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-30T00:00:00Z"
+MAX_DAYS = 90  # the specification's default window and widest range
+MAX_RESULTS = 500
+MAX_IDS = 100
+MAX_ID = 2**31 - 1
+# Each request is about one person: the API's "who it is for" choices.
+API_FOR_WHOM = ("self", "family", "neighbour", "cared_for")
+
+
+class Open311Error(ServiceError):
+    """A refusal in the specification's terms: its HTTP code and description."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+
+
+# --- discovery and services ----------------------------------------------------------------
+
+
+def discovery(base_url: str) -> dict:
+    return {
+        "changeset": CHANGESET,
+        "contact": _("Your social work station"),
+        "key_service": _("A station admin makes API keys on the station's API keys page."),
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": f"{base_url}/open311/v2",
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+
+
+def services() -> list[dict]:
+    """One service per category a resident may ask for, with the words the form uses."""
+    return [
+        {
+            "service_code": code,
+            "service_name": str(words),
+            "description": label(CATEGORIES, code),
+            "metadata": True,  # who it is for, special groups, the wanted time, the village
+            "type": "realtime",
+            "keywords": code.replace("_", " "),
+            "group": _("Help for residents"),
+        }
+        for code, words in RESIDENT_CATEGORIES.items()
+    ]
+
+
+def service_definition(service_code: str) -> dict:
+    if service_code not in RESIDENT_CATEGORIES:
+        raise Open311Error(404, _("There is no service with the code %(code)s.", code=service_code))
+    attributes = [
+        _attribute(
+            1,
+            "for_whom",
+            "singlevaluelist",
+            _("Who is the help for?"),
+            [(code, label(FOR_WHOM, code)) for code in API_FOR_WHOM],
+        ),
+        _attribute(
+            2,
+            "special_groups",
+            "multivaluelist",
+            _("Does the person belong to any of these groups?"),
+            [(code, str(words)) for code, words in SPECIAL_GROUPS.items()],
+        ),
+        _attribute(3, "wanted_at", "datetime", _("When is the help wanted?")),
+        _attribute(4, "wanted_note", "string", _("A note on the time (at most 64 characters).")),
+        _attribute(
+            5,
+            "village_code",
+            "string",
+            _("The 12-digit administrative code of the village, if known."),
+        ),
+    ]
+    return {"service_code": service_code, "attributes": attributes}
+
+
+def _attribute(order, code, datatype, description, values=None) -> dict:
+    attribute = {
+        "variable": True,
+        "code": code,
+        "datatype": datatype,
+        "required": False,
+        "datatype_description": "",
+        "order": order,
+        "description": description,
+    }
+    if values is not None:
+        attribute["values"] = [{"key": key, "name": name} for key, name in values]
+    return attribute
+
+
+def check_jurisdiction(jurisdiction_id: str | None) -> Region | None:
+    """The county or township of a ``jurisdiction_id`` (its administrative code); None
+    when none was given. An unknown one is refused with 404."""
+    code = (jurisdiction_id or "").strip()
+    if not code:
+        return None
+    region = db.session.scalars(select(Region).where(Region.code == code[:12])).first()
+    if region is None or region.code != code or region.level not in ("county", "township"):
+        raise Open311Error(404, _("There is no jurisdiction with the id %(id)s.", id=code[:40]))
+    return region
+
+
+# --- reading requests ----------------------------------------------------------------------
+
+
+def public_request(request: HelpRequest) -> dict:
+    """A request as anyone may read it (the module docstring says what is left out)."""
+    lat, lon = public_place(request)
+    return {
+        "service_request_id": str(request.id),
+        "status": "closed" if request.status in workflow.FINAL_STATUSES else "open",
+        "status_notes": label(workflow.STATUSES, request.status),
+        "service_name": label(CATEGORIES, request.category),
+        "service_code": request.category,
+        "description": _public_description(request),
+        "agency_responsible": request.station.name if request.station is not None else "",
+        "service_notice": "",
+        "requested_datetime": w3c(request.created_at),
+        "updated_datetime": w3c(request.updated_at),
+        "expected_datetime": w3c(request.wanted_at),
+        "address": _public_address(request),
+        "address_id": "",
+        "zipcode": "",
+        "lat": lat,
+        "long": lon,
+        "media_url": "",
+    }
+
+
+_PHONE_LIKE = re.compile(r"\+?\d[\d\s\-]{5,}\d")
+
+
+def _public_description(request: HelpRequest) -> str:
+    """The request's own words, or nothing where the rule withholds them. A request tied to
+    a person of the ledger is withheld too (its words often name them); in the rest, digits
+    that could be a phone number and the contact's own name are starred."""
+    if not reader_sees_free_text(request) or request.beneficiary_id is not None:
+        return ""
+    words = _PHONE_LIKE.sub("***", request.description or "")
+    name = (request.contact_name or "").strip()
+    return words.replace(name, "***") if len(name) >= 2 else words
+
+
+def public_place(request: HelpRequest) -> tuple[float | None, float | None]:
+    """Where a reader may place a request: a special group's at its village centre (or to
+    about 1 km without a village), everyone else's to about 100 m."""
+    if request.lat is None or request.lon is None:
+        village = request.village
+        if village is not None and village.lat is not None:
+            return round(village.lat, 3), round(village.lon, 3)
+        return None, None
+    if request.special_groups or request.involves_minor:
+        village = request.village
+        if village is not None and village.lat is not None:
+            return round(village.lat, 3), round(village.lon, 3)
+        return round(request.lat, 2), round(request.lon, 2)
+    return round(request.lat, 3), round(request.lon, 3)
+
+
+def _public_address(request: HelpRequest) -> str:
+    village = request.village
+    if village is None:
+        return ""
+    parent = village.parent
+    return f"{parent.name} {village.name}" if parent is not None else village.name
+
+
+def w3c(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+def parse_moment(text: str, name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Open311Error(
+            400, _("%(name)s must be a date and time such as 2026-11-01T00:00:00Z.", name=name)
+        ) from None
+    if not 2000 <= moment.year <= 2100:  # checked first: year 1 less an offset overflows
+        raise Open311Error(400, _("%(name)s must be between 2000 and 2100.", name=name))
+    return wording.to_utc(moment)  # without an offset: local time, as the forms take it
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    ids: tuple[int, ...] = ()
+    codes: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def parse_query(args: Mapping[str, str]) -> RequestQuery:
+    """The filters of GET requests, checked: 400 for anything malformed."""
+    raw_ids = _listed(args.get("service_request_id"))
+    ids = tuple(dict.fromkeys(row_id(value) for value in raw_ids))
+    if None in ids or len(ids) > MAX_IDS:
+        raise Open311Error(400, _("service_request_id must be up to 100 numbers, comma separated."))
+    codes = _listed(args.get("service_code"))
+    unknown = [code for code in codes if code not in CATEGORIES]
+    if unknown:
+        raise Open311Error(
+            400, _("There is no service with the code %(code)s.", code=unknown[0][:40])
+        )
+    statuses = _listed(args.get("status"))
+    if any(status not in ("open", "closed") for status in statuses):
+        raise Open311Error(400, _("status must be open or closed."))
+    start = parse_moment(args["start_date"], "start_date") if args.get("start_date") else None
+    end = parse_moment(args["end_date"], "end_date") if args.get("end_date") else None
+    if start and end and end < start:
+        raise Open311Error(400, _("end_date must not be before start_date."))
+    if start and end and end - start > timedelta(days=MAX_DAYS):
+        raise Open311Error(400, _("Ask for at most 90 days at a time."))
+    return RequestQuery(tuple(ids), tuple(codes), tuple(statuses), start, end)
+
+
+def row_id(raw: object) -> int | None:
+    """An id as text: digits that could be a row's id (up to 2^31 - 1, what PostgreSQL's
+    integer holds), else None, so a larger number is "not found", not a database error."""
+    value = as_id(raw)
+    return value if value is not None and value <= MAX_ID else None
+
+
+def _listed(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def find_requests(query: RequestQuery, jurisdiction: Region | None, now: datetime) -> list[dict]:
+    """The requests a GET asks for, newest first, as ``public_request``. With ids, just
+    those (the specification: ids override the other filters); else at most 90 days."""
+    statement = select(HelpRequest).options(
+        selectinload(HelpRequest.station),
+        selectinload(HelpRequest.village).selectinload(Region.parent),
+        selectinload(HelpRequest.beneficiary),
+    )
+    if query.ids:
+        statement = statement.where(HelpRequest.id.in_(query.ids))
+    else:
+        end = query.end or now
+        start = query.start or (end - timedelta(days=MAX_DAYS))
+        statement = statement.where(HelpRequest.created_at >= start, HelpRequest.created_at <= end)
+        if query.codes:
+            statement = statement.where(HelpRequest.category.in_(query.codes))
+        if query.statuses and set(query.statuses) != {"open", "closed"}:
+            wanted = (
+                workflow.FINAL_STATUSES if "closed" in query.statuses else workflow.OPEN_STATUSES
+            )
+            statement = statement.where(HelpRequest.status.in_(sorted(wanted)))
+    if jurisdiction is not None:
+        statement = statement.where(HelpRequest.station_id.in_(_stations_in(jurisdiction)))
+    statement = statement.order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
+    return [public_request(row) for row in db.session.scalars(statement.limit(MAX_RESULTS))]
+
+
+def _stations_in(region: Region) -> list[int]:
+    regions = {region.id}
+    frontier = [region.id]
+    while frontier:
+        children = db.session.scalars(select(Region.id).where(Region.parent_id.in_(frontier)))
+        frontier = [child for child in children if child not in regions]
+        regions.update(frontier)
+    return list(db.session.scalars(select(Station.id).where(Station.region_id.in_(regions))))
+
+
+def one_request(raw_id: str, jurisdiction: Region | None) -> list[dict]:
+    request_id = row_id(raw_id)
+    request = db.session.get(HelpRequest, request_id) if request_id is not None else None
+    if request is not None and jurisdiction is not None:
+        if request.station_id not in _stations_in(jurisdiction):
+            request = None
+    if request is None:
+        raise Open311Error(404, _("There is no request with the id %(id)s.", id=str(raw_id)[:40]))
+    return [public_request(request)]
+
+
+def token(raw_token: str) -> list[dict]:
+    """GeoReport's deferred ids: a token here is the request's id, answered at once."""
+    request_id = row_id(raw_token)
+    if request_id is None or db.session.get(HelpRequest, request_id) is None:
+        raise Open311Error(
+            404, _("There is no request for the token %(t)s.", t=str(raw_token)[:40])
+        )
+    return [{"service_request_id": str(request_id), "token": str(request_id)}]
