@@ -88,6 +88,13 @@ def date_time_text(moment: datetime, language: str | None = None) -> str:
     return f"{local.day} {_MONTHS[local.month - 1]} {local:%H:%M}"
 
 
+def day_text(day: date, language: str | None = None) -> str:
+    """'12月20日' / '20 Dec': a calendar day (a wish's deadline), in SMS and pages alike."""
+    if (language or _current_language()) == "zh":
+        return f"{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
 def clock_text(moment: datetime) -> str:
     """'14:00': the time of day alone (a reminder the evening before)."""
     return f"{to_local(moment):%H:%M}"

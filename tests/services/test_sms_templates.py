@@ -55,6 +55,7 @@ CODES = {
     "service_reminder": "#123456",
     "signup_code": "123456",  # one-time codes
     "password_reset_code": "123456",
+    **{t: "482193" for t in TEMPLATES if t.startswith("wish_")},  # a wish's code
 }
 LINKS = {
     "volunteer_offer": "/v/o/123456",
@@ -104,6 +105,9 @@ def samples(language: str, template: str = "") -> dict[str, object]:
         "days": 7,
         "phone": "0374 6120 1010",
         "text": "短信通道正常" if zh else "the SMS channel works",
+        # a wish is at most 20 characters (wishes.WHAT_LENGTH)
+        "what": "一个新书包和一套文具，还有一双运动鞋子" + "呀" if zh else "A new schoolbag, pens",
+        "township": "东风街道" if zh else "Dongfeng Street",
     }
 
 

@@ -30,7 +30,17 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Beneficiary, HelpRequest, InboundMessage, User
 from app.models.base import utcnow
-from app.services import ServiceError, claims, intake, links, privacy, tracking, wording, workflow
+from app.services import (
+    ServiceError,
+    claims,
+    intake,
+    links,
+    privacy,
+    tracking,
+    wishes_sms,
+    wording,
+    workflow,
+)
 from app.services.codes import OLD_ALPHABET, REPLY_LENGTH, TRACKING_LENGTH, normalise_code
 from app.services.notifications import delivery, resident_text
 from app.services.notifications.templates import render
@@ -156,6 +166,8 @@ def _answer(message: InboundMessage, command: Command, user: User | None, langua
     if command.kind == "start":
         delivery.opt_in(phone)
         return render("reply_started", language)
+    if (wish_reply := wishes_sms.answer(phone, message.body or "", language)) is not None:
+        return wish_reply  # "认领 482193": a donor claims a micro-wish (issue 18)
     if user is not None:
         return _answer_account(message, command, language)
     if command.kind == "help" or not (message.body or "").strip():
