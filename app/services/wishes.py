@@ -424,3 +424,10 @@ def release_claim(wish_id: int) -> bool:
         return False
     text_claim_ended(wish, donor, "wish_claim_lapsed")
     return True
+
+
+def children_for(user: User) -> list[Beneficiary]:
+    """The children of the user's stations' ledger, for whom a wish may be recorded."""
+    query = access.scope_to_acting_stations(select(Beneficiary), Beneficiary.station_id, user)
+    people = db.session.scalars(query.order_by(Beneficiary.name, Beneficiary.id).limit(2000))
+    return [person for person in people if person.is_minor]

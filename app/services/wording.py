@@ -330,6 +330,7 @@ TEMPLATE_GLOBALS = {
     "phone_display": phone_display,
     "code_text": code_text,
     "stamp_text": stamp_text,
+    "day_text": day_text,
     "wanted_time_text": wanted_time_text,
     "waited": waited,
 }
