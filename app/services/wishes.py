@@ -356,6 +356,7 @@ def deliver(
             _("Choose the day it was delivered (not after today)."), field="delivered_on"
         )
     value = _value(actual_value, "actual_value", required=False)
+    photo_type = _image_type(photo) if photo else ""  # what the bytes are, not what was said
     if photo and (photo_type not in PHOTO_TYPES or len(photo) > PHOTO_MAX_BYTES):
         raise ServiceError(
             _("The photo must be a JPEG, PNG or WebP of at most 3 MB."), field="photo"
@@ -388,6 +389,16 @@ def deliver(
     db.session.flush()
     text_fulfilled(wish)
     return wish
+
+
+def _image_type(content: bytes) -> str:
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return ""
 
 
 def photo_of(user: User, wish_id: int) -> WishPhoto | None:

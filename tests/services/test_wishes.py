@@ -68,7 +68,7 @@ def test_the_first_claim_wins_and_the_second_donor_is_thanked(world):
     worker = worker_of(world.station_a)
     wish = make_wish(worker, make_child(world))
     wishes.claim(wish, name="甲", phone="13800000001")
-    with pytest.raises(ServiceError, match="someone has just claimed"):
+    with pytest.raises(ServiceError, match="刚刚被别人认领"):
         wishes.claim(wish, name="乙", phone="13800000002")
     assert wish.donor_name == "甲"
     assert texts_to("+8613800000002") == []
@@ -86,7 +86,7 @@ def test_a_stale_read_loses_the_race_in_the_database(world):
         .values(status="claimed", donor_name="甲", donor_phone="+8613800000001")
     )
     assert wish.status == "published"  # what this session read before
-    with pytest.raises(ServiceError, match="someone has just claimed"):
+    with pytest.raises(ServiceError, match="刚刚被别人认领"):
         wishes.claim(wish, name="乙", phone="13800000002")
     db.session.expire_all()
     assert db.session.get(Wish, wish.id).donor_name == "甲"
@@ -97,7 +97,7 @@ def test_one_open_claim_per_phone(world):
     child = make_child(world)
     first, second = make_wish(worker, child), make_wish(worker, child, what="一双运动鞋")
     wishes.claim(first, name="张", phone=DONOR_PHONE)
-    with pytest.raises(ServiceError, match="One at a time"):
+    with pytest.raises(ServiceError, match="一次认领一个"):
         wishes.claim(second, name="张", phone=DONOR_PHONE)
     wishes.confirm(worker, first)  # once the station confirmed, the donor may hold another
     wishes.claim(second, name="张", phone=DONOR_PHONE)
@@ -210,7 +210,7 @@ def test_a_donor_claims_by_sms_and_digits_alone_stay_offer_replies(world):
     refused = handle_inbound("+8613800000009", f"rl{other.code}", "SM2").reply
     assert db.session.get(Wish, other.id).status == "claimed" and other.code in refused
     again = handle_inbound("+8613800000010", f"RL {other.code}", "SM3").reply
-    assert "someone has just claimed" in again or "刚刚" in again
+    assert "someone has just claimed" in again  # "RL": the reply is in English
     assert "认领" in handle_inbound("+8613800000011", "认领", "SM4").reply  # how to
     third = make_wish(worker, child, what="一盒彩笔")
     handle_inbound("+8613800000012", third.code, "SM5")  # digits alone: not a claim
@@ -250,3 +250,19 @@ def test_the_resources_ledger_takes_donations_and_refuses_strangers(world):
             )
     assert resources.entries(worker_of(world.station_b)) == []
     assert "爱心企业" in resources.as_csv(worker)
+
+
+def test_a_delivery_photo_must_be_an_image_whatever_it_claims(world):
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    wishes.confirm(worker, wish)
+    with pytest.raises(ServiceError) as error:
+        wishes.deliver(
+            worker,
+            wish,
+            delivered_on=wording.local_today(),
+            photo=b"<html><script>alert(1)</script>",
+            photo_type="image/png",
+        )
+    assert error.value.field == "photo" and wish.status == "confirmed"

@@ -100,23 +100,24 @@ def wish_deliver(wish_id: int):
     wish = _wish_or_404(wish_id)
     form = DeliverForm()
     if form.validate_on_submit():
-        photo = request.files.get("photo")
-        content = photo.read(wishes.PHOTO_MAX_BYTES + 1) if photo and photo.filename else None
-        fields = {"actual_value": form.actual_value.data, "thanks": form.thanks.data or ""}
-        done = attempt(
-            wishes.deliver,
-            current_user,
-            wish,
-            delivered_on=form.delivered_on.data,
-            photo=content,
-            photo_type=photo.mimetype if content else "",
-            **fields,
-        )
+        done = attempt(wishes.deliver, current_user, wish, **_delivery_fields(form))
         if done.ok:
             flash(_("Delivery recorded. Thank you!"))
             return redirect(url_for("console.wish_detail", wish_id=wish_id))
         error_on_form(form, done.error, "delivered_on")
     return _detail(_wish_or_404(wish_id), form, 422)
+
+
+def _delivery_fields(form: DeliverForm) -> dict:
+    photo = request.files.get("photo")
+    content = photo.read(wishes.PHOTO_MAX_BYTES + 1) if photo and photo.filename else None
+    return {
+        "delivered_on": form.delivered_on.data,
+        "actual_value": form.actual_value.data,
+        "thanks": form.thanks.data or "",
+        "photo": content,
+        "photo_type": photo.mimetype if content else "",
+    }
 
 
 @bp.post("/wishes/<int:wish_id>/<action>")
