@@ -264,3 +264,15 @@ def test_a_volunteer_account_may_claim_a_wish_by_sms_too(client, world, signed):
     assert wish.code in text(reply)
     db.session.expire_all()
     assert db.session.get(Wish, wish.id).status == "claimed"
+
+
+def test_the_dashboard_shows_the_months_wishes_and_resources(client, world, login_as):
+    worker = login_as("social_worker", station=world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    wishes.confirm(worker, wish)
+    wishes.deliver(worker, wish, delivered_on=wording.local_today())
+    db.session.commit()
+    page = text(client.get("/station/stats?fresh=1"))
+    assert 'id="fig-wishes-fulfilled">1<' in page
+    assert 'id="fig-resources">120.00<' in page
