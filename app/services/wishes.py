@@ -29,6 +29,7 @@ from app.extensions import db
 from app.models import Beneficiary, Region, ResourceEntry, User, Wish, WishPhoto
 from app.models.vocab import label
 from app.services import ServiceError, access, wording
+from app.services.codes import seeded_rng
 from app.services.phones import normalise_phone
 from app.services.state_machine import Move, StateMachine
 from app.services.wish_texts import text_claim_ended, text_claimed, text_confirmed, text_fulfilled
@@ -188,8 +189,10 @@ def _check(user: User, wish: Wish) -> None:
 
 
 def _new_code() -> str:
+    """Six digits, never a leading 0 (seeded while the demo builds: ``codes.seeded_rng``)."""
+    rng = seeded_rng.get() or secrets.SystemRandom()
     for _attempt in range(20):
-        code = secrets.choice("123456789") + "".join(secrets.choice("0123456789") for _ in range(5))
+        code = str(rng.randint(100000, 999999))
         if db.session.scalar(select(Wish.id).where(Wish.code == code)) is None:
             return code
     raise RuntimeError("no free wish code")
