@@ -66,7 +66,7 @@ WISH_MACHINE: StateMachine[Wish] = StateMachine(
     statuses={
         "recorded": _l("Recorded"),
         "published": _l("On the board"),
-        "claimed": _l("Claimed"),
+        "claimed": _l("Claimed, to be confirmed"),
         "confirmed": _l("Donor confirmed"),
         "fulfilled": _l("Fulfilled"),
         "withdrawn": _l("Withdrawn"),

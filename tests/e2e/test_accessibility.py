@@ -91,6 +91,7 @@ PUBLIC_PAGES = {
     "signup-confirm": _signup_confirm,
     "reset": "/reset",
     "reset-code": _reset_code,
+    "wishes": "/wishes",  # issue 18; a wish's page and its claim: test_wish_pages.py
 }
 
 

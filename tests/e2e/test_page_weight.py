@@ -36,6 +36,7 @@ PUBLIC_PAGES = {
     "login": "/login",
     "reset": "/reset",
     "signup": "/v/signup",
+    "wishes": "/wishes",  # issue 18 (a wish's page: test_wish_pages.py)
 }
 AFTER_ASKING = {"done": "/ask/done", "status": "/t/{code}"}
 FAVICON_NAME = "icons/favicon.svg"
