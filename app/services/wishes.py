@@ -149,6 +149,11 @@ def board() -> list[PublicWish]:
     return [public_view(wish) for wish in wishes]
 
 
+def is_claimable(wish: Wish) -> bool:
+    """On the board and not past its date: a donor may claim it."""
+    return wish.status == "published" and wish.deadline >= wording.local_today()
+
+
 def by_code(code: str) -> Wish | None:
     """A wish the public may look at: published once (never a draft or a withdrawn one)."""
     digits = "".join(ch for ch in (code or "") if ch.isascii() and ch.isdigit())[:8]
@@ -293,7 +298,7 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
                 code=held,
             )
         )
-    if wish.status != "published" or wish.deadline < wording.local_today():
+    if not is_claimable(wish):
         raise ServiceError(_("Sorry, someone has just claimed this wish. Thank you all the same!"))
     today = wording.local_today()
     due = min(wish.deadline, today + timedelta(days=CLAIM_DAYS))

@@ -34,7 +34,7 @@ def _page(wish, form, status=200, claimed=False):
         "view": wishes.public_view(wish),
         "form": form,
         "claimed": claimed,
-        "open": wish.status == "published",
+        "open": wishes.is_claimable(wish),
     }
     return render_template(template, **context), status
 
