@@ -445,6 +445,13 @@ def release_claim(wish_id: int) -> bool:
     return True
 
 
+def dates(wish: Wish) -> list[tuple[str, object]]:
+    """When the wish reached each status it holds a date for (the station's page)."""
+    stamps = [("recorded", wish.created_at)]
+    stamps += [(status, getattr(wish, column)) for status, column in WISH_MACHINE.stamps.items()]
+    return [(WISH_MACHINE.status_label(status), at) for status, at in stamps if at is not None]
+
+
 def children_for(user: User) -> list[Beneficiary]:
     """The children of the user's stations' ledger, for whom a wish may be recorded."""
     query = access.scope_to_acting_stations(select(Beneficiary), Beneficiary.station_id, user)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage, ResourceEntry, Wish
-from app.services import wishes, wording
+from app.services import resources, wishes, wording
 from tests import factories
 from tests.console_support import post, text
 from tests.sms_support import inbound_params, post_signed, signed_fixture  # noqa: F401
@@ -276,3 +276,27 @@ def test_the_dashboard_shows_the_months_wishes_and_resources(client, world, logi
     page = text(client.get("/station/stats?fresh=1"))
     assert 'id="fig-wishes-fulfilled">1<' in page
     assert 'id="fig-resources">120.00<' in page
+
+
+def test_the_monthly_workbook_carries_the_wish_columns(client, world, login_as):
+    from openpyxl import load_workbook
+
+    worker = login_as("social_worker", station=world.station_a)
+    resources.add(
+        worker,
+        station_id=world.station_a.id,
+        source="donation",
+        kind="money",
+        donor_name="爱心企业",
+        value="500",
+        received_on=wording.local_today(),
+    )
+    db.session.commit()
+    today = wording.local_today()
+    response = client.get(f"/station/stats?month={today:%Y-%m}&format=xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    headings = next(row for row in rows if "链接资源（元）" in row)
+    column = headings.index("链接资源（元）")
+    assert float(rows[-1][column]) == 500.0  # the totals row

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
-from app.models import ResourceEntry, Wish, WishPhoto
+from app.models import InboundMessage, ResourceEntry, Wish, WishPhoto
 from app.services import ServiceError, resources, stats, wishes, wording
 from app.services.notifications.inbound import handle_inbound
 from tests import factories
@@ -204,6 +204,7 @@ def test_a_donor_claims_by_sms_and_digits_alone_stay_offer_replies(world):
     db.session.expire_all()
     wish = db.session.get(Wish, wish.id)
     assert (wish.status, wish.claim_channel, wish.donor_name) == ("claimed", "sms", "王女士")
+    assert db.session.scalar(select(InboundMessage.command)) == "wish_claim"
     assert texts_to(DONOR_PHONE) == []  # the reply is the donor's text
     assert texts_to(child.guardian_phone)[-1].template == "wish_claimed_family"
     other = make_wish(worker, child, what="一双运动鞋")

@@ -88,6 +88,7 @@ def _detail(wish, deliver_form=None, status=200):
         "wish": wish,
         "view": wishes.public_view(wish),
         "actions": wishes.WISH_MACHINE.allowed_actions(wish),
+        "dates": wishes.dates(wish),
         "deliver_form": form,
         "has_photo": wishes.photo_of(current_user, wish.id) is not None,
     }

@@ -167,7 +167,8 @@ def _answer(message: InboundMessage, command: Command, user: User | None, langua
         delivery.opt_in(phone)
         return render("reply_started", language)
     if (wish_reply := wishes_sms.answer(phone, message.body or "", language)) is not None:
-        return wish_reply  # "认领 482193": a donor claims a micro-wish (issue 18)
+        message.command = "wish_claim"  # "认领 482193": a donor claims a micro-wish (issue 18)
+        return wish_reply
     if user is not None:
         return _answer_account(message, command, language)
     if command.kind == "help" or not (message.body or "").strip():
