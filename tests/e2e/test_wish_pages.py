@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD
 from tests.e2e.journey_support import DEMO_WORKER, check_page, read_db
-from tests.e2e.support import RequestLog, login
+from tests.e2e.support import ARTIFACTS, RequestLog, login
 
 pytestmark = pytest.mark.e2e
 
@@ -63,4 +63,8 @@ def test_the_stations_wish_pages_fit_a_phone(page, live_server):
         response = page.goto(path)
         assert response is not None and response.status == 200, (path, response)
         check_page(page, name)
+    page.goto("/station/stats")
+    section = page.locator("section[aria-labelledby=h-wishes]")
+    expect(section).to_contain_text("已圆梦心愿")
+    section.screenshot(path=str(ARTIFACTS / "station-stats-wishes.png"))
     assert requests.outside() == []
