@@ -267,3 +267,21 @@ def test_a_delivery_photo_must_be_an_image_whatever_it_claims(world):
             photo_type="image/png",
         )
     assert error.value.field == "photo" and wish.status == "confirmed"
+
+
+def test_two_donors_at_once_in_two_sessions_the_first_commit_wins(world, app):
+    """The first-wins rule across database sessions (two web requests at one moment)."""
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    db.session.commit()
+    wish_id = wish.id
+    seen_by_second = db.session.get(Wish, wish_id)  # the second donor's page read it
+    assert seen_by_second.status == "published"
+    with app.app_context():  # meanwhile the first donor's request claims and commits
+        wishes.claim(db.session.get(Wish, wish_id), name="甲", phone="13800000001")
+        db.session.commit()
+    with pytest.raises(ServiceError, match="刚刚被别人认领"):
+        wishes.claim(seen_by_second, name="乙", phone="13800000002")
+    db.session.rollback()
+    stored = db.session.get(Wish, wish_id)
+    assert (stored.status, stored.donor_name) == ("claimed", "甲")
+    assert texts_to("+8613800000002") == []
