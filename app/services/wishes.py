@@ -241,7 +241,9 @@ def record(
     if len(what) > WHAT_LENGTH:
         raise ServiceError(_("Keep it short: at most 20 characters."), field="what")
     if _names_someone(what, person):
-        raise ServiceError(_("The board is public: leave names out of the wish."), field="what")
+        raise ServiceError(
+            _("The board is public: leave names and the village out of the wish."), field="what"
+        )
     if category not in NEEDS:
         raise ServiceError(_("Choose a kind of need from the list."), field="category")
     if deadline is None or deadline <= wording.local_today():
@@ -264,7 +266,8 @@ def record(
 
 
 def _names_someone(text: str, person: Beneficiary) -> bool:
-    names = [person.name, person.guardian_name]
+    """The child's or guardian's name, or the village (finer than the board's township)."""
+    names = [person.name, person.guardian_name, person.village.name if person.village else ""]
     return any(name and len(name.strip()) >= 2 and name.strip() in text for name in names)
 
 

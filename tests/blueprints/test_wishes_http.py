@@ -300,3 +300,15 @@ def test_the_monthly_workbook_carries_the_wish_columns(client, world, login_as):
     headings = next(row for row in rows if "链接资源（元）" in row)
     column = headings.index("链接资源（元）")
     assert float(rows[-1][column]) == 500.0  # the totals row
+
+
+def test_a_wish_past_its_date_leaves_the_board_and_the_station_is_told(client, world, login_as):
+    from datetime import timedelta
+
+    worker = login_as("social_worker", station=world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wish.deadline = wording.local_today() - timedelta(days=1)
+    db.session.commit()
+    assert wish.code not in text(client.get("/wishes"))
+    assert "认领这个心愿" not in text(client.get(f"/wishes/{wish.code}"))
+    assert "已过期，请撤回" in text(client.get("/station/wishes"))

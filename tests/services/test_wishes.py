@@ -186,7 +186,7 @@ def test_only_the_wish_stations_workers_may_act(world, who):
 def test_a_wish_that_names_the_child_is_refused(world):
     worker = worker_of(world.station_a)
     child = make_child(world)
-    for what in ("给欧阳晓梅买书包", "欧阳建国的孙女要书包"):
+    for what in ("给欧阳晓梅买书包", "欧阳建国的孙女要书包", "桃园村小朋友要书包"):
         with pytest.raises(ServiceError) as error:
             make_wish(worker, child, what=what)
         assert error.value.field == "what"

@@ -43,6 +43,7 @@ def wish_list():
         wishes=wishes.station_wishes(current_user, status),
         status=status,
         statuses=wishes.WISH_MACHINE.statuses,
+        today=wording.local_today(),
     )
 
 
