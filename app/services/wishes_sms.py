@@ -31,8 +31,10 @@ def parse(body: str) -> tuple[str, str] | None:
         return None
     code = re.sub(r"[^0-9]", "", match.group(1) or "")
     name = (match.group(2) or "").strip()
-    if not code and name:
+    if not code and name and not text.startswith("认领"):
         return None  # "rlx…": some other word
+    if not code:
+        return "", ""  # "认领" and no code: how to claim
     # the name as written (not case-folded), after the code
     original = unicodedata.normalize("NFKC", body or "").strip()
     return code, original[len(original) - len(name) :] if name else ""

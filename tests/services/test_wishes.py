@@ -285,3 +285,26 @@ def test_two_donors_at_once_in_two_sessions_the_first_commit_wins(world, app):
     stored = db.session.get(Wish, wish_id)
     assert (stored.status, stored.donor_name) == ("claimed", "甲")
     assert texts_to("+8613800000002") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("认领 482193", ("482193", "")),
+        ("认领482193", ("482193", "")),
+        ("RL 482193 王女士", ("482193", "王女士")),
+        ("rl482193", ("482193", "")),
+        ("ＲＬ　４８２１９３", ("482193", "")),  # full width
+        ("认领：482 193，张先生", ("482193", "张先生")),
+        ("认领", ("", "")),
+        ("认领一个心愿", ("", "")),  # the word without a code: how to claim
+        ("rlx", None),
+        ("482193", None),  # digits alone are never a wish claim
+        ("我想认领 482193", None),  # keyword first
+        ("cancel", None),
+    ],
+)
+def test_reading_a_wish_claim_text(body, expected):
+    from app.services import wishes_sms
+
+    assert wishes_sms.parse(body) == expected
