@@ -12,7 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
 from app.models import InboundMessage, ResourceEntry, Wish, WishPhoto
-from app.services import ServiceError, resources, stats, wishes, wording
+from app.services import ServiceError, resources, stats, wish_station, wishes, wording
 from app.services.notifications.inbound import handle_inbound
 from tests import factories
 from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
@@ -179,7 +179,7 @@ def test_only_the_wish_stations_workers_may_act(world, who):
     wishes.confirm(worker, wish)
     with pytest.raises(ServiceError):
         wishes.deliver(someone, wish, delivered_on=wording.local_today())
-    assert wishes.visible_wish(someone, wish.id) is None
+    assert wish_station.visible_wish(someone, wish.id) is None
     assert wish.status == "confirmed"
 
 

@@ -16,7 +16,7 @@ from app.blueprints.console.helpers import WORKERS, error_on_form
 from app.blueprints.console.wish_forms import DeliverForm, ResourceForm, WishForm
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
-from app.services import ServiceError, as_id, audit, resources, wishes, wording
+from app.services import ServiceError, as_id, audit, resources, wish_station, wishes, wording
 from app.services.ledger import visible_beneficiary
 
 ACTIONS = {
@@ -28,7 +28,7 @@ ACTIONS = {
 
 
 def _wish_or_404(wish_id: int):
-    wish = wishes.visible_wish(current_user, wish_id)
+    wish = wish_station.visible_wish(current_user, wish_id)
     if wish is None:
         abort(404)
     return wish
@@ -40,7 +40,7 @@ def wish_list():
     status = request.args.get("status", "")
     return render_template(
         "console/wishes.html",
-        wishes=wishes.station_wishes(current_user, status),
+        wishes=wish_station.station_wishes(current_user, status),
         status=status,
         statuses=wishes.WISH_MACHINE.statuses,
         today=wording.local_today(),
@@ -50,7 +50,7 @@ def wish_list():
 @bp.route("/wishes/new", methods=["GET", "POST"])
 @role_required(*WORKERS)
 def wish_new():
-    form = WishForm(people=wishes.children_for(current_user))
+    form = WishForm(people=wish_station.children_for(current_user))
     if request.method == "GET" and as_id(request.args.get("person")):
         form.person.data = request.args["person"]
     if form.validate_on_submit():
@@ -89,9 +89,9 @@ def _detail(wish, deliver_form=None, status=200):
         "wish": wish,
         "view": wishes.public_view(wish),
         "actions": wishes.WISH_MACHINE.allowed_actions(wish),
-        "dates": wishes.dates(wish),
+        "dates": wish_station.dates(wish),
         "deliver_form": form,
-        "has_photo": wishes.photo_of(current_user, wish.id) is not None,
+        "has_photo": wish_station.photo_of(current_user, wish.id) is not None,
     }
     return render_template("console/wish.html", **context), status
 
@@ -137,7 +137,7 @@ def wish_act(wish_id: int, action: str):
 @bp.get("/wishes/<int:wish_id>/photo")
 @role_required(*WORKERS)
 def wish_photo(wish_id: int):
-    photo = wishes.photo_of(current_user, wish_id)
+    photo = wish_station.photo_of(current_user, wish_id)
     if photo is None:
         abort(404)
     response = Response(photo.content, mimetype=photo.mimetype)
