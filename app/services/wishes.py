@@ -267,9 +267,9 @@ def publish(user: User, wish: Wish) -> Wish:
     return wish
 
 
-def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channel: str = "web"):
-    """A donor claims a published wish: the first claim wins. One open claim per phone at a
-    time (a stranger cannot hold every wish of the board), and the station confirms."""
+def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
+    """Refuse a claim that could not go through (before a web claim's code is sent, and in
+    ``claim``); the donor's name and phone as stored."""
     name = " ".join((name or "").split())[:64]
     if channel == "web" and not name:
         raise ServiceError(
@@ -291,6 +291,13 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
         )
     if not is_claimable(wish):
         raise ServiceError(_("Sorry, someone has just claimed this wish. Thank you all the same!"))
+    return name, phone
+
+
+def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channel: str = "web"):
+    """A donor claims a published wish: the first claim wins. One open claim per phone at a
+    time (a stranger cannot hold every wish of the board), and the station confirms."""
+    name, phone = check_claim(wish, name=name, phone=phone, kind=kind, channel=channel)
     today = wording.local_today()
     due = min(wish.deadline, today + timedelta(days=CLAIM_DAYS))
     values = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from app.extensions import db
 from app.models import OutboxMessage, ResourceEntry, Wish
 from app.services import resources, wishes, wording
 from tests import factories
+from tests.conftest import csrf_token_from
 from tests.console_support import post, text
 from tests.sms_support import inbound_params, post_signed, signed_fixture  # noqa: F401
 from tests.wish_support import (
@@ -34,9 +36,31 @@ def _board_form_token(client, code: str) -> str:
 
 
 def _claim_on_the_web(client, code: str, **overrides):
+    """The form, then the code texted to the phone: the answer to the code's form (or to
+    the form, when it was refused)."""
     data = {"name": "张爱心", "phone": "13812345678", "kind": "company", **overrides}
     data["csrf_token"] = _board_form_token(client, code)
-    return client.post(f"/wishes/{code}", data=data)
+    asked = client.post(f"/wishes/{code}", data=data)
+    if asked.status_code != 200:
+        return asked
+    return client.post(
+        f"/wishes/{code}/code",
+        data={"code": _code_sent_to(data["phone"]), "csrf_token": csrf_token_from(text(asked))},
+    )
+
+
+def _code_sent_to(phone: str) -> str:
+    from app.services.phones import normalise_phone
+
+    body = db.session.scalars(
+        select(OutboxMessage.body)
+        .where(
+            OutboxMessage.to_phone == normalise_phone(phone),
+            OutboxMessage.template == "wish_claim_code",
+        )
+        .order_by(OutboxMessage.id.desc())
+    ).first()
+    return re.search(r"[0-9]{6}", body).group(0)
 
 
 def _month_row(client) -> dict[str, str]:

@@ -29,7 +29,24 @@ def _wish_ids(live_server) -> dict[str, int]:
     return read_db(live_server, find)
 
 
-def test_the_public_board_and_a_wish_claimed_on_a_phone(page):
+def _code_sent(live_server, phone: str) -> str:
+    def find():
+        import re
+
+        from app.extensions import db
+        from app.models import OutboxMessage
+
+        body = db.session.scalars(
+            select(OutboxMessage.body)
+            .where(OutboxMessage.to_phone == phone, OutboxMessage.template == "wish_claim_code")
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+        return re.search(r"[0-9]{6}", body).group(0)
+
+    return read_db(live_server, find)
+
+
+def test_the_public_board_and_a_wish_claimed_on_a_phone(page, live_server):
     requests = RequestLog(page)
     assert page.goto("/wishes").status == 200
     expect(page.locator("h1")).to_have_text("微心愿墙")
@@ -43,6 +60,10 @@ def test_the_public_board_and_a_wish_claimed_on_a_phone(page):
     page.locator("input[name=name]").fill("周爱心")
     page.locator("input[name=phone]").fill("139 1234 0188")
     page.get_by_role("button", name="认领这个心愿").click()
+    expect(page.locator("input[name=code]")).to_be_visible()
+    check_page(page, "wish-code")
+    page.locator("input[name=code]").fill(_code_sent(live_server, "+8613912340188"))
+    page.get_by_role("button", name="确认认领").click()
     expect(page.locator(".notice")).to_contain_text("谢谢您")
     check_page(page, "wish-claimed")
     assert requests.outside() == []

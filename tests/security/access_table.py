@@ -247,6 +247,9 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("public.wish_board", GET): public(),
     ("public.wish_page", GET): public(),
     ("public.wish_claim", POST): public(answer=EMPTY_FORM),
+    ("public.wish_claim_code", POST): public(
+        answer=EMPTY_FORM, note="the code texted to the phone"
+    ),
     ("console.wish_list", GET): staff(),
     ("console.wish_new", GET): staff(),
     ("console.wish_new", POST): staff(answer=EMPTY_FORM),

@@ -56,6 +56,7 @@ CODES = {
     "signup_code": "123456",  # one-time codes
     "password_reset_code": "123456",
     **{t: "482193" for t in TEMPLATES if t.startswith("wish_")},  # a wish's code
+    "wish_claim_code": "123456",  # a one-time code (the wish's own is wish_code)
 }
 LINKS = {
     "volunteer_offer": "/v/o/123456",

@@ -308,3 +308,58 @@ def test_reading_a_wish_claim_text(body, expected):
     from app.services import wishes_sms
 
     assert wishes_sms.parse(body) == expected
+
+
+def _code_in(phone: str) -> str:
+    import re
+
+    body = texts_to(phone)[-1].body
+    return re.search(r"[0-9]{6}", body).group(0)
+
+
+def test_a_web_claim_holds_nothing_until_the_code_texted_to_the_phone_comes_back(world):
+    from app.services import wish_claim_codes as codes
+
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    pending = codes.send_code(wish, name="张", phone="138 1234 5678", kind="individual")
+    assert wish.status == "published"  # a number typed by a stranger holds nothing
+    assert texts_to(DONOR_PHONE)[-1].template == "wish_claim_code"
+    assert _code_in(DONOR_PHONE) not in str(pending)  # the browser keeps an HMAC only
+    with pytest.raises(ServiceError) as error:
+        codes.confirm_code(wish, pending, "000000" if _code_in(DONOR_PHONE) != "000000" else "1")
+    assert error.value.field == "code" and pending["tries"] == 1
+    codes.confirm_code(wish, pending, _code_in(DONOR_PHONE))
+    assert (wish.status, wish.donor_phone, wish.donor_name) == ("claimed", DONOR_PHONE, "张")
+
+
+def test_a_claim_code_has_five_tries_ten_minutes_and_one_wish(world):
+    from app.services import wish_claim_codes as codes
+
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    wish, other = make_wish(worker, child), make_wish(worker, child, what="一双运动鞋")
+    pending = codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
+    right = _code_in(DONOR_PHONE)
+    with pytest.raises(ServiceError):
+        codes.confirm_code(other, pending, right)  # the code is for its own wish
+    with pytest.raises(ServiceError):
+        codes.confirm_code(wish, None, right)  # nothing pending in this browser
+    pending["tries"] = codes.MAX_TRIES
+    with pytest.raises(ServiceError):
+        codes.confirm_code(wish, pending, right)
+    pending["tries"] = 0
+    pending["until"] = "2020-01-01T00:00:00"  # tampering breaks the HMAC, and it is late
+    with pytest.raises(ServiceError):
+        codes.confirm_code(wish, pending, right)
+    assert wish.status == "published"
+
+
+def test_a_phone_gets_three_claim_codes_an_hour(world):
+    from app.services import wish_claim_codes as codes
+
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    for _ in range(codes.PHONE_HOURLY_CODES):
+        codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
+    with pytest.raises(ServiceError) as error:
+        codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
+    assert error.value.field == "phone"

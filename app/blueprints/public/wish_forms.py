@@ -24,3 +24,13 @@ class WishClaimForm(PublicForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = [(code, str(text)) for code, text in DONOR_KINDS.items()]
+
+
+class WishCodeForm(PublicForm):
+    code = StringField(
+        _l("The 6-digit code we texted you"),
+        validators=[
+            DataRequired(message=_l("Please enter the code from the SMS.")),
+            Length(max=12),
+        ],
+    )

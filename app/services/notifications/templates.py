@@ -246,6 +246,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "【邻里】孩子的微心愿“{what}”已送达。有疑问请打{phone}",
         "en": '[Linli] The child\'s wish "{what}" has been delivered. Questions? {phone}',
     },
+    "wish_claim_code": {
+        "zh": "【邻里】您认领微心愿的验证码：{code}，10分钟内有效。不是您本人操作的，请不要理会。",
+        "en": "[Linli] Your code to claim a micro-wish: {code}. It works for 10 minutes. "
+        "If you did not ask, ignore this.",
+    },
     "wish_sms_help": {
         "zh": "【邻里】认领微心愿请回“认领”加编号，如：认领 482193，可在后面写上您的称呼",
         "en": "[Linli] To claim a wish reply RL and its code, e.g. RL 482193, and your name "
@@ -257,7 +262,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
 
 # Texts that carry a one-time code (sign-up, password reset). Whoever reads the code can
 # take the account over, so no staff page ever shows it (outbox_view.shown_bodies).
-SECRET_TEMPLATES = frozenset({"signup_code", "password_reset_code"})
+SECRET_TEMPLATES = frozenset({"signup_code", "password_reset_code", "wish_claim_code"})
 
 
 def render(template: str, language: str, **values: object) -> str:
