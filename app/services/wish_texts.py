@@ -64,9 +64,11 @@ def text_confirmed(wish: Wish) -> None:
 
 def text_claim_ended(wish: Wish, donor: tuple, template: str) -> None:
     """The claim ended unfulfilled (``donor``: phone, code and public view read before the
-    move emptied them): the donor hears it, and the wish is back on the board."""
+    move emptied them): the donor hears it, and the family that the wish is back on the
+    board."""
     phone, _code, view = donor
     _to(phone, template, **donor_values(view, wish))
+    _family(wish, "wish_reopened_family")
 
 
 def text_fulfilled(wish: Wish) -> None:

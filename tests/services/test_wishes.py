@@ -111,6 +111,7 @@ def test_the_station_rejects_a_claim_and_the_wish_is_back_on_the_board(world):
     wishes.reject(worker, wish)
     assert wish.status == "published" and wish.donor_phone is None and wish.claimed_at is None
     assert texts_to(DONOR_PHONE)[-1].template == "wish_claim_rejected"
+    assert texts_to(wish.beneficiary.guardian_phone)[-1].template == "wish_reopened_family"
     assert [view.code for view in wishes.board()] == [wish.code]
 
 

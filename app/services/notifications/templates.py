@@ -238,6 +238,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "[Linli] Wish {code} was not delivered in time and is back on the board. "
         "Thank you! Questions? {phone}",
     },
+    "wish_reopened_family": {
+        "zh": "【邻里】孩子的微心愿“{what}”未能送达，已重新发布，再有人认领会告诉您。电话{phone}",
+        "en": '[Linli] The child\'s wish "{what}" was not delivered this time and is back '
+        "on the board; we will tell you when someone claims it. {phone}",
+    },
     "wish_fulfilled_donor": {
         "zh": "【邻里】微心愿{code}（{what}）已送到孩子手中，感谢您的爱心！",
         "en": "[Linli] Wish {code} ({what}) has reached the child. Thank you for your kindness!",
