@@ -14,6 +14,7 @@ Never commits (a service rule): the ``seed-demo`` command commits the whole coun
     stories.py   the steps played through intake, console, offers, claims and tracking
     history.py   twelve months of visits, calls and requests before them (issue 15)
     activities.py  community activities held and upcoming, with sign-ups (issue 18)
+    wishes.py    the demo station's micro-wish board and resources ledger (issue 18)
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.demo import activities as demo_activities
-from app.demo import county, history, ledger, requests, stories
+from app.demo import county, history, ledger, requests, stories, wishes
 from app.demo import data as D
 from app.demo.clock import frozen_at, seeded_codes
 from app.demo.state import DEMO_PASSWORD, Demo
@@ -103,6 +104,7 @@ def build(now: datetime, months: int = history.MONTHS) -> str:
             planned = requests.plan_all(demo)
             stories.play(demo, planned)
             year = history.build(demo, months)
+            board = wishes.build_wishes(demo)
             held = demo_activities.build(demo)  # issue 18: last, its dice change nothing
         # The county's weeks of texts went out as they happened: none is sent again now.
         sms = delivery.record_sent_earlier(before)
@@ -114,6 +116,7 @@ def build(now: datetime, months: int = history.MONTHS) -> str:
         f"{c['beneficiaries'] + year['people']} beneficiaries, {len(planned)} requests "
         f"under way or lately done; over {months} months {year['requests']} more requests, "
         f"{year['visits']} home visits and {year['calls']} welfare calls; "
+        f"{board['wishes']} micro-wishes and {board['resources']} donations; "
         f"{held['held']} community activities held, {held['upcoming']} upcoming; {sms} SMS sent."
     )
 

@@ -39,7 +39,17 @@ class Job:
 
 def _jobs() -> list[Job]:
     # Imported here, when the worker starts, to keep the web app's start-up light.
-    from app.jobs import accounts, activities, deadlines, exports, offers, reminders, sms, snapshots
+    from app.jobs import (
+        accounts,
+        activities,
+        deadlines,
+        exports,
+        offers,
+        reminders,
+        sms,
+        snapshots,
+        wishes,
+    )
 
     return [
         Job("send outbox", sms.dispatch_pending, every_seconds=0),
@@ -56,6 +66,7 @@ def _jobs() -> list[Job]:
         Job("delete old exports", exports.purge_old_exports, every_seconds=3600),
         Job("count dashboards again", snapshots.refresh_viewed_snapshots, every_seconds=15),
         Job("delete unviewed dashboards", snapshots.purge_unviewed_snapshots, every_seconds=3600),
+        Job("release lapsed wish claims", wishes.release_overdue_claims, every_seconds=3600),
     ]
 
 

@@ -9,6 +9,7 @@ from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOpt
 from app.models.people import Team, TeamMember, User, UserRole, VolunteerProfile
 from app.models.reports import ExportJob, StatsSnapshot
 from app.models.requests import Claim, FormToken, HelpRequest, Offer, RequestEvent, ServiceRecord
+from app.models.wishes import ResourceEntry, Wish, WishPhoto
 
 __all__ = [
     "Activity",
@@ -28,6 +29,7 @@ __all__ = [
     "PhoneCode",
     "Region",
     "RequestEvent",
+    "ResourceEntry",
     "ServiceRecord",
     "SignInThrottle",
     "SmsOptOut",
@@ -39,4 +41,6 @@ __all__ = [
     "UserRole",
     "Visit",
     "VolunteerProfile",
+    "Wish",
+    "WishPhoto",
 ]

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from app.models.vocab import GROUP_BITS, SPECIAL_GROUPS, URGENCIES, label
 from app.services import counting, stats
 from app.services.spreadsheets import Table
+from app.services.wish_stats import WishFigures
 
 TABLES = ("stations", "villages", "coverage")
 URGENCY_ORDER = ("crisis", "urgent", "normal")
@@ -65,8 +66,30 @@ def station_headings() -> list[str]:
         _("Home visits overdue"),
         _("Certified social workers"),
         _("Staff"),
+        *wish_headings(),
     ]
     return headings
+
+
+def wish_headings() -> list[str]:
+    """Micro-wishes and resources linked 链接资源 (app/services/wish_stats.py)."""
+    return [
+        _("Wishes collected"),
+        _("Wishes published"),
+        _("Wishes claimed"),
+        _("Wishes fulfilled"),
+        _("Resources linked (yuan)"),
+    ]
+
+
+def wish_cells(wishes: WishFigures) -> list:
+    return [
+        wishes.collected,
+        wishes.published,
+        wishes.claimed,
+        wishes.fulfilled,
+        wishes.resources_yuan,
+    ]
 
 
 def _served_cells(served: stats.Served, by_category: dict[str, stats.Served]) -> list:
@@ -121,6 +144,7 @@ def station_row(row: stats.StationRow) -> list:
         row.visits_overdue,
         row.certified,
         row.staff,
+        *wish_cells(row.wishes),
     ]
 
 
@@ -140,6 +164,7 @@ def total_row(figures: stats.Figures) -> list:
         figures.visits_overdue,
         sum(row.certified for row in figures.stations),
         sum(row.staff for row in figures.stations),
+        *wish_cells(figures.wishes),
     ]
 
 

@@ -41,7 +41,8 @@ from app.models import StatsSnapshot
 from app.models.base import utcnow
 from app.services import stats
 
-VERSION = 1  # bump when Figures or MonthTrend change shape: older snapshots are not read
+VERSION = 2  # bump when Figures or MonthTrend change shape: older snapshots are not read
+# 2: micro-wishes and resources linked (issue 18)
 VIEW_NOTED_EVERY = timedelta(minutes=1)  # viewed_at is written at most this often
 FRESH_AT_MOST_EVERY = timedelta(seconds=30)  # "count again" within this is a plain read
 PER_SCOPE = 24  # snapshots kept per scope (stations counted), the last viewed

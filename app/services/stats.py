@@ -46,6 +46,8 @@ Definitions (the README quotes them):
   overdue**: people of the ledger whose next visit was due before today (local).
 - **Certified workers**: active social workers and station admins based at the station
   with a social-work certificate (``vocab.CERTIFIED_LEVELS``).
+- **Micro-wishes and resources linked** (collected, published, claimed, fulfilled; yuan):
+  defined and counted in ``app/services/wish_stats.py``.
 """
 
 from __future__ import annotations
@@ -85,8 +87,9 @@ from app.models import (
     VolunteerProfile,
 )
 from app.models.vocab import CERTIFIED_LEVELS, CHANNELS, GROUP_BITS, STATUSES
-from app.services import ServiceError, access, deadlines, wording
+from app.services import ServiceError, access, deadlines, wish_stats, wording
 from app.services.counting import RECORD_CATEGORIES
+from app.services.wish_stats import WishFigures
 
 # --- what is counted, and over which days ---------------------------------------------------
 
@@ -289,6 +292,7 @@ class StationRow:
     # ``figures(..., station_timing=True)``, as they cost two more sorts) and satisfaction
     timing: list[Timing] = field(default_factory=list)
     satisfaction: Satisfaction | None = None
+    wishes: WishFigures = field(default_factory=WishFigures)  # micro-wishes, resources linked
 
 
 @dataclass
@@ -365,6 +369,7 @@ class Figures:
     # added: coverage of all special groups together over the scope (a person in two
     # groups counts once), as StationRow.coverage_share is for one station
     coverage_share: float | None = None
+    wishes: WishFigures = field(default_factory=WishFigures)
 
 
 @dataclass
@@ -892,6 +897,7 @@ def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Fi
     not_reached = _not_reached(scope, quarter, today)
     percentiles = _percentiles(scope, period, station_timing)
     satisfaction = _satisfaction(scope, period)
+    wish_rows = wish_stats.by_station(scope, period)
 
     names = _station_names(scope)
     stations = []
@@ -917,6 +923,7 @@ def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Fi
                 visits_overdue=overdue,
                 timing=_timing(requests, percentiles, station_id) if station_timing else [],
                 satisfaction=satisfaction.get(station_id, _satisfied(0, 0, 0, 0)),
+                wishes=wish_rows.get(station_id, WishFigures()),
             )
         )
     hours_per_volunteer = (
@@ -957,6 +964,7 @@ def figures(scope: Scope, period: Period, *, station_timing: bool = False) -> Fi
             sum(cells[1] for cells in ledger.stations.values()),
             sum(cells[0] for cells in ledger.stations.values()),
         ),
+        wishes=wish_rows[None],
     )
 
 

@@ -91,6 +91,13 @@ def date_time_text(moment: datetime, language: str | None = None) -> str:
     return f"{local.day} {_MONTHS[local.month - 1]} {local:%H:%M}"
 
 
+def day_text(day: date, language: str | None = None) -> str:
+    """'12月20日' / '20 Dec': a calendar day (a wish's deadline), in SMS and pages alike."""
+    if (language or _current_language()) == "zh":
+        return f"{day.month}月{day.day}日"
+    return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
 def clock_text(moment: datetime) -> str:
     """'14:00': the time of day alone (a reminder the evening before)."""
     return f"{to_local(moment):%H:%M}"
@@ -341,6 +348,7 @@ TEMPLATE_GLOBALS = {
     "phone_display": phone_display,
     "code_text": code_text,
     "stamp_text": stamp_text,
+    "day_text": day_text,
     "wanted_time_text": wanted_time_text,
     "waited": waited,
 }

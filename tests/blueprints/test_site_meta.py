@@ -15,6 +15,7 @@ import pytest
 
 # The pages a search engine may read (GET routes without a variable part).
 FOR_EVERYONE = {"/", "/ask", "/track", "/v/signup", "/robots.txt", "/manifest.webmanifest"}
+FOR_EVERYONE |= {"/wishes"}  # the micro-wish board (issue 18); not a wish's own page
 PUBLIC_PAGES = ["/", "/ask", "/track", "/v/signup", "/login"]
 
 

@@ -401,3 +401,17 @@ def test_the_demo_moves_requests_only_through_the_use_cases():
         assert not re.search(r"\bstatus\s*=(?!=)", source), path.name
         assert "workflow." not in source, path.name
         assert "commit(" not in source, path.name
+
+
+def test_the_demo_station_has_a_wish_in_every_state_and_resources(seeded):
+    """Issue 18: the micro-wish board, played through the wish use cases."""
+    from app.models import ResourceEntry, Wish
+    from app.services import wishes
+
+    statuses = set(db.session.scalars(select(Wish.status)))
+    assert statuses == set(wishes.WISH_MACHINE.statuses)
+    assert db.session.scalar(select(func.count()).where(Wish.times_released == 1)) == 1
+    sources = Counter(db.session.scalars(select(ResourceEntry.source)))
+    assert sources == {"wish": 2, "donation": 2, "project": 1}
+    # a claim still open is within its fortnight (the job would release it otherwise)
+    assert wishes.overdue_claim_ids(today=FIXED_NOW.date()) == []

@@ -93,6 +93,7 @@ PUBLIC_PAGES = {
     "api-reference": "/api/",
     "reset-code": _reset_code,
     "station-activities": "/s/1/activities",  # issue 18
+    "wishes": "/wishes",  # issue 18; a wish's page and its claim: test_wish_pages.py
 }
 
 

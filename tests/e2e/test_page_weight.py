@@ -38,6 +38,7 @@ PUBLIC_PAGES = {
     "signup": "/v/signup",
     "station-activities": "/s/1/activities",  # issue 18
     "api-reference": "/api/",
+    "wishes": "/wishes",  # issue 18 (a wish's page: test_wish_pages.py)
 }
 AFTER_ASKING = {"done": "/ask/done", "status": "/t/{code}"}
 FAVICON_NAME = "icons/favicon.svg"

@@ -241,6 +241,29 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.give_up_sms", POST): staff(
         scoped=True, overrides=READS_NOT_ACTS, answer="302 /station/r/*"
     ),
+    # ---- micro-wishes (issue 18): the board and a wish's page are public (no personal data:
+    # wishes.public_view); the wish itself, its photo and the resources ledger belong to the
+    # serving station's workers (the county reads the figures on the dashboards only)
+    ("public.wish_board", GET): public(),
+    ("public.wish_page", GET): public(),
+    ("public.wish_claim", POST): public(answer=EMPTY_FORM),
+    ("public.wish_claim_code", POST): public(
+        answer=EMPTY_FORM, note="the code texted to the phone"
+    ),
+    ("console.wish_list", GET): staff(),
+    ("console.wish_new", GET): staff(),
+    ("console.wish_new", POST): staff(answer=EMPTY_FORM),
+    ("console.wish_detail", GET): staff(scoped=True),
+    ("console.wish_photo", GET): staff(scoped=True),
+    ("console.wish_deliver", POST): staff(scoped=True, answer=EMPTY_FORM),
+    ("console.wish_act", POST): staff(
+        scoped=True,
+        answer="302 /station/wishes/*",
+        note="a refused move (publish an on-board wish) says why on the wish's page",
+    ),
+    ("console.resource_list", GET): staff(),
+    ("console.resource_list", POST): staff(answer=EMPTY_FORM),
+    ("console.resource_export", GET): staff(),
     # the ledger: personal data, the serving station's workers only (not the supervisor)
     ("console.ledger_list", GET): staff(),
     ("console.ledger_export", GET): staff(),

@@ -8,6 +8,7 @@ area is covered (or makes a test fail with a message saying what to add).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -237,6 +238,7 @@ def make_cast(world, **text) -> Cast:
     )
     db.session.add_all([record, visit, note, sms, inbound, audit, export_job])
     db.session.flush()
+    wish, photo = _sample_wish(a, person, worker, t)
     objects = {
         "request": new,
         "request_new": new,
@@ -266,6 +268,8 @@ def make_cast(world, **text) -> Cast:
         "inbound": inbound,
         "audit": audit,
         "event": note,
+        "wish": wish,  # issue 18: on the public board, with a delivery photo stored
+        "wish_photo": photo,
     }
     db.session.commit()
     return Cast(world=world, users=users, objects=objects)
@@ -324,7 +328,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def response_text(response) -> str:
-    """What a response shows a person: its text, or every cell of a workbook (exports)."""
+    """What a response shows a person: its text, or every cell of a workbook (exports);
+    nothing of an image (a wish's delivery photo, issue 18)."""
+    if response.mimetype.startswith("image/"):
+        return ""
     if response.mimetype != XLSX:
         return response.get_data(as_text=True)
     import io
@@ -339,6 +346,32 @@ def response_text(response) -> str:
         for value in row
         if value is not None
     )
+
+
+_WISH_CODES = itertools.count(482193)
+
+
+def _sample_wish(station, person, worker, t):
+    """A micro-wish of station A on the board (issue 18), and a delivery photo to serve."""
+    from app.models import Wish, WishPhoto
+
+    wish = Wish(
+        code=str(next(_WISH_CODES)),
+        station_id=station.id,
+        beneficiary_id=person.id,
+        what=t("wish_what") or "一个新书包",
+        estimated_value=Decimal("120"),
+        deadline=(utcnow() + timedelta(days=30)).date(),
+        status="published",
+        published_at=utcnow(),
+        recorded_by_id=worker.id,
+    )
+    db.session.add(wish)
+    db.session.flush()
+    photo = WishPhoto(wish_id=wish.id, mimetype="image/png", content=b"\x89PNG\r\n\x1a\n")
+    db.session.add(photo)
+    db.session.flush()
+    return wish, photo
 
 
 def persona_user(cast: Cast, persona: str):
@@ -377,6 +410,7 @@ KIND_BY_ARG = {
     "message_id": "outbox",
     "event_id": "event",
     "job_id": "export_job",
+    "wish_id": "wish",
 }
 
 # For a bare <id> (or <code>), the path segment before it says the kind.
@@ -418,6 +452,7 @@ KIND_BY_SEGMENT = {
     "stations": "station",
     "track": "request",
     "t": "request",
+    "wishes": "wish",
 }
 
 # Per endpoint: {argument: callable(cast) -> value}. Add here when the generic rules guess
@@ -456,6 +491,7 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
     },
     "console.staff_certificate": {"worker_id": lambda c: c.obj("staff_member").id},
     "console.export_file": {"kind": lambda c: ["records", "hours"]},
+    "console.wish_act": {"action": lambda c: ["confirm", "reject", "publish", "withdraw"]},
     "console.export_queue": {"kind": lambda c: ["records", "hours"]},
     # issue 19: Open311 in both formats; the ids are the sample request's
     **{

@@ -56,6 +56,8 @@ CODES = {
     "signup_code": "123456",  # one-time codes
     **{name: "52817" for name in TEMPLATES if name.startswith("activity_")},  # issue 18
     "password_reset_code": "123456",
+    **{t: "482193" for t in TEMPLATES if t.startswith("wish_")},  # a wish's code
+    "wish_claim_code": "123456",  # a one-time code (the wish's own is wish_code)
 }
 LINKS = {
     "volunteer_offer": "/v/o/123456",
@@ -108,6 +110,9 @@ def samples(language: str, template: str = "") -> dict[str, object]:
         # issue 18: an activity's title as texts cut it (activities_sms.TITLE_CHARS)
         "title": "重阳节敬老义剪进村入户活…" if zh else "Haircuts for the elderly at ...",
         "checkin": "4821",
+        # a wish is at most 20 characters (wishes.WHAT_LENGTH)
+        "what": "一个新书包和一套文具，还有一双运动鞋子" + "呀" if zh else "A new schoolbag, pens",
+        "township": "东风街道" if zh else "Dongfeng Street",
     }
 
 

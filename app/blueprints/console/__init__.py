@@ -12,4 +12,5 @@ from app.blueprints.console import (  # noqa: E402, F401
     sms_routes,
     staff_routes,
     stats_routes,
+    wish_routes,
 )

@@ -48,6 +48,10 @@ ROBOTS_RULES = (
     ("Disallow", "/ask/"),  # the confirmation page and the form's htmx fragments
     ("Allow", "/ask"),
     ("Allow", "/track"),
+    # the micro-wish board is for donors to find; a wish's own page (its claim form, a
+    # state that changes within days) is not for an index
+    ("Disallow", "/wishes/"),
+    ("Allow", "/wishes"),
     ("Disallow", "/v/signup/"),  # the phone-code step of sign-up
     ("Allow", "/v/signup"),
     ("Disallow", "/v/"),

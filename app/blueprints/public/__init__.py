@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from app.blueprints.public import activities, danger, routes  # noqa: E402, F401
+from app.blueprints.public import activities, danger, routes, wish_routes  # noqa: E402, F401

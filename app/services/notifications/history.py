@@ -60,6 +60,7 @@ COMMAND_LABELS = {
     "stop": _l("Opted out"),
     "start": _l("Opted back in"),
     "help": _l("Asked for help text"),
+    "wish_claim": _l("Claims a micro-wish"),
 }
 PROBLEMS = ("failed", "undelivered", "suppressed")
 STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {

@@ -38,6 +38,7 @@ from app.services import (
     links,
     privacy,
     tracking,
+    wishes_sms,
     wording,
     workflow,
 )
@@ -168,6 +169,9 @@ def _answer(message: InboundMessage, command: Command, user: User | None, langua
         return render("reply_started", language)
     if user is not None and (answer := activities_sms.reply(user, message.body, language)):
         return answer  # 报名/退出/签到 <code> (issue 18)
+    if (wish_reply := wishes_sms.answer(phone, message.body or "", language)) is not None:
+        message.command = "wish_claim"  # "认领 482193": a donor claims a micro-wish (issue 18)
+        return wish_reply
     if user is not None:
         return _answer_account(message, command, language)
     if command.kind == "help" or not (message.body or "").strip():

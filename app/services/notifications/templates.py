@@ -249,12 +249,63 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "phone number here: {link}",
     },
     # --- end staff accounts ---
+    # --- micro-wishes (issue 18): a donor's text is made from the wish's public view alone
+    # (code, what, the station's phone), never a child's name, age or village ---
+    "wish_claimed_donor": {
+        "zh": "【邻里】您认领了微心愿{code}：{what}。社工站确认后会与您联系，电话{phone}",
+        "en": "[Linli] You claimed wish {code}: {what}. The station will call you once it "
+        "has confirmed. Station: {phone}",
+    },
+    "wish_claimed_family": {
+        "zh": "【邻里】孩子的微心愿“{what}”已有爱心人士认领，社工会联系您安排。电话{phone}",
+        "en": '[Linli] A donor has claimed the child\'s wish "{what}". The station will '
+        "call you to arrange it: {phone}",
+    },
+    "wish_confirmed_donor": {
+        "zh": "【邻里】社工站已确认您认领的微心愿{code}，请在{until}前联系社工送达：{phone}",
+        "en": "[Linli] The station confirmed your wish {code}. Please call them to arrange "
+        "delivery by {until}: {phone}",
+    },
+    "wish_claim_rejected": {
+        "zh": "【邻里】抱歉，您认领的微心愿{code}未能确认，已重新发布。有疑问请打{phone}",
+        "en": "[Linli] Sorry, the station could not confirm your claim of wish {code}; it "
+        "is back on the board. Questions? {phone}",
+    },
+    "wish_claim_lapsed": {
+        "zh": "【邻里】您认领的微心愿{code}到期未送达，已重新发布。谢谢您！有疑问请打{phone}",
+        "en": "[Linli] Wish {code} was not delivered in time and is back on the board. "
+        "Thank you! Questions? {phone}",
+    },
+    "wish_reopened_family": {
+        "zh": "【邻里】孩子的微心愿“{what}”未能送达，已重新发布，再有人认领会告诉您。电话{phone}",
+        "en": '[Linli] The child\'s wish "{what}" was not delivered this time and is back '
+        "on the board; we will tell you when someone claims it. {phone}",
+    },
+    "wish_fulfilled_donor": {
+        "zh": "【邻里】微心愿{code}（{what}）已送到孩子手中，感谢您的爱心！",
+        "en": "[Linli] Wish {code} ({what}) has reached the child. Thank you for your kindness!",
+    },
+    "wish_fulfilled_family": {
+        "zh": "【邻里】孩子的微心愿“{what}”已送达。有疑问请打{phone}",
+        "en": '[Linli] The child\'s wish "{what}" has been delivered. Questions? {phone}',
+    },
+    "wish_claim_code": {
+        "zh": "【邻里】您认领微心愿的验证码：{code}，10分钟内有效。不是您本人操作的，请不要理会。",
+        "en": "[Linli] Your code to claim a micro-wish: {code}. It works for 10 minutes. "
+        "If you did not ask, ignore this.",
+    },
+    "wish_sms_help": {
+        "zh": "【邻里】认领微心愿请回“认领”加编号，如：认领 482193，可在后面写上您的称呼",
+        "en": "[Linli] To claim a wish reply RL and its code, e.g. RL 482193, and your name "
+        "if you like.",
+    },
+    # --- end micro-wishes ---
 }
 
 
 # Texts that carry a one-time code (sign-up, password reset). Whoever reads the code can
 # take the account over, so no staff page ever shows it (outbox_view.shown_bodies).
-SECRET_TEMPLATES = frozenset({"signup_code", "password_reset_code"})
+SECRET_TEMPLATES = frozenset({"signup_code", "password_reset_code", "wish_claim_code"})
 
 
 def render(template: str, language: str, **values: object) -> str:

@@ -1,0 +1,45 @@
+"""The station's side of the micro-wishes (issue 18): the wishes, children and delivery
+photos a worker may open. Only the wish's station's workers (``wishes.may_manage``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Beneficiary, User, Wish, WishPhoto
+from app.services import access
+from app.services.wishes import WISH_MACHINE, may_manage
+
+
+def visible_wish(user: User, wish_id: int) -> Wish | None:
+    wish = db.session.get(Wish, wish_id)
+    return wish if wish is not None and may_manage(user, wish) else None
+
+
+def station_wishes(user: User, status: str = "") -> list[Wish]:
+    query = access.scope_to_acting_stations(select(Wish), Wish.station_id, user)
+    if status in WISH_MACHINE.statuses:
+        query = query.where(Wish.status == status)
+    return list(db.session.scalars(query.order_by(Wish.id.desc()).limit(300)))
+
+
+def photo_of(user: User, wish_id: int) -> WishPhoto | None:
+    """The delivery photo, for the wish's station's workers alone (None for anyone else)."""
+    wish = visible_wish(user, wish_id)
+    if wish is None:
+        return None
+    return db.session.scalar(select(WishPhoto).where(WishPhoto.wish_id == wish.id))
+
+
+def dates(wish: Wish) -> list[tuple[str, object]]:
+    """When the wish reached each status it holds a date for (the station's page)."""
+    stamps = [("recorded", wish.created_at)]
+    stamps += [(status, getattr(wish, column)) for status, column in WISH_MACHINE.stamps.items()]
+    return [(WISH_MACHINE.status_label(status), at) for status, at in stamps if at is not None]
+
+
+def children_for(user: User) -> list[Beneficiary]:
+    """The children of the user's stations' ledger, for whom a wish may be recorded."""
+    query = access.scope_to_acting_stations(select(Beneficiary), Beneficiary.station_id, user)
+    people = db.session.scalars(query.order_by(Beneficiary.name, Beneficiary.id).limit(2000))
+    return [person for person in people if person.is_minor]

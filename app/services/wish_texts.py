@@ -1,0 +1,76 @@
+"""The texts of a wish's life, to the donor and to the child's family (issue 18).
+
+A donor's text is made from ``wishes.public_view`` alone: the wish's code, what and
+township, and the station's phone. The family's text goes to the ledger person's
+guardian phone, else their own; it names the wish, never the donor's phone.
+"""
+
+from __future__ import annotations
+
+from app.models import Wish
+from app.services import wording
+from app.services.notifications import queue_sms
+from app.services.notifications.delivery import is_opted_out
+
+
+def _station_phone(wish: Wish) -> str:
+    station = wish.station
+    return wording.phone_display(station.phone) if station is not None else ""
+
+
+def donor_values(view, wish: Wish) -> dict[str, object]:
+    return {
+        "code": view.code,
+        "what": view.what,
+        "township": view.township,
+        "phone": _station_phone(wish),
+    }
+
+
+def family_phone(wish: Wish) -> str | None:
+    person = wish.beneficiary
+    if person is None:
+        return None
+    return person.guardian_phone or person.phone
+
+
+def _to(to_phone: str | None, template: str, **values: object) -> None:
+    if to_phone and not is_opted_out(to_phone):
+        queue_sms(to_phone, template, language="zh", **values)
+
+
+def _donor(wish: Wish, template: str, **extra: object) -> None:
+    from app.services.wishes import public_view
+
+    view = public_view(wish)
+    _to(wish.donor_phone, template, **donor_values(view, wish), **extra)
+
+
+def _family(wish: Wish, template: str) -> None:
+    _to(family_phone(wish), template, what=wish.what, phone=_station_phone(wish))
+
+
+def text_claimed(wish: Wish, *, donor: bool = True) -> None:
+    """``donor``: False when the claim came by SMS, whose reply tells the donor."""
+    if donor:
+        _donor(wish, "wish_claimed_donor")
+    _family(wish, "wish_claimed_family")
+
+
+def text_confirmed(wish: Wish) -> None:
+    until = wording.day_text(wish.claim_due, "zh") if wish.claim_due else ""
+    _donor(wish, "wish_confirmed_donor", until=until)
+
+
+def text_claim_ended(wish: Wish, donor: tuple, template: str) -> None:
+    """The claim ended unfulfilled (``donor``: phone, code and public view read before the
+    move emptied them): the donor hears it, and the family that the wish is back on the
+    board."""
+    phone, _code, view = donor
+    _to(phone, template, **donor_values(view, wish))
+    _family(wish, "wish_reopened_family")
+
+
+def text_fulfilled(wish: Wish) -> None:
+    _donor(wish, "wish_fulfilled_donor")
+    _family(wish, "wish_fulfilled_family")

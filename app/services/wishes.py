@@ -1,0 +1,435 @@
+"""The micro-wish board 微心愿 (issue 18): one use case per action, one public projection.
+
+A worker records a child's wish (``record``) from the ledger; the station publishes it
+(``publish``); a donor claims it by web or SMS, first wins (``claim``); the station
+confirms the donor (``confirm``) or rejects the claim (``reject``: back on the board),
+arranges delivery through its worker, and records it (``deliver``: the resources ledger
+gets its line). A claim not fulfilled by its ``claim_due`` goes back on the board
+(``release_overdue``, the deadline job). Donor and family are texted at each step
+(``wish_texts``).
+
+**What the public sees of a wish** is ``public_view`` and nothing else: the board, the
+wish's public page and every text to a donor are made from it. It has the wish's code,
+what, estimated value, deadline, need, the township (never the village) and a school
+stage (never an age or a birth year); never a name, a photo, a phone or an address.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Beneficiary, Region, ResourceEntry, User, Wish, WishPhoto
+from app.models.vocab import label
+from app.services import ServiceError, access, wording
+from app.services.codes import seeded_rng
+from app.services.phones import normalise_phone
+from app.services.state_machine import Move, StateMachine
+from app.services.wish_texts import text_claim_ended, text_claimed, text_confirmed, text_fulfilled
+
+NEEDS: dict[str, object] = {
+    "study": _l("School things"),
+    "clothing": _l("Clothes and shoes"),
+    "daily": _l("Daily needs"),
+    "experience": _l("An outing or experience"),
+    "other": _l("Other"),
+}
+DONOR_KINDS: dict[str, object] = {
+    "individual": _l("Individual"),
+    "company": _l("Company"),
+    "team": _l("Volunteer team"),
+}
+# School stages, never an age: "小学生" says enough to choose a gift.
+AGE_BANDS = (
+    (6, _l("Pre-school child")),
+    (12, _l("Primary school pupil")),
+    (15, _l("Middle school pupil")),
+    (18, _l("High school pupil")),
+)
+WHAT_LENGTH = 20  # a donor's text names it, and fits one segment
+MAX_VALUE = Decimal("5000")
+CLAIM_DAYS = 14  # a donor has this long (at most until the wish's deadline) to fulfil it
+BOARD_STATUSES = ("published",)
+OPEN_CLAIM_STATUSES = ("claimed", "confirmed")
+_DONOR_COLUMNS = ("donor_name", "donor_phone", "donor_kind", "claim_channel", "claimed_at")
+_DONOR_COLUMNS += ("claim_due", "confirmed_at")
+
+WISH_MACHINE: StateMachine[Wish] = StateMachine(
+    Wish,
+    statuses={
+        "recorded": _l("Recorded"),
+        "published": _l("On the board"),
+        "claimed": _l("Claimed, to be confirmed"),
+        "confirmed": _l("Donor confirmed"),
+        "fulfilled": _l("Fulfilled"),
+        "withdrawn": _l("Withdrawn"),
+    },
+    moves={
+        "publish": Move({"recorded"}, "published", _l("Published"), _l("publish it")),
+        "claim": Move({"published"}, "claimed", _l("Claimed by a donor"), _l("claim it")),
+        "confirm": Move({"claimed"}, "confirmed", _l("Donor confirmed"), _l("confirm the donor")),
+        "reject": Move(OPEN_CLAIM_STATUSES, "published", _l("Claim rejected"), _l("reject it")),
+        "release": Move(OPEN_CLAIM_STATUSES, "published", _l("Claim lapsed"), _l("release it")),
+        "fulfil": Move({"confirmed"}, "fulfilled", _l("Delivered"), _l("record the delivery")),
+        "withdraw": Move(
+            {"recorded", "published", "claimed", "confirmed"},
+            "withdrawn",
+            _l("Withdrawn"),
+            _l("withdraw it"),
+        ),
+    },
+    stamps={
+        "published": "published_at",
+        "claimed": "claimed_at",
+        "confirmed": "confirmed_at",
+        "fulfilled": "fulfilled_at",
+        "withdrawn": "withdrawn_at",
+    },
+    clears={"reject": _DONOR_COLUMNS, "release": _DONOR_COLUMNS},
+    refused=_l("This wish is “%(status)s” now: you cannot %(action)s."),
+    changed=_l("Someone else acted on this wish just now. Reload the page and try again."),
+)
+
+
+# --- the public projection ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublicWish:
+    """All the public may know of a wish (see the module's docstring)."""
+
+    code: str
+    what: str
+    value: Decimal
+    deadline: date
+    township: str
+    age_band: str
+    need: str
+    status: str
+
+
+def age_band(birth_year: int | None, today: date | None = None) -> str:
+    if not birth_year:
+        return ""
+    age = (today or wording.local_today()).year - birth_year
+    for below, words in AGE_BANDS:
+        if age < below:
+            return str(words)
+    return ""
+
+
+def public_view(wish: Wish) -> PublicWish:
+    return PublicWish(
+        code=wish.code,
+        what=wish.what,
+        value=wish.estimated_value,
+        deadline=wish.deadline,
+        township=wish.township.name if wish.township is not None else "",
+        age_band=age_band(wish.beneficiary.birth_year if wish.beneficiary else None),
+        need=label(NEEDS, wish.category),
+        status=WISH_MACHINE.status_label(wish.status),
+    )
+
+
+def board() -> list[PublicWish]:
+    """The published wishes whose deadline has not passed, soonest first."""
+    wishes = db.session.scalars(
+        select(Wish)
+        .where(Wish.status.in_(BOARD_STATUSES), Wish.deadline >= wording.local_today())
+        .order_by(Wish.deadline, Wish.id)
+        .limit(200)
+    ).all()
+    return [public_view(wish) for wish in wishes]
+
+
+def is_claimable(wish: Wish) -> bool:
+    """On the board and not past its date: a donor may claim it."""
+    return wish.status == "published" and wish.deadline >= wording.local_today()
+
+
+def by_code(code: str) -> Wish | None:
+    """A wish the public may look at: published once (never a draft or a withdrawn one)."""
+    digits = "".join(ch for ch in (code or "") if ch.isascii() and ch.isdigit())[:8]
+    if not digits:
+        return None
+    wish = db.session.scalar(select(Wish).where(Wish.code == digits))
+    if wish is None or wish.status in ("recorded", "withdrawn"):
+        return None
+    return wish
+
+
+# --- who may act ------------------------------------------------------------------------------
+
+
+def may_manage(user: User | None, wish: Wish) -> bool:
+    """Workers of the wish's station (and of the station above its room)."""
+    return wish.station_id in access.acting_station_ids(user)
+
+
+def _check(user: User, wish: Wish) -> None:
+    if not may_manage(user, wish):
+        raise ServiceError(_("Only the workers of the wish's station may do this."))
+
+
+# --- the use cases -------------------------------------------------------------------------
+
+
+def _new_code() -> str:
+    """Six digits, never a leading 0 (seeded while the demo builds: ``codes.seeded_rng``)."""
+    rng = seeded_rng.get() or secrets.SystemRandom()
+    for _attempt in range(20):
+        code = str(rng.randint(100000, 999999))
+        if db.session.scalar(select(Wish.id).where(Wish.code == code)) is None:
+            return code
+    raise RuntimeError("no free wish code")
+
+
+def _value(raw, field: str, *, required: bool) -> Decimal | None:
+    text = str(raw if raw is not None else "").strip()
+    if not text and not required:
+        return None
+    try:
+        value = Decimal(text).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ServiceError(_("Enter an amount in yuan, e.g. 120."), field=field) from None
+    if not Decimal("0") < value <= MAX_VALUE:
+        raise ServiceError(_("Enter an amount between 1 and 5000 yuan."), field=field)
+    return value
+
+
+def _township(person: Beneficiary) -> Region | None:
+    place = person.village or (person.station.region if person.station else None)
+    while place is not None and place.level == "village":
+        place = place.parent
+    return place if place is not None and place.level == "township" else None
+
+
+def record(
+    user: User,
+    person: Beneficiary,
+    *,
+    what: str,
+    category: str,
+    estimated_value,
+    deadline: date | None,
+) -> Wish:
+    """A worker writes down a child's wish (a draft: only the station sees it)."""
+    if person.station_id not in access.acting_station_ids(user):
+        raise ServiceError(_("Only the workers of the person's station may do this."))
+    what = " ".join((what or "").split())
+    if not what:
+        raise ServiceError(_("Say what the child wishes for."), field="what")
+    if len(what) > WHAT_LENGTH:
+        raise ServiceError(_("Keep it short: at most 20 characters."), field="what")
+    if _names_someone(what, person):
+        raise ServiceError(
+            _("The board is public: leave names and the village out of the wish."), field="what"
+        )
+    if category not in NEEDS:
+        raise ServiceError(_("Choose a kind of need from the list."), field="category")
+    if deadline is None or deadline <= wording.local_today():
+        raise ServiceError(_("Choose a deadline after today."), field="deadline")
+    wish = Wish(
+        code=_new_code(),
+        station_id=person.station_id,
+        beneficiary_id=person.id,
+        township_id=getattr(_township(person), "id", None),
+        what=what,
+        category=category,
+        estimated_value=_value(estimated_value, "estimated_value", required=True),
+        deadline=deadline,
+        status="recorded",
+        recorded_by_id=user.id,
+    )
+    db.session.add(wish)
+    db.session.flush()
+    return wish
+
+
+def _names_someone(text: str, person: Beneficiary) -> bool:
+    """The child's or guardian's name, or the village (finer than the board's township)."""
+    names = [person.name, person.guardian_name, person.village.name if person.village else ""]
+    return any(name and len(name.strip()) >= 2 and name.strip() in text for name in names)
+
+
+def publish(user: User, wish: Wish) -> Wish:
+    _check(user, wish)
+    if wish.deadline <= wording.local_today():
+        raise ServiceError(_("The deadline has passed: withdraw this wish instead."))
+    WISH_MACHINE.move(wish, "publish")
+    return wish
+
+
+def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
+    """Refuse a claim that could not go through (before a web claim's code is sent, and in
+    ``claim``); the donor's name and phone as stored."""
+    name = " ".join((name or "").split())[:64]
+    if channel == "web" and not name:
+        raise ServiceError(
+            _("Tell us your name, so the child's family can thank you."), field="name"
+        )
+    phone = normalise_phone(phone)
+    if kind not in DONOR_KINDS:
+        raise ServiceError(_("Choose who is giving."), field="kind")
+    held = db.session.scalar(
+        select(Wish.code).where(Wish.donor_phone == phone, Wish.status == "claimed").limit(1)
+    )
+    if held is not None:
+        raise ServiceError(
+            _(
+                "You already hold wish %(code)s, not yet confirmed by the station. "
+                "One at a time, please.",
+                code=held,
+            )
+        )
+    if not is_claimable(wish):
+        raise ServiceError(_("Sorry, someone has just claimed this wish. Thank you all the same!"))
+    return name, phone
+
+
+def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channel: str = "web"):
+    """A donor claims a published wish: the first claim wins. One open claim per phone at a
+    time (a stranger cannot hold every wish of the board), and the station confirms."""
+    name, phone = check_claim(wish, name=name, phone=phone, kind=kind, channel=channel)
+    today = wording.local_today()
+    due = min(wish.deadline, today + timedelta(days=CLAIM_DAYS))
+    values = {
+        "donor_name": name or None,
+        "donor_phone": phone,
+        "donor_kind": kind,
+        "claim_channel": channel,
+        "claim_due": due,
+    }
+    try:
+        WISH_MACHINE.move(wish, "claim", values=values)
+    except ServiceError:
+        raise ServiceError(
+            _("Sorry, someone has just claimed this wish. Thank you all the same!")
+        ) from None
+    text_claimed(wish, donor=channel != "sms")
+    return wish
+
+
+def confirm(user: User, wish: Wish) -> Wish:
+    _check(user, wish)
+    WISH_MACHINE.move(wish, "confirm")
+    text_confirmed(wish)
+    return wish
+
+
+def reject(user: User, wish: Wish) -> Wish:
+    """The station does not accept the donor: the wish goes back on the board."""
+    _check(user, wish)
+    donor = (wish.donor_phone, wish.code, public_view(wish))
+    WISH_MACHINE.move(wish, "reject")
+    text_claim_ended(wish, donor, "wish_claim_rejected")
+    return wish
+
+
+def withdraw(user: User, wish: Wish) -> Wish:
+    _check(user, wish)
+    WISH_MACHINE.move(wish, "withdraw")
+    return wish
+
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+PHOTO_MAX_BYTES = 3 * 1024 * 1024
+
+
+def deliver(
+    user: User,
+    wish: Wish,
+    *,
+    delivered_on: date | None,
+    actual_value=None,
+    thanks: str = "",
+    photo: bytes | None = None,
+    photo_type: str = "",
+) -> Wish:
+    """The gift reached the child: record the day (a photo kept for the station alone, a
+    thank-you), add the resources ledger's line, and text donor and family."""
+    _check(user, wish)
+    today = wording.local_today()
+    if delivered_on is None or delivered_on > today:
+        raise ServiceError(
+            _("Choose the day it was delivered (not after today)."), field="delivered_on"
+        )
+    value = _value(actual_value, "actual_value", required=False)
+    photo_type = _image_type(photo) if photo else ""  # what the bytes are, not what was said
+    if photo and (photo_type not in PHOTO_TYPES or len(photo) > PHOTO_MAX_BYTES):
+        raise ServiceError(
+            _("The photo must be a JPEG, PNG or WebP of at most 3 MB."), field="photo"
+        )
+    donor_name, donor_kind = wish.donor_name, wish.donor_kind
+    WISH_MACHINE.move(
+        wish,
+        "fulfil",
+        values={
+            "delivered_on": delivered_on,
+            "actual_value": value,
+            "thanks": (thanks or "").strip()[:500],
+        },
+    )
+    if photo:
+        db.session.add(WishPhoto(wish_id=wish.id, mimetype=photo_type, content=photo))
+    db.session.add(
+        ResourceEntry(
+            station_id=wish.station_id,
+            source="wish",
+            kind="goods",
+            donor_name=(donor_name or str(label(DONOR_KINDS, donor_kind or "individual")))[:64],
+            value=value or wish.estimated_value,
+            received_on=delivered_on,
+            purpose=_("Micro-wish %(code)s: %(what)s", code=wish.code, what=wish.what)[:200],
+            wish_id=wish.id,
+            recorded_by_id=user.id,
+        )
+    )
+    db.session.flush()
+    text_fulfilled(wish)
+    return wish
+
+
+def _image_type(content: bytes) -> str:
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return ""
+
+
+def overdue_claim_ids(today: date | None = None) -> list[int]:
+    """Wishes whose claim was not fulfilled by its ``claim_due`` (the deadline job)."""
+    today = today or wording.local_today()
+    return list(
+        db.session.scalars(
+            select(Wish.id)
+            .where(Wish.status.in_(OPEN_CLAIM_STATUSES), Wish.claim_due < today)
+            .order_by(Wish.id)
+        )
+    )
+
+
+def release_claim(wish_id: int) -> bool:
+    """Put a wish whose claim lapsed back on the board and tell the donor; False when it
+    was fulfilled, withdrawn or released meanwhile."""
+    wish = db.session.get(Wish, wish_id)
+    if wish is None or wish.status not in OPEN_CLAIM_STATUSES:
+        return False
+    donor = (wish.donor_phone, wish.code, public_view(wish))
+    released = WISH_MACHINE.try_move(
+        wish, "release", values={"times_released": wish.times_released + 1}
+    )
+    if released is None:
+        return False
+    text_claim_ended(wish, donor, "wish_claim_lapsed")
+    return True

@@ -1,0 +1,366 @@
+"""Micro-wishes (issue 18): a wish's life through its use cases, first wins, who may act,
+the deadline job, the texts to donor and family, and the month's figures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.jobs import wishes as wish_jobs
+from app.models import InboundMessage, ResourceEntry, Wish, WishPhoto
+from app.services import ServiceError, resources, stats, wish_station, wishes, wording
+from app.services.notifications.inbound import handle_inbound
+from tests import factories
+from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def _month(user):
+    today = wording.local_today()
+    return stats.figures(stats.station_scope(user), stats.month_period(today.year, today.month))
+
+
+def test_a_wish_goes_from_the_ledger_to_the_child_and_counts_in_the_month(world):
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    before = _month(worker).wishes
+    wish = make_wish(worker, child, publish=False)
+    assert wish.status == "recorded" and wish.township_id == world.township_a.id
+    assert wishes.board() == []  # a draft is the station's alone
+    wishes.publish(worker, wish)
+    assert [view.code for view in wishes.board()] == [wish.code]
+
+    wishes.claim(wish, name="张爱心", phone="138 1234 5678", kind="individual")
+    assert wish.status == "claimed" and wish.donor_phone == DONOR_PHONE
+    assert [m.template for m in texts_to(DONOR_PHONE)] == ["wish_claimed_donor"]
+    assert [m.template for m in texts_to(child.guardian_phone)] == ["wish_claimed_family"]
+    assert wishes.board() == []
+
+    wishes.confirm(worker, wish)
+    today = wording.local_today()
+    wishes.deliver(
+        worker, wish, delivered_on=today, thanks="谢谢叔叔阿姨", photo=PNG, photo_type="image/png"
+    )
+    assert wish.status == "fulfilled"
+    entry = db.session.scalar(select(ResourceEntry).where(ResourceEntry.wish_id == wish.id))
+    assert (entry.value, entry.kind, entry.donor_name) == (Decimal("120.00"), "goods", "张爱心")
+    assert db.session.scalar(select(WishPhoto.mimetype)) == "image/png"
+    assert [m.template for m in texts_to(DONOR_PHONE)][-2:] == [
+        "wish_confirmed_donor",
+        "wish_fulfilled_donor",
+    ]
+    assert texts_to(child.guardian_phone)[-1].template == "wish_fulfilled_family"
+
+    after = _month(worker).wishes
+    assert after.collected == before.collected + 1
+    assert after.published == before.published + 1
+    assert after.claimed == before.claimed + 1
+    assert after.fulfilled == before.fulfilled + 1
+    assert after.resources_yuan == before.resources_yuan + Decimal("120.00")
+
+
+def test_the_first_claim_wins_and_the_second_donor_is_thanked(world):
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="甲", phone="13800000001")
+    with pytest.raises(ServiceError, match="刚刚被别人认领"):
+        wishes.claim(wish, name="乙", phone="13800000002")
+    assert wish.donor_name == "甲"
+    assert texts_to("+8613800000002") == []
+
+
+def test_a_stale_read_loses_the_race_in_the_database(world):
+    """The machine's conditional UPDATE: a claim made from an object that still says
+    "published" changes nothing once another claim is stored."""
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    db.session.commit()
+    db.session.execute(
+        Wish.__table__.update()
+        .where(Wish.__table__.c.id == wish.id)
+        .values(status="claimed", donor_name="甲", donor_phone="+8613800000001")
+    )
+    assert wish.status == "published"  # what this session read before
+    with pytest.raises(ServiceError, match="刚刚被别人认领"):
+        wishes.claim(wish, name="乙", phone="13800000002")
+    db.session.expire_all()
+    assert db.session.get(Wish, wish.id).donor_name == "甲"
+
+
+def test_one_open_claim_per_phone(world):
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    first, second = make_wish(worker, child), make_wish(worker, child, what="一双运动鞋")
+    wishes.claim(first, name="张", phone=DONOR_PHONE)
+    with pytest.raises(ServiceError, match="一次认领一个"):
+        wishes.claim(second, name="张", phone=DONOR_PHONE)
+    wishes.confirm(worker, first)  # once the station confirmed, the donor may hold another
+    wishes.claim(second, name="张", phone=DONOR_PHONE)
+    assert second.status == "claimed"
+
+
+def test_the_station_rejects_a_claim_and_the_wish_is_back_on_the_board(world):
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    wishes.reject(worker, wish)
+    assert wish.status == "published" and wish.donor_phone is None and wish.claimed_at is None
+    assert texts_to(DONOR_PHONE)[-1].template == "wish_claim_rejected"
+    assert texts_to(wish.beneficiary.guardian_phone)[-1].template == "wish_reopened_family"
+    assert [view.code for view in wishes.board()] == [wish.code]
+
+
+def test_a_claim_not_fulfilled_by_its_date_goes_back_on_the_board(world):
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    wishes.confirm(worker, wish)
+    assert wish.claim_due == wording.local_today() + timedelta(days=wishes.CLAIM_DAYS)
+    db.session.commit()
+    assert wish_jobs.release_overdue_claims() == 0
+    wish.claim_due = wording.local_today() - timedelta(days=1)
+    db.session.commit()
+    assert wish_jobs.release_overdue_claims() == 1
+    wish = db.session.get(Wish, wish.id)
+    assert (wish.status, wish.donor_phone, wish.times_released) == ("published", None, 1)
+    assert texts_to(DONOR_PHONE)[-1].template == "wish_claim_lapsed"
+    assert wish_jobs.release_overdue_claims() == 0
+
+
+def test_moves_the_machine_does_not_allow_are_refused(world):
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world), publish=False)
+    with pytest.raises(ServiceError):
+        wishes.claim(wish, name="张", phone=DONOR_PHONE)  # a draft
+    with pytest.raises(ServiceError):
+        wishes.confirm(worker, wish)
+    wishes.publish(worker, wish)
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    with pytest.raises(ServiceError):
+        wishes.deliver(worker, wish, delivered_on=wording.local_today())  # not confirmed
+    wishes.withdraw(worker, wish)
+    assert wish.status == "withdrawn" and wishes.by_code(wish.code) is None
+
+
+@pytest.mark.parametrize("who", ["other_station", "volunteer", "county", "stranger"])
+def test_only_the_wish_stations_workers_may_act(world, who):
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    wish = make_wish(worker, child, publish=False)
+    someone = {
+        "other_station": lambda: worker_of(world.station_b),
+        "volunteer": lambda: factories.make_volunteer(world.station_a),
+        "county": lambda: factories.make_user(
+            roles=("county_supervisor",), station=world.county_centre
+        ),
+        "stranger": lambda: None,
+    }[who]()
+    with pytest.raises(ServiceError):
+        wishes.record(
+            someone,
+            child,
+            what="书包",
+            category="study",
+            estimated_value="50",
+            deadline=wording.local_today() + timedelta(days=9),
+        )
+    for act in (wishes.publish, wishes.withdraw):
+        with pytest.raises(ServiceError):
+            act(someone, wish)
+    wishes.publish(worker, wish)
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    for act in (wishes.confirm, wishes.reject):
+        with pytest.raises(ServiceError):
+            act(someone, wish)
+    wishes.confirm(worker, wish)
+    with pytest.raises(ServiceError):
+        wishes.deliver(someone, wish, delivered_on=wording.local_today())
+    assert wish_station.visible_wish(someone, wish.id) is None
+    assert wish.status == "confirmed"
+
+
+def test_a_wish_that_names_the_child_is_refused(world):
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    for what in ("给欧阳晓梅买书包", "欧阳建国的孙女要书包", "桃园村小朋友要书包"):
+        with pytest.raises(ServiceError) as error:
+            make_wish(worker, child, what=what)
+        assert error.value.field == "what"
+    with pytest.raises(ServiceError) as error:
+        make_wish(worker, child, what="一" * 21)
+    assert error.value.field == "what"
+
+
+def test_a_donor_claims_by_sms_and_digits_alone_stay_offer_replies(world):
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    wish = make_wish(worker, child)
+    reply = handle_inbound(DONOR_PHONE, f"认领 {wish.code} 王女士", "SM1").reply
+    assert wish.code in reply and "一个新书包" in reply
+    db.session.expire_all()
+    wish = db.session.get(Wish, wish.id)
+    assert (wish.status, wish.claim_channel, wish.donor_name) == ("claimed", "sms", "王女士")
+    assert db.session.scalar(select(InboundMessage.command)) == "wish_claim"
+    assert texts_to(DONOR_PHONE) == []  # the reply is the donor's text
+    assert texts_to(child.guardian_phone)[-1].template == "wish_claimed_family"
+    other = make_wish(worker, child, what="一双运动鞋")
+    refused = handle_inbound("+8613800000009", f"rl{other.code}", "SM2").reply
+    assert db.session.get(Wish, other.id).status == "claimed" and other.code in refused
+    again = handle_inbound("+8613800000010", f"RL {other.code}", "SM3").reply
+    assert "someone has just claimed" in again  # "RL": the reply is in English
+    assert "认领" in handle_inbound("+8613800000011", "认领", "SM4").reply  # how to
+    third = make_wish(worker, child, what="一盒彩笔")
+    handle_inbound("+8613800000012", third.code, "SM5")  # digits alone: not a claim
+    assert db.session.get(Wish, third.id).status == "published"
+
+
+def test_cancel_is_a_stop_word_not_a_wish_command(world):
+    message = handle_inbound(DONOR_PHONE, "cancel", "SM9")
+    assert message.command == "stop"
+
+
+def test_the_resources_ledger_takes_donations_and_refuses_strangers(world):
+    worker = worker_of(world.station_a)
+    today = wording.local_today()
+    entry = resources.add(
+        worker,
+        station_id=world.station_a.id,
+        source="donation",
+        kind="money",
+        donor_name="爱心企业",
+        value="2000",
+        received_on=today,
+        purpose="助学金",
+    )
+    assert entry.value == Decimal("2000.00")
+    assert _month(worker).wishes.resources_yuan == Decimal("2000.00")
+    for someone in (worker_of(world.station_b), None):
+        with pytest.raises(ServiceError):
+            resources.add(
+                someone,
+                station_id=world.station_a.id,
+                source="donation",
+                kind="money",
+                donor_name="x",
+                value="1",
+                received_on=today,
+            )
+    assert resources.entries(worker_of(world.station_b)) == []
+    assert "爱心企业" in resources.as_csv(worker)
+
+
+def test_a_delivery_photo_must_be_an_image_whatever_it_claims(world):
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    wishes.confirm(worker, wish)
+    with pytest.raises(ServiceError) as error:
+        wishes.deliver(
+            worker,
+            wish,
+            delivered_on=wording.local_today(),
+            photo=b"<html><script>alert(1)</script>",
+            photo_type="image/png",
+        )
+    assert error.value.field == "photo" and wish.status == "confirmed"
+
+
+def test_two_donors_at_once_in_two_sessions_the_first_commit_wins(world, app):
+    """The first-wins rule across database sessions (two web requests at one moment)."""
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    db.session.commit()
+    wish_id = wish.id
+    seen_by_second = db.session.get(Wish, wish_id)  # the second donor's page read it
+    assert seen_by_second.status == "published"
+    with app.app_context():  # meanwhile the first donor's request claims and commits
+        wishes.claim(db.session.get(Wish, wish_id), name="甲", phone="13800000001")
+        db.session.commit()
+    with pytest.raises(ServiceError, match="刚刚被别人认领"):
+        wishes.claim(seen_by_second, name="乙", phone="13800000002")
+    db.session.rollback()
+    stored = db.session.get(Wish, wish_id)
+    assert (stored.status, stored.donor_name) == ("claimed", "甲")
+    assert texts_to("+8613800000002") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("认领 482193", ("482193", "")),
+        ("认领482193", ("482193", "")),
+        ("RL 482193 王女士", ("482193", "王女士")),
+        ("rl482193", ("482193", "")),
+        ("ＲＬ　４８２１９３", ("482193", "")),  # full width
+        ("认领：482 193，张先生", ("482193", "张先生")),
+        ("认领", ("", "")),
+        ("认领一个心愿", ("", "")),  # the word without a code: how to claim
+        ("rlx", None),
+        ("482193", None),  # digits alone are never a wish claim
+        ("我想认领 482193", None),  # keyword first
+        ("cancel", None),
+    ],
+)
+def test_reading_a_wish_claim_text(body, expected):
+    from app.services import wishes_sms
+
+    assert wishes_sms.parse(body) == expected
+
+
+def _code_in(phone: str) -> str:
+    import re
+
+    body = texts_to(phone)[-1].body
+    return re.search(r"[0-9]{6}", body).group(0)
+
+
+def test_a_web_claim_holds_nothing_until_the_code_texted_to_the_phone_comes_back(world):
+    from app.services import wish_claim_codes as codes
+
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    pending = codes.send_code(wish, name="张", phone="138 1234 5678", kind="individual")
+    assert wish.status == "published"  # a number typed by a stranger holds nothing
+    assert texts_to(DONOR_PHONE)[-1].template == "wish_claim_code"
+    assert _code_in(DONOR_PHONE) not in str(pending)  # the browser keeps an HMAC only
+    with pytest.raises(ServiceError) as error:
+        codes.confirm_code(wish, pending, "000000" if _code_in(DONOR_PHONE) != "000000" else "1")
+    assert error.value.field == "code" and pending["tries"] == 1
+    codes.confirm_code(wish, pending, _code_in(DONOR_PHONE))
+    assert (wish.status, wish.donor_phone, wish.donor_name) == ("claimed", DONOR_PHONE, "张")
+
+
+def test_a_claim_code_has_five_tries_ten_minutes_and_one_wish(world):
+    from app.services import wish_claim_codes as codes
+
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    wish, other = make_wish(worker, child), make_wish(worker, child, what="一双运动鞋")
+    pending = codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
+    right = _code_in(DONOR_PHONE)
+    with pytest.raises(ServiceError):
+        codes.confirm_code(other, pending, right)  # the code is for its own wish
+    with pytest.raises(ServiceError):
+        codes.confirm_code(wish, None, right)  # nothing pending in this browser
+    pending["tries"] = codes.MAX_TRIES
+    with pytest.raises(ServiceError):
+        codes.confirm_code(wish, pending, right)
+    pending["tries"] = 0
+    pending["until"] = "2020-01-01T00:00:00"  # tampering breaks the HMAC, and it is late
+    with pytest.raises(ServiceError):
+        codes.confirm_code(wish, pending, right)
+    assert wish.status == "published"
+
+
+def test_a_phone_gets_three_claim_codes_an_hour(world):
+    from app.services import wish_claim_codes as codes
+
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    for _ in range(codes.PHONE_HOURLY_CODES):
+        codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
+    with pytest.raises(ServiceError) as error:
+        codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
+    assert error.value.field == "phone"
