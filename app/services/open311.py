@@ -3,27 +3,33 @@ them (filing one: app/services/open311_filing.py). Answers are plain dicts and l
 web layer writes them as JSON or XML (app/blueprints/open311/formats.py).
 
 The privacy rule of every read endpoint is ``public_request``: no name, no phone, no
-free-text address, ever; no description for a request about a minor or in a sensitive
-category (``privacy.reader_sees_free_text``, the rule county readers have too); the place
-of a request about a special group at its village's centre, others' to about 100 m.
+free-text address, ever; no description at all (a scrubber cannot promise "no names" over
+free Chinese text), except to a key of the serving station; every place is the village's
+centre. The professional categories (``SOCIAL_WORKER_ONLY``: crisis, emotional support) are
+not in public reads at all: only a key of the serving station lists them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import HelpRequest, Region, Station
-from app.models.vocab import CATEGORIES, FOR_WHOM, RESIDENT_CATEGORIES, SPECIAL_GROUPS, label
+from app.models.vocab import (
+    CATEGORIES,
+    FOR_WHOM,
+    RESIDENT_CATEGORIES,
+    SOCIAL_WORKER_ONLY,
+    SPECIAL_GROUPS,
+    label,
+)
 from app.services import ServiceError, as_id, wording, workflow
-from app.services.privacy import reader_sees_free_text
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-30T00:00:00Z"
@@ -139,8 +145,9 @@ def check_jurisdiction(jurisdiction_id: str | None) -> Region | None:
 # --- reading requests ----------------------------------------------------------------------
 
 
-def public_request(request: HelpRequest) -> dict:
-    """A request as anyone may read it (the module docstring says what is left out)."""
+def public_request(request: HelpRequest, reader_station_id: int | None = None) -> dict:
+    """A request as a reader may see it (the module docstring says what is left out);
+    ``reader_station_id``: the station of the reader's key, if any."""
     lat, lon = public_place(request)
     return {
         "service_request_id": str(request.id),
@@ -148,7 +155,7 @@ def public_request(request: HelpRequest) -> dict:
         "status_notes": label(workflow.STATUSES, request.status),
         "service_name": label(CATEGORIES, request.category),
         "service_code": request.category,
-        "description": _public_description(request),
+        "description": request.description or "" if serves(reader_station_id, request) else "",
         "agency_responsible": request.station.name if request.station is not None else "",
         "service_notice": "",
         "requested_datetime": w3c(request.created_at),
@@ -163,34 +170,23 @@ def public_request(request: HelpRequest) -> dict:
     }
 
 
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s\-]{5,}\d")
+def serves(reader_station_id: int | None, request: HelpRequest) -> bool:
+    """Is the reader's key one of the station serving ``request``?"""
+    return reader_station_id is not None and reader_station_id == request.station_id
 
 
-def _public_description(request: HelpRequest) -> str:
-    """The request's own words, or nothing where the rule withholds them. A request tied to
-    a person of the ledger is withheld too (its words often name them); in the rest, digits
-    that could be a phone number and the contact's own name are starred."""
-    if not reader_sees_free_text(request) or request.beneficiary_id is not None:
-        return ""
-    words = _PHONE_LIKE.sub("***", request.description or "")
-    name = (request.contact_name or "").strip()
-    return words.replace(name, "***") if len(name) >= 2 else words
+def publicly_listed(request: HelpRequest, reader_station_id: int | None = None) -> bool:
+    """A professional category's request exists only for its serving station's key."""
+    return request.category not in SOCIAL_WORKER_ONLY or serves(reader_station_id, request)
 
 
 def public_place(request: HelpRequest) -> tuple[float | None, float | None]:
-    """Where a reader may place a request: a special group's at its village centre (or to
-    about 1 km without a village), everyone else's to about 100 m."""
-    if request.lat is None or request.lon is None:
-        village = request.village
-        if village is not None and village.lat is not None:
-            return round(village.lat, 3), round(village.lon, 3)
-        return None, None
-    if request.special_groups or request.involves_minor:
-        village = request.village
-        if village is not None and village.lat is not None:
-            return round(village.lat, 3), round(village.lon, 3)
-        return round(request.lat, 2), round(request.lon, 2)
-    return round(request.lat, 3), round(request.lon, 3)
+    """Where a reader may place a request: its village's centre, whoever it is about
+    (rural homes 100 m apart are single houses); without a village, nowhere."""
+    village = request.village
+    if village is not None and village.lat is not None and village.lon is not None:
+        return round(village.lat, 3), round(village.lon, 3)
+    return None, None
 
 
 def _public_address(request: HelpRequest) -> str:
@@ -263,9 +259,16 @@ def _listed(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def find_requests(query: RequestQuery, jurisdiction: Region | None, now: datetime) -> list[dict]:
+def find_requests(
+    query: RequestQuery,
+    jurisdiction: Region | None,
+    now: datetime,
+    reader_station_id: int | None = None,
+) -> list[dict]:
     """The requests a GET asks for, newest first, as ``public_request``. With ids, just
-    those (the specification: ids override the other filters); else at most 90 days."""
+    those (the specification: ids override the other filters); else at most 90 days (from
+    ``start_date`` when only it is given). The professional categories only for a key of
+    their serving station."""
     statement = select(HelpRequest).options(
         selectinload(HelpRequest.station),
         selectinload(HelpRequest.village).selectinload(Region.parent),
@@ -274,8 +277,9 @@ def find_requests(query: RequestQuery, jurisdiction: Region | None, now: datetim
     if query.ids:
         statement = statement.where(HelpRequest.id.in_(query.ids))
     else:
-        end = query.end or now
-        start = query.start or (end - timedelta(days=MAX_DAYS))
+        window = timedelta(days=MAX_DAYS)
+        end = query.end or (min(now, query.start + window) if query.start else now)
+        start = query.start or (end - window)
         statement = statement.where(HelpRequest.created_at >= start, HelpRequest.created_at <= end)
         if query.codes:
             statement = statement.where(HelpRequest.category.in_(query.codes))
@@ -285,12 +289,17 @@ def find_requests(query: RequestQuery, jurisdiction: Region | None, now: datetim
             )
             statement = statement.where(HelpRequest.status.in_(sorted(wanted)))
     if jurisdiction is not None:
-        statement = statement.where(HelpRequest.station_id.in_(_stations_in(jurisdiction)))
+        statement = statement.where(HelpRequest.station_id.in_(stations_in(jurisdiction)))
+    public = HelpRequest.category.not_in(sorted(SOCIAL_WORKER_ONLY))
+    if reader_station_id is not None:
+        public = or_(public, HelpRequest.station_id == reader_station_id)
+    statement = statement.where(public)
     statement = statement.order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
-    return [public_request(row) for row in db.session.scalars(statement.limit(MAX_RESULTS))]
+    rows = db.session.scalars(statement.limit(MAX_RESULTS))
+    return [public_request(row, reader_station_id) for row in rows]
 
 
-def _stations_in(region: Region) -> list[int]:
+def stations_in(region: Region) -> list[int]:
     regions = {region.id}
     frontier = [region.id]
     while frontier:
@@ -300,21 +309,31 @@ def _stations_in(region: Region) -> list[int]:
     return list(db.session.scalars(select(Station.id).where(Station.region_id.in_(regions))))
 
 
-def one_request(raw_id: str, jurisdiction: Region | None) -> list[dict]:
+def readable_request(raw_id: str, reader_station_id: int | None = None) -> HelpRequest | None:
+    """The request of an id as text, if this reader may know it exists."""
     request_id = row_id(raw_id)
     request = db.session.get(HelpRequest, request_id) if request_id is not None else None
+    if request is None or not publicly_listed(request, reader_station_id):
+        return None
+    return request
+
+
+def one_request(
+    raw_id: str, jurisdiction: Region | None, reader_station_id: int | None = None
+) -> list[dict]:
+    request = readable_request(raw_id, reader_station_id)
     if request is not None and jurisdiction is not None:
-        if request.station_id not in _stations_in(jurisdiction):
+        if request.station_id not in stations_in(jurisdiction):
             request = None
     if request is None:
         raise Open311Error(404, _("There is no request with the id %(id)s.", id=str(raw_id)[:40]))
-    return [public_request(request)]
+    return [public_request(request, reader_station_id)]
 
 
-def token(raw_token: str) -> list[dict]:
+def token(raw_token: str, reader_station_id: int | None = None) -> list[dict]:
     """GeoReport's deferred ids: a token here is the request's id, answered at once."""
     request_id = row_id(raw_token)
-    if request_id is None or db.session.get(HelpRequest, request_id) is None:
+    if request_id is None or readable_request(raw_token, reader_station_id) is None:
         raise Open311Error(
             404, _("There is no request for the token %(t)s.", t=str(raw_token)[:40])
         )
