@@ -8,7 +8,7 @@ REDIS_URL is set."""
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
@@ -36,10 +36,11 @@ def api_secret() -> str:
 
 
 def caller():
-    """The live key this call was made with, or None (looked up once per call)."""
-    if "open311_key" not in g:
-        g.open311_key = api_keys.authenticate(api_secret())
-    return g.open311_key
+    """The live key this call was made with, or None (looked up once per call: kept on
+    the request, as an app context, and so ``g``, may outlive one)."""
+    if not hasattr(request, "linli_api_key"):
+        request.linli_api_key = api_keys.authenticate(api_secret())
+    return request.linli_api_key
 
 
 def caller_station_id() -> int | None:
