@@ -5,8 +5,10 @@ web layer writes them as JSON or XML (app/blueprints/open311/formats.py).
 The privacy rule of every read endpoint is ``public_request``: no name, no phone, no
 free-text address, ever; no description at all (a scrubber cannot promise "no names" over
 free Chinese text), except to a key of the serving station; every place is the village's
-centre. The professional categories (``SOCIAL_WORKER_ONLY``: crisis, emotional support) are
-not in public reads at all: only a key of the serving station lists them.
+centre. The professional and social-worker-only categories (``NOT_PUBLIC``: crisis,
+emotional support, needs assessment...) are not in public reads at all: only a key of the
+serving station lists them. A request's service_code is always one /services lists (a
+category residents cannot ask for, such as a safety check, reads as ``other``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from app.models import HelpRequest, Region, Station
 from app.models.vocab import (
     CATEGORIES,
     FOR_WHOM,
+    PROFESSIONAL_CATEGORIES,
     RESIDENT_CATEGORIES,
     SOCIAL_WORKER_ONLY,
     SPECIAL_GROUPS,
@@ -37,6 +40,8 @@ MAX_DAYS = 90  # the specification's default window and widest range
 MAX_RESULTS = 500
 MAX_IDS = 100
 MAX_ID = 2**31 - 1
+# Not in public reads at all: only a key of the serving station lists them.
+NOT_PUBLIC = SOCIAL_WORKER_ONLY | PROFESSIONAL_CATEGORIES
 # Each request is about one person: the API's "who it is for" choices.
 API_FOR_WHOM = ("self", "family", "neighbour", "cared_for")
 
@@ -153,8 +158,8 @@ def public_request(request: HelpRequest, reader_station_id: int | None = None) -
         "service_request_id": str(request.id),
         "status": "closed" if request.status in workflow.FINAL_STATUSES else "open",
         "status_notes": label(workflow.STATUSES, request.status),
-        "service_name": label(CATEGORIES, request.category),
-        "service_code": request.category,
+        "service_name": str(RESIDENT_CATEGORIES[public_code(request.category)]),
+        "service_code": public_code(request.category),
         "description": request.description or "" if serves(reader_station_id, request) else "",
         "agency_responsible": request.station.name if request.station is not None else "",
         "service_notice": "",
@@ -170,6 +175,11 @@ def public_request(request: HelpRequest, reader_station_id: int | None = None) -
     }
 
 
+def public_code(category: str) -> str:
+    """The service_code of /services a category reads as."""
+    return category if category in RESIDENT_CATEGORIES else "other"
+
+
 def serves(reader_station_id: int | None, request: HelpRequest) -> bool:
     """Is the reader's key one of the station serving ``request``?"""
     return reader_station_id is not None and reader_station_id == request.station_id
@@ -177,7 +187,7 @@ def serves(reader_station_id: int | None, request: HelpRequest) -> bool:
 
 def publicly_listed(request: HelpRequest, reader_station_id: int | None = None) -> bool:
     """A professional category's request exists only for its serving station's key."""
-    return request.category not in SOCIAL_WORKER_ONLY or serves(reader_station_id, request)
+    return request.category not in NOT_PUBLIC or serves(reader_station_id, request)
 
 
 def public_place(request: HelpRequest) -> tuple[float | None, float | None]:
@@ -198,9 +208,7 @@ def _public_address(request: HelpRequest) -> str:
 
 
 def w3c(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.replace(microsecond=0).isoformat() + "Z"
+    return wording.w3c_time(moment)
 
 
 def parse_moment(text: str, name: str) -> datetime:
@@ -231,7 +239,7 @@ def parse_query(args: Mapping[str, str]) -> RequestQuery:
     if None in ids or len(ids) > MAX_IDS:
         raise Open311Error(400, _("service_request_id must be up to 100 numbers, comma separated."))
     codes = _listed(args.get("service_code"))
-    unknown = [code for code in codes if code not in CATEGORIES]
+    unknown = [code for code in codes if code not in RESIDENT_CATEGORIES]
     if unknown:
         raise Open311Error(
             400, _("There is no service with the code %(code)s.", code=unknown[0][:40])
@@ -282,7 +290,10 @@ def find_requests(
         start = query.start or (end - window)
         statement = statement.where(HelpRequest.created_at >= start, HelpRequest.created_at <= end)
         if query.codes:
-            statement = statement.where(HelpRequest.category.in_(query.codes))
+            wanted = set(query.codes)
+            if "other" in wanted:  # what reads as other
+                wanted |= set(CATEGORIES) - set(RESIDENT_CATEGORIES)
+            statement = statement.where(HelpRequest.category.in_(sorted(wanted)))
         if query.statuses and set(query.statuses) != {"open", "closed"}:
             wanted = (
                 workflow.FINAL_STATUSES if "closed" in query.statuses else workflow.OPEN_STATUSES
@@ -290,7 +301,7 @@ def find_requests(
             statement = statement.where(HelpRequest.status.in_(sorted(wanted)))
     if jurisdiction is not None:
         statement = statement.where(HelpRequest.station_id.in_(stations_in(jurisdiction)))
-    public = HelpRequest.category.not_in(sorted(SOCIAL_WORKER_ONLY))
+    public = HelpRequest.category.not_in(sorted(NOT_PUBLIC))
     if reader_station_id is not None:
         public = or_(public, HelpRequest.station_id == reader_station_id)
     statement = statement.where(public)

@@ -46,7 +46,9 @@ def test_public_reads_have_no_words_but_the_serving_stations_key_does(client, wo
     assert "李小红" in row["description"]
 
 
-@pytest.mark.parametrize("category", ["crisis_intervention", "emotional_support"])
+@pytest.mark.parametrize(
+    "category", ["crisis_intervention", "emotional_support", "needs_assessment"]
+)
 def test_professional_categories_are_unknown_to_the_public(client, world, category):
     hidden = factories.make_request(world.station_a, village=world.village_a1, category=category)
     db.session.commit()

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Beneficiary, HelpRequest, Station, User
 from app.models.base import utcnow
-from app.models.vocab import SOCIAL_WORKER_ONLY
 from app.services import api_keys
+from app.services.open311 import NOT_PUBLIC
 from tests import factories
 from tests.open311_support import FORMATS, all_strings, read
 
@@ -54,14 +54,12 @@ def demo_answers(live_server):
             keys[station.id] = api_keys.create_key(admin, f"privacy test {station.id}").secret
         request_ids = list(
             db.session.scalars(
-                select(HelpRequest.id).where(
-                    HelpRequest.category.not_in(sorted(SOCIAL_WORKER_ONLY))
-                )
+                select(HelpRequest.id).where(HelpRequest.category.not_in(sorted(NOT_PUBLIC)))
             )
         )
         hidden_ids = list(
             db.session.scalars(
-                select(HelpRequest.id).where(HelpRequest.category.in_(sorted(SOCIAL_WORKER_ONLY)))
+                select(HelpRequest.id).where(HelpRequest.category.in_(sorted(NOT_PUBLIC)))
             )
         )
         db.session.commit()
@@ -96,7 +94,7 @@ def demo_answers(live_server):
             get(f"/open311/v2/tokens/{request_id}.{fmt}", fmt)
     for request_id in request_ids[:: max(1, len(request_ids) // 150)]:
         get(f"/api/v1/requests/{request_id}/timeline")
-    for request_id in hidden_ids[:20]:  # crisis, emotional support: not public at all
+    for request_id in hidden_ids[:20]:  # crisis, emotional support...: not public at all
         assert client.get(f"/open311/v2/requests/{request_id}.json").status_code == 404
     for station_id, secret in keys.items():
         get(f"/api/v1/stations/{station_id}/open-requests?api_key={secret}")

@@ -9,8 +9,8 @@ import itertools
 import pytest
 
 from app.models import HelpRequest
-from app.models.vocab import CATEGORIES, CHANNELS, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS
-from app.services.open311 import public_request, publicly_listed
+from app.models.vocab import CATEGORIES, CHANNELS, RESIDENT_CATEGORIES, SPECIAL_GROUPS
+from app.services.open311 import NOT_PUBLIC, public_request, publicly_listed
 from tests import factories
 from tests.open311_support import all_strings
 
@@ -66,7 +66,8 @@ def test_every_place_is_the_village_centre_and_none_without_a_village(asked, wor
 
 
 def test_professional_categories_are_listed_for_the_serving_station_only(asked, world):
-    for category in SOCIAL_WORKER_ONLY:
+    assert {"crisis_intervention", "emotional_support", "needs_assessment"} <= NOT_PUBLIC
+    for category in NOT_PUBLIC:
         request = asked(category=category)
         assert not publicly_listed(request)
         assert not publicly_listed(request, world.station_b.id)
@@ -98,3 +99,12 @@ def test_every_category_group_and_channel_is_public_without_words_or_a_finer_pla
         assert shown["description"] == "", (category, group, channel)
         assert (shown["lat"], shown["long"]) == centre, (category, group, channel)
         assert "小明" not in " ".join(all_strings(shown))
+
+
+def test_every_service_code_read_is_one_the_services_list_knows(asked):
+    """Review: requests read back with codes /services did not list (a safety check)."""
+    for category in CATEGORIES:
+        shown = public_request(asked(category=category))
+        assert shown["service_code"] in RESIDENT_CATEGORIES
+        assert shown["service_name"] == str(RESIDENT_CATEGORIES[shown["service_code"]])
+    assert public_request(asked(category="safety_check"))["service_code"] == "other"
