@@ -1,8 +1,9 @@
 """The JSON API beside Open311 (issue 19), for what GeoReport lacks: a request's public
 timeline, a station's open requests (for a key of that station), and the county's
-dashboard figures (for a county centre's key). Personal data never: the requests are
-``open311.public_request``'s, the timeline says what happened and when, never who or the
-notes, and the figures are counts."""
+dashboard figures (for a county centre's key). No names or phones: the requests are
+``open311.public_request``'s (with their descriptions only for the serving station's own
+key), the timeline says what happened and when, never who or the notes (and answers 404
+for a professional category's request but to its station), and the figures are counts."""
 
 from __future__ import annotations
 
