@@ -17,7 +17,14 @@ from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region, RequestEvent
 from app.models.vocab import EVENTS, GROUP_BITS
 from app.services import ServiceError, api_keys, stats, workflow
-from app.services.open311 import Open311Error, public_request, readable_request, row_id, w3c
+from app.services.open311 import (
+    Open311Error,
+    Reader,
+    public_request,
+    readable_request,
+    row_id,
+    w3c,
+)
 
 MAX_OPEN = 500
 
@@ -28,10 +35,10 @@ def _key_or_403(key: ApiKey | None) -> ApiKey:
     return key
 
 
-def timeline(raw_id: str, reader_station_id: int | None = None) -> dict:
+def timeline(raw_id: str, reader: Reader | None = None) -> dict:
     """A request's public steps: the moves and events a resident's own page shows (a
     professional category's: for its serving station's key only, else 404)."""
-    request = readable_request(raw_id, reader_station_id)
+    request = readable_request(raw_id, reader)
     if request is None:
         raise Open311Error(404, _("There is no request with the id %(id)s.", id=str(raw_id)[:40]))
     events = db.session.scalars(
@@ -87,7 +94,7 @@ def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
         "station_name": station.name,
         "requests": [
             {
-                **public_request(row, key.station_id),
+                **public_request(row, Reader(key.station_id, key.created_by_id)),
                 "detailed_status": row.status,
                 "urgency": row.urgency,
             }

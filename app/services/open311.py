@@ -4,7 +4,8 @@ web layer writes them as JSON or XML (app/blueprints/open311/formats.py).
 
 The privacy rule of every read endpoint is ``public_request``: no name, no phone, no
 free-text address, ever; no description at all (a scrubber cannot promise "no names" over
-free Chinese text), except to a key of the serving station; every place is the village's
+free Chinese text), except to a key of the serving station (or of the maker whose key
+filed the request); every place is the village's
 centre. The professional and social-worker-only categories (``NOT_PUBLIC``: crisis,
 emotional support, needs assessment...) are not in public reads at all: only a key of the
 serving station lists them. A request's service_code is always one /services lists (a
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -150,9 +151,9 @@ def check_jurisdiction(jurisdiction_id: str | None) -> Region | None:
 # --- reading requests ----------------------------------------------------------------------
 
 
-def public_request(request: HelpRequest, reader_station_id: int | None = None) -> dict:
+def public_request(request: HelpRequest, reader: Reader | None = None) -> dict:
     """A request as a reader may see it (the module docstring says what is left out);
-    ``reader_station_id``: the station of the reader's key, if any."""
+    ``reader``: whose key reads it, if any."""
     lat, lon = public_place(request)
     return {
         "service_request_id": str(request.id),
@@ -160,7 +161,7 @@ def public_request(request: HelpRequest, reader_station_id: int | None = None) -
         "status_notes": label(workflow.STATUSES, request.status),
         "service_name": str(RESIDENT_CATEGORIES[public_code(request.category)]),
         "service_code": public_code(request.category),
-        "description": request.description or "" if serves(reader_station_id, request) else "",
+        "description": request.description or "" if serves(reader, request) else "",
         "agency_responsible": request.station.name if request.station is not None else "",
         "service_notice": "",
         "requested_datetime": w3c(request.created_at),
@@ -180,14 +181,28 @@ def public_code(category: str) -> str:
     return category if category in RESIDENT_CATEGORIES else "other"
 
 
-def serves(reader_station_id: int | None, request: HelpRequest) -> bool:
-    """Is the reader's key one of the station serving ``request``?"""
-    return reader_station_id is not None and reader_station_id == request.station_id
+@dataclass(frozen=True)
+class Reader:
+    """Who reads with a live key: the key's station and the key's maker."""
+
+    station_id: int
+    maker_id: int | None = None
 
 
-def publicly_listed(request: HelpRequest, reader_station_id: int | None = None) -> bool:
+def serves(reader: Reader | None, request: HelpRequest) -> bool:
+    """Is the reader's key one of the station serving ``request``, or did a key of the
+    same maker file it (channel api)?"""
+    if reader is None:
+        return False
+    if reader.station_id == request.station_id:
+        return True
+    filed = request.channel == "api" and request.submitter_id is not None
+    return filed and request.submitter_id == reader.maker_id
+
+
+def publicly_listed(request: HelpRequest, reader: Reader | None = None) -> bool:
     """A professional category's request exists only for its serving station's key."""
-    return request.category not in NOT_PUBLIC or serves(reader_station_id, request)
+    return request.category not in NOT_PUBLIC or serves(reader, request)
 
 
 def public_place(request: HelpRequest) -> tuple[float | None, float | None]:
@@ -271,7 +286,7 @@ def find_requests(
     query: RequestQuery,
     jurisdiction: Region | None,
     now: datetime,
-    reader_station_id: int | None = None,
+    reader: Reader | None = None,
 ) -> list[dict]:
     """The requests a GET asks for, newest first, as ``public_request``. With ids, just
     those (the specification: ids override the other filters); else at most 90 days (from
@@ -302,12 +317,16 @@ def find_requests(
     if jurisdiction is not None:
         statement = statement.where(HelpRequest.station_id.in_(stations_in(jurisdiction)))
     public = HelpRequest.category.not_in(sorted(NOT_PUBLIC))
-    if reader_station_id is not None:
-        public = or_(public, HelpRequest.station_id == reader_station_id)
+    if reader is not None:
+        own = HelpRequest.station_id == reader.station_id
+        if reader.maker_id is not None:
+            filed = and_(HelpRequest.channel == "api", HelpRequest.submitter_id == reader.maker_id)
+            own = or_(own, filed)
+        public = or_(public, own)
     statement = statement.where(public)
     statement = statement.order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
     rows = db.session.scalars(statement.limit(MAX_RESULTS))
-    return [public_request(row, reader_station_id) for row in rows]
+    return [public_request(row, reader) for row in rows]
 
 
 def stations_in(region: Region) -> list[int]:
@@ -320,31 +339,31 @@ def stations_in(region: Region) -> list[int]:
     return list(db.session.scalars(select(Station.id).where(Station.region_id.in_(regions))))
 
 
-def readable_request(raw_id: str, reader_station_id: int | None = None) -> HelpRequest | None:
+def readable_request(raw_id: str, reader: Reader | None = None) -> HelpRequest | None:
     """The request of an id as text, if this reader may know it exists."""
     request_id = row_id(raw_id)
     request = db.session.get(HelpRequest, request_id) if request_id is not None else None
-    if request is None or not publicly_listed(request, reader_station_id):
+    if request is None or not publicly_listed(request, reader):
         return None
     return request
 
 
 def one_request(
-    raw_id: str, jurisdiction: Region | None, reader_station_id: int | None = None
+    raw_id: str, jurisdiction: Region | None, reader: Reader | None = None
 ) -> list[dict]:
-    request = readable_request(raw_id, reader_station_id)
+    request = readable_request(raw_id, reader)
     if request is not None and jurisdiction is not None:
         if request.station_id not in stations_in(jurisdiction):
             request = None
     if request is None:
         raise Open311Error(404, _("There is no request with the id %(id)s.", id=str(raw_id)[:40]))
-    return [public_request(request, reader_station_id)]
+    return [public_request(request, reader)]
 
 
-def token(raw_token: str, reader_station_id: int | None = None) -> list[dict]:
+def token(raw_token: str, reader: Reader | None = None) -> list[dict]:
     """GeoReport's deferred ids: a token here is the request's id, answered at once."""
     request_id = row_id(raw_token)
-    if request_id is None or readable_request(raw_token, reader_station_id) is None:
+    if request_id is None or readable_request(raw_token, reader) is None:
         raise Open311Error(
             404, _("There is no request for the token %(t)s.", t=str(raw_token)[:40])
         )

@@ -160,3 +160,16 @@ def test_start_date_alone_reads_90_days_from_it(client, world):
         r["service_request_id"] for r in client.get(f"{V2}/requests.json?start_date={start}").json
     ]
     assert str(old.id) in ids and str(recent.id) not in ids
+
+
+def test_the_filing_keys_maker_reads_what_it_filed_for_another_station(client, world):
+    secret, _key = make_key(world.station_a)
+    village_b = {"lat": "", "long": "", "attribute[village_code]": world.village_b1.code}
+    filed = _post(client, secret, description="给王秀英买药", **village_b)
+    request_id = filed.json[0]["service_request_id"]
+    assert db.session.get(HelpRequest, int(request_id)).station_id == world.station_b.id
+    url = f"{V2}/requests/{request_id}.json"
+    assert client.get(url, headers={"X-Api-Key": secret}).json[0]["description"] == "给王秀英买药"
+    another_admins, _other = make_key(world.station_a)
+    assert client.get(f"{url}?api_key={another_admins}").json[0]["description"] == ""
+    assert client.get(url).json[0]["description"] == ""

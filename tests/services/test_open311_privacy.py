@@ -10,7 +10,7 @@ import pytest
 
 from app.models import HelpRequest
 from app.models.vocab import CATEGORIES, CHANNELS, RESIDENT_CATEGORIES, SPECIAL_GROUPS
-from app.services.open311 import NOT_PUBLIC, public_request, publicly_listed
+from app.services.open311 import NOT_PUBLIC, Reader, public_request, publicly_listed
 from tests import factories
 from tests.open311_support import all_strings
 
@@ -50,8 +50,8 @@ def test_no_name_phone_or_address_ever(asked):
 def test_no_description_to_the_public_or_another_station(asked, world, words):
     request = asked(description=words, contact_name="王秀英")
     assert public_request(request)["description"] == ""
-    assert public_request(request, world.station_b.id)["description"] == ""
-    assert public_request(request, world.station_a.id)["description"] == words
+    assert public_request(request, Reader(world.station_b.id))["description"] == ""
+    assert public_request(request, Reader(world.station_a.id))["description"] == words
 
 
 def test_every_place_is_the_village_centre_and_none_without_a_village(asked, world):
@@ -70,8 +70,8 @@ def test_professional_categories_are_listed_for_the_serving_station_only(asked, 
     for category in NOT_PUBLIC:
         request = asked(category=category)
         assert not publicly_listed(request)
-        assert not publicly_listed(request, world.station_b.id)
-        assert publicly_listed(request, world.station_a.id)
+        assert not publicly_listed(request, Reader(world.station_b.id))
+        assert publicly_listed(request, Reader(world.station_a.id))
     assert publicly_listed(asked(category="tutoring"))
 
 
@@ -95,7 +95,7 @@ def test_every_category_group_and_channel_is_public_without_words_or_a_finer_pla
             lon=village.lon - 0.00456,
             description="孩子小明10岁, 电话13800138000",
         )
-        shown = public_request(request, world.station_b.id)
+        shown = public_request(request, Reader(world.station_b.id))
         assert shown["description"] == "", (category, group, channel)
         assert (shown["lat"], shown["long"]) == centre, (category, group, channel)
         assert "小明" not in " ".join(all_strings(shown))

@@ -7,14 +7,14 @@ from flask import jsonify, render_template, request
 
 from app.blueprints.open311 import bp
 from app.blueprints.open311.formats import answer
-from app.blueprints.open311.routes import caller, caller_station_id, read_limited
+from app.blueprints.open311.routes import caller, read_limited, reader
 from app.services import json_api, links, openapi
 
 
 @bp.get("/api/v1/requests/<request_id>/timeline")
 @read_limited
 def request_timeline(request_id: str):
-    return answer(json_api.timeline(request_id, caller_station_id()), "json", "timeline")
+    return answer(json_api.timeline(request_id, reader()), "json", "timeline")
 
 
 @bp.get("/api/v1/stations/<station_id>/open-requests")

@@ -43,9 +43,10 @@ def caller():
     return request.linli_api_key
 
 
-def caller_station_id() -> int | None:
+def reader() -> open311.Reader | None:
+    """Who reads with this call's key, for what a key of the serving station may see."""
     key = caller()
-    return key.station_id if key is not None else None
+    return open311.Reader(key.station_id, key.created_by_id) if key is not None else None
 
 
 def _address() -> str:
@@ -152,7 +153,7 @@ def service_definition(service_code: str, fmt: str):
 def requests_list(fmt: str):
     jurisdiction = open311.check_jurisdiction(request.args.get("jurisdiction_id"))
     query = open311.parse_query(request.args)
-    found = open311.find_requests(query, jurisdiction, utcnow(), caller_station_id())
+    found = open311.find_requests(query, jurisdiction, utcnow(), reader())
     return answer(found, fmt, "service_requests")
 
 
@@ -180,7 +181,7 @@ def _attributes(form) -> dict[str, list[str]]:
 @read_limited
 def request_detail(request_id: str, fmt: str):
     jurisdiction = open311.check_jurisdiction(request.args.get("jurisdiction_id"))
-    found = open311.one_request(request_id, jurisdiction, caller_station_id())
+    found = open311.one_request(request_id, jurisdiction, reader())
     return answer(found, fmt, "service_requests")
 
 
@@ -188,7 +189,7 @@ def request_detail(request_id: str, fmt: str):
 @read_limited
 def token(token: str, fmt: str):
     open311.check_jurisdiction(request.args.get("jurisdiction_id"))
-    return answer(open311.token(token, caller_station_id()), fmt, "service_requests")
+    return answer(open311.token(token, reader()), fmt, "service_requests")
 
 
 @bp.route(f"{V2}/<path:rest>", methods=["GET", "POST"])
