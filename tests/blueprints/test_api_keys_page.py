@@ -142,3 +142,10 @@ def test_a_key_stops_when_its_maker_is_no_longer_the_stations_admin(client, worl
         data={"api_key": secret, "service_code": "shopping", "lat": "34.766", "long": "113.606"},
     )
     assert filed.status_code == 403
+
+
+def test_a_form_without_its_one_time_token_makes_no_key(client, world, login_as):
+    login_as("station_admin", station=world.station_a)
+    response = post(client, PAGE, {"name": "12345 热线"}, page=PAGE)
+    assert response.status_code == 422 and "重新" in response.get_data(as_text=True)
+    assert db.session.scalar(select(ApiKey.id)) is None
