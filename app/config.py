@@ -116,6 +116,9 @@ class Config:
         self.OPEN311_READ_LIMIT = os.environ.get("OPEN311_READ_LIMIT", "120/minute")
         self.OPEN311_WRITE_LIMIT = os.environ.get("OPEN311_WRITE_LIMIT", "30/minute")
         self.OPEN311_ADDRESS_LIMIT = os.environ.get("OPEN311_ADDRESS_LIMIT", "600/minute")
+        # Request bodies: any page's (photos included) and the API's, in bytes; larger: 413.
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 8 * 1024 * 1024)
+        self.API_MAX_CONTENT_LENGTH = _int("API_MAX_CONTENT_LENGTH", 1024 * 1024)
         # Dashboards (app/services/snapshots.py): figures are read from a snapshot younger
         # than this, which the worker keeps fresh while someone views it; 0: count at each view.
         self.STATS_MAX_AGE_SECONDS = _int("STATS_MAX_AGE_SECONDS", 120)

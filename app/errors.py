@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -10,6 +10,13 @@ from werkzeug.exceptions import HTTPException
 
 def _page(status: int, title: str, hint: str):
     return render_template("errors/error.html", status=status, title=title, hint=hint), status
+
+
+API_PATHS = ("/open311/", "/api/")  # answer in the API's own error format
+
+
+def _for_api() -> bool:
+    return request.path.startswith(API_PATHS)
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +30,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if _for_api():  # a 405 or 413 raised before the API's blueprint is known
+            from app.blueprints.open311.routes import api_http_error
+
+            return api_http_error(error)
         messages = {
             400: (_("Something in the request was wrong"), _("Go back and check the form.")),
             403: (
@@ -51,6 +62,10 @@ def init_app(app: Flask) -> None:
         from app.extensions import db
 
         db.session.rollback()
+        if _for_api():
+            from app.blueprints.open311.routes import api_server_error
+
+            return api_server_error()
         return _page(
             500,
             _("Something went wrong on our side"),

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import ApiKey, Station, User
 from app.models.base import utcnow
-from app.services import ServiceError, access
+from app.services import ServiceError, access, audit, form_tokens
 
 KEY_PREFIX = "lk_"
 NAME_MAX = 64
@@ -77,7 +77,15 @@ def create_key(user: User, name: str) -> NewKey:
     )
     db.session.add(key)
     db.session.flush()
+    audit.log_access(user, "api_key_create", "api_key", key.id, key.station_id, name=name)
     return NewKey(key=key, secret=secret)
+
+
+def create_key_once(user: User, name: str, form_token: str | None) -> NewKey:
+    """``create_key`` from the page's form: its one-time token spent first, so a reload or
+    a second tap makes no second live key (``form_tokens.AlreadySent``). Flushes."""
+    form_tokens.spend(form_token)
+    return create_key(user, name)
 
 
 def revoke_key(user: User, key_id: int) -> ApiKey:
@@ -89,19 +97,33 @@ def revoke_key(user: User, key_id: int) -> ApiKey:
         key.revoked_at = utcnow()
         key.revoked_by_id = user.id
         db.session.flush()
+        audit.log_access(user, "api_key_revoke", "api_key", key.id, key.station_id, name=key.name)
     return key
 
 
-def authenticate(secret: str | None) -> ApiKey | None:
-    """The active key this secret is, stamped as used; None for anything else (no key,
-    a wrong one, a revoked one, or one whose maker's account was closed)."""
+def find_active(secret: str | None) -> ApiKey | None:
+    """The active key this secret is; None for anything else: no key, a wrong one, a
+    revoked one, or one whose maker is no longer an active station admin of the key's
+    station (closed account, admin role taken away, moved to another station). A key
+    lives with its maker's office: a new admin makes new keys and revokes the old."""
     secret = (secret or "").strip()
     if not secret.startswith(KEY_PREFIX) or len(secret) > 100:
         return None
     key = db.session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(secret))).first()
     if key is None or key.revoked_at is not None:
         return None
-    if key.created_by is None or not key.created_by.active:
+    maker = key.created_by
+    if maker is None or not maker.active or not maker.has_role("station_admin"):
+        return None
+    if maker.station_id != key.station_id:
+        return None
+    return key
+
+
+def authenticate(secret: str | None) -> ApiKey | None:
+    """``find_active``'s key, stamped as used (at most once a minute)."""
+    key = find_active(secret)
+    if key is None:
         return None
     now = utcnow()
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() >= TOUCH_EVERY_SECONDS:

@@ -21,6 +21,8 @@ ACTIONS: dict[str, object] = {
     "staff_reactivate": _l("Reactivated a worker"),
     "staff_reset_password": _l("Reset a worker's password"),
     "staff_certificate": _l("Recorded a certificate or training hours"),
+    "api_key_create": _l("Made an API key"),
+    "api_key_revoke": _l("Revoked an API key"),
 }
 
 

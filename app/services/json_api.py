@@ -1,8 +1,9 @@
 """The JSON API beside Open311 (issue 19), for what GeoReport lacks: a request's public
 timeline, a station's open requests (for a key of that station), and the county's
-dashboard figures (for a county centre's key). Personal data never: the requests are
-``open311.public_request``'s, the timeline says what happened and when, never who or the
-notes, and the figures are counts."""
+dashboard figures (for a county centre's key). No names or phones: the requests are
+``open311.public_request``'s (with their descriptions only for the serving station's own
+key), the timeline says what happened and when, never who or the notes (and answers 404
+for a professional category's request but to its station), and the figures are counts."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region, RequestEvent
 from app.models.vocab import EVENTS, GROUP_BITS
 from app.services import ServiceError, api_keys, stats, workflow
-from app.services.open311 import Open311Error, public_request, row_id, w3c
+from app.services.open311 import (
+    Open311Error,
+    Reader,
+    public_request,
+    readable_request,
+    row_id,
+    w3c,
+)
 
 MAX_OPEN = 500
 
@@ -27,10 +35,10 @@ def _key_or_403(key: ApiKey | None) -> ApiKey:
     return key
 
 
-def timeline(raw_id: str) -> dict:
-    """A request's public steps: the moves and events a resident's own page shows."""
-    request_id = row_id(raw_id)
-    request = db.session.get(HelpRequest, request_id) if request_id is not None else None
+def timeline(raw_id: str, reader: Reader | None = None) -> dict:
+    """A request's public steps: the moves and events a resident's own page shows (a
+    professional category's: for its serving station's key only, else 404)."""
+    request = readable_request(raw_id, reader)
     if request is None:
         raise Open311Error(404, _("There is no request with the id %(id)s.", id=str(raw_id)[:40]))
     events = db.session.scalars(
@@ -85,7 +93,11 @@ def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
         "station_id": station.id,
         "station_name": station.name,
         "requests": [
-            {**public_request(row), "detailed_status": row.status, "urgency": row.urgency}
+            {
+                **public_request(row, Reader(key.station_id, key.created_by_id)),
+                "detailed_status": row.status,
+                "urgency": row.urgency,
+            }
             for row in rows
         ],
     }

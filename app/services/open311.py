@@ -3,27 +3,37 @@ them (filing one: app/services/open311_filing.py). Answers are plain dicts and l
 web layer writes them as JSON or XML (app/blueprints/open311/formats.py).
 
 The privacy rule of every read endpoint is ``public_request``: no name, no phone, no
-free-text address, ever; no description for a request about a minor or in a sensitive
-category (``privacy.reader_sees_free_text``, the rule county readers have too); the place
-of a request about a special group at its village's centre, others' to about 100 m.
+free-text address, ever; no description at all (a scrubber cannot promise "no names" over
+free Chinese text), except to a key of the serving station (or of the maker whose key
+filed the request); every place is the village's
+centre. The professional and social-worker-only categories (``NOT_PUBLIC``: crisis,
+emotional support, needs assessment...) are not in public reads at all: only a key of the
+serving station lists them. A request's service_code is always one /services lists (a
+category residents cannot ask for, such as a safety check, reads as ``other``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import HelpRequest, Region, Station
-from app.models.vocab import CATEGORIES, FOR_WHOM, RESIDENT_CATEGORIES, SPECIAL_GROUPS, label
+from app.models.vocab import (
+    CATEGORIES,
+    FOR_WHOM,
+    PROFESSIONAL_CATEGORIES,
+    RESIDENT_CATEGORIES,
+    SOCIAL_WORKER_ONLY,
+    SPECIAL_GROUPS,
+    label,
+)
 from app.services import ServiceError, as_id, wording, workflow
-from app.services.privacy import reader_sees_free_text
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-30T00:00:00Z"
@@ -31,6 +41,8 @@ MAX_DAYS = 90  # the specification's default window and widest range
 MAX_RESULTS = 500
 MAX_IDS = 100
 MAX_ID = 2**31 - 1
+# Not in public reads at all: only a key of the serving station lists them.
+NOT_PUBLIC = SOCIAL_WORKER_ONLY | PROFESSIONAL_CATEGORIES
 # Each request is about one person: the API's "who it is for" choices.
 API_FOR_WHOM = ("self", "family", "neighbour", "cared_for")
 
@@ -139,16 +151,17 @@ def check_jurisdiction(jurisdiction_id: str | None) -> Region | None:
 # --- reading requests ----------------------------------------------------------------------
 
 
-def public_request(request: HelpRequest) -> dict:
-    """A request as anyone may read it (the module docstring says what is left out)."""
+def public_request(request: HelpRequest, reader: Reader | None = None) -> dict:
+    """A request as a reader may see it (the module docstring says what is left out);
+    ``reader``: whose key reads it, if any."""
     lat, lon = public_place(request)
     return {
         "service_request_id": str(request.id),
         "status": "closed" if request.status in workflow.FINAL_STATUSES else "open",
         "status_notes": label(workflow.STATUSES, request.status),
-        "service_name": label(CATEGORIES, request.category),
-        "service_code": request.category,
-        "description": _public_description(request),
+        "service_name": str(RESIDENT_CATEGORIES[public_code(request.category)]),
+        "service_code": public_code(request.category),
+        "description": request.description or "" if serves(reader, request) else "",
         "agency_responsible": request.station.name if request.station is not None else "",
         "service_notice": "",
         "requested_datetime": w3c(request.created_at),
@@ -163,34 +176,42 @@ def public_request(request: HelpRequest) -> dict:
     }
 
 
-_PHONE_LIKE = re.compile(r"\+?\d[\d\s\-]{5,}\d")
+def public_code(category: str) -> str:
+    """The service_code of /services a category reads as."""
+    return category if category in RESIDENT_CATEGORIES else "other"
 
 
-def _public_description(request: HelpRequest) -> str:
-    """The request's own words, or nothing where the rule withholds them. A request tied to
-    a person of the ledger is withheld too (its words often name them); in the rest, digits
-    that could be a phone number and the contact's own name are starred."""
-    if not reader_sees_free_text(request) or request.beneficiary_id is not None:
-        return ""
-    words = _PHONE_LIKE.sub("***", request.description or "")
-    name = (request.contact_name or "").strip()
-    return words.replace(name, "***") if len(name) >= 2 else words
+@dataclass(frozen=True)
+class Reader:
+    """Who reads with a live key: the key's station and the key's maker."""
+
+    station_id: int
+    maker_id: int | None = None
+
+
+def serves(reader: Reader | None, request: HelpRequest) -> bool:
+    """Is the reader's key one of the station serving ``request``, or did a key of the
+    same maker file it (channel api)?"""
+    if reader is None:
+        return False
+    if reader.station_id == request.station_id:
+        return True
+    filed = request.channel == "api" and request.submitter_id is not None
+    return filed and request.submitter_id == reader.maker_id
+
+
+def publicly_listed(request: HelpRequest, reader: Reader | None = None) -> bool:
+    """A professional category's request exists only for its serving station's key."""
+    return request.category not in NOT_PUBLIC or serves(reader, request)
 
 
 def public_place(request: HelpRequest) -> tuple[float | None, float | None]:
-    """Where a reader may place a request: a special group's at its village centre (or to
-    about 1 km without a village), everyone else's to about 100 m."""
-    if request.lat is None or request.lon is None:
-        village = request.village
-        if village is not None and village.lat is not None:
-            return round(village.lat, 3), round(village.lon, 3)
-        return None, None
-    if request.special_groups or request.involves_minor:
-        village = request.village
-        if village is not None and village.lat is not None:
-            return round(village.lat, 3), round(village.lon, 3)
-        return round(request.lat, 2), round(request.lon, 2)
-    return round(request.lat, 3), round(request.lon, 3)
+    """Where a reader may place a request: its village's centre, whoever it is about
+    (rural homes 100 m apart are single houses); without a village, nowhere."""
+    village = request.village
+    if village is not None and village.lat is not None and village.lon is not None:
+        return round(village.lat, 3), round(village.lon, 3)
+    return None, None
 
 
 def _public_address(request: HelpRequest) -> str:
@@ -202,9 +223,7 @@ def _public_address(request: HelpRequest) -> str:
 
 
 def w3c(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    return moment.replace(microsecond=0).isoformat() + "Z"
+    return wording.w3c_time(moment)
 
 
 def parse_moment(text: str, name: str) -> datetime:
@@ -235,7 +254,7 @@ def parse_query(args: Mapping[str, str]) -> RequestQuery:
     if None in ids or len(ids) > MAX_IDS:
         raise Open311Error(400, _("service_request_id must be up to 100 numbers, comma separated."))
     codes = _listed(args.get("service_code"))
-    unknown = [code for code in codes if code not in CATEGORIES]
+    unknown = [code for code in codes if code not in RESIDENT_CATEGORIES]
     if unknown:
         raise Open311Error(
             400, _("There is no service with the code %(code)s.", code=unknown[0][:40])
@@ -263,9 +282,16 @@ def _listed(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def find_requests(query: RequestQuery, jurisdiction: Region | None, now: datetime) -> list[dict]:
+def find_requests(
+    query: RequestQuery,
+    jurisdiction: Region | None,
+    now: datetime,
+    reader: Reader | None = None,
+) -> list[dict]:
     """The requests a GET asks for, newest first, as ``public_request``. With ids, just
-    those (the specification: ids override the other filters); else at most 90 days."""
+    those (the specification: ids override the other filters); else at most 90 days (from
+    ``start_date`` when only it is given). The professional categories only for a key of
+    their serving station."""
     statement = select(HelpRequest).options(
         selectinload(HelpRequest.station),
         selectinload(HelpRequest.village).selectinload(Region.parent),
@@ -274,23 +300,36 @@ def find_requests(query: RequestQuery, jurisdiction: Region | None, now: datetim
     if query.ids:
         statement = statement.where(HelpRequest.id.in_(query.ids))
     else:
-        end = query.end or now
-        start = query.start or (end - timedelta(days=MAX_DAYS))
+        window = timedelta(days=MAX_DAYS)
+        end = query.end or (min(now, query.start + window) if query.start else now)
+        start = query.start or (end - window)
         statement = statement.where(HelpRequest.created_at >= start, HelpRequest.created_at <= end)
         if query.codes:
-            statement = statement.where(HelpRequest.category.in_(query.codes))
+            wanted = set(query.codes)
+            if "other" in wanted:  # what reads as other
+                wanted |= set(CATEGORIES) - set(RESIDENT_CATEGORIES)
+            statement = statement.where(HelpRequest.category.in_(sorted(wanted)))
         if query.statuses and set(query.statuses) != {"open", "closed"}:
             wanted = (
                 workflow.FINAL_STATUSES if "closed" in query.statuses else workflow.OPEN_STATUSES
             )
             statement = statement.where(HelpRequest.status.in_(sorted(wanted)))
     if jurisdiction is not None:
-        statement = statement.where(HelpRequest.station_id.in_(_stations_in(jurisdiction)))
+        statement = statement.where(HelpRequest.station_id.in_(stations_in(jurisdiction)))
+    public = HelpRequest.category.not_in(sorted(NOT_PUBLIC))
+    if reader is not None:
+        own = HelpRequest.station_id == reader.station_id
+        if reader.maker_id is not None:
+            filed = and_(HelpRequest.channel == "api", HelpRequest.submitter_id == reader.maker_id)
+            own = or_(own, filed)
+        public = or_(public, own)
+    statement = statement.where(public)
     statement = statement.order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
-    return [public_request(row) for row in db.session.scalars(statement.limit(MAX_RESULTS))]
+    rows = db.session.scalars(statement.limit(MAX_RESULTS))
+    return [public_request(row, reader) for row in rows]
 
 
-def _stations_in(region: Region) -> list[int]:
+def stations_in(region: Region) -> list[int]:
     regions = {region.id}
     frontier = [region.id]
     while frontier:
@@ -300,21 +339,31 @@ def _stations_in(region: Region) -> list[int]:
     return list(db.session.scalars(select(Station.id).where(Station.region_id.in_(regions))))
 
 
-def one_request(raw_id: str, jurisdiction: Region | None) -> list[dict]:
+def readable_request(raw_id: str, reader: Reader | None = None) -> HelpRequest | None:
+    """The request of an id as text, if this reader may know it exists."""
     request_id = row_id(raw_id)
     request = db.session.get(HelpRequest, request_id) if request_id is not None else None
+    if request is None or not publicly_listed(request, reader):
+        return None
+    return request
+
+
+def one_request(
+    raw_id: str, jurisdiction: Region | None, reader: Reader | None = None
+) -> list[dict]:
+    request = readable_request(raw_id, reader)
     if request is not None and jurisdiction is not None:
-        if request.station_id not in _stations_in(jurisdiction):
+        if request.station_id not in stations_in(jurisdiction):
             request = None
     if request is None:
         raise Open311Error(404, _("There is no request with the id %(id)s.", id=str(raw_id)[:40]))
-    return [public_request(request)]
+    return [public_request(request, reader)]
 
 
-def token(raw_token: str) -> list[dict]:
+def token(raw_token: str, reader: Reader | None = None) -> list[dict]:
     """GeoReport's deferred ids: a token here is the request's id, answered at once."""
     request_id = row_id(raw_token)
-    if request_id is None or db.session.get(HelpRequest, request_id) is None:
+    if request_id is None or readable_request(raw_token, reader) is None:
         raise Open311Error(
             404, _("There is no request for the token %(t)s.", t=str(raw_token)[:40])
         )

@@ -14,13 +14,20 @@ from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region
 from app.models.vocab import RESIDENT_CATEGORIES, SPECIAL_GROUPS
 from app.services import ServiceError, intake, workflow
-from app.services.open311 import API_FOR_WHOM, Open311Error, parse_moment
+from app.services.open311 import API_FOR_WHOM, Open311Error, parse_moment, stations_in
 from app.services.phones import try_normalise_phone
 
 
-def file_request(key: ApiKey | None, form: Mapping[str, str], attributes: Mapping[str, list[str]]):
+def file_request(
+    key: ApiKey | None,
+    form: Mapping[str, str],
+    attributes: Mapping[str, list[str]],
+    jurisdiction: Region | None = None,
+):
     """POST requests: a request with channel ``api``, filed through intake by the key's
-    maker. ``attributes`` are the ``attribute[...]`` fields by code (all their values)."""
+    maker. ``attributes`` are the ``attribute[...]`` fields by code (all their values).
+    With a ``jurisdiction``, the request must be routed to a station inside it, else 400
+    (the caller's error handler rolls the filing back)."""
     if key is None:
         raise Open311Error(403, _("The api_key is missing, wrong or revoked."))
     service_code = (form.get("service_code") or "").strip()
@@ -50,6 +57,10 @@ def file_request(key: ApiKey | None, form: Mapping[str, str], attributes: Mappin
         )
     except ServiceError as error:
         raise Open311Error(400, error.message) from None
+    if jurisdiction is not None and filed.station_id not in stations_in(jurisdiction):
+        raise Open311Error(
+            400, _("The request's place is not in the jurisdiction %(id)s.", id=jurisdiction.code)
+        )
     _note_media(filed, form.get("media_url"), key)
     return filed
 

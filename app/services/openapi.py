@@ -4,16 +4,10 @@ endpoints with schemathesis (tests/blueprints/test_api_schema.py)."""
 
 from __future__ import annotations
 
-from app.models.vocab import CATEGORIES, GROUP_BITS, RESIDENT_CATEGORIES, STATUSES
-
-_STR = {"type": "string"}
-_INT = {"type": "integer"}
-_NUM = {"type": "number"}
-_NULLABLE_NUM = {"type": ["number", "null"]}
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+from app.models.vocab import RESIDENT_CATEGORIES
+from app.services.openapi_schemas import SCHEMAS
+from app.services.openapi_schemas import STR as _STR
+from app.services.openapi_schemas import ref as _ref
 
 
 def _json(schema: dict, description: str) -> dict:
@@ -23,10 +17,18 @@ def _json(schema: dict, description: str) -> dict:
 _ERRORS = _json({"type": "array", "items": _ref("Error")}, "Refused (the specification's errors)")
 
 
-def _answers(ok: dict, *codes: int) -> dict:
+_WORDS = {
+    400: "Bad input",
+    403: "Bad or missing key",
+    404: "Unknown id",
+    413: "Body over 1 MB",
+    429: "Too many calls",
+}
+
+
+def _answers(ok: dict, *codes: int, ok_code: str = "200") -> dict:
     codes = tuple(sorted({400, 429, *codes}))  # 400: input no endpoint takes (a NUL)
-    words = {400: "Bad input", 403: "Bad or missing key", 404: "Unknown id", 429: "Too many calls"}
-    return {"200": ok, **{str(code): {**_ERRORS, "description": words[code]} for code in codes}}
+    return {ok_code: ok, **{str(c): {**_ERRORS, "description": _WORDS[c]} for c in codes}}
 
 
 def _param(name: str, where: str, description: str, required: bool = False, **schema) -> dict:
@@ -47,161 +49,21 @@ W3C_TIME = {
         ":[0-5][0-9](Z|[+-](0[0-9]|1[0-2]):[0-5][0-9])?$"
     ),
 }
-CODES = "|".join(sorted(CATEGORIES))
+CODES = "|".join(sorted(RESIDENT_CATEGORIES))
 
 API_KEY = _param("api_key", "query", "A key made on the station's API keys page.", True)
+READER_KEY = _param(
+    "api_key",
+    "query",
+    "Optional: a key of the serving station also reads descriptions and the professional "
+    "categories (crisis, emotional support).",
+)
 JURISDICTION = _param(
     "jurisdiction_id",
     "query",
     "The administrative code of a county or township.",
     pattern="^[0-9]{1,12}$",
 )
-
-SCHEMAS = {
-    "Error": {
-        "type": "object",
-        "required": ["code", "description"],
-        "properties": {"code": _INT, "description": _STR},
-    },
-    "ServiceRequest": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["service_request_id", "status", "service_code", "requested_datetime"],
-        "properties": {
-            "service_request_id": _STR,
-            "status": {"type": "string", "enum": ["open", "closed"]},
-            "status_notes": _STR,
-            "service_name": _STR,
-            "service_code": {"type": "string", "enum": sorted(CATEGORIES)},
-            "description": _STR,
-            "agency_responsible": _STR,
-            "service_notice": _STR,
-            "requested_datetime": _STR,
-            "updated_datetime": _STR,
-            "expected_datetime": _STR,
-            "address": _STR,
-            "address_id": _STR,
-            "zipcode": _STR,
-            "lat": _NULLABLE_NUM,
-            "long": _NULLABLE_NUM,
-            "media_url": _STR,
-            "detailed_status": {"type": "string", "enum": sorted(STATUSES)},
-            "urgency": _STR,
-        },
-    },
-    "Service": {
-        "type": "object",
-        "required": ["service_code", "service_name", "metadata", "type"],
-        "properties": {
-            "service_code": {"type": "string", "enum": sorted(RESIDENT_CATEGORIES)},
-            "service_name": _STR,
-            "description": _STR,
-            "metadata": {"type": "boolean"},
-            "type": {"type": "string", "enum": ["realtime", "batch", "blackbox"]},
-            "keywords": _STR,
-            "group": _STR,
-        },
-    },
-    "ServiceDefinition": {
-        "type": "object",
-        "required": ["service_code", "attributes"],
-        "properties": {
-            "service_code": _STR,
-            "attributes": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "required": ["code", "datatype", "variable", "required", "order"],
-                    "properties": {
-                        "variable": {"type": "boolean"},
-                        "code": _STR,
-                        "datatype": {
-                            "type": "string",
-                            "enum": [
-                                "string",
-                                "number",
-                                "datetime",
-                                "text",
-                                "singlevaluelist",
-                                "multivaluelist",
-                            ],
-                        },
-                        "required": {"type": "boolean"},
-                        "datatype_description": _STR,
-                        "order": _INT,
-                        "description": _STR,
-                        "values": {
-                            "type": "array",
-                            "items": {"type": "object", "properties": {"key": _STR, "name": _STR}},
-                        },
-                    },
-                },
-            },
-        },
-    },
-    "Timeline": {
-        "type": "object",
-        "required": ["service_request_id", "status", "steps"],
-        "properties": {
-            "service_request_id": _STR,
-            "status": {"type": "string", "enum": ["open", "closed"]},
-            "steps": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["at", "action", "label", "status"],
-                    "properties": {"at": _STR, "action": _STR, "label": _STR, "status": _STR},
-                },
-            },
-        },
-    },
-    "StationRequests": {
-        "type": "object",
-        "required": ["station_id", "station_name", "requests"],
-        "properties": {
-            "station_id": _INT,
-            "station_name": _STR,
-            "requests": {"type": "array", "items": _ref("ServiceRequest")},
-        },
-    },
-    "Figures": {
-        "type": "object",
-        "required": ["start", "end", "person_times", "hours", "requests_received", "stations"],
-        "properties": {
-            "start": {"type": "string", "format": "date"},
-            "end": {"type": "string", "format": "date"},
-            "person_times": _INT,
-            "hours": _NUM,
-            "by_category": {"type": "object", "additionalProperties": {"type": "object"}},
-            "by_group": {
-                "type": "object",
-                "properties": {code: _INT for code in GROUP_BITS},
-            },
-            "requests_received": _INT,
-            "requests_by_channel": {"type": "object", "additionalProperties": _INT},
-            "requests_by_status": {"type": "object", "additionalProperties": _INT},
-            "volunteers_active": _INT,
-            "teams_active": _INT,
-            "satisfaction_average": _NULLABLE_NUM,
-            "visits_done": _INT,
-            "visits_overdue": _INT,
-            "stations": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "station_id": _INT,
-                        "name": _STR,
-                        "person_times": _INT,
-                        "hours": _NUM,
-                        "requests": _INT,
-                    },
-                },
-            },
-        },
-    },
-}
 
 
 _FORM_FIELDS = {
@@ -241,8 +103,8 @@ FILE_REQUEST = {
             }
         },
     },
-    "responses": {
-        "201": _json(
+    "responses": _answers(
+        _json(
             {
                 "type": "array",
                 "items": {
@@ -258,16 +120,11 @@ FILE_REQUEST = {
             },
             "Filed",
         ),
-        **{
-            str(code): {**_ERRORS, "description": words}
-            for code, words in (
-                (400, "Bad input"),
-                (403, "Bad or missing key"),
-                (404, "Unknown jurisdiction_id"),
-                (429, "Too many calls"),
-            )
-        },
-    },
+        403,
+        404,
+        413,
+        ok_code="201",
+    ),
 }
 
 
@@ -291,9 +148,10 @@ def document(base_url: str) -> dict:
             "version": "1.0",
             "description": (
                 "Open311 GeoReport v2 (JSON form; every endpoint also answers as .xml) and "
-                "Linli's own JSON API. No answer carries a name or a phone number; the "
-                "description of a request about a minor or in a sensitive category is "
-                "withheld, and a special group's place is its village's centre."
+                "Linli's own JSON API. No answer carries a name or a phone number; public "
+                "reads carry no description and place every request at its village's "
+                "centre; crisis and emotional support requests are not public at all. A key "
+                "is the api_key parameter or the X-Api-Key header."
             ),
         },
         "servers": [{"url": base_url}],
@@ -324,7 +182,8 @@ def document(base_url: str) -> dict:
             "/open311/v2/requests.json": {
                 **_get(
                     "Requests",
-                    "Requests of the last 90 days (or the dates given), newest first, at most 500.",
+                    "Requests of the last 90 days (or the dates given; 90 days from start_date "
+                    "alone), newest first, at most 500.",
                     _json(requests, "The requests"),
                     [
                         _param(
@@ -351,6 +210,7 @@ def document(base_url: str) -> dict:
                             enum=["open", "closed", "open,closed"],
                         ),
                         JURISDICTION,
+                        READER_KEY,
                     ],
                     400,
                     404,
@@ -361,21 +221,25 @@ def document(base_url: str) -> dict:
                 "One request",
                 "A request by its id.",
                 _json(requests, "The request (a list of one)"),
-                [_param("service_request_id", "path", "The request's id."), JURISDICTION],
+                [
+                    _param("service_request_id", "path", "The request's id."),
+                    JURISDICTION,
+                    READER_KEY,
+                ],
                 404,
             ),
             "/open311/v2/tokens/{token}.json": _get(
                 "Token",
                 "The request id of a token (here the token is the id).",
                 _json({"type": "array", "items": {"type": "object"}}, "The id"),
-                [_param("token", "path", "The token of a POST."), JURISDICTION],
+                [_param("token", "path", "The token of a POST."), JURISDICTION, READER_KEY],
                 404,
             ),
             "/api/v1/requests/{service_request_id}/timeline": _get(
                 "Public timeline",
                 "What happened to a request and when; never who, never the notes.",
                 _json(_ref("Timeline"), "The timeline"),
-                [_param("service_request_id", "path", "The request's id.")],
+                [_param("service_request_id", "path", "The request's id."), READER_KEY],
                 404,
             ),
             "/api/v1/stations/{station_id}/open-requests": _get(

@@ -63,6 +63,14 @@ def to_utc(local: datetime) -> datetime:
     return aware.astimezone(UTC).replace(tzinfo=None)
 
 
+def w3c_time(moment: datetime | None) -> str:
+    """A stored time as a W3C (ISO 8601) UTC time to the second, for the API; "" for none."""
+    if moment is None:
+        return ""
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return aware.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
 def local_date(moment: datetime) -> date:
     return to_local(moment).date()
 

@@ -7,28 +7,27 @@ from flask import jsonify, render_template, request
 
 from app.blueprints.open311 import bp
 from app.blueprints.open311.formats import answer
-from app.blueprints.open311.routes import read_limited
-from app.services import api_keys, json_api, links, openapi
+from app.blueprints.open311.routes import caller, read_limited, reader
+from app.services import json_api, links, openapi
 
 
 @bp.get("/api/v1/requests/<request_id>/timeline")
 @read_limited
 def request_timeline(request_id: str):
-    return answer(json_api.timeline(request_id), "json", "timeline")
+    return answer(json_api.timeline(request_id, reader()), "json", "timeline")
 
 
 @bp.get("/api/v1/stations/<station_id>/open-requests")
 @read_limited
 def station_open_requests(station_id: str):
-    key = api_keys.authenticate(request.args.get("api_key"))
-    return answer(json_api.station_open_requests(key, station_id), "json", "station")
+    return answer(json_api.station_open_requests(caller(), station_id), "json", "station")
 
 
 @bp.get("/api/v1/figures")
 @read_limited
 def county_figures():
-    key = api_keys.authenticate(request.args.get("api_key"))
-    return answer(json_api.county_figures(key, request.args.get("month")), "json", "figures")
+    found = json_api.county_figures(caller(), request.args.get("month"))
+    return answer(found, "json", "figures")
 
 
 @bp.get("/api/openapi.json")

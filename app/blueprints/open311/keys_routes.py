@@ -10,16 +10,23 @@ from app.blueprints.guards import role_required
 from app.blueprints.open311 import keys_bp
 from app.blueprints.open311.forms import NewKeyForm
 from app.blueprints.transaction import attempt
-from app.services import api_keys
+from app.services import api_keys, form_tokens
 
 
-def _page(form: NewKeyForm, *, made=None, status: int = 200, revoked=None):
+def _fresh_form() -> NewKeyForm:
+    form = NewKeyForm(formdata=None)
+    form.form_token.data = form_tokens.new_token()
+    return form
+
+
+def _page(form: NewKeyForm, *, made=None, status: int = 200, revoked=None, sent_twice=False):
     html = render_template(
         "open311/keys.html",
         form=form,
         keys=api_keys.keys_of(current_user),
         made=made,
         revoked=revoked,
+        sent_twice=sent_twice,
         county_key=current_user.station is not None
         and current_user.station.kind == "county_centre",
         is_admin=True,
@@ -32,7 +39,7 @@ def _page(form: NewKeyForm, *, made=None, status: int = 200, revoked=None):
 @keys_bp.get("/api-keys")
 @role_required("station_admin")
 def keys():
-    return _page(NewKeyForm())
+    return _page(_fresh_form())
 
 
 @keys_bp.post("/api-keys")
@@ -41,17 +48,21 @@ def create_key():
     form = NewKeyForm()
     if not form.validate_on_submit():
         return _page(form, status=422)
-    done = attempt(api_keys.create_key, current_user, form.name.data)
+    done = attempt(api_keys.create_key_once, current_user, form.name.data, form.form_token.data)
+    if isinstance(done.error, form_tokens.AlreadySent):  # the key was made: no second one
+        return _page(_fresh_form(), status=409, sent_twice=True)
     if not done.ok:
         form.name.errors.append(done.error.message)
+        if done.error.field == "form_token":
+            form.form_token.data = form_tokens.new_token()
         return _page(form, status=422)
-    return _page(NewKeyForm(formdata=None), made=done.result, status=201)
+    return _page(_fresh_form(), made=done.result, status=201)
 
 
 @keys_bp.post("/api-keys/<int:key_id>/revoke")
 @role_required("station_admin")
 def revoke_key(key_id: int):
-    form = NewKeyForm(formdata=None)  # the CSRF token was checked by CSRFProtect
+    form = _fresh_form()  # the CSRF token was checked by CSRFProtect
     done = attempt(api_keys.revoke_key, current_user, key_id)
     if not done.ok:
         return _page(form, status=404)

@@ -1,11 +1,12 @@
 """Open311 GeoReport v2 under /open311/v2/: every endpoint as .json and .xml, errors in the
-specification's form (400 bad input, 403 bad key, 404 unknown id). Reads need no key and
-carry no personal data (app/services/open311.public_request); filing needs a station's key.
-Rate limits count per key (per address without one), in Redis when REDIS_URL is set."""
+specification's form (400 bad input, 403 bad key, 404 unknown id, 413 too large). Reads
+need no key and carry no personal data (app/services/open311.public_request; a key of the
+serving station reads the description too); filing needs a station's key. A key is the
+``api_key`` parameter or the ``X-Api-Key`` header. Rate limits count per key once it is
+a live key (per address otherwise), and per address across the whole API, in Redis when
+REDIS_URL is set."""
 
 from __future__ import annotations
-
-import hashlib
 
 from flask import current_app, request
 from flask_babel import gettext as _
@@ -23,13 +24,40 @@ V2 = "/open311/v2"
 FORMAT = "<any(json, xml):fmt>"
 
 
-def key_or_address() -> str:
-    """Whose rate limit a call counts against: its key (hashed: the key itself is never
-    kept, not even in Redis), else its address."""
-    secret = request.values.get("api_key", "")
-    if secret:
-        return "key:" + hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()[:32]
+def api_secret() -> str:
+    """The caller's key as sent: the ``X-Api-Key`` header, else the ``api_key`` parameter
+    (of the form too for a POST, read within the API's body limit)."""
+    header = request.headers.get("X-Api-Key", "")
+    if header:
+        return header
+    if request.method == "POST":
+        return request.values.get("api_key", "")
+    return request.args.get("api_key", "")
+
+
+def caller():
+    """The live key this call was made with, or None (looked up once per call: kept on
+    the request, as an app context, and so ``g``, may outlive one)."""
+    if not hasattr(request, "linli_api_key"):
+        request.linli_api_key = api_keys.authenticate(api_secret())
+    return request.linli_api_key
+
+
+def reader() -> open311.Reader | None:
+    """Who reads with this call's key, for what a key of the serving station may see."""
+    key = caller()
+    return open311.Reader(key.station_id, key.created_by_id) if key is not None else None
+
+
+def _address() -> str:
     return "ip:" + (request.remote_addr or "")
+
+
+def key_or_address() -> str:
+    """Whose rate limit a call counts against: its key once it authenticates (by id: the
+    secret is never kept), else its address, so made-up keys buy no more calls."""
+    key = caller()
+    return f"key:{key.id}" if key is not None else _address()
 
 
 def _read_limit() -> str:
@@ -44,8 +72,14 @@ def _address_limit() -> str:
     return current_app.config.get("OPEN311_ADDRESS_LIMIT", "600/minute")
 
 
-# Per key; and per address whatever the key, so new made-up keys buy no more calls.
-_per_address = limiter.limit(_address_limit, key_func=lambda: "ip:" + (request.remote_addr or ""))
+# Per key; and per address whatever the key, one count across every endpoint of the API.
+_per_address = limiter.shared_limit(_address_limit, scope="open311-address", key_func=_address)
+
+
+@bp.url_value_preprocessor
+def _bounded_body(_endpoint, _values) -> None:
+    """The API's own body limit (runs before the rate limiter reads the form)."""
+    request.max_content_length = current_app.config.get("API_MAX_CONTENT_LENGTH", 1024 * 1024)
 
 
 def read_limited(view):
@@ -73,7 +107,25 @@ def too_many(_error):
 
 @bp.errorhandler(HTTPException)
 def http_error(refusal: HTTPException):
-    return error(refusal.code or 500, refusal.description or refusal.name, _fmt())
+    return api_http_error(refusal)
+
+
+def api_http_error(refusal: HTTPException):
+    """Werkzeug's refusals in the specification's form, in the app's words (also for a
+    405 under /open311/ or /api/, raised before any blueprint is known: app/errors.py)."""
+    code = refusal.code or 500
+    words = {
+        400: _("The request is malformed."),
+        404: _("There is no such endpoint."),
+        405: _("This endpoint does not take that method."),
+        413: _("The request is too large."),
+    }
+    return error(code, str(words.get(code, _("Something went wrong on our side."))), _fmt())
+
+
+def api_server_error():
+    db.session.rollback()
+    return error(500, _("Something went wrong on our side."), _fmt())
 
 
 @bp.get(f"{V2}/discovery.{FORMAT}")
@@ -101,7 +153,7 @@ def service_definition(service_code: str, fmt: str):
 def requests_list(fmt: str):
     jurisdiction = open311.check_jurisdiction(request.args.get("jurisdiction_id"))
     query = open311.parse_query(request.args)
-    found = open311.find_requests(query, jurisdiction, utcnow())
+    found = open311.find_requests(query, jurisdiction, utcnow(), reader())
     return answer(found, fmt, "service_requests")
 
 
@@ -109,9 +161,9 @@ def requests_list(fmt: str):
 @csrf.exempt
 @write_limited
 def requests_create(fmt: str):
-    open311.check_jurisdiction(request.values.get("jurisdiction_id"))
-    key = api_keys.authenticate(request.values.get("api_key"))
-    filed = open311_filing.file_request(key, request.form, _attributes(request.form))
+    jurisdiction = open311.check_jurisdiction(request.values.get("jurisdiction_id"))
+    form = request.form
+    filed = open311_filing.file_request(caller(), form, _attributes(form), jurisdiction)
     return answer(open311_filing.created(filed), fmt, "service_requests", 201)
 
 
@@ -129,14 +181,15 @@ def _attributes(form) -> dict[str, list[str]]:
 @read_limited
 def request_detail(request_id: str, fmt: str):
     jurisdiction = open311.check_jurisdiction(request.args.get("jurisdiction_id"))
-    return answer(open311.one_request(request_id, jurisdiction), fmt, "service_requests")
+    found = open311.one_request(request_id, jurisdiction, reader())
+    return answer(found, fmt, "service_requests")
 
 
 @bp.get(f"{V2}/tokens/<token>.{FORMAT}")
 @read_limited
 def token(token: str, fmt: str):
     open311.check_jurisdiction(request.args.get("jurisdiction_id"))
-    return answer(open311.token(token), fmt, "service_requests")
+    return answer(open311.token(token, reader()), fmt, "service_requests")
 
 
 @bp.route(f"{V2}/<path:rest>", methods=["GET", "POST"])
