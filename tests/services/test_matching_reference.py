@@ -233,6 +233,8 @@ def reference_candidates(request: HelpRequest, *, limit: int, factor: float) -> 
             continue
         if not users[team.leader_id].active:
             continue
+        if team.lat is None or team.lon is None:  # a leader without a home point
+            continue
         if not (min_lat <= team.lat <= max_lat and min_lon <= team.lon <= max_lon):
             continue
         windows = list(team.availability or [])

@@ -165,18 +165,24 @@ def _place_params(lat: float, lon: float, factor: float) -> dict:
 def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
     """The near statement's parameters; no skill bit (a category nobody lists as a skill)
     finds nobody."""
-    furthest = MAX_RADIUS_KM * factor + _CELL_SLACK_KM
     reach_km = [
-        min(largest * factor + REACH_MARGIN_KM + _CELL_SLACK_KM, furthest)
-        for largest, _cell_km in REACH_CLASSES
+        largest * factor + REACH_MARGIN_KM + _CELL_SLACK_KM for largest, _cell_km in REACH_CLASSES
     ]
+    place = _place_params(lat, lon, factor)
     params = {
-        **_place_params(lat, lon, factor),
+        **place,
         "skill_bit": CATEGORY_BITS.get(category) or 0,
         "near_limit": NEAR_LIMIT,
         "prefilter_limit": PREFILTER_LIMIT,
     }
-    ranges = ranges_for_place(lat, lon, reach_km, geo.bounding_box)
+    ranges = ranges_for_place(
+        lat,
+        lon,
+        reach_km,
+        MAX_RADIUS_KM * factor + _CELL_SLACK_KM,
+        geo.bounding_box,
+        (_KM_PER_DEG_LAT, place["kx"]),
+    )
     if arrays():
         params["lows"] = values(low for low, _high in ranges)
         params["highs"] = values(high for _low, high in ranges)
