@@ -1,10 +1,14 @@
-"""Reach cells: a class of its own for a radius beyond 30 km
+"""Reach cells: a class of its own for a radius beyond 30 km; the index of the approved only
 
 Matching now reads each reach class only in the cells its reach's disc touches, not the
 whole box (app/models/reach.py). The 30 km class also held every larger radius, whose
 reach is the whole box; those volunteers move to a new last class (searched in the whole
 box), so the 30 km class can be read in its disc. Only their cells change: they are
-recomputed here, as the model computes them. No schema change.
+recomputed here, as the model computes them.
+
+Matching reads approved volunteers only: its index (status, reach cell, ...) becomes a
+partial index of the approved by (reach cell, ...), a third smaller and with no status to
+compare in each entry it reads.
 
 Revision ID: a17knn
 Revises: a17pages
@@ -50,13 +54,35 @@ def _recompute(cell_of):
         )
 
 
+COLUMNS = ['reach_cell', 'home_lat', 'home_lon', 'radius_km', 'skill_bits']
+APPROVED = "status = 'approved'"
+
+
 def upgrade():
     from app.models.reach import reach_cell
 
     _recompute(reach_cell)
+    op.drop_index('ix_volunteer_status_reach', table_name='volunteer_profile')
+    op.create_index(
+        'ix_volunteer_approved_reach',
+        'volunteer_profile',
+        COLUMNS,
+        unique=False,
+        postgresql_include=['user_id'],
+        postgresql_where=sa.text(APPROVED),
+        sqlite_where=sa.text(APPROVED),
+    )
 
 
 def downgrade():
+    op.drop_index('ix_volunteer_approved_reach', table_name='volunteer_profile')
+    op.create_index(
+        'ix_volunteer_status_reach',
+        'volunteer_profile',
+        ['status', *COLUMNS],
+        unique=False,
+        postgresql_include=['user_id'],
+    )
     # Back in the 30 km class (index 5, 10 km cells), as before this revision.
     import math
 

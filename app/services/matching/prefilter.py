@@ -1,9 +1,9 @@
 """Where candidates may be: the SQL that narrows a province of volunteers to a short list.
 
-Approved volunteers are read through the index ``ix_volunteer_status_reach``: each
-volunteer's reach cell (``models/reach.py``: their radius class and a grid cell of that
-class's size) is stored with them, so a request looks up, for each class, only the cells
-within that class's reach of the place; inside the bounding box of ``MAX_RADIUS_KM ×
+Approved volunteers are read through the index ``ix_volunteer_approved_reach`` (of the
+approved alone): each volunteer's reach cell (``models/reach.py``: their radius class and
+a grid cell of that class's size) is stored with them, so a request looks up, for each
+class, only the cells its reach's disc around the place touches; inside the bounding box of ``MAX_RADIUS_KM ×
 radius_factor``, an equirectangular reach test on the indexed radius keeps the nearest
 first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill bits. Only
 that short list is read from the table. Active teams with an approved, active leader are
@@ -93,6 +93,9 @@ def _near_statement(arrays: bool, windows: bool):
     profile = VolunteerProfile
     d2, box_and_reach = _box_and_reach(profile.home_lat, profile.home_lon, profile.radius_km)
     columns = (profile.user_id.label("near_id"), d2.label("d2"), profile.skill_bits.label("bits"))
+    # Written out, not bound: the index holds the approved alone (a partial index), and a
+    # plan made for any status could not use it.
+    approved = profile.status == literal_column("'approved'")
     if arrays:
         # PostgreSQL: one index range per row of cells (their keys are consecutive), read
         # for each of the ranges given as two arrays, instead of one descent of the index
@@ -105,23 +108,28 @@ def _near_statement(arrays: bool, windows: bool):
             .table_valued("low", "high")
             .render_derived(name="cell_range")
         )
-        in_range = (
-            select(*columns)
+        # The distance is computed once for each entry read, by the lateral query (which
+        # OFFSET 0 keeps whole); the reach test and the order read it as a column.
+        in_box = (
+            select(*columns, profile.radius_km.label("radius"))
             .where(
-                profile.status == "approved",
+                approved,
                 profile.reach_cell.between(ranges.c.low, ranges.c.high),
-                *box_and_reach,
+                *box_and_reach[:2],
             )
             .offset(0)
-            .lateral("in_range")
+            .lateral("in_box")
         )
-        near = select(in_range.c.near_id, in_range.c.d2, in_range.c.bits).select_from(
-            ranges.join(in_range, true())
+        reach = in_box.c.radius * bindparam("factor", type_=Float) + REACH_MARGIN_KM
+        near = (
+            select(in_box.c.near_id, in_box.c.d2, in_box.c.bits)
+            .select_from(ranges.join(in_box, true()))
+            .where(in_box.c.d2 <= reach * reach)
         )
-        order = (in_range.c.d2, in_range.c.near_id)
+        order = (in_box.c.d2, in_box.c.near_id)
     else:
         near = select(*columns).where(
-            profile.status == "approved",
+            approved,
             profile.reach_cell.in_(bindparam("cells", expanding=True)),
             *box_and_reach,
         )
