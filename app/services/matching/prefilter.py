@@ -25,17 +25,27 @@ from sqlalchemy import (
     Float,
     String,
     bindparam,
+    case,
     cast,
     func,
     literal_column,
     null,
+    or_,
     select,
     true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from app.models import HelpRequest, ServiceRecord, Team, TeamMember, User, VolunteerProfile
+from app.models import (
+    Claim,
+    HelpRequest,
+    ServiceRecord,
+    Team,
+    TeamMember,
+    User,
+    VolunteerProfile,
+)
 from app.models.reach import REACH_CLASSES, ranges_for_place
 from app.models.vocab import CATEGORY_BITS
 from app.services import geo
@@ -282,37 +292,92 @@ def _team(r) -> Prospect:
 # --- all of it in one statement -----------------------------------------------------------
 
 _NEAR, _SERVED, _TEAMS, _SERVED_TEAMS = range(4)  # the parts of _prospects_statement
+_CLAIM_STATUSES = ("active", "done", "released")  # what the rules weigh (load, reliability)
+
+
+def _claim_counts(claimed):
+    """Per ``claimed.c.who``, how many of its claims are in each of ``_CLAIM_STATUSES``."""
+    return select(
+        claimed.c.who,
+        *(
+            func.sum(case((claimed.c.status == status, 1), else_=0)).label(status)
+            for status in _CLAIM_STATUSES
+        ),
+    ).group_by(claimed.c.who)
+
+
+def _volunteer_claims(ids):
+    """Claims by status of the volunteers ``ids`` (a select of ids): their own (not a
+    team's) and those a team dispatched to them, each claim counted once."""
+    own = select(Claim.volunteer_id.label("who"), Claim.status).where(
+        Claim.team_id.is_(None), Claim.volunteer_id.in_(ids)
+    )
+    dispatched = select(Claim.dispatched_to_id.label("who"), Claim.status).where(
+        Claim.dispatched_to_id.in_(ids),
+        or_(
+            Claim.team_id.is_not(None),
+            Claim.volunteer_id.is_(None),
+            Claim.volunteer_id != Claim.dispatched_to_id,
+        ),
+    )
+    return _claim_counts(union_all(own, dispatched).subquery("claimed")).cte("user_claims")
+
+
+def _team_claims(ids):
+    claimed = select(Claim.team_id.label("who"), Claim.status).where(Claim.team_id.in_(ids))
+    return _claim_counts(claimed.subquery("team_claimed")).subquery("team_claims")
 
 
 @built_once
 def _prospects_statement(arrays: bool, windows: bool, served: tuple | None):
     """The near volunteers, those who served this person before (``facts.served_where``)
-    and the teams in the box, in one statement (one round trip instead of three): each row
-    says which part it is of; the near ones nearest first, the others by id."""
-    near = _near_statement(windows).subquery("near_list")
+    and the teams in the box, in one statement (one round trip instead of four), each with
+    its claims by status (``_CLAIM_STATUSES``): each row says which part it is of; the
+    near ones nearest first, the others by id."""
+    near = _near_statement(windows).cte("near_list")
+    teams = _teams(windows=windows).cte("teams_list")
     part = lambda number: literal_column(str(number)).label("part")  # noqa: E731
     no_d2 = literal_column("0.0", Float).label("d2")
-    parts = [
-        select(part(_NEAR), *near.c),
-        _teams(part(_TEAMS), windows=windows, trailing=(no_d2,)),
-    ]
+    ids = select(near.c.user_id)
     if served is not None:
         where = facts.served_where(served)
         served_ids = select(ServiceRecord.volunteer_id).where(where)
+        ids = union_all(ids, served_ids)
+    users = _volunteer_claims(ids)
+    team_ids = [c for c in teams.c][0]
+    by_team = _team_claims(select(team_ids))
+    counts = lambda table: [table.c[status] for status in _CLAIM_STATUSES]  # noqa: E731
+    parts = [
+        select(part(_NEAR), *near.c, *counts(users)).select_from(
+            near.outerjoin(users, users.c.who == near.c.user_id)
+        ),
+        select(part(_TEAMS), *teams.c, no_d2, *counts(by_team)).select_from(
+            teams.outerjoin(by_team, by_team.c.who == team_ids)
+        ),
+    ]
+    if served is not None:
         parts.append(
             _by_id(
                 VolunteerProfile.user_id.in_(served_ids),
                 part(_SERVED),
                 windows=windows,
-                trailing=(no_d2,),
+                trailing=(no_d2, *counts(users)),
+            ).select_from(
+                VolunteerProfile.__table__.outerjoin(users, users.c.who == VolunteerProfile.user_id)
             )
         )
         parts.append(
-            select(part(_SERVED_TEAMS), ServiceRecord.team_id, *[null()] * 7, no_d2).where(
-                where, ServiceRecord.team_id.is_not(None)
-            )
+            select(
+                part(_SERVED_TEAMS), ServiceRecord.team_id, *[null()] * 7, no_d2, *[null()] * 3
+            ).where(where, ServiceRecord.team_id.is_not(None))
         )
     return union_all(*parts).order_by("part", "d2", literal_column("user_id"))
+
+
+def _claims(values) -> dict[str, int]:
+    """A row's claims by status (its last columns), those it has."""
+    counts = values[-len(_CLAIM_STATUSES) :]
+    return {status: n for status, n in zip(_CLAIM_STATUSES, counts, strict=True) if n}
 
 
 def prospects_near(
@@ -328,7 +393,8 @@ def prospects_near(
     """Everyone the rules weigh for a request, from one statement: the near volunteers
     (``volunteers_near``), then those who served this person before wherever they live
     (an approved volunteer with a home point, by id), then the teams in the box
-    (``teams_near``); and the ids of the volunteers and teams who served before."""
+    (``teams_near``), each with their claims by status; and the ids of the volunteers and
+    teams who served before."""
     params = _near_params(category, lat, lon, factor)
     params.update(served_params or {})
     near, served_volunteers, teams = [], [], []
@@ -337,16 +403,24 @@ def prospects_near(
     for row in rows(_prospects_statement(windows, served), params):
         part, values = row[0], row[1:]
         if part == _NEAR:
-            near.append(_volunteer(values))
+            prospect = _volunteer(values)
         elif part == _TEAMS:
-            teams.append(_team(values))
+            prospect = _team(values)
         elif part == _SERVED:
             served_users.add(values[0])
             served_volunteers.append(values)
+            continue
         else:
             served_teams.add(values[0])
+            continue
+        prospect.claims = _claims(values)
+        (teams if part == _TEAMS else near).append(prospect)
     near_ids = {p.id for p in near}
-    far = [_volunteer(v) for v in served_volunteers if v[0] not in near_ids]
+    far = []
+    for values in served_volunteers:
+        if values[0] not in near_ids:
+            far.append(_volunteer(values))
+            far[-1].claims = _claims(values)
     return near + far + teams, served_users, served_teams
 
 
