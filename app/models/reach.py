@@ -21,7 +21,8 @@ import math
 # (largest radius in the class, side of the class's cells), both in km. Larger classes
 # take larger cells: fewer cells to look up, each read in one short index range.
 # The last class holds every radius beyond 30 km (matching looks no further than its box):
-# the only one searched in the whole box; each of the others only in its reach's disc.
+# the only one searched in the whole box, so in large cells (few keys); each of the others
+# only in its reach's disc.
 REACH_CLASSES: tuple[tuple[float, float], ...] = (
     (1.0, 2.5),
     (3.0, 2.5),
@@ -29,7 +30,7 @@ REACH_CLASSES: tuple[tuple[float, float], ...] = (
     (10.0, 5.0),
     (20.0, 8.0),
     (30.0, 10.0),
-    (math.inf, 10.0),
+    (math.inf, 30.0),
 )
 KM_PER_DEGREE = 111.32  # a cell's side in degrees is cell_km / KM_PER_DEGREE, lat and lon
 _SIDES = tuple(cell_km / KM_PER_DEGREE for _radius, cell_km in REACH_CLASSES)
