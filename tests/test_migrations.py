@@ -186,3 +186,53 @@ def test_issue17_backfill_gives_every_volunteer_the_cell_the_model_keeps(empty_d
         (placed, reach_cell(34.76, 113.6, 12.0), bits),
         (unplaced, None, bits),
     ]
+
+
+def test_issue17_a_radius_beyond_30_km_moves_to_the_last_reach_class(empty_database):
+    """Revision a17knn gives a radius beyond 30 km the new last class's cell (the 30 km
+    class is read in its disc since); other cells stay; downgrading puts them back."""
+    import math
+
+    import sqlalchemy as sa
+
+    from app.config import normalise_database_url
+    from app.models.reach import reach_cell
+
+    assert _flask(["db", "upgrade", "a17pages"], empty_database).returncode == 0
+    side = 10.0 / 111.32
+    before = (5 * 10**5 + math.floor((34.76 + 90) / side)) * 10**5 + math.floor(
+        (113.6 + 180) / side
+    )
+    engine = create_engine(normalise_database_url(empty_database))
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["user", "volunteer_profile"])
+    t = meta.tables
+    with engine.begin() as conn:
+        far = _insert(conn, t["user"], name="甲", phone="+8613900000001")
+        near = _insert(conn, t["user"], name="乙", phone="+8613900000002")
+        for user, radius, cell in ((far, 45.0, before), (near, 12.0, reach_cell(34.76, 113.6, 12))):
+            _insert(
+                conn,
+                t["volunteer_profile"],
+                user_id=user,
+                home_lat=34.76,
+                home_lon=113.6,
+                radius_km=radius,
+                reach_cell=cell,
+                status="approved",
+            )
+    engine.dispose()
+
+    def cells():
+        engine = create_engine(normalise_database_url(empty_database))
+        with engine.connect() as conn:
+            found = conn.execute(sa.text("select reach_cell from volunteer_profile order by 1"))
+            found = [row[0] for row in found]
+        engine.dispose()
+        return found
+
+    assert _flask(["db", "upgrade"], empty_database).returncode == 0
+    assert sorted(cells()) == sorted([reach_cell(34.76, 113.6, 45.0), reach_cell(34.76, 113.6, 12)])
+    assert reach_cell(34.76, 113.6, 45.0) != before
+    assert _flask(["db", "downgrade", "a17pages"], empty_database).returncode == 0
+    assert sorted(cells()) == sorted([before, reach_cell(34.76, 113.6, 12)])

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -169,15 +170,18 @@ class VolunteerProfile(db.Model):
 # Matching (issue 17): approved volunteers by reach cell, with everything the search
 # tests (the point for the distance, the radius, the skills) in the index itself, so a
 # request reads a few hundred short index ranges and no table rows until the short list.
+# Only the approved are in it (matching reads no others): a third smaller, and no status
+# to compare in each entry read.
 Index(
-    "ix_volunteer_status_reach",
-    VolunteerProfile.status,
+    "ix_volunteer_approved_reach",
     VolunteerProfile.reach_cell,
     VolunteerProfile.home_lat,
     VolunteerProfile.home_lon,
     VolunteerProfile.radius_km,
     VolunteerProfile.skill_bits,
     postgresql_include=["user_id"],
+    postgresql_where=text("status = 'approved'"),
+    sqlite_where=text("status = 'approved'"),
 )
 
 

@@ -20,6 +20,9 @@ import math
 
 # (largest radius in the class, side of the class's cells), both in km. Larger classes
 # take larger cells: fewer cells to look up, each read in one short index range.
+# The last class holds every radius beyond 30 km (matching looks no further than its box):
+# the only one searched in the whole box, so in large cells (few keys); each of the others
+# only in its reach's disc.
 REACH_CLASSES: tuple[tuple[float, float], ...] = (
     (1.0, 2.5),
     (3.0, 2.5),
@@ -27,6 +30,7 @@ REACH_CLASSES: tuple[tuple[float, float], ...] = (
     (10.0, 5.0),
     (20.0, 8.0),
     (30.0, 10.0),
+    (math.inf, 30.0),
 )
 KM_PER_DEGREE = 111.32  # a cell's side in degrees is cell_km / KM_PER_DEGREE, lat and lon
 _SIDES = tuple(cell_km / KM_PER_DEGREE for _radius, cell_km in REACH_CLASSES)
@@ -65,15 +69,37 @@ def reach_cell(lat: float | None, lon: float | None, radius_km: float | None) ->
     return _key(index, _row(lat, side), _col(lon, side))
 
 
-def ranges_for_place(lat: float, lon: float, reach_km: list[float], box) -> list[tuple[int, int]]:
-    """The cells that hold everyone who may reach (``lat``, ``lon``), as ranges of keys:
-    for class i, the cells of ``box(lat, lon, reach_km[i])`` ((min_lat, max_lat, min_lon,
-    max_lon), the box around the place of class i's furthest reach), one range of
-    consecutive keys per row of cells."""
+def ranges_for_place(
+    lat: float,
+    lon: float,
+    reach_km: list[float],
+    box_km: float,
+    box,
+    scale: tuple[float, float],
+) -> list[tuple[int, int]]:
+    """The cells that hold everyone who may reach (``lat``, ``lon``), as ranges of keys,
+    one range of consecutive keys per row of cells: for class i, the cells of the box
+    ``box(lat, lon, min(reach_km[i], box_km))`` ((min_lat, max_lat, min_lon, max_lon))
+    and, when class i's furthest reach ``reach_km[i]`` is finite, in each row only those
+    the disc of that reach touches. The disc is the one of the quick distance matching
+    tests (equirectangular; ``scale``: km per degree of latitude, and of longitude at the
+    place): a point in a row's band is at least as far north or south as the band's
+    nearest edge, so if it is within reach, it is within the disc's width there."""
+    km_lat, km_lon = scale
     ranges = []
     for index, side in enumerate(_SIDES):
-        min_lat, max_lat, min_lon, max_lon = box(lat, lon, reach_km[index])
+        reach = reach_km[index]
+        min_lat, max_lat, min_lon, max_lon = box(lat, lon, min(reach, box_km))
         first, last = _col(min_lon, side), _col(max_lon, side)
         for row in range(_row(min_lat, side), _row(max_lat, side) + 1):
-            ranges.append((_key(index, row, first), _key(index, row, last)))
+            low, high = first, last
+            if math.isfinite(reach) and km_lon > 0:
+                south, north = row * side - 90.0, (row + 1) * side - 90.0
+                dy = max(south - lat, lat - north, 0.0) * km_lat
+                if dy > reach:
+                    continue
+                half = math.sqrt(reach * reach - dy * dy) / km_lon
+                low = max(low, _col(lon - half, side))
+                high = min(high, _col(lon + half, side))
+            ranges.append((_key(index, row, low), _key(index, row, high)))
     return ranges

@@ -140,12 +140,20 @@ def _claims_and_teams(world, rng, people) -> None:
         for user in rng.sample(approved, 40):
             status = rng.choice(("active", "active", "done", "released"))
             db.session.add(Claim(request_id=old.id, volunteer_id=user.id, status=status, via="web"))
+    for user in rng.sample(approved, 10):  # odd claims: dispatched to themselves, closed
+        db.session.add(
+            Claim(request_id=olds[1].id, volunteer_id=user.id, dispatched_to_id=user.id, via="web")
+        )
+        db.session.add(
+            Claim(request_id=olds[2].id, volunteer_id=user.id, status="closed", via="web")
+        )
     for index in range(12):
         leader = rng.choice(approved)
+        members = rng.sample(approved, 3)
         team = factories.make_team(
             world.station_a,
             leader,
-            members=rng.sample(approved, 3),
+            members=members,
             skills=rng.sample(SKILLS, 2),
             radius_km=rng.choice((5.0, 10.0, 15.0)),
             lat=leader.volunteer.home_lat,
@@ -153,6 +161,18 @@ def _claims_and_teams(world, rng, people) -> None:
         )
         team.availability = [] if index % 2 else WEEKS[1]
         db.session.add(Claim(request_id=olds[0].id, team_id=team.id, status="active", via="web"))
+        for member, status in zip(members, ("active", "done", "released"), strict=True):
+            # A team's task handed to one of its members counts for the member too.
+            db.session.add(
+                Claim(
+                    request_id=olds[3 + index % 3].id,
+                    team_id=team.id,
+                    volunteer_id=leader.id,
+                    dispatched_to_id=member.id,
+                    status=status,
+                    via="web",
+                )
+            )
     db.session.flush()
 
 
@@ -232,6 +252,8 @@ def reference_candidates(request: HelpRequest, *, limit: int, factor: float) -> 
         if not team.active or leader is None or leader.status != "approved":
             continue
         if not users[team.leader_id].active:
+            continue
+        if team.lat is None or team.lon is None:  # a leader without a home point
             continue
         if not (min_lat <= team.lat <= max_lat and min_lon <= team.lon <= max_lon):
             continue

@@ -6,6 +6,7 @@ backfill: tests/test_migrations.py.)"""
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import datetime
 
@@ -48,8 +49,8 @@ def test_every_category_has_its_own_bit():
 
 def test_a_radius_falls_in_the_smallest_class_that_holds_it():
     cells = {r: reach_cell(34.76, 113.6, r) // 10**10 for r in (0.5, 1, 1.01, 3, 29.9, 30, 45)}
-    assert cells == {0.5: 0, 1: 0, 1.01: 1, 3: 1, 29.9: 5, 30: 5, 45: 5}
-    assert len(REACH_CLASSES) == 6
+    assert cells == {0.5: 0, 1: 0, 1.01: 1, 3: 1, 29.9: 5, 30: 5, 45: 6}
+    assert len(REACH_CLASSES) == 7
     assert reach_cell(None, 113.6, 5.0) is None
 
 
@@ -112,4 +113,53 @@ def test_the_matching_bench_loads_the_cell_the_model_would_keep():
     for row in rows:
         assert row["reach_cell"] == reach_cell(row["home_lat"], row["home_lon"], row["radius_km"])
         assert row["skill_bits"] == skills_mask(row["skills"])
-    assert len({row["reach_cell"] // 10**10 for row in rows}) == len(REACH_CLASSES)
+    # Every class but the last (a radius beyond 30 km): the bench's radii stop at 30.
+    assert len({row["reach_cell"] // 10**10 for row in rows}) == len(REACH_CLASSES) - 1
+
+
+def _keys(ranges) -> set[int]:
+    return {key for low, high in ranges for key in range(low, high + 1)}
+
+
+@pytest.mark.parametrize("factor", [1.0, 2.0])
+def test_the_cells_read_hold_everyone_within_reach_and_fewer_than_the_box(factor):
+    """Each class is read in the cells its reach's disc touches (the last class, a radius
+    beyond 30 km, in the whole box): every point the pre-filter's quick distance puts
+    within a class's reach, on the disc's edge too, is in a cell read; the 30 km class
+    reads fewer cells than its box."""
+    from app.models import reach
+    from app.services import geo
+    from app.services.matching import prefilter
+
+    rng = random.Random(8)
+    lat, lon = 34.76, 113.6
+    kx = prefilter._KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(lat))
+    ky = prefilter._KM_PER_DEG_LAT
+    reach_km = [largest * factor + prefilter.REACH_MARGIN_KM for largest, _ in REACH_CLASSES]
+    box_km = 30.0 * factor
+    read = _keys(
+        reach.ranges_for_place(
+            lat,
+            lon,
+            [r + prefilter._CELL_SLACK_KM for r in reach_km],
+            box_km + prefilter._CELL_SLACK_KM,
+            geo.bounding_box,
+            (ky, kx),
+        )
+    )
+    min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, box_km)
+    for radius in (1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 20.0, 30.0, 45.0):
+        reach_here = radius * factor + prefilter.REACH_MARGIN_KM
+        for _ in range(400):
+            angle = rng.uniform(0, 2 * math.pi)
+            km = reach_here * (1.0 if rng.random() < 0.3 else math.sqrt(rng.random()))
+            point = (lat + km * math.sin(angle) / ky, lon + km * math.cos(angle) / kx)
+            if not (min_lat <= point[0] <= max_lat and min_lon <= point[1] <= max_lon):
+                continue  # outside the box: matching never looks there
+            assert reach_cell(*point, radius) in read, (radius, km, angle)
+    thirty = reach.reach_class(30.0)
+    in_box = reach.ranges_for_place(
+        lat, lon, [math.inf] * len(REACH_CLASSES), box_km, geo.bounding_box, (ky, kx)
+    )
+    clipped = {key for key in read if key // 10**10 == thirty}
+    assert len(clipped) < len({key for key in _keys(in_box) if key // 10**10 == thirty})

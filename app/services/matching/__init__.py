@@ -7,8 +7,8 @@ Matching in two parts (DESIGN.md, "Matching"):
 * ``rules`` — who of them may take it on and why, and in what order: skills, weekly
   windows, the open-task limit, safeguarding, the score and its reasons; plain values, no
   SQL. The weights of the score are in ``weights``; ``facts`` reads what the rules weigh
-  besides a prospect's own row (their claims; who served this person before, which the
-  pre-filter's statement reads with the prospects).
+  besides a prospect's own row (their claims; who served this person before), which the
+  pre-filter's statement reads with the prospects (the claims on PostgreSQL only).
 
 ``find_candidates`` runs them in that order and turns the winners into ``Candidate`` rows.
 """
@@ -104,13 +104,16 @@ def find_candidates(
     prospects = [p for p in prospects if rules.refusal(p, need) is None]
     if not prospects:
         return []
-    user_claims, team_claims = facts.claim_stats(
-        [p.id for p in prospects if p.kind == "volunteer"],
-        [p.id for p in prospects if p.kind == "team"],
-    )
+    inline = prefilter.claims_inline()
+    if not inline:  # SQLite: in a statement of their own, for those the rules keep
+        user_claims, team_claims = facts.claim_stats(
+            [p.id for p in prospects if p.kind == "volunteer"],
+            [p.id for p in prospects if p.kind == "team"],
+        )
     for prospect in prospects:
         team = prospect.kind == "team"
-        prospect.claims = (team_claims if team else user_claims).get(prospect.id, {})
+        if not inline:
+            prospect.claims = (team_claims if team else user_claims).get(prospect.id, {})
         prospect.served = prospect.id in (served_teams if team else served_users)
     return _materialise(rules.rank(prospects, place, need, limit=limit), request.category)
 

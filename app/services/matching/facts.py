@@ -1,6 +1,7 @@
 """What the rules weigh besides a prospect's own row, read from the database: who served
 this person before (continuity: read within the pre-filter's statement) and everyone's
-claims by status (load, reliability)."""
+claims by status (load, reliability: on PostgreSQL read within the pre-filter's statement
+too, ``prefilter.claims_inline``; on SQLite by ``claim_stats``)."""
 
 from __future__ import annotations
 
@@ -71,8 +72,9 @@ def _claim_stats_statement(arrays: bool):
 def claim_stats(
     user_ids: list[int], team_ids: list[int]
 ) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
-    """Claims by status (one query): per volunteer, their own and those dispatched to them;
-    per team, the team's."""
+    """Claims by status (one query): per volunteer, their own and those dispatched to them
+    (a claim both is counted once); per team, the team's. On SQLite: on PostgreSQL the
+    pre-filter's statement reads them (``prefilter.claims_inline``)."""
     users: dict[int, dict[str, int]] = {}
     teams: dict[int, dict[str, int]] = {}
     if not user_ids and not team_ids:
@@ -87,9 +89,10 @@ def claim_stats(
         bucket[status] = bucket.get(status, 0) + count
 
     for volunteer_id, team_id, dispatched_to_id, status, count in found:
-        if team_id is None and volunteer_id in wanted_users:
+        own = team_id is None and volunteer_id in wanted_users
+        if own:
             add(users, volunteer_id, status, count)
-        if dispatched_to_id in wanted_users:
+        if dispatched_to_id in wanted_users and not (own and dispatched_to_id == volunteer_id):
             add(users, dispatched_to_id, status, count)
         if team_id in wanted_teams:
             add(teams, team_id, status, count)
