@@ -11,7 +11,7 @@ partial index of the approved by (reach cell, ...), a third smaller and with no 
 compare in each entry it reads.
 
 Revision ID: a17knn
-Revises: a17pages
+Revises: a18wish
 Create Date: 2026-11-30 21:10:00
 
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'a17knn'
-down_revision = 'a17pages'
+down_revision = 'a18wish'
 branch_labels = None
 depends_on = None
 

@@ -69,6 +69,10 @@ def test_use_my_location_routes_to_the_nearest_station(browser, live_server):
         shot(page, "geo-01-location-found")
         # No township or village chosen: the position is the place.
         page.locator("input[name=phone]").fill("139 1234 0002")
+        # Leaving the field checks the phone (htmx swaps the field): let that land before
+        # the next tap, or a slow answer moves the consent box under the tap.
+        page.locator("input[name=phone]").press("Tab")
+        page.wait_for_load_state("networkidle")
         page.locator("input[name=consent]").check()
         page.get_by_role("button", name="提交求助").click()
         page.wait_for_url("**/ask/done")

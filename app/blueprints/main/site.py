@@ -57,6 +57,7 @@ ROBOTS_RULES = (
     ("Disallow", "/v/"),
     ("Disallow", "/station"),
     ("Disallow", "/t/"),
+    ("Disallow", "/s/"),  # a station's upcoming activities: public, but not for search engines
     ("Disallow", "/sms"),
     ("Disallow", "/me"),
     ("Disallow", "/login"),
