@@ -107,29 +107,40 @@ def public_upcoming(station: Station, *, now: datetime | None = None) -> list[Pu
 
 
 def activities_to_remind(now: datetime) -> list[int]:
+    """Activities starting within a day with someone holding a place not yet reminded
+    (one who signs up, or moves up, after the first reminder gets their own)."""
     return list(
         db.session.scalars(
-            select(Activity.id).where(
+            select(Activity.id)
+            .join(ActivitySignup, ActivitySignup.activity_id == Activity.id)
+            .where(
                 Activity.status == "scheduled",
-                Activity.reminded_at.is_(None),
                 Activity.starts_at > now,
                 Activity.starts_at <= now + REMIND_AHEAD,
+                ActivitySignup.status == "signed_up",
+                ActivitySignup.reminded_at.is_(None),
             )
+            .distinct()
         )
     )
 
 
 def remind(activity: Activity, now: datetime | None = None) -> int:
-    """Text everyone with a place, once (the first worker to stamp ``reminded_at`` wins)."""
-    stamped = db.session.execute(
-        update(Activity)
-        .where(Activity.id == activity.id, Activity.reminded_at.is_(None))
-        .values(reminded_at=now or utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if stamped != 1:
-        return 0
-    holders = [s for s in activity.signups if s.status == "signed_up"]
-    for signup in holders:
-        activities.text_volunteer(signup.user, "activity_reminder", activity)
-    return len(holders)
+    """Text everyone with a place not yet reminded, once each (the first worker to stamp
+    a sign-up's ``reminded_at`` texts it)."""
+    now = now or utcnow()
+    if activity.reminded_at is None:
+        activity.reminded_at = now
+    told = 0
+    for signup in [s for s in activity.signups if s.status == "signed_up"]:
+        stamped = db.session.execute(
+            update(ActivitySignup)
+            .where(ActivitySignup.id == signup.id, ActivitySignup.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if stamped == 1:
+            activities.text_volunteer(signup.user, "activity_reminder", activity)
+            told += 1
+    db.session.flush()
+    return told

@@ -21,6 +21,8 @@ ACTIONS: dict[str, object] = {
     "staff_reactivate": _l("Reactivated a worker"),
     "staff_reset_password": _l("Reset a worker's password"),
     "staff_certificate": _l("Recorded a certificate or training hours"),
+    "activity_close": _l("Closed an activity (hours written)"),
+    "activity_cancel": _l("Cancelled an activity"),
 }
 
 

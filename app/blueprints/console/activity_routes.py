@@ -9,7 +9,6 @@ supervisor reads the counts on the statistics pages and changes nothing here.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -126,6 +125,7 @@ def _page(activity: Activity, status: int = 200, **forms):
         "signups": activity.signups,
         "residents": activity.residents,
         "serving": activity.station_id in access.acting_station_ids(current_user),
+        "checkin_open": activities.check_in_window(activity),
         "head_form": forms.get("head_form") or HeadCountForm(head_count=activity.head_count),
         "resident_form": resident_form,
         "error": forms.get("error"),
@@ -156,16 +156,14 @@ def activity_roster(activity_id: int, signup_id: int):
     present = request.form.get("present") == "1"
     message = _("Checked in.") if present else _("Check-in undone.")
     return _act(
-        activity, activities.tick_roster, activity, signup_id, present=present, done_message=message
+        activity,
+        activities.tick_roster,
+        activity,
+        signup_id,
+        present=present,
+        by=current_user,
+        done_message=message,
     )
-
-
-@bp.post("/activities/<int:activity_id>/text-code")
-@role_required(*MANAGERS)
-def activity_text_code(activity_id: int):
-    activity = _managed_or_404(activity_id)
-    message = _("The check-in code is on its way to the volunteers by SMS.")
-    return _act(activity, activities.text_check_in_code, activity, done_message=message)
 
 
 @bp.post("/activities/<int:activity_id>/residents")
@@ -191,14 +189,7 @@ def activity_head_count(activity_id: int):
 
 
 def _close(activity: Activity) -> list:
-    hours = {}
-    for signup in activity.signups:
-        raw = (request.form.get(f"hours_{signup.id}") or "").strip()
-        if signup.status == "attended" and raw:
-            try:
-                hours[signup.id] = Decimal(raw).quantize(Decimal("0.01"))
-            except InvalidOperation:
-                raise ServiceError(_("Hours must be 0 to 12."), field="hours") from None
+    hours = activities.parse_close_hours(activity, request.form)
     return activities.close(activity, current_user, hours=hours)
 
 
