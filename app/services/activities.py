@@ -354,6 +354,7 @@ def check_in_by_code(
             Activity.status == "scheduled",
         )
         .order_by(Activity.starts_at, ActivitySignup.id)
+        .execution_options(populate_existing=True)  # the wrong codes counted just now
     )
     if activity is not None:
         query = query.where(ActivitySignup.activity_id == activity.id)

@@ -132,7 +132,12 @@ def remind(activity: Activity, now: datetime | None = None) -> int:
     if activity.reminded_at is None:
         activity.reminded_at = now
     told = 0
-    for signup in [s for s in activity.signups if s.status == "signed_up"]:
+    holders = db.session.scalars(
+        select(ActivitySignup)
+        .where(ActivitySignup.activity_id == activity.id, ActivitySignup.status == "signed_up")
+        .order_by(ActivitySignup.id)
+    ).all()
+    for signup in holders:
         stamped = db.session.execute(
             update(ActivitySignup)
             .where(ActivitySignup.id == signup.id, ActivitySignup.reminded_at.is_(None))
