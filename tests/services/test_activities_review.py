@@ -15,8 +15,15 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import Activity, ActivitySignup, AuditLog, ServiceRecord, User
 from app.models.base import utcnow
-from app.services import ServiceError, activities, activity_lists, activity_stats, admin, stats
-from app.services import wording
+from app.services import (
+    ServiceError,
+    activities,
+    activity_lists,
+    activity_stats,
+    admin,
+    stats,
+    wording,
+)
 from app.services.notifications.inbound import handle_inbound
 from tests import factories
 from tests.activities_support import make_worker, move_start, post, templates_to
@@ -158,7 +165,9 @@ def test_an_activity_across_midnight_at_a_months_end_is_held_and_counted_in_one_
 
 
 def test_suspending_a_volunteer_frees_their_places_and_they_cannot_check_in(world):
-    worker, activity, volunteer, signup = _on_the_day(world, capacity=1, starts_in=timedelta(hours=5))
+    worker, activity, volunteer, signup = _on_the_day(
+        world, capacity=1, starts_in=timedelta(hours=5)
+    )
     waiting = factories.make_volunteer(world.station_a)
     assert activities.sign_up(activity, waiting).status == "waiting"
     running = post(worker, world.village_a1, minutes=60)
@@ -181,7 +190,10 @@ def test_suspending_a_volunteer_frees_their_places_and_they_cannot_check_in(worl
 def test_one_who_signs_up_after_the_reminder_gets_one_and_nobody_gets_two(world):
     worker = make_worker(world.station_a)
     activity = post(worker, world.village_a1, capacity=2, starts_in=timedelta(hours=30))
-    early, late = factories.make_volunteer(world.station_a), factories.make_volunteer(world.station_a)
+    early, late = (
+        factories.make_volunteer(world.station_a),
+        factories.make_volunteer(world.station_a),
+    )
     activities.sign_up(activity, early)
     now = utcnow() + timedelta(hours=7)
     for due in activity_lists.activities_to_remind(now):
@@ -197,9 +209,7 @@ def test_one_who_signs_up_after_the_reminder_gets_one_and_nobody_gets_two(world)
 # --- 11: codes are given back -------------------------------------------------------------
 
 
-def test_a_code_is_unique_among_scheduled_activities_only_and_posting_gives_up(
-    world, monkeypatch
-):
+def test_a_code_is_unique_among_scheduled_activities_only_and_posting_gives_up(world, monkeypatch):
     worker = make_worker(world.station_a)
     done = post(worker, world.village_a1)
     activities.cancel(done, worker)
