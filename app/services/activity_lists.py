@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Station, User
@@ -36,7 +36,8 @@ def _upcoming(now: datetime):
 
 def nearby(user: User, *, now: datetime | None = None, limit: int = 30) -> list[Nearby]:
     """Upcoming activities within the volunteer's travel radius of home (their own
-    station's too, wherever they are), nearest first; those without a point last."""
+    station's too, wherever they are), nearest first; those without a point last. The
+    database keeps to a box around home (the exact distance is then checked here)."""
     now = now or utcnow()
     profile = user.volunteer
     home = (profile.home_lat, profile.home_lon) if profile is not None else (None, None)
@@ -49,8 +50,18 @@ def nearby(user: User, *, now: datetime | None = None, limit: int = 30) -> list[
             )
         ).all()
     )
+    # in SQL: inside the box around home, or their own station's, or their own sign-ups
+    near_clauses = [Activity.id.in_(list(mine) or [-1])]
+    if own_station is not None:
+        near_clauses.append(Activity.station_id == own_station)
+    if None not in home and radius:
+        low_lat, high_lat, low_lon, high_lon = geo.bounding_box(home[0], home[1], radius)
+        near_clauses.append(
+            Activity.lat.between(low_lat, high_lat) & Activity.lon.between(low_lon, high_lon)
+        )
+    query = _upcoming(now).where(or_(*near_clauses)).order_by(Activity.starts_at).limit(500)
     found = []
-    for activity in db.session.scalars(_upcoming(now).order_by(Activity.starts_at).limit(500)):
+    for activity in db.session.scalars(query):
         distance = None
         if None not in home and activity.lat is not None and activity.lon is not None:
             distance = geo.distance_km(home[0], home[1], activity.lat, activity.lon)

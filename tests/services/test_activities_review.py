@@ -288,3 +288,36 @@ def test_a_check_in_committing_while_a_close_runs_is_counted_by_that_close(app, 
     assert hours == [Decimal("1.00")]  # the check-in was counted, not left on a closed activity
     status = db.session.scalar(select(ActivitySignup.status))
     assert status == "attended"
+
+
+# --- 12: the nearby list looks in a box around home, in SQL ----------------------------------
+
+
+def test_nearby_finds_a_near_activity_behind_many_far_ones(world):
+    """500 sooner activities far away once hid a near one (taken first, filtered after)."""
+    far_worker = make_worker(world.station_b)
+    far = post(far_worker, None, starts_in=timedelta(hours=5))
+    far.lat, far.lon = 40.0, 116.4  # Beijing
+    for number in range(500):
+        db.session.add(
+            Activity(
+                code=f"9{number:04d}",
+                checkin_code="1111",
+                station_id=world.station_b.id,
+                posted_by_id=far_worker.id,
+                title="远处的活动",
+                kind="haircut",
+                starts_at=far.starts_at,
+                minutes=60,
+                lat=40.0,
+                lon=116.4,
+                volunteer_capacity=1,
+                status="scheduled",
+            )
+        )
+    near = post(make_worker(world.station_b), None, starts_in=timedelta(days=2))
+    near.lat, near.lon = 34.761, 113.601
+    db.session.flush()
+    volunteer = factories.make_volunteer(world.station_a, lat=34.76, lon=113.60)
+    found = [n.activity.id for n in activity_lists.nearby(volunteer)]
+    assert near.id in found and far.id not in found
