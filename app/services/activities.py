@@ -516,7 +516,7 @@ def close(
     return records
 
 
-def cancel(activity: Activity, by: User, *, now: datetime | None = None) -> int:
+def cancel(activity: Activity, by: User | None, *, now: datetime | None = None) -> int:
     """Cancel it and text everyone signed up or waiting, while it has not started. Once
     started: only with nobody checked in (else close it), and nobody is texted."""
     started = (now or utcnow()) >= activity.starts_at

@@ -160,3 +160,34 @@ def remind(activity: Activity, now: datetime | None = None) -> int:
             told += 1
     db.session.flush()
     return told
+
+
+# --- never closed -------------------------------------------------------------------------
+
+LAPSE_AFTER = timedelta(days=7)  # after the end: a scheduled activity nobody came to lapses
+
+
+def activities_to_lapse(now: datetime) -> list[int]:
+    """Scheduled activities that started over a week (plus the longest duration) ago;
+    ``lapse`` checks each one's own end."""
+    latest_start = now - LAPSE_AFTER - timedelta(minutes=activities.MAX_MINUTES)
+    return list(
+        db.session.scalars(
+            select(Activity.id).where(
+                Activity.status == "scheduled", Activity.starts_at <= latest_start
+            )
+        )
+    )
+
+
+def lapse(activity: Activity, now: datetime | None = None) -> int:
+    """Cancel it, by nobody and texting nobody, if it ended a week ago with nobody
+    checked in; 1 when cancelled."""
+    now = now or utcnow()
+    ended = activity.starts_at + timedelta(minutes=activity.minutes)
+    if activity.status != "scheduled" or now < ended + LAPSE_AFTER:
+        return 0
+    if any(s.status == "attended" for s in activity.signups):
+        return 0  # someone came: the worker closes it (it stays on their list)
+    activities.cancel(activity, None, now=now)
+    return 1

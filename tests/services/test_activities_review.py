@@ -321,3 +321,24 @@ def test_nearby_finds_a_near_activity_behind_many_far_ones(world):
     volunteer = factories.make_volunteer(world.station_a, lat=34.76, lon=113.60)
     found = [n.activity.id for n in activity_lists.nearby(volunteer)]
     assert near.id in found and far.id not in found
+
+
+# --- 10: a scheduled activity never closed lapses ------------------------------------------
+
+
+def test_an_activity_nobody_came_to_lapses_a_week_after_and_one_with_check_ins_stays(app, world):
+    from app.jobs.activities import lapse_activities
+    from app.jobs.scheduler import _jobs
+
+    assert "lapse activities" in [job.name for job in _jobs()]
+    worker, empty, volunteer, _signup = _on_the_day(world, starts_in=timedelta(days=-9))
+    other, came, present, _s = _on_the_day(world, starts_in=timedelta(minutes=-10))
+    activities.check_in_by_code(present, came.checkin_code)
+    move_start(came, timedelta(days=-9))
+    recent = post(worker, world.village_a1)
+    move_start(recent, timedelta(days=-2))
+    db.session.commit()
+    assert lapse_activities() == 1
+    db.session.expire_all()
+    assert (empty.status, came.status, recent.status) == ("cancelled", "scheduled", "scheduled")
+    assert "activity_cancelled" not in templates_to(volunteer.phone)
