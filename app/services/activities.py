@@ -250,6 +250,12 @@ def withdraw(activity: Activity, user: User, *, notify: bool = True) -> Activity
     signup = signup_of(activity, user)
     if signup is None or signup.status == "withdrawn":
         raise ServiceError(_("You are not signed up for this activity."))
+    if activity.status == "scheduled" and activity.starts_at <= utcnow():
+        raise ServiceError(
+            _(
+                "The activity has started: withdrawing is closed. Tell the worker if you cannot come."
+            )
+        )
     _open_for_sign_up(activity)
     moved = SIGNUP_MACHINE.move(signup, "withdraw")
     if moved.source == "signed_up":

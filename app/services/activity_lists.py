@@ -92,6 +92,7 @@ class PublicActivity:
     minutes: int
     place: str
     places_left: int
+    code: str  # what a volunteer texts to sign up ("报名 52817")
 
 
 def public_upcoming(station: Station, *, now: datetime | None = None) -> list[PublicActivity]:
@@ -109,6 +110,7 @@ def public_upcoming(station: Station, *, now: datetime | None = None) -> list[Pu
             minutes=a.minutes,
             place=a.village.name if a.village is not None else a.station.name,
             places_left=a.places_left,
+            code=a.code,
         )
         for a in rows
     ]

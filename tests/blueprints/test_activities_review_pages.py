@@ -82,10 +82,35 @@ def test_the_check_in_code_shows_on_the_day_and_a_leader_has_no_tick_for_himself
     sign_in(client, leader)
     page = f"/station/activities/{activity.id}"
     html = client.get(page).get_data(as_text=True)
-    assert activity.checkin_code not in html  # three days ahead: not yet
+    assert "code-big" not in html  # three days ahead: not yet
     move_start(activity, timedelta(minutes=30))
     db.session.commit()
     html = client.get(page).get_data(as_text=True)
-    assert activity.checkin_code in html
+    assert f'class="code-big">{activity.checkin_code}<' in html
     assert f"/roster/{other.id}" in html and f"/roster/{own.id}" not in html
     assert post_form(client, page, f"{page}/roster/{own.id}", {"present": "1"}).status_code == 422
+
+
+def test_the_public_page_shows_the_sms_words_and_the_form_says_the_title_is_public(
+    client, world
+):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1)
+    db.session.commit()
+    public = client.get(f"/s/{world.station_a.id}/activities").get_data(as_text=True)
+    assert f"报名 {activity.code}" in public and "签到码" not in public
+    sign_in(client, worker)
+    form = client.get("/station/activities/new").get_data(as_text=True)
+    assert "公开页面" in form
+
+
+def test_withdrawing_after_the_start_says_so_plainly(client, world):
+    activity = post(make_worker(world.station_a), world.village_a1)
+    volunteer = factories.make_volunteer(world.station_a)
+    activities.sign_up(activity, volunteer)
+    move_start(activity, timedelta(minutes=-5))
+    db.session.commit()
+    sign_in(client, volunteer)
+    page = f"/v/activities/{activity.id}"
+    answer = post_form(client, page, f"{page}/withdraw", {})
+    assert answer.status_code == 422 and "不能再退出" in answer.get_data(as_text=True)

@@ -13,7 +13,6 @@ from datetime import date, datetime, time
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.blueprints.console import bp
 from app.blueprints.console.activity_forms import ActivityForm, HeadCountForm, ResidentForm
@@ -21,7 +20,7 @@ from app.blueprints.console.helpers import WORKERS, digits_or_none, error_on_for
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import db
-from app.models import Activity, Beneficiary
+from app.models import Activity
 from app.services import ServiceError, access, activities, activity_access, wording
 
 MANAGERS = (*WORKERS, "team_leader")
@@ -102,24 +101,9 @@ def activity_new():
     return render_template("console/activities/new.html", form=form), status
 
 
-def _ledger_choices(activity: Activity) -> list[tuple[str, str]]:
-    """People of the ledger the worker may name as served (their stations'), the
-    activity's village first."""
-    acting = access.acting_station_ids(current_user)
-    if not acting:
-        return []
-    people = db.session.scalars(
-        select(Beneficiary)
-        .where(Beneficiary.station_id.in_(acting))
-        .order_by((Beneficiary.village_id == activity.village_id).desc(), Beneficiary.name)
-        .limit(300)
-    )
-    return [(str(p.id), p.name + (f" · {p.village.name}" if p.village else "")) for p in people]
-
-
 def _page(activity: Activity, status: int = 200, **forms):
     resident_form = forms.get("resident_form") or ResidentForm()
-    resident_form.beneficiary.choices = _ledger_choices(activity)
+    resident_form.beneficiary.choices = activity_access.ledger_choices(current_user, activity)
     context = {
         "activity": activity,
         "signups": activity.signups,
