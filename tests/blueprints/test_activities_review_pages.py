@@ -91,9 +91,7 @@ def test_the_check_in_code_shows_on_the_day_and_a_leader_has_no_tick_for_himself
     assert post_form(client, page, f"{page}/roster/{own.id}", {"present": "1"}).status_code == 422
 
 
-def test_the_public_page_shows_the_sms_words_and_the_form_says_the_title_is_public(
-    client, world
-):
+def test_the_public_page_shows_the_sms_words_and_the_form_says_the_title_is_public(client, world):
     worker = make_worker(world.station_a)
     activity = post(worker, world.village_a1)
     db.session.commit()
