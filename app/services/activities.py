@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -438,12 +438,17 @@ def add_resident(activity: Activity, by: User, beneficiary_id: int) -> ActivityR
     if found is not None:
         return found
     if activity.resident_capacity is not None:
-        named = len(activity.residents)
+        named = db.session.scalar(
+            select(func.count(ActivityResident.id)).where(
+                ActivityResident.activity_id == activity.id
+            )
+        )
         if named >= activity.resident_capacity:
             raise ServiceError(_("All the resident places are named already."))
     row = ActivityResident(activity_id=activity.id, beneficiary_id=person.id, added_by_id=by.id)
     db.session.add(row)
     db.session.flush()
+    db.session.expire(activity, ["residents"])
     return row
 
 

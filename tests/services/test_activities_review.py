@@ -342,3 +342,20 @@ def test_an_activity_nobody_came_to_lapses_a_week_after_and_one_with_check_ins_s
     db.session.expire_all()
     assert (empty.status, came.status, recent.status) == ("cancelled", "scheduled", "scheduled")
     assert "activity_cancelled" not in templates_to(volunteer.phone)
+
+
+# --- nitpicks -------------------------------------------------------------------------------
+
+
+def test_people_served_are_named_by_the_activitys_station_within_its_resident_places(world):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1, resident_capacity=1)
+    other = make_worker(world.station_b)
+    theirs = factories.make_beneficiary(world.station_b, None)
+    with pytest.raises(ServiceError):  # another station's worker, their own ledger
+        activities.add_resident(activity, other, theirs.id)
+    ours = [factories.make_beneficiary(world.station_a, world.village_a1) for _ in range(2)]
+    activities.add_resident(activity, worker, ours[0].id)
+    with pytest.raises(ServiceError):  # one resident place
+        activities.add_resident(activity, worker, ours[1].id)
+    assert [r.beneficiary_id for r in activity.residents] == [ours[0].id]
