@@ -20,7 +20,9 @@ from tests.volunteer_support import post_form, sign_in
 def test_web_check_in_guesses_are_limited_and_locked(client, world):
     activity = post(make_worker(world.station_a), world.village_a1, capacity=2)
     volunteer = factories.make_volunteer(world.station_a)
-    activities.sign_up(activity, volunteer)
+    neighbour = factories.make_volunteer(world.station_a)
+    for person in (volunteer, neighbour):
+        activities.sign_up(activity, person)
     move_start(activity, timedelta(minutes=30))
     db.session.commit()
     sign_in(client, volunteer)
@@ -35,6 +37,9 @@ def test_web_check_in_guesses_are_limited_and_locked(client, world):
     db.session.expire_all()
     signup = activities.signup_of(activity, volunteer)
     assert signup.failed_checkins >= 5 and signup.status == "signed_up"  # locked by then
+    sign_in(client, neighbour)  # the same address (the station's Wi-Fi): not limited
+    answer = post_form(client, page, f"{page}/check-in", {"code": activity.checkin_code})
+    assert answer.status_code == 302
 
 
 def test_web_check_in_uses_the_activity_in_its_address(client, world):

@@ -90,7 +90,7 @@ def activity_withdraw(activity_id: int):
 
 
 @bp.post("/activities/<int:activity_id>/check-in")
-@limiter.limit("10/minute")
+@limiter.limit("10/minute", key_func=lambda: f"check-in:{current_user.get_id()}")
 @role_required(*VOLUNTEER_ROLES)
 def activity_check_in(activity_id: int):
     activity = _visible_or_404(activity_id)
