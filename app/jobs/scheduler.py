@@ -60,6 +60,7 @@ def _jobs() -> list[Job]:
         Job("recover SMS leases", sms.recover_expired_leases, _lease_check()),
         Job("remind volunteers", reminders.remind_volunteers, every_seconds=300),
         Job("remind activities", activities.remind_activities, every_seconds=600),
+        Job("lapse activities", activities.lapse_activities, every_seconds=3600),
         Job("auto-close done", reminders.auto_close_done_requests, every_seconds=3600),
         Job("forget old sign-in failures", accounts.forget_old_records, every_seconds=3600),
         Job("build exports", exports.build_queued_exports, every_seconds=0),

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,11 +31,22 @@ from app.models.base import utcnow
 
 class Activity(db.Model):
     __tablename__ = "activity"
-    __table_args__ = (Index("ix_activity_station_starts", "station_id", "status", "starts_at"),)
+    __table_args__ = (
+        Index("ix_activity_station_starts", "station_id", "status", "starts_at"),
+        # A code is unique among the scheduled activities only: a closed or cancelled
+        # activity gives its code back, so the 90,000 codes never run out.
+        Index(
+            "uq_activity_code_scheduled",
+            "code",
+            unique=True,
+            postgresql_where=text("status = 'scheduled'"),
+            sqlite_where=text("status = 'scheduled'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # What a volunteer texts to sign up ("报名 52817"): 5 digits, never a reply code's 4.
-    code: Mapped[str] = mapped_column(String(8), unique=True)
+    code: Mapped[str] = mapped_column(String(8))
     station_id: Mapped[int] = mapped_column(ForeignKey("station.id"), index=True)
     # A team leader's activity belongs to the team too (the leader manages it).
     team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"))
@@ -59,6 +71,8 @@ class Activity(db.Model):
     head_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When it ended as counted (its ServiceRecords' ended_at): the month it is "held" in.
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -100,6 +114,11 @@ class ActivitySignup(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
     # The hours the worker wrote at close when not the activity's duration.
     hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    # Wrong check-in codes tried: at CHECKIN_TRIES the sign-up's own check-in is locked
+    # (the worker can still tick the roster).
+    failed_checkins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The reminder reached this sign-up (one who signs up after the reminder gets their own).
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     activity: Mapped[Activity] = relationship(back_populates="signups")
     user = relationship("User")

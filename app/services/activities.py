@@ -14,12 +14,13 @@ the outbox (templates ``activity_*``). Flushes, never commits.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -38,7 +39,7 @@ from app.models.vocab import (
     SIGNUP_STATUSES,
     SPECIAL_GROUPS,
 )
-from app.services import ServiceError, access, counting
+from app.services import ServiceError, access, audit, counting
 from app.services.activity_access import approved as _approved
 from app.services.activity_access import led_team, may_post, villages_for_posting
 from app.services.codes import seeded_rng
@@ -69,15 +70,17 @@ SIGNUP_MACHINE = StateMachine(
     clears={"uncheck": ("checked_in_at",), "rejoin": ("withdrawn_at",)},
 )
 HOLDING = ("signed_up", "attended")  # sign-ups that hold a place
-CHECK_IN_OPENS = timedelta(hours=2)  # before the start: check-in and closing open then
+CHECK_IN_OPENS = timedelta(hours=2)  # before the start: check-in and the roster open then
+CHECK_IN_CLOSES = timedelta(hours=2)  # after the end: a volunteer's own check-in closes
+CHECKIN_TRIES = 5  # wrong codes before a sign-up's own check-in locks (the roster still works)
 MAX_MINUTES = 12 * 60
+MAX_OVERRIDE_EXTRA = Decimal(1)  # hours written at close: at most the duration and one more
 MAX_PLACES = 500
 CODE_LENGTH = 5  # the activity's SMS code; a check-in code has 4 digits
+CODE_TRIES = 50  # random codes tried before posting gives up
 
 
 def _rng_digits(length: int) -> str:
-    import secrets
-
     rng = seeded_rng.get()
     first = rng.randint(1, 9) if rng else secrets.randbelow(9) + 1
     rest = [rng.randint(0, 9) if rng else secrets.randbelow(10) for _ in range(length - 1)]
@@ -85,10 +88,19 @@ def _rng_digits(length: int) -> str:
 
 
 def _new_code() -> str:
-    while True:
+    """A code no scheduled activity has (a closed or cancelled one gives its code back)."""
+    for _try in range(CODE_TRIES):
         code = _rng_digits(CODE_LENGTH)
-        if db.session.scalar(select(Activity.id).where(Activity.code == code)) is None:
+        if scheduled_by_code(code) is None:
             return code
+    raise ServiceError(_("No activity code is free just now: please try again later."))
+
+
+def scheduled_by_code(code: str) -> Activity | None:
+    """The scheduled activity with this SMS code (unique among the scheduled ones)."""
+    return db.session.scalar(
+        select(Activity).where(Activity.code == code, Activity.status == "scheduled")
+    )
 
 
 # --- post ---------------------------------------------------------------------------------
@@ -238,6 +250,12 @@ def withdraw(activity: Activity, user: User, *, notify: bool = True) -> Activity
     signup = signup_of(activity, user)
     if signup is None or signup.status == "withdrawn":
         raise ServiceError(_("You are not signed up for this activity."))
+    if activity.status == "scheduled" and activity.starts_at <= utcnow():
+        raise ServiceError(
+            _(
+                "The activity has started: withdrawing is closed. Tell the worker if you cannot come."
+            )
+        )
     _open_for_sign_up(activity)
     moved = SIGNUP_MACHINE.move(signup, "withdraw")
     if moved.source == "signed_up":
@@ -269,46 +287,130 @@ def promote_waiting(activity: Activity) -> list[ActivitySignup]:
 # --- on the day ---------------------------------------------------------------------------
 
 
-def _on_the_day(activity: Activity, now: datetime | None = None) -> None:
-    if activity.status != "scheduled":
+def _still_scheduled(activity: Activity) -> None:
+    """Refuse unless the activity is scheduled, and hold its row until commit: a close
+    running at the same moment waits for this work (or this sees it closed), so nothing is
+    added to an activity already counted."""
+    held = db.session.execute(
+        update(Activity)
+        .where(Activity.id == activity.id, Activity.status == "scheduled")
+        .values(status="scheduled")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if held != 1:
+        db.session.expire(activity)
         raise ServiceError(
             _(
                 "This activity is no longer open: %(status)s.",
                 status=ACTIVITY_MACHINE.status_label(activity.status),
             )
         )
+
+
+def _on_the_day(activity: Activity, now: datetime | None = None) -> None:
     if (now or utcnow()) < activity.starts_at - CHECK_IN_OPENS:
         raise ServiceError(_("Check-in opens two hours before the start."))
+    _still_scheduled(activity)
 
 
-def check_in_by_code(user: User, code: str) -> ActivitySignup:
-    """A volunteer's own check-in with the code the worker shows or texts."""
-    found = db.session.scalars(
+def check_in_window(activity: Activity, now: datetime | None = None) -> bool:
+    """A volunteer checks themselves in from two hours before the start to two hours
+    after the end."""
+    now = now or utcnow()
+    ends = activity.starts_at + timedelta(minutes=activity.minutes)
+    return activity.starts_at - CHECK_IN_OPENS <= now <= ends + CHECK_IN_CLOSES
+
+
+class WrongCode(ServiceError):
+    """A wrong check-in code: the caller counts it (``count_wrong_code``) after the
+    refusal's rollback. ``silent``: the sign-ups were already locked and told so."""
+
+    def __init__(self, message: str, signup_ids: list[int], *, silent: bool = False) -> None:
+        super().__init__(message, field="code")
+        self.signup_ids = signup_ids
+        self.silent = silent
+
+
+def count_wrong_code(error: WrongCode) -> None:
+    """Count a wrong code against the sign-ups it was tried for (one UPDATE, atomic)."""
+    if error.signup_ids:
+        db.session.execute(
+            update(ActivitySignup)
+            .where(ActivitySignup.id.in_(error.signup_ids))
+            .values(failed_checkins=ActivitySignup.failed_checkins + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def check_in_by_code(
+    user: User, code: str, activity: Activity | None = None, *, now: datetime | None = None
+) -> ActivitySignup:
+    """A volunteer's own check-in with the code the worker shows on the day: only while
+    check-in is open, only for an approved volunteer, and only a few wrong codes per
+    sign-up (then ``WrongCode``, and the worker ticks the roster instead). ``activity``:
+    the one the page is about (the web); by SMS, any of the user's open sign-ups."""
+    if not _approved(user):
+        raise ServiceError(_("Only approved volunteers may check in."))
+    query = (
         select(ActivitySignup)
         .join(Activity, Activity.id == ActivitySignup.activity_id)
         .where(
             ActivitySignup.user_id == user.id,
             ActivitySignup.status.in_(HOLDING),
             Activity.status == "scheduled",
-            Activity.checkin_code == (code or "").strip(),
         )
-        .order_by(Activity.starts_at)
-    ).all()
-    if not found:
-        raise ServiceError(_("No activity you signed up for has this check-in code."))
-    signup = found[0]
+        .order_by(Activity.starts_at, ActivitySignup.id)
+        .execution_options(populate_existing=True)  # the wrong codes counted just now
+    )
+    if activity is not None:
+        query = query.where(ActivitySignup.activity_id == activity.id)
+    open_now = [s for s in db.session.scalars(query) if check_in_window(s.activity, now)]
+    if not open_now:
+        raise ServiceError(
+            _(
+                "Check-in is open from two hours before the start to two hours after the "
+                "end, for the volunteers with a place."
+            )
+        )
+    code = (code or "").strip()
+    unlocked = [s for s in open_now if s.failed_checkins < CHECKIN_TRIES]
+    signup = next(
+        (s for s in unlocked if secrets.compare_digest(s.activity.checkin_code, code)), None
+    )
+    if signup is None:
+        if not unlocked:
+            silent = all(s.failed_checkins > CHECKIN_TRIES for s in open_now)
+            raise WrongCode(_locked_words(), [s.id for s in open_now], silent=silent)
+        left = CHECKIN_TRIES - 1 - max(s.failed_checkins for s in unlocked)
+        if left <= 0:
+            raise WrongCode(_locked_words(), [s.id for s in unlocked])
+        raise WrongCode(
+            _("This check-in code is wrong: %(left)d tries left.", left=left),
+            [s.id for s in unlocked],
+        )
     if signup.status == "attended":
         return signup
-    _on_the_day(signup.activity)
+    _still_scheduled(signup.activity)
     SIGNUP_MACHINE.move(signup, "check_in")
     return signup
 
 
-def tick_roster(activity: Activity, signup_id: int, *, present: bool) -> ActivitySignup:
-    """The worker ticks (or unticks) a volunteer on the roster."""
+def _locked_words() -> str:
+    return _("Too many wrong codes: ask the worker on the spot to tick you on the roster.")
+
+
+def tick_roster(
+    activity: Activity, signup_id: int, *, present: bool, by: User | None = None
+) -> ActivitySignup:
+    """The worker ticks (or unticks) a volunteer on the roster: never their own sign-up,
+    never a volunteer no longer approved."""
     signup = db.session.get(ActivitySignup, signup_id)
     if signup is None or signup.activity_id != activity.id:
         raise ServiceError(_("No such volunteer on this roster."))
+    if by is not None and signup.user_id == by.id:
+        raise ServiceError(_("Someone else who manages the activity must tick you."))
+    if present and not _approved(signup.user):
+        raise ServiceError(_("This volunteer is not approved just now: they cannot be ticked."))
     _on_the_day(activity)
     if present and signup.status != "attended":
         SIGNUP_MACHINE.move(signup, "check_in")
@@ -317,24 +419,16 @@ def tick_roster(activity: Activity, signup_id: int, *, present: bool) -> Activit
     return signup
 
 
-def text_check_in_code(activity: Activity) -> int:
-    """Text the check-in code to everyone with a place."""
-    _on_the_day(activity)
-    holders = [s for s in activity.signups if s.status == "signed_up"]
-    for signup in holders:
-        text_volunteer(
-            signup.user, "activity_checkin_code", activity, checkin=activity.checkin_code
-        )
-    return len(holders)
-
-
 def add_resident(activity: Activity, by: User, beneficiary_id: int) -> ActivityResident:
-    """A person of the ledger served, counted by name at close (the worker's stations)."""
+    """A person of the ledger served, counted by name at close (the worker's stations,
+    serving the activity's station; no more than its resident places)."""
+    acting = access.acting_station_ids(by)
+    if activity.station_id not in acting:
+        raise ServiceError(_("Only the activity's station may name the people it served."))
     person = db.session.get(Beneficiary, beneficiary_id)
-    if person is None or person.station_id not in access.acting_station_ids(by):
+    if person is None or person.station_id not in acting:
         raise ServiceError(_("Choose a person from your station's ledger."), field="beneficiary")
-    if activity.status != "scheduled":
-        raise ServiceError(_("This activity is already closed."))
+    _still_scheduled(activity)
     found = db.session.scalar(
         select(ActivityResident).where(
             ActivityResident.activity_id == activity.id,
@@ -343,17 +437,25 @@ def add_resident(activity: Activity, by: User, beneficiary_id: int) -> ActivityR
     )
     if found is not None:
         return found
+    if activity.resident_capacity is not None:
+        named = db.session.scalar(
+            select(func.count(ActivityResident.id)).where(
+                ActivityResident.activity_id == activity.id
+            )
+        )
+        if named >= activity.resident_capacity:
+            raise ServiceError(_("All the resident places are named already."))
     row = ActivityResident(activity_id=activity.id, beneficiary_id=person.id, added_by_id=by.id)
     db.session.add(row)
     db.session.flush()
+    db.session.expire(activity, ["residents"])
     return row
 
 
 def set_head_count(activity: Activity, head_count: int) -> None:
-    if activity.status != "scheduled":
-        raise ServiceError(_("This activity is already closed."))
     if not 0 <= head_count <= 5000:
         raise ServiceError(_("The head count must be 0 to 5000."), field="head_count")
+    _still_scheduled(activity)
     activity.head_count = head_count
     db.session.flush()
 
@@ -361,26 +463,106 @@ def set_head_count(activity: Activity, head_count: int) -> None:
 # --- close, cancel --------------------------------------------------------------------------
 
 
-def close(activity: Activity, by: User, *, hours: dict[int, Decimal] | None = None) -> list:
+def parse_close_hours(activity: Activity, form) -> dict[int, Decimal]:
+    """The hours the worker wrote at close, by sign-up (blank: the duration). Each is a
+    finite number from 0 to the duration plus an hour."""
+    most = max_override(activity)
+    hours = {}
+    for signup in activity.signups:
+        raw = (form.get(f"hours_{signup.id}") or "").strip()
+        if signup.status != "attended" or not raw:
+            continue
+        try:
+            value = Decimal(raw).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            value = None
+        if value is None or not value.is_finite() or not 0 <= value <= most:
+            raise ServiceError(_hours_words(most), field=f"hours_{signup.id}")
+        hours[signup.id] = value
+    return hours
+
+
+def max_override(activity: Activity) -> Decimal:
+    return (Decimal(activity.minutes) / 60 + MAX_OVERRIDE_EXTRA).quantize(Decimal("0.01"))
+
+
+def _hours_words(most: Decimal) -> str:
+    return _("Hours must be a number from 0 to %(most)s.", most=most.normalize())
+
+
+def close(
+    activity: Activity,
+    by: User,
+    *,
+    hours: dict[int, Decimal] | None = None,
+    now: datetime | None = None,
+) -> list:
     """Close it and count it once: each checked-in volunteer's hours (the duration, or
-    what the worker wrote), and the people served (counting.for_activity)."""
-    _on_the_day(activity)
+    what the worker wrote: at most an hour more, never for their own sign-up), and the
+    people served (counting.for_activity). Not before the start. The access log keeps
+    who closed it and every hour written."""
+    if (now or utcnow()) < activity.starts_at:
+        raise ServiceError(_("An activity can be closed once it has started."))
     hours = hours or {}
+    most = max_override(activity)
+    own = {s.id for s in activity.signups if s.user_id == by.id}
     for signup_id, value in hours.items():
-        if value < 0 or value > Decimal(MAX_MINUTES) / 60:
-            raise ServiceError(_("Hours must be 0 to 12."), field=f"hours_{signup_id}")
+        if not value.is_finite() or not 0 <= value <= most:
+            raise ServiceError(_hours_words(most), field=f"hours_{signup_id}")
+        if signup_id in own:
+            raise ServiceError(
+                _("Someone else who manages the activity must write your hours."),
+                field=f"hours_{signup_id}",
+            )
     ACTIVITY_MACHINE.move(activity, "close")
+    db.session.expire(activity, ["signups", "residents"])  # what a check-in just committed
     attended = [s for s in activity.signups if s.status == "attended"]
+    written = {}
     for signup in attended:
         if signup.id in hours:
             signup.hours = hours[signup.id]
-    return counting.for_activity(activity, attended, list(activity.residents))
+            written[f"hours_{signup.user_id}"] = hours[signup.id]
+    records = counting.for_activity(activity, attended, list(activity.residents))
+    audit.log_access(by, "activity_close", "activity", activity.id, activity.station_id, **written)
+    return records
 
 
-def cancel(activity: Activity, by: User) -> int:
-    """Cancel it and text everyone signed up or waiting."""
+def cancel(activity: Activity, by: User | None, *, now: datetime | None = None) -> int:
+    """Cancel it and text everyone signed up or waiting, while it has not started. Once
+    started: only with nobody checked in (else close it), and nobody is texted."""
+    started = (now or utcnow()) >= activity.starts_at
+    if started and any(s.status == "attended" for s in activity.signups):
+        raise ServiceError(
+            _("Volunteers have checked in: close the activity instead (it counts only them).")
+        )
     ACTIVITY_MACHINE.move(activity, "cancel")
+    audit.log_access(by, "activity_cancel", "activity", activity.id, activity.station_id)
+    if started:
+        return 0
     told = [s for s in activity.signups if s.status in ("signed_up", "waiting", "attended")]
     for signup in told:
         text_volunteer(signup.user, "activity_cancelled", activity)
     return len(told)
+
+
+def withdraw_suspended(user: User, by: User) -> int:
+    """A suspended volunteer's upcoming sign-ups are withdrawn (not texted: the
+    suspension tells them); each place freed moves the waiting list up, by SMS."""
+    now = utcnow()
+    signups = db.session.scalars(
+        select(ActivitySignup)
+        .join(Activity, Activity.id == ActivitySignup.activity_id)
+        .where(
+            ActivitySignup.user_id == user.id,
+            ActivitySignup.status.in_(("signed_up", "waiting")),
+            Activity.status == "scheduled",
+            Activity.starts_at > now,
+        )
+        .order_by(ActivitySignup.id)
+    ).all()
+    for signup in signups:
+        moved = SIGNUP_MACHINE.try_move(signup, "withdraw")
+        if moved is not None and moved.source == "signed_up":
+            give_back_place(Activity, signup.activity_id, "taken")
+            promote_waiting(signup.activity)
+    return len(signups)

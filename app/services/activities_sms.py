@@ -6,8 +6,8 @@ the offer replies (digits alone) or a STOP word ("cancel", "quit"):
 - ``签到 4821`` / ``QD 4821``: check in with the code the worker shows or texts.
 
 Spaces, "+", ":" and full-width forms between the keyword and the code are fine (NFKC).
-Only a volunteer with an account (a confirmed phone) is answered here; inbound.py hands
-every other text on as before. The words of every answer are in notifications/templates.py.
+Only a volunteer with an account (a confirmed phone) can act here; anyone else sending a
+command is told to confirm their phone or sign up first (never filed as a request). The words of every answer are in notifications/templates.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import re
 import unicodedata
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, User
@@ -54,13 +53,17 @@ def text_values(activity: Activity, language: str | None) -> dict[str, str]:
     }
 
 
-def reply(user: User, body: str, language: str) -> str | None:
+def reply(user: User | None, body: str, language: str) -> str | None:
     """The answer to an activity command from ``user``; None when the text is not one.
-    A refusal rolls back only what the command had begun."""
+    Without an account (``user`` None: a stranger, or a phone never confirmed) the answer
+    says how to sign up, and nothing is filed. A refusal rolls back only what the command
+    had begun; "" means no answer at all (guessing check-in codes after the lock)."""
     command = parse(body)
     if command is None:
         return None
     kind, code = command
+    if user is None:  # a stranger, or a volunteer whose phone is not confirmed yet
+        return render("activity_need_account", language)
     try:
         with db.session.begin_nested():
             if kind == "check_in":
@@ -68,13 +71,17 @@ def reply(user: User, body: str, language: str) -> str | None:
                 return render(
                     "activity_checked_in", language, **text_values(signup.activity, language)
                 )
-            activity = db.session.scalar(select(Activity).where(Activity.code == code))
+            activity = activities.scheduled_by_code(code)
             if activity is None:
                 raise ServiceError(_("No activity has the code %(code)s.", code=code))
             if kind == "sign_up":
                 activities.sign_up(activity, user, channel="sms", notify=False)
             else:
                 activities.withdraw(activity, user, notify=False)
+    except activities.WrongCode as error:
+        activities.count_wrong_code(error)  # kept: the refusal rolled back only the check-in
+        # once locked and told so, further guesses get no (paid) answer at all
+        return "" if error.silent else render("reply_refused", language, reason=error.message)
     except ServiceError as error:
         return render("reply_refused", language, reason=error.message)
     # the answer is the confirmation (the use case was told not to text it too)

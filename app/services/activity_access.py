@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Activity, Region, Station, Team, User
+from app.models import Activity, Beneficiary, Region, Station, Team, User
 from app.services import access
 
 
@@ -80,3 +80,18 @@ def villages_for_posting(user: User) -> list[Region]:
             .order_by(Region.code)
         )
     )
+
+
+def ledger_choices(user: User, activity: Activity) -> list[tuple[str, str]]:
+    """People of the ledger the worker may name as served (their stations'), the
+    activity's village first; none for anyone else."""
+    acting = access.acting_station_ids(user)
+    if not acting or activity.station_id not in acting:
+        return []
+    people = db.session.scalars(
+        select(Beneficiary)
+        .where(Beneficiary.station_id.in_(acting))
+        .order_by((Beneficiary.village_id == activity.village_id).desc(), Beneficiary.name)
+        .limit(300)
+    )
+    return [(str(p.id), p.name + (f" · {p.village.name}" if p.village else "")) for p in people]

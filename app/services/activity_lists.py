@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Station, User
@@ -36,7 +36,8 @@ def _upcoming(now: datetime):
 
 def nearby(user: User, *, now: datetime | None = None, limit: int = 30) -> list[Nearby]:
     """Upcoming activities within the volunteer's travel radius of home (their own
-    station's too, wherever they are), nearest first; those without a point last."""
+    station's too, wherever they are), nearest first; those without a point last. The
+    database keeps to a box around home (the exact distance is then checked here)."""
     now = now or utcnow()
     profile = user.volunteer
     home = (profile.home_lat, profile.home_lon) if profile is not None else (None, None)
@@ -49,8 +50,18 @@ def nearby(user: User, *, now: datetime | None = None, limit: int = 30) -> list[
             )
         ).all()
     )
+    # in SQL: inside the box around home, or their own station's, or their own sign-ups
+    near_clauses = [Activity.id.in_(list(mine) or [-1])]
+    if own_station is not None:
+        near_clauses.append(Activity.station_id == own_station)
+    if None not in home and radius:
+        low_lat, high_lat, low_lon, high_lon = geo.bounding_box(home[0], home[1], radius)
+        near_clauses.append(
+            Activity.lat.between(low_lat, high_lat) & Activity.lon.between(low_lon, high_lon)
+        )
+    query = _upcoming(now).where(or_(*near_clauses)).order_by(Activity.starts_at).limit(500)
     found = []
-    for activity in db.session.scalars(_upcoming(now).order_by(Activity.starts_at).limit(500)):
+    for activity in db.session.scalars(query):
         distance = None
         if None not in home and activity.lat is not None and activity.lon is not None:
             distance = geo.distance_km(home[0], home[1], activity.lat, activity.lon)
@@ -81,6 +92,7 @@ class PublicActivity:
     minutes: int
     place: str
     places_left: int
+    code: str  # what a volunteer texts to sign up ("报名 52817")
 
 
 def public_upcoming(station: Station, *, now: datetime | None = None) -> list[PublicActivity]:
@@ -98,6 +110,7 @@ def public_upcoming(station: Station, *, now: datetime | None = None) -> list[Pu
             minutes=a.minutes,
             place=a.village.name if a.village is not None else a.station.name,
             places_left=a.places_left,
+            code=a.code,
         )
         for a in rows
     ]
@@ -107,29 +120,76 @@ def public_upcoming(station: Station, *, now: datetime | None = None) -> list[Pu
 
 
 def activities_to_remind(now: datetime) -> list[int]:
+    """Activities starting within a day with someone holding a place not yet reminded
+    (one who signs up, or moves up, after the first reminder gets their own)."""
     return list(
         db.session.scalars(
-            select(Activity.id).where(
+            select(Activity.id)
+            .join(ActivitySignup, ActivitySignup.activity_id == Activity.id)
+            .where(
                 Activity.status == "scheduled",
-                Activity.reminded_at.is_(None),
                 Activity.starts_at > now,
                 Activity.starts_at <= now + REMIND_AHEAD,
+                ActivitySignup.status == "signed_up",
+                ActivitySignup.reminded_at.is_(None),
             )
+            .distinct()
         )
     )
 
 
 def remind(activity: Activity, now: datetime | None = None) -> int:
-    """Text everyone with a place, once (the first worker to stamp ``reminded_at`` wins)."""
-    stamped = db.session.execute(
-        update(Activity)
-        .where(Activity.id == activity.id, Activity.reminded_at.is_(None))
-        .values(reminded_at=now or utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if stamped != 1:
-        return 0
-    holders = [s for s in activity.signups if s.status == "signed_up"]
+    """Text everyone with a place not yet reminded, once each (the first worker to stamp
+    a sign-up's ``reminded_at`` texts it)."""
+    now = now or utcnow()
+    if activity.reminded_at is None:
+        activity.reminded_at = now
+    told = 0
+    holders = db.session.scalars(
+        select(ActivitySignup)
+        .where(ActivitySignup.activity_id == activity.id, ActivitySignup.status == "signed_up")
+        .order_by(ActivitySignup.id)
+    ).all()
     for signup in holders:
-        activities.text_volunteer(signup.user, "activity_reminder", activity)
-    return len(holders)
+        stamped = db.session.execute(
+            update(ActivitySignup)
+            .where(ActivitySignup.id == signup.id, ActivitySignup.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if stamped == 1:
+            activities.text_volunteer(signup.user, "activity_reminder", activity)
+            told += 1
+    db.session.flush()
+    return told
+
+
+# --- never closed -------------------------------------------------------------------------
+
+LAPSE_AFTER = timedelta(days=7)  # after the end: a scheduled activity nobody came to lapses
+
+
+def activities_to_lapse(now: datetime) -> list[int]:
+    """Scheduled activities that started over a week (plus the longest duration) ago;
+    ``lapse`` checks each one's own end."""
+    latest_start = now - LAPSE_AFTER - timedelta(minutes=activities.MAX_MINUTES)
+    return list(
+        db.session.scalars(
+            select(Activity.id).where(
+                Activity.status == "scheduled", Activity.starts_at <= latest_start
+            )
+        )
+    )
+
+
+def lapse(activity: Activity, now: datetime | None = None) -> int:
+    """Cancel it, by nobody and texting nobody, if it ended a week ago with nobody
+    checked in; 1 when cancelled."""
+    now = now or utcnow()
+    ended = activity.starts_at + timedelta(minutes=activity.minutes)
+    if activity.status != "scheduled" or now < ended + LAPSE_AFTER:
+        return 0
+    if any(s.status == "attended" for s in activity.signups):
+        return 0  # someone came: the worker closes it (it stays on their list)
+    activities.cancel(activity, None, now=now)
+    return 1

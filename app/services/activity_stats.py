@@ -1,8 +1,10 @@
 """Community activities in a station's month (issue 18): the figures the dashboards and the
 monthly report show beside the services.
 
-- **Activities held**: activities of the scope's stations closed with a start in the
-  period (cancelled ones are not held; upcoming ones not yet).
+- **Activities held**: activities of the scope's stations closed with an end in the
+  period (``Activity.ended_at``, stamped by the close with its records' ``ended_at``: an
+  activity from 23:30 to 00:30 is held and counted in the same month). Cancelled ones
+  are not held; upcoming ones not yet.
 - **Person-times by kind**: SUM(``ServiceRecord.person_times``) of the records the
   activities' closes wrote (source ``activity``, counting.for_activity), by the
   activity's kind, ended in the period: the same rows the month's person-times count, so
@@ -52,8 +54,8 @@ def figures(station_ids, period) -> ActivityFigures:
         .where(
             Activity.station_id.in_(ids),
             Activity.status == "closed",
-            Activity.starts_at >= low,
-            Activity.starts_at < high,
+            Activity.ended_at >= low,
+            Activity.ended_at < high,
         )
         .group_by(Activity.kind)
     ).all()

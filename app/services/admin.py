@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models import Claim, ServiceRecord, Team, TeamMember, User, VolunteerProfile
 from app.models.base import utcnow
-from app.services import ServiceError, claims, workflow
+from app.services import ServiceError, activities, claims, workflow
 from app.services.access import acting_station_ids
 
 VOLUNTEER_STATUSES = ("pending", "approved", "suspended", "rejected")
@@ -117,7 +117,8 @@ def suspend(profile: VolunteerProfile, actor: User) -> Suspension:
     no member was given) go back through the ordinary release, with the reason on the
     timeline, so the station's offers reach someone else. A started task cannot be given
     back by the state machine: it stays, and the station is told to follow it up. A task
-    their team gave a member before stays with that member."""
+    their team gave a member before stays with that member. Their places in upcoming
+    activities go to the waiting list (activities.withdraw_suspended)."""
     if profile.status != "approved":
         raise ServiceError(_("Only an approved volunteer can be suspended."))
     profile.status = "suspended"
@@ -145,6 +146,7 @@ def suspend(profile: VolunteerProfile, actor: User) -> Suspension:
             released.append(claim)
         else:
             started.append(claim)
+    activities.withdraw_suspended(profile.user, actor)  # their places go to the waiting list
     return Suspension(profile, released, started)
 
 

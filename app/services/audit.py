@@ -23,6 +23,8 @@ ACTIONS: dict[str, object] = {
     "staff_certificate": _l("Recorded a certificate or training hours"),
     "api_key_create": _l("Made an API key"),
     "api_key_revoke": _l("Revoked an API key"),
+    "activity_close": _l("Closed an activity (hours written)"),
+    "activity_cancel": _l("Cancelled an activity"),
 }
 
 

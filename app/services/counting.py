@@ -158,6 +158,7 @@ def for_activity(activity, attended, residents) -> list[ServiceRecord]:
     module's rule). ``attended`` are the sign-ups checked in, ``residents`` the ledger
     people named; the head count is on the activity."""
     ended = min(activity.starts_at + timedelta(minutes=activity.minutes), utcnow())
+    activity.ended_at = ended  # the period it is held in is that of its records
     shared = {
         "source": "activity",
         "activity_id": activity.id,

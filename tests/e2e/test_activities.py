@@ -135,6 +135,15 @@ def test_post_sign_up_check_in_by_sms_and_close(browser, live_server):
     reply = _text(live_server, "+8613703740101", f"签到 {activity['checkin']}")
     assert "已签到" in reply, reply
 
+    def begun():  # an hour later: under way, so it may be closed (not before its start)
+        from app.extensions import db
+        from app.models import Activity
+
+        db.session.get(Activity, activity["id"]).starts_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+
+    read_db(live_server, begun)
+
     worker.goto(f"/station/activities/{activity['id']}")
     check_page(worker, "c-activity")
     worker.locator("input[name=head_count]").fill(str(HEAD_COUNT))

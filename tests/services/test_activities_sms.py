@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from app.extensions import db
+from app.models import HelpRequest
 from app.services import activities
 from app.services.activities_sms import parse
 from app.services.notifications.inbound import Command, handle_inbound
@@ -65,14 +68,26 @@ def test_a_wrong_code_is_refused_in_plain_words(world):
     reply = handle_inbound(volunteer.phone, "报名 99999", None).reply
     assert "99999" in reply
     reply = handle_inbound(volunteer.phone, "QD 1234", None).reply
-    assert "签到码" in reply or "check-in code" in reply
+    assert "签到" in reply or "Check-in" in reply  # no check-in open for them now
 
 
-def test_a_text_from_someone_without_an_account_is_not_an_activity_command(world):
+def test_a_command_from_someone_without_an_account_files_nothing_and_says_what_to_do(world):
+    """Review 1: a stranger or a volunteer whose phone is not confirmed texting 报名/签到
+    is told to sign up and confirm the phone; no help request is filed."""
     activity = post(make_worker(world.station_a), world.village_a1)
-    message = handle_inbound("+8613900001111", f"报名 {activity.code}", None)
+    unconfirmed = factories.make_volunteer(world.station_a)
+    unconfirmed.phone_confirmed_at = None
+    db.session.flush()
+    for phone, body in (
+        ("+8613900001111", f"报名 {activity.code}"),
+        ("+8613900001111", f"签到 {activity.checkin_code}"),
+        (unconfirmed.phone, f"报名 {activity.code}"),
+    ):
+        message = handle_inbound(phone, body, None)
+        assert message.request_id is None
+        assert "确认本手机号" in message.reply
+    assert db.session.scalar(select(func.count(HelpRequest.id))) == 0
     assert activity.signups == []
-    assert message.request_id is not None  # a resident's words, as before
 
 
 def test_an_english_speaking_volunteer_is_answered_in_english(world):

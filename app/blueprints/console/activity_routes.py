@@ -9,12 +9,10 @@ supervisor reads the counts on the statistics pages and changes nothing here.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from decimal import Decimal, InvalidOperation
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.blueprints.console import bp
 from app.blueprints.console.activity_forms import ActivityForm, HeadCountForm, ResidentForm
@@ -22,7 +20,7 @@ from app.blueprints.console.helpers import WORKERS, digits_or_none, error_on_for
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import db
-from app.models import Activity, Beneficiary
+from app.models import Activity
 from app.services import ServiceError, access, activities, activity_access, wording
 
 MANAGERS = (*WORKERS, "team_leader")
@@ -103,29 +101,15 @@ def activity_new():
     return render_template("console/activities/new.html", form=form), status
 
 
-def _ledger_choices(activity: Activity) -> list[tuple[str, str]]:
-    """People of the ledger the worker may name as served (their stations'), the
-    activity's village first."""
-    acting = access.acting_station_ids(current_user)
-    if not acting:
-        return []
-    people = db.session.scalars(
-        select(Beneficiary)
-        .where(Beneficiary.station_id.in_(acting))
-        .order_by((Beneficiary.village_id == activity.village_id).desc(), Beneficiary.name)
-        .limit(300)
-    )
-    return [(str(p.id), p.name + (f" · {p.village.name}" if p.village else "")) for p in people]
-
-
 def _page(activity: Activity, status: int = 200, **forms):
     resident_form = forms.get("resident_form") or ResidentForm()
-    resident_form.beneficiary.choices = _ledger_choices(activity)
+    resident_form.beneficiary.choices = activity_access.ledger_choices(current_user, activity)
     context = {
         "activity": activity,
         "signups": activity.signups,
         "residents": activity.residents,
         "serving": activity.station_id in access.acting_station_ids(current_user),
+        "checkin_open": activities.check_in_window(activity),
         "head_form": forms.get("head_form") or HeadCountForm(head_count=activity.head_count),
         "resident_form": resident_form,
         "error": forms.get("error"),
@@ -156,16 +140,14 @@ def activity_roster(activity_id: int, signup_id: int):
     present = request.form.get("present") == "1"
     message = _("Checked in.") if present else _("Check-in undone.")
     return _act(
-        activity, activities.tick_roster, activity, signup_id, present=present, done_message=message
+        activity,
+        activities.tick_roster,
+        activity,
+        signup_id,
+        present=present,
+        by=current_user,
+        done_message=message,
     )
-
-
-@bp.post("/activities/<int:activity_id>/text-code")
-@role_required(*MANAGERS)
-def activity_text_code(activity_id: int):
-    activity = _managed_or_404(activity_id)
-    message = _("The check-in code is on its way to the volunteers by SMS.")
-    return _act(activity, activities.text_check_in_code, activity, done_message=message)
 
 
 @bp.post("/activities/<int:activity_id>/residents")
@@ -191,14 +173,7 @@ def activity_head_count(activity_id: int):
 
 
 def _close(activity: Activity) -> list:
-    hours = {}
-    for signup in activity.signups:
-        raw = (request.form.get(f"hours_{signup.id}") or "").strip()
-        if signup.status == "attended" and raw:
-            try:
-                hours[signup.id] = Decimal(raw).quantize(Decimal("0.01"))
-            except InvalidOperation:
-                raise ServiceError(_("Hours must be 0 to 12."), field="hours") from None
+    hours = activities.parse_close_hours(activity, request.form)
     return activities.close(activity, current_user, hours=hours)
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.blueprints.volunteer import bp
+from app.extensions import limiter
 from app.services import activities, activity_access, activity_lists, matching
 
 VOLUNTEER_ROLES = ("volunteer", "team_leader")
@@ -89,10 +90,15 @@ def activity_withdraw(activity_id: int):
 
 
 @bp.post("/activities/<int:activity_id>/check-in")
+@limiter.limit("10/minute", key_func=lambda: f"check-in:{current_user.get_id()}")
 @role_required(*VOLUNTEER_ROLES)
 def activity_check_in(activity_id: int):
     activity = _visible_or_404(activity_id)
     code = (request.form.get("code") or "").strip()[:8]
-    return _answer(
-        activity, activities.check_in_by_code, _me(), code, done=_("Checked in. Thank you!")
-    )
+    outcome = attempt(activities.check_in_by_code, _me(), code, activity)
+    if isinstance(outcome.error, activities.WrongCode):
+        activities.count_wrong_code(outcome.error)  # kept, after the refusal's rollback
+    if not outcome.ok:
+        return _page(activity, 422, error=outcome.error.message)
+    flash(_("Checked in. Thank you!"))
+    return redirect(url_for("volunteer.activity", activity_id=activity.id))

@@ -167,8 +167,8 @@ def _answer(message: InboundMessage, command: Command, user: User | None, langua
     if command.kind == "start":
         delivery.opt_in(phone)
         return render("reply_started", language)
-    if user is not None and (answer := activities_sms.reply(user, message.body, language)):
-        return answer  # 报名/退出/签到 <code> (issue 18)
+    if (answer := activities_sms.reply(user, message.body, language)) is not None:
+        return answer  # 报名/退出/签到 <code> (issue 18), from anyone: never a request
     if (wish_reply := wishes_sms.answer(phone, message.body or "", language)) is not None:
         message.command = "wish_claim"  # "认领 482193": a donor claims a micro-wish (issue 18)
         return wish_reply

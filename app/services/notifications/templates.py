@@ -210,9 +210,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "[Linli] Reminder: {title}, {time}, {village}. On arrival reply QD and the "
         "check-in code. Cannot come? Reply TC {code}",
     },
-    "activity_checkin_code": {
-        "zh": "【邻里】活动「{title}」签到码{checkin}。到场后请回：签到{checkin}",
-        "en": "[Linli] Check-in code for {title}: {checkin}. On arrival reply QD {checkin}",
+    "activity_need_account": {
+        "zh": "【邻里】报名、签到活动要先在邻里网站注册志愿者并确认本手机号，确认后再发。此短信不算求助。",
+        "en": "[Linli] To sign up or check in, first register as a volunteer on the Linli "
+        "website and confirm this phone, then text again. This is not a help request.",
     },
     "activity_checked_in": {
         "zh": "【邻里】已签到活动「{title}」，谢谢您！",
