@@ -28,7 +28,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Beneficiary, Region, ResourceEntry, User, Wish, WishPhoto
 from app.models.vocab import label
-from app.services import ServiceError, access, wording
+from app.services import ServiceError, access, wish_privacy, wording
 from app.services.codes import seeded_rng
 from app.services.phones import normalise_phone
 from app.services.state_machine import Move, StateMachine
@@ -156,10 +156,10 @@ def is_claimable(wish: Wish) -> bool:
 
 def by_code(code: str) -> Wish | None:
     """A wish the public may look at: published once (never a draft or a withdrawn one)."""
-    digits = "".join(ch for ch in (code or "") if ch.isascii() and ch.isdigit())[:8]
-    if not digits:
-        return None
-    wish = db.session.scalar(select(Wish).where(Wish.code == digits))
+    code = (code or "").strip()
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return None  # strict: /wishes/12a3456 is no wish
+    wish = db.session.scalar(select(Wish).where(Wish.code == code))
     if wish is None or wish.status in ("recorded", "withdrawn"):
         return None
     return wish
@@ -228,10 +228,9 @@ def record(
         raise ServiceError(_("Say what the child wishes for."), field="what")
     if len(what) > WHAT_LENGTH:
         raise ServiceError(_("Keep it short: at most 20 characters."), field="what")
-    if _names_someone(what, person):
-        raise ServiceError(
-            _("The board is public: leave names and the village out of the wish."), field="what"
-        )
+    refused = wish_privacy.refusal(what, person)
+    if refused:
+        raise ServiceError(refused, field="what")
     if category not in NEEDS:
         raise ServiceError(_("Choose a kind of need from the list."), field="category")
     if deadline is None or deadline <= wording.local_today():
@@ -251,12 +250,6 @@ def record(
     db.session.add(wish)
     db.session.flush()
     return wish
-
-
-def _names_someone(text: str, person: Beneficiary) -> bool:
-    """The child's or guardian's name, or the village (finer than the board's township)."""
-    names = [person.name, person.guardian_name, person.village.name if person.village else ""]
-    return any(name and len(name.strip()) >= 2 and name.strip() in text for name in names)
 
 
 def publish(user: User, wish: Wish) -> Wish:
