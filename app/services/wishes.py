@@ -262,7 +262,8 @@ def publish(user: User, wish: Wish) -> Wish:
 
 def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
     """Refuse a claim that could not go through (before a web claim's code is sent, and in
-    ``claim``); the donor's name and phone as stored."""
+    ``claim``); the donor's name and phone as stored. Nothing here depends on what the
+    phone holds: that is asked only once the phone is proved (``claim``)."""
     name = " ".join((name or "").split())[:64]
     if channel == "web" and not name:
         raise ServiceError(
@@ -271,26 +272,32 @@ def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
     phone = normalise_phone(phone)
     if kind not in DONOR_KINDS:
         raise ServiceError(_("Choose who is giving."), field="kind")
-    held = db.session.scalar(
-        select(Wish.code).where(Wish.donor_phone == phone, Wish.status == "claimed").limit(1)
-    )
-    if held is not None:
-        raise ServiceError(
-            _(
-                "You already hold wish %(code)s, not yet confirmed by the station. "
-                "One at a time, please.",
-                code=held,
-            )
-        )
+    if wish.status == "published" and not is_claimable(wish):
+        raise ServiceError(_("Sorry, this wish's date has passed. Thank you all the same!"))
     if not is_claimable(wish):
         raise ServiceError(_("Sorry, someone has just claimed this wish. Thank you all the same!"))
     return name, phone
 
 
+def _check_phone_free(phone: str) -> None:
+    held = db.session.scalar(
+        select(Wish.id).where(Wish.donor_phone == phone, Wish.status == "claimed").limit(1)
+    )
+    if held is not None:
+        raise ServiceError(
+            _(
+                "This phone already holds a wish the station has not confirmed yet. "
+                "One at a time, please."
+            )
+        )
+
+
 def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channel: str = "web"):
     """A donor claims a published wish: the first claim wins. One open claim per phone at a
-    time (a stranger cannot hold every wish of the board), and the station confirms."""
+    time (a stranger cannot hold every wish of the board), and the station confirms. The
+    phone is proved here (a code came back, or the text came from it)."""
     name, phone = check_claim(wish, name=name, phone=phone, kind=kind, channel=channel)
+    _check_phone_free(phone)
     today = wording.local_today()
     due = min(wish.deadline, today + timedelta(days=CLAIM_DAYS))
     values = {

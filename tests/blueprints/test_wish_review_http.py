@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditLog
+from app.models import AuditLog, Wish
+from app.services import ServiceError, wishes, wording
+from tests.conftest import csrf_token_from
 from tests.console_support import text
-from tests.wish_support import make_child, make_wish, worker_of
+from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
 
 
 def test_the_worker_sees_what_goes_public_before_publishing(client, world, login_as):
@@ -39,3 +45,70 @@ def test_a_wish_code_with_letters_is_not_found(client, world):
     assert client.get(f"/wishes/{wish.code}").status_code == 200
     mangled = wish.code[:2] + "a" + wish.code[2:]
     assert client.get(f"/wishes/{mangled}").status_code == 404
+
+
+def _ask_code(client, code: str, phone: str):
+    page = text(client.get(f"/wishes/{code}"))
+    data = {"name": "x", "phone": phone, "kind": "individual", "csrf_token": csrf_token_from(page)}
+    return client.post(f"/wishes/{code}", data=data)
+
+
+def test_replaying_the_session_cookie_gives_no_new_code_tries(client, world, monkeypatch):
+    from app.extensions import limiter
+
+    monkeypatch.setattr(limiter, "enabled", False)
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    db.session.commit()
+    asked = _ask_code(client, wish.code, "13900009999")
+    assert asked.status_code == 200
+    saved = client.get_cookie("session").value
+    token = csrf_token_from(text(asked))
+    right = re.search(r"[0-9]{6}", texts_to("+8613900009999")[-1].body).group(0)
+    guesses = iter(code for code in (f"{n:06d}" for n in range(20)) if code != right)
+    for _round in range(3):
+        client.set_cookie("session", saved)
+        for _try in range(5):
+            data = {"code": next(guesses), "csrf_token": token}
+            assert client.post(f"/wishes/{wish.code}/code", data=data).status_code == 422
+    client.set_cookie("session", saved)
+    late = client.post(f"/wishes/{wish.code}/code", data={"code": right, "csrf_token": token})
+    assert late.status_code == 422 and "重新开始" in text(late)  # the tries were used up
+    db.session.expire_all()
+    assert db.session.get(Wish, wish.id).status == "published"
+
+
+def test_a_strangers_typed_number_does_not_tell_which_wish_it_holds(client, world):
+    worker = worker_of(world.station_a)
+    first = make_wish(worker, make_child(world))
+    second = make_wish(worker, make_child(world, name="张小明"), what="一双运动鞋")
+    wishes.claim(first, name="donor", phone=DONOR_PHONE)
+    db.session.commit()
+    asked = _ask_code(client, second.code, DONOR_PHONE[3:])
+    # the form asks for the code like for any number, and names no wish
+    assert asked.status_code == 200 and first.code not in text(asked)
+    assert "已认领" not in text(asked)
+
+
+def test_the_donor_who_holds_a_wish_hears_it_only_after_the_code(client, world):
+    worker = worker_of(world.station_a)
+    first = make_wish(worker, make_child(world))
+    second = make_wish(worker, make_child(world, name="张小明"), what="一双运动鞋")
+    wishes.claim(first, name="donor", phone=DONOR_PHONE)
+    db.session.commit()
+    asked = _ask_code(client, second.code, DONOR_PHONE[3:])
+    code = re.search(r"[0-9]{6}", texts_to(DONOR_PHONE)[-1].body).group(0)
+    answer = client.post(
+        f"/wishes/{second.code}/code",
+        data={"code": code, "csrf_token": csrf_token_from(text(asked))},
+    )
+    assert answer.status_code == 422 and "一次认领一个" in text(answer)
+    assert first.code not in text(answer)
+    db.session.expire_all()
+    assert db.session.get(Wish, second.id).status == "published"
+
+
+def test_a_wish_past_its_date_says_so_to_a_donor(world):
+    wish = make_wish(worker_of(world.station_a), make_child(world), days=3)
+    wish.deadline = wording.local_today() - timedelta(days=1)
+    with pytest.raises(ServiceError, match="已过期"):
+        wishes.claim(wish, name="张", phone=DONOR_PHONE)
