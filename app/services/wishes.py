@@ -5,8 +5,10 @@ A worker records a child's wish (``record``) from the ledger; the station publis
 confirms the donor (``confirm``) or rejects the claim (``reject``: back on the board),
 arranges delivery through its worker, and records it (``deliver``: the resources ledger
 gets its line). A claim not fulfilled by its ``claim_due`` goes back on the board
-(``release_overdue``, the deadline job). Donor and family are texted at each step
-(``wish_texts``).
+(``release_claim``, the deadline job): a claim the station has not confirmed within
+``CONFIRM_DAYS`` goes back on the board; past the wish's own deadline it ends as "expired";
+a confirmed claim is never released by the job (the station is told instead). Donor and
+family are texted at each step that concerns them (``wish_texts``).
 
 **What the public sees of a wish** is ``public_view`` and nothing else: the board, the
 wish's public page and every text to a donor are made from it. It has the wish's code,
@@ -23,10 +25,12 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Beneficiary, Region, ResourceEntry, User, Wish, WishPhoto
+from app.models.base import utcnow
 from app.models.vocab import label
 from app.services import ServiceError, access, wish_privacy, wording
 from app.services.codes import seeded_rng
@@ -55,7 +59,9 @@ AGE_BANDS = (
 )
 WHAT_LENGTH = 20  # a donor's text names it, and fits one segment
 MAX_VALUE = Decimal("5000")
-CLAIM_DAYS = 14  # a donor has this long (at most until the wish's deadline) to fulfil it
+CLAIM_DAYS = 14  # once confirmed, a donor has this long (at most the wish's deadline)
+CONFIRM_DAYS = 3  # an unconfirmed claim holds the wish off the board this long at most
+DAILY_CLAIMS = 3  # claims one phone may make in 24 hours
 BOARD_STATUSES = ("published",)
 OPEN_CLAIM_STATUSES = ("claimed", "confirmed")
 _DONOR_COLUMNS = ("donor_name", "donor_phone", "donor_kind", "claim_channel", "claimed_at")
@@ -70,13 +76,15 @@ WISH_MACHINE: StateMachine[Wish] = StateMachine(
         "confirmed": _l("Donor confirmed"),
         "fulfilled": _l("Fulfilled"),
         "withdrawn": _l("Withdrawn"),
+        "expired": _l("Past its date"),
     },
     moves={
         "publish": Move({"recorded"}, "published", _l("Published"), _l("publish it")),
         "claim": Move({"published"}, "claimed", _l("Claimed by a donor"), _l("claim it")),
         "confirm": Move({"claimed"}, "confirmed", _l("Donor confirmed"), _l("confirm the donor")),
         "reject": Move(OPEN_CLAIM_STATUSES, "published", _l("Claim rejected"), _l("reject it")),
-        "release": Move(OPEN_CLAIM_STATUSES, "published", _l("Claim lapsed"), _l("release it")),
+        "release": Move({"claimed"}, "published", _l("Claim lapsed"), _l("release it")),
+        "expire": Move({"published", "claimed"}, "expired", _l("Past its date"), _l("expire it")),
         "fulfil": Move({"confirmed"}, "fulfilled", _l("Delivered"), _l("record the delivery")),
         "withdraw": Move(
             {"recorded", "published", "claimed", "confirmed"},
@@ -92,7 +100,12 @@ WISH_MACHINE: StateMachine[Wish] = StateMachine(
         "fulfilled": "fulfilled_at",
         "withdrawn": "withdrawn_at",
     },
-    clears={"reject": _DONOR_COLUMNS, "release": _DONOR_COLUMNS},
+    clears={
+        "reject": _DONOR_COLUMNS,
+        "release": _DONOR_COLUMNS,
+        "expire": _DONOR_COLUMNS,
+        "withdraw": _DONOR_COLUMNS,
+    },
     refused=_l("This wish is “%(status)s” now: you cannot %(action)s."),
     changed=_l("Someone else acted on this wish just now. Reload the page and try again."),
 )
@@ -223,6 +236,8 @@ def record(
     """A worker writes down a child's wish (a draft: only the station sees it)."""
     if person.station_id not in access.acting_station_ids(user):
         raise ServiceError(_("Only the workers of the person's station may do this."))
+    if not person.is_minor:
+        raise ServiceError(_("Choose a child of your station's ledger."), field="person")
     what = " ".join((what or "").split())
     if not what:
         raise ServiceError(_("Say what the child wishes for."), field="what")
@@ -272,7 +287,7 @@ def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
     phone = normalise_phone(phone)
     if kind not in DONOR_KINDS:
         raise ServiceError(_("Choose who is giving."), field="kind")
-    if wish.status == "published" and not is_claimable(wish):
+    if wish.status in ("published", "expired") and not is_claimable(wish):
         raise ServiceError(_("Sorry, this wish's date has passed. Thank you all the same!"))
     if not is_claimable(wish):
         raise ServiceError(_("Sorry, someone has just claimed this wish. Thank you all the same!"))
@@ -280,16 +295,30 @@ def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
 
 
 def _check_phone_free(phone: str) -> None:
+    """One unconfirmed claim per phone, and ``DAILY_CLAIMS`` claims a day (those still
+    held or fulfilled: a rejected or lapsed claim is emptied)."""
+    since = utcnow() - timedelta(days=1)
+    today = db.session.scalar(
+        select(func.count(Wish.id)).where(Wish.donor_phone == phone, Wish.claimed_at >= since)
+    )
+    if today >= DAILY_CLAIMS:
+        raise ServiceError(
+            _("This phone has claimed several wishes today. Thank you! Please come back tomorrow.")
+        )
     held = db.session.scalar(
         select(Wish.id).where(Wish.donor_phone == phone, Wish.status == "claimed").limit(1)
     )
     if held is not None:
-        raise ServiceError(
-            _(
-                "This phone already holds a wish the station has not confirmed yet. "
-                "One at a time, please."
-            )
+        raise _phone_busy()
+
+
+def _phone_busy() -> ServiceError:
+    return ServiceError(
+        _(
+            "This phone already holds a wish the station has not confirmed yet. "
+            "One at a time, please."
         )
+    )
 
 
 def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channel: str = "web"):
@@ -299,7 +328,7 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
     name, phone = check_claim(wish, name=name, phone=phone, kind=kind, channel=channel)
     _check_phone_free(phone)
     today = wording.local_today()
-    due = min(wish.deadline, today + timedelta(days=CLAIM_DAYS))
+    due = min(wish.deadline, today + timedelta(days=CONFIRM_DAYS))
     values = {
         "donor_name": name or None,
         "donor_phone": phone,
@@ -308,7 +337,10 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
         "claim_due": due,
     }
     try:
-        WISH_MACHINE.move(wish, "claim", values=values)
+        with db.session.begin_nested():  # the index keeps one unconfirmed claim per phone
+            WISH_MACHINE.move(wish, "claim", values=values)
+    except IntegrityError:
+        raise _phone_busy() from None
     except ServiceError:
         raise ServiceError(
             _("Sorry, someone has just claimed this wish. Thank you all the same!")
@@ -318,24 +350,36 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
 
 
 def confirm(user: User, wish: Wish) -> Wish:
+    """The station accepts the donor: they have ``CLAIM_DAYS`` (at most until the deadline)
+    to deliver, and now the family is told a donor is coming."""
     _check(user, wish)
-    WISH_MACHINE.move(wish, "confirm")
+    due = min(wish.deadline, wording.local_today() + timedelta(days=CLAIM_DAYS))
+    WISH_MACHINE.move(wish, "confirm", values={"claim_due": max(due, wish.claim_due or due)})
     text_confirmed(wish)
     return wish
+
+
+def ending_of(wish: Wish) -> tuple:
+    """What the texts of an ending claim need, read before the move empties it."""
+    return (wish.donor_phone, wish.status == "confirmed", public_view(wish))
 
 
 def reject(user: User, wish: Wish) -> Wish:
     """The station does not accept the donor: the wish goes back on the board."""
     _check(user, wish)
-    donor = (wish.donor_phone, wish.code, public_view(wish))
+    ending = ending_of(wish)
     WISH_MACHINE.move(wish, "reject")
-    text_claim_ended(wish, donor, "wish_claim_rejected")
+    text_claim_ended(wish, ending, "wish_claim_rejected", family="wish_reopened_family")
     return wish
 
 
 def withdraw(user: User, wish: Wish) -> Wish:
+    """The station takes the wish off: a donor who held it and (when it was confirmed) the
+    family are told; the donor's details go, and the claim no longer counts."""
     _check(user, wish)
+    ending = ending_of(wish)
     WISH_MACHINE.move(wish, "withdraw")
+    text_claim_ended(wish, ending, "wish_withdrawn_donor", family="wish_withdrawn_family")
     return wish
 
 
@@ -405,31 +449,3 @@ def _image_type(content: bytes) -> str:
     if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
         return "image/webp"
     return ""
-
-
-def overdue_claim_ids(today: date | None = None) -> list[int]:
-    """Wishes whose claim was not fulfilled by its ``claim_due`` (the deadline job)."""
-    today = today or wording.local_today()
-    return list(
-        db.session.scalars(
-            select(Wish.id)
-            .where(Wish.status.in_(OPEN_CLAIM_STATUSES), Wish.claim_due < today)
-            .order_by(Wish.id)
-        )
-    )
-
-
-def release_claim(wish_id: int) -> bool:
-    """Put a wish whose claim lapsed back on the board and tell the donor; False when it
-    was fulfilled, withdrawn or released meanwhile."""
-    wish = db.session.get(Wish, wish_id)
-    if wish is None or wish.status not in OPEN_CLAIM_STATUSES:
-        return False
-    donor = (wish.donor_phone, wish.code, public_view(wish))
-    released = WISH_MACHINE.try_move(
-        wish, "release", values={"times_released": wish.times_released + 1}
-    )
-    if released is None:
-        return False
-    text_claim_ended(wish, donor, "wish_claim_lapsed")
-    return True

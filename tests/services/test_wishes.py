@@ -38,10 +38,11 @@ def test_a_wish_goes_from_the_ledger_to_the_child_and_counts_in_the_month(world)
     wishes.claim(wish, name="张爱心", phone="138 1234 5678", kind="individual")
     assert wish.status == "claimed" and wish.donor_phone == DONOR_PHONE
     assert [m.template for m in texts_to(DONOR_PHONE)] == ["wish_claimed_donor"]
-    assert [m.template for m in texts_to(child.guardian_phone)] == ["wish_claimed_family"]
+    assert texts_to(child.guardian_phone) == []  # the family hears once it is confirmed
     assert wishes.board() == []
 
     wishes.confirm(worker, wish)
+    assert [m.template for m in texts_to(child.guardian_phone)] == ["wish_claimed_family"]
     today = wording.local_today()
     wishes.deliver(
         worker, wish, delivered_on=today, thanks="谢谢叔叔阿姨", photo=PNG, photo_type="image/png"
@@ -111,16 +112,15 @@ def test_the_station_rejects_a_claim_and_the_wish_is_back_on_the_board(world):
     wishes.reject(worker, wish)
     assert wish.status == "published" and wish.donor_phone is None and wish.claimed_at is None
     assert texts_to(DONOR_PHONE)[-1].template == "wish_claim_rejected"
-    assert texts_to(wish.beneficiary.guardian_phone)[-1].template == "wish_reopened_family"
+    assert texts_to(wish.beneficiary.guardian_phone) == []  # never told of that donor
     assert [view.code for view in wishes.board()] == [wish.code]
 
 
-def test_a_claim_not_fulfilled_by_its_date_goes_back_on_the_board(world):
+def test_a_claim_not_confirmed_in_time_goes_back_on_the_board(world):
     worker = worker_of(world.station_a)
     wish = make_wish(worker, make_child(world))
     wishes.claim(wish, name="张", phone=DONOR_PHONE)
-    wishes.confirm(worker, wish)
-    assert wish.claim_due == wording.local_today() + timedelta(days=wishes.CLAIM_DAYS)
+    assert wish.claim_due == wording.local_today() + timedelta(days=wishes.CONFIRM_DAYS)
     db.session.commit()
     assert wish_jobs.release_overdue_claims() == 0
     wish.claim_due = wording.local_today() - timedelta(days=1)
@@ -207,7 +207,7 @@ def test_a_donor_claims_by_sms_and_digits_alone_stay_offer_replies(world):
     assert (wish.status, wish.claim_channel, wish.donor_name) == ("claimed", "sms", "王女士")
     assert db.session.scalar(select(InboundMessage.command)) == "wish_claim"
     assert texts_to(DONOR_PHONE) == []  # the reply is the donor's text
-    assert texts_to(child.guardian_phone)[-1].template == "wish_claimed_family"
+    assert texts_to(child.guardian_phone) == []  # the family hears once it is confirmed
     other = make_wish(worker, child, what="一双运动鞋")
     refused = handle_inbound("+8613800000009", f"rl{other.code}", "SM2").reply
     assert db.session.get(Wish, other.id).status == "claimed" and other.code in refused
