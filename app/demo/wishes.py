@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from app.demo import data as D
 from app.demo.state import Demo
-from app.services import resources, wish_deadlines, wishes, wording
+from app.services import resources, wish_deadlines, wish_delivery, wishes, wording
 
 # (what, need, yuan, days ago it was recorded, the steps it has been through since)
 WISHES = [
@@ -87,7 +87,9 @@ def _play(demo: Demo, worker, wish, steps, start, index: int) -> None:
         elif step == "confirm":
             wishes.confirm(worker, wish)
         elif step == "deliver":
-            wishes.deliver(worker, wish, delivered_on=wording.local_today(), thanks="孩子很开心")
+            wish_delivery.deliver(
+                worker, wish, delivered_on=wording.local_today(), thanks="孩子很开心"
+            )
         elif step == "withdraw":
             wishes.withdraw(worker, wish)
         elif step in ("lapse", "expire"):  # unconfirmed in time, or past its date: the job

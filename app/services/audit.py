@@ -21,6 +21,8 @@ ACTIONS: dict[str, object] = {
     "staff_reactivate": _l("Reactivated a worker"),
     "staff_reset_password": _l("Reset a worker's password"),
     "staff_certificate": _l("Recorded a certificate or training hours"),
+    "view_wish": _l("Opened a child's micro-wish"),
+    "view_wish_photo": _l("Looked at a wish's delivery photo"),
 }
 
 

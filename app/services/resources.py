@@ -1,6 +1,6 @@
 """The resources ledger 链接资源台账 (issue 18): money and goods a station brings in.
 
-A fulfilled micro-wish writes its own line (``wishes.deliver``); the station records the
+A fulfilled micro-wish writes its own line (``wish_delivery.deliver``); the station records the
 other donations and charity projects here. The monthly report's 链接资源 figure is the sum
 of the lines (``wish_stats``).
 """

@@ -29,14 +29,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Beneficiary, Region, ResourceEntry, User, Wish, WishPhoto
+from app.models import Beneficiary, Region, User, Wish
 from app.models.base import utcnow
 from app.models.vocab import label
 from app.services import ServiceError, access, wish_privacy, wording
 from app.services.codes import seeded_rng
 from app.services.phones import normalise_phone
 from app.services.state_machine import Move, StateMachine
-from app.services.wish_texts import text_claim_ended, text_claimed, text_confirmed, text_fulfilled
+from app.services.wish_texts import text_claim_ended, text_claimed, text_confirmed
 
 NEEDS: dict[str, object] = {
     "study": _l("School things"),
@@ -186,7 +186,7 @@ def may_manage(user: User | None, wish: Wish) -> bool:
     return wish.station_id in access.acting_station_ids(user)
 
 
-def _check(user: User, wish: Wish) -> None:
+def check_station(user: User, wish: Wish) -> None:
     if not may_manage(user, wish):
         raise ServiceError(_("Only the workers of the wish's station may do this."))
 
@@ -204,7 +204,7 @@ def _new_code() -> str:
     raise RuntimeError("no free wish code")
 
 
-def _value(raw, field: str, *, required: bool) -> Decimal | None:
+def money(raw, field: str, *, required: bool) -> Decimal | None:
     text = str(raw if raw is not None else "").strip()
     if not text and not required:
         return None
@@ -257,7 +257,7 @@ def record(
         township_id=getattr(_township(person), "id", None),
         what=what,
         category=category,
-        estimated_value=_value(estimated_value, "estimated_value", required=True),
+        estimated_value=money(estimated_value, "estimated_value", required=True),
         deadline=deadline,
         status="recorded",
         recorded_by_id=user.id,
@@ -268,7 +268,7 @@ def record(
 
 
 def publish(user: User, wish: Wish) -> Wish:
-    _check(user, wish)
+    check_station(user, wish)
     if wish.deadline <= wording.local_today():
         raise ServiceError(_("The deadline has passed: withdraw this wish instead."))
     WISH_MACHINE.move(wish, "publish")
@@ -352,7 +352,7 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
 def confirm(user: User, wish: Wish) -> Wish:
     """The station accepts the donor: they have ``CLAIM_DAYS`` (at most until the deadline)
     to deliver, and now the family is told a donor is coming."""
-    _check(user, wish)
+    check_station(user, wish)
     due = min(wish.deadline, wording.local_today() + timedelta(days=CLAIM_DAYS))
     WISH_MACHINE.move(wish, "confirm", values={"claim_due": max(due, wish.claim_due or due)})
     text_confirmed(wish)
@@ -366,7 +366,7 @@ def ending_of(wish: Wish) -> tuple:
 
 def reject(user: User, wish: Wish) -> Wish:
     """The station does not accept the donor: the wish goes back on the board."""
-    _check(user, wish)
+    check_station(user, wish)
     ending = ending_of(wish)
     WISH_MACHINE.move(wish, "reject")
     text_claim_ended(wish, ending, "wish_claim_rejected", family="wish_reopened_family")
@@ -376,76 +376,8 @@ def reject(user: User, wish: Wish) -> Wish:
 def withdraw(user: User, wish: Wish) -> Wish:
     """The station takes the wish off: a donor who held it and (when it was confirmed) the
     family are told; the donor's details go, and the claim no longer counts."""
-    _check(user, wish)
+    check_station(user, wish)
     ending = ending_of(wish)
     WISH_MACHINE.move(wish, "withdraw")
     text_claim_ended(wish, ending, "wish_withdrawn_donor", family="wish_withdrawn_family")
     return wish
-
-
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-PHOTO_MAX_BYTES = 3 * 1024 * 1024
-
-
-def deliver(
-    user: User,
-    wish: Wish,
-    *,
-    delivered_on: date | None,
-    actual_value=None,
-    thanks: str = "",
-    photo: bytes | None = None,
-    photo_type: str = "",
-) -> Wish:
-    """The gift reached the child: record the day (a photo kept for the station alone, a
-    thank-you), add the resources ledger's line, and text donor and family."""
-    _check(user, wish)
-    today = wording.local_today()
-    if delivered_on is None or delivered_on > today:
-        raise ServiceError(
-            _("Choose the day it was delivered (not after today)."), field="delivered_on"
-        )
-    value = _value(actual_value, "actual_value", required=False)
-    photo_type = _image_type(photo) if photo else ""  # what the bytes are, not what was said
-    if photo and (photo_type not in PHOTO_TYPES or len(photo) > PHOTO_MAX_BYTES):
-        raise ServiceError(
-            _("The photo must be a JPEG, PNG or WebP of at most 3 MB."), field="photo"
-        )
-    donor_name, donor_kind = wish.donor_name, wish.donor_kind
-    WISH_MACHINE.move(
-        wish,
-        "fulfil",
-        values={
-            "delivered_on": delivered_on,
-            "actual_value": value,
-            "thanks": (thanks or "").strip()[:500],
-        },
-    )
-    if photo:
-        db.session.add(WishPhoto(wish_id=wish.id, mimetype=photo_type, content=photo))
-    db.session.add(
-        ResourceEntry(
-            station_id=wish.station_id,
-            source="wish",
-            kind="goods",
-            donor_name=(donor_name or str(label(DONOR_KINDS, donor_kind or "individual")))[:64],
-            value=value or wish.estimated_value,
-            received_on=delivered_on,
-            purpose=_("Micro-wish %(code)s: %(what)s", code=wish.code, what=wish.what)[:200],
-            wish_id=wish.id,
-            recorded_by_id=user.id,
-        )
-    )
-    db.session.flush()
-    text_fulfilled(wish)
-    return wish
-
-
-def _image_type(content: bytes) -> str:
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return ""

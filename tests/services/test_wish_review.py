@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
 from app.models import Wish
-from app.services import ServiceError, stats, wishes, wording
+from app.services import ServiceError, stats, wish_delivery, wishes, wording
 from tests import factories
 from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
 
@@ -123,7 +124,7 @@ def test_a_confirmed_claim_is_never_released_the_station_is_told_once(world):
     told = texts_to("+8613700001234")
     assert [m.template for m in told] == ["wish_overdue_station"] and wish.code in told[0].body
     assert texts_to(DONOR_PHONE)[-1].template == "wish_confirmed_donor"  # nothing more
-    wishes.deliver(worker, wish, delivered_on=wording.local_today())  # still recordable
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today())  # still recordable
     assert wish.status == "fulfilled"
 
 
@@ -177,3 +178,36 @@ def test_a_wish_is_only_for_a_child(world):
     with pytest.raises(ServiceError) as error:
         _record(worker, adult, "一个新书包")
     assert error.value.field == "person"
+
+
+def _jpeg_with_gps() -> bytes:
+    exif = b"Exif\0\0" + b"GPS 34.7N 113.6E"
+    app1 = b"\xff\xe1" + (len(exif) + 2).to_bytes(2, "big") + exif
+    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    return b"\xff\xd8" + app0 + app1 + b"\xff\xda\x00\x02" + b"\x11" * 32 + b"\xff\xd9"
+
+
+def test_a_delivery_photo_is_kept_without_its_location(world):
+    from app.models import WishPhoto
+
+    worker, _child, wish = _claimed(world, confirm=True)
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today(), photo=_jpeg_with_gps())
+    kept = db.session.scalar(select(WishPhoto.content))
+    assert kept.startswith(b"\xff\xd8\xff\xe0") and b"GPS" not in kept and b"Exif" not in kept
+    assert kept.endswith(b"\x11" * 32 + b"\xff\xd9")
+
+
+def test_a_photo_view_is_in_the_access_log(client, world, login_as):
+    from app.models import AuditLog
+
+    worker = login_as("social_worker", station=world.station_a)
+    _w, _child, wish = _claimed(world, confirm=True)
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today(), photo=_jpeg_with_gps())
+    db.session.commit()
+    assert client.get(f"/station/wishes/{wish.id}/photo").status_code == 200
+    db.session.expire_all()
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.actor_id == worker.id))
+    assert "view_wish_photo" in list(actions)
+    from app.services import audit
+
+    assert {"view_wish", "view_wish_photo"} <= set(audit.ACTIONS)

@@ -12,7 +12,15 @@ from sqlalchemy import select
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
 from app.models import InboundMessage, ResourceEntry, Wish, WishPhoto
-from app.services import ServiceError, resources, stats, wish_station, wishes, wording
+from app.services import (
+    ServiceError,
+    resources,
+    stats,
+    wish_delivery,
+    wish_station,
+    wishes,
+    wording,
+)
 from app.services.notifications.inbound import handle_inbound
 from tests import factories
 from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
@@ -44,9 +52,7 @@ def test_a_wish_goes_from_the_ledger_to_the_child_and_counts_in_the_month(world)
     wishes.confirm(worker, wish)
     assert [m.template for m in texts_to(child.guardian_phone)] == ["wish_claimed_family"]
     today = wording.local_today()
-    wishes.deliver(
-        worker, wish, delivered_on=today, thanks="谢谢叔叔阿姨", photo=PNG, photo_type="image/png"
-    )
+    wish_delivery.deliver(worker, wish, delivered_on=today, thanks="谢谢叔叔阿姨", photo=PNG)
     assert wish.status == "fulfilled"
     entry = db.session.scalar(select(ResourceEntry).where(ResourceEntry.wish_id == wish.id))
     assert (entry.value, entry.kind, entry.donor_name) == (Decimal("120.00"), "goods", "张爱心")
@@ -142,7 +148,7 @@ def test_moves_the_machine_does_not_allow_are_refused(world):
     wishes.publish(worker, wish)
     wishes.claim(wish, name="张", phone=DONOR_PHONE)
     with pytest.raises(ServiceError):
-        wishes.deliver(worker, wish, delivered_on=wording.local_today())  # not confirmed
+        wish_delivery.deliver(worker, wish, delivered_on=wording.local_today())  # not confirmed
     wishes.withdraw(worker, wish)
     assert wish.status == "withdrawn" and wishes.by_code(wish.code) is None
 
@@ -179,7 +185,7 @@ def test_only_the_wish_stations_workers_may_act(world, who):
             act(someone, wish)
     wishes.confirm(worker, wish)
     with pytest.raises(ServiceError):
-        wishes.deliver(someone, wish, delivered_on=wording.local_today())
+        wish_delivery.deliver(someone, wish, delivered_on=wording.local_today())
     assert wish_station.visible_wish(someone, wish.id) is None
     assert wish.status == "confirmed"
 
@@ -260,12 +266,11 @@ def test_a_delivery_photo_must_be_an_image_whatever_it_claims(world):
     wishes.claim(wish, name="张", phone=DONOR_PHONE)
     wishes.confirm(worker, wish)
     with pytest.raises(ServiceError) as error:
-        wishes.deliver(
+        wish_delivery.deliver(
             worker,
             wish,
             delivered_on=wording.local_today(),
             photo=b"<html><script>alert(1)</script>",
-            photo_type="image/png",
         )
     assert error.value.field == "photo" and wish.status == "confirmed"
 
