@@ -62,6 +62,7 @@ MAX_VALUE = Decimal("5000")
 CLAIM_DAYS = 14  # once confirmed, a donor has this long (at most the wish's deadline)
 CONFIRM_DAYS = 3  # an unconfirmed claim holds the wish off the board this long at most
 DAILY_CLAIMS = 3  # claims one phone may make in 24 hours
+PUBLIC_DAYS_AFTER = 14  # a fulfilled or expired wish's page stays public this long
 BOARD_STATUSES = ("published",)
 OPEN_CLAIM_STATUSES = ("claimed", "confirmed")
 _DONOR_COLUMNS = ("donor_name", "donor_phone", "donor_kind", "claim_channel", "claimed_at")
@@ -168,12 +169,18 @@ def is_claimable(wish: Wish) -> bool:
 
 
 def by_code(code: str) -> Wish | None:
-    """A wish the public may look at: published once (never a draft or a withdrawn one)."""
+    """A wish the public may look at: published once (never a draft or a withdrawn one),
+    and not fulfilled or past its date more than ``PUBLIC_DAYS_AFTER`` days ago."""
     code = (code or "").strip()
     if not (len(code) == 6 and code.isascii() and code.isdigit()):
         return None  # strict: /wishes/12a3456 is no wish
     wish = db.session.scalar(select(Wish).where(Wish.code == code))
     if wish is None or wish.status in ("recorded", "withdrawn"):
+        return None
+    gone = wording.local_today() - timedelta(days=PUBLIC_DAYS_AFTER)
+    if wish.status == "fulfilled" and wording.local_date(wish.fulfilled_at) < gone:
+        return None
+    if wish.status == "expired" and wish.deadline < gone:
         return None
     return wish
 

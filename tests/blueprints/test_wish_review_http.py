@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Wish
-from app.services import ServiceError, wishes, wording
+from app.services import ServiceError, wish_delivery, wishes, wording
 from tests.conftest import csrf_token_from
 from tests.console_support import text
 from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
@@ -112,3 +112,25 @@ def test_a_wish_past_its_date_says_so_to_a_donor(world):
     wish.deadline = wording.local_today() - timedelta(days=1)
     with pytest.raises(ServiceError, match="已过期"):
         wishes.claim(wish, name="张", phone=DONOR_PHONE)
+
+
+def test_a_fulfilled_wish_leaves_the_public_pages_after_some_days(client, world):
+    from datetime import datetime
+
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    wishes.confirm(worker, wish)
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today())
+    db.session.commit()
+    page = client.get(f"/wishes/{wish.code}")
+    assert page.status_code == 200 and "120 元" in text(page)
+    wish.fulfilled_at = datetime(2020, 1, 1)
+    db.session.commit()
+    assert client.get(f"/wishes/{wish.code}").status_code == 404
+
+
+def test_values_read_the_same_everywhere():
+    assert wording.yuan_text("120.00", "zh") == "120 元"
+    assert wording.yuan_text("120.5", "zh") == "120.50 元"
+    assert wording.yuan_text(80, "en") == "80 yuan"
