@@ -211,3 +211,17 @@ def test_a_photo_view_is_in_the_access_log(client, world, login_as):
     from app.services import audit
 
     assert {"view_wish", "view_wish_photo"} <= set(audit.ACTIONS)
+
+
+def test_two_claims_from_one_phone_at_once_keep_one(world, monkeypatch):
+    """Both checks passed before either claim was stored: the index refuses the second,
+    and the donor is told as if the check had caught it."""
+    worker = worker_of(world.station_a)
+    first, second = make_wish(worker, make_child(world)), make_wish(worker, make_child(world))
+    wishes.claim(first, name="张", phone=DONOR_PHONE)
+    monkeypatch.setattr(wishes, "_check_phone_free", lambda phone: None)  # the other's check
+    with pytest.raises(ServiceError, match="一次认领一个"):
+        wishes.claim(second, name="张", phone=DONOR_PHONE)
+    db.session.expire_all()
+    assert db.session.get(Wish, second.id).status == "published"
+    assert db.session.get(Wish, first.id).status == "claimed"
