@@ -134,3 +134,15 @@ def test_values_read_the_same_everywhere():
     assert wording.yuan_text("120.00", "zh") == "120 元"
     assert wording.yuan_text("120.5", "zh") == "120.50 元"
     assert wording.yuan_text(80, "en") == "80 yuan"
+
+
+def test_the_station_list_shows_a_confirmed_claim_past_its_day(client, world, login_as):
+    worker = login_as("social_worker", station=world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张", phone=DONOR_PHONE)
+    wishes.confirm(worker, wish)
+    db.session.commit()
+    assert "已过约定送达日期" not in text(client.get("/station/wishes"))
+    wish.claim_due = wording.local_today() - timedelta(days=1)
+    db.session.commit()
+    assert "已过约定送达日期" in text(client.get("/station/wishes"))
