@@ -32,6 +32,8 @@ SENSITIVE_WORDS = (
 HARMLESS = ("小学生", "中学生")
 _DIGITS = re.compile(r"[0-9]{3,}")
 _ADDRESS = re.compile(r"[0-9〇零一二三四五六七八九十百]+(?:组|号|栋|幢|单元|室|楼|巷|弄|队|排)")
+# Said of any text (not only the child's own address): "37号鞋" is a shoe size, not a house.
+_ANY_ADDRESS = re.compile(r"[0-9〇零一二三四五六七八九十百]+(?:组|栋|幢|单元|室|巷|弄)")
 
 
 def _plain(text: str) -> str:
@@ -93,8 +95,11 @@ def refusal(what: str, person: Beneficiary) -> str | None:
     places |= _address_parts(person.address or "")
     if any(part in text for part in names | places if len(part) >= 2):
         return _("The board is public: leave names, nicknames, the village and the address out.")
-    if _DIGITS.search(text) or _ADDRESS.search(text):
-        return _("The board is public: leave out phone numbers, house numbers and addresses.")
+    if _DIGITS.search(text) or _ANY_ADDRESS.search(text):
+        return _(
+            "The board is public: leave out phone numbers, house numbers and addresses "
+            "(write a long number in words, e.g. 一百片拼图)."
+        )
     for harmless in HARMLESS:
         text = text.replace(harmless, "")
     if any(word in text for word in SENSITIVE_WORDS):

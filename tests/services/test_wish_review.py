@@ -45,6 +45,8 @@ def _record(worker, child, what):
         "电话13900001111",  # phone digits
         "给建国家孙女的鞋",  # the guardian's given name
         "１３９００００１１１１",  # full-width digits
+        "给五组的孩子一个书包",  # a group of a village, whoever's
+        "18号家的书包",  # the number of the child's house
     ],
 )
 def test_a_wish_that_points_at_the_child_is_refused(world, what):
@@ -55,7 +57,9 @@ def test_a_wish_that_points_at_the_child_is_refused(world, what):
     assert error.value.field == "what"
 
 
-@pytest.mark.parametrize("what", ["一个新书包", "小学生字典", "一双运动鞋", "冬天的棉衣"])
+@pytest.mark.parametrize(
+    "what", ["一个新书包", "小学生字典", "一双37号运动鞋", "冬天的棉衣", "一百片拼图"]
+)
 def test_an_ordinary_wish_still_goes_through(world, what):
     worker = worker_of(world.station_a)
     assert _record(worker, make_child(world), what).what == what
