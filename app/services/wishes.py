@@ -1,14 +1,15 @@
 """The micro-wish board 微心愿 (issue 18): one use case per action, one public projection.
 
-A worker records a child's wish (``record``) from the ledger; the station publishes it
-(``publish``); a donor claims it by web or SMS, first wins (``claim``); the station
-confirms the donor (``confirm``) or rejects the claim (``reject``: back on the board),
-arranges delivery through its worker, and records it (``deliver``: the resources ledger
-gets its line). A claim not fulfilled by its ``claim_due`` goes back on the board
-(``release_claim``, the deadline job): a claim the station has not confirmed within
-``CONFIRM_DAYS`` goes back on the board; past the wish's own deadline it ends as "expired";
-a confirmed claim is never released by the job (the station is told instead). Donor and
-family are texted at each step that concerns them (``wish_texts``).
+A worker records a child's wish (``record``; ``wish_privacy`` refuses text that points at
+the child) from the ledger; the station publishes it (``publish``, after seeing the
+public view); a donor claims it by web (``wish_claim_codes``) or SMS, first wins
+(``claim``); the station confirms the donor (``confirm``: the family is told now) or
+rejects the claim (``reject``: back on the board), arranges delivery through its worker,
+and records it (``wish_delivery.deliver``: the resources ledger gets its line). The
+deadline job (``wish_deadlines``) puts a claim not confirmed within ``CONFIRM_DAYS`` back
+on the board, ends a wish past its own date as "expired", and never releases a confirmed
+claim (the station is told instead). ``withdraw`` tells a donor who held the wish. Donor
+and family are texted at each step that concerns them (``wish_texts``).
 
 **What the public sees of a wish** is ``public_view`` and nothing else: the board, the
 wish's public page and every text to a donor are made from it. It has the wish's code,
