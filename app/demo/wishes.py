@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 
 from app.demo import data as D
 from app.demo.state import Demo
-from app.services import resources, wishes, wording
+from app.services import resources, wish_deadlines, wish_delivery, wishes, wording
 
 # (what, need, yuan, days ago it was recorded, the steps it has been through since)
 WISHES = [
@@ -25,6 +25,7 @@ WISHES = [
     ("一副乒乓球拍", "other", 60, 6, ("publish",)),
     ("一个保温饭盒", "daily", 50, 2, ()),
     ("一本新华字典", "study", 40, 12, ("publish", "withdraw")),
+    ("一套水彩笔", "study", 30, 60, ("publish", "expire")),
 ]
 DONORS = [
     ("爱心人士王女士", "individual"),
@@ -86,11 +87,14 @@ def _play(demo: Demo, worker, wish, steps, start, index: int) -> None:
         elif step == "confirm":
             wishes.confirm(worker, wish)
         elif step == "deliver":
-            wishes.deliver(worker, wish, delivered_on=wording.local_today(), thanks="孩子很开心")
+            wish_delivery.deliver(
+                worker, wish, delivered_on=wording.local_today(), thanks="孩子很开心"
+            )
         elif step == "withdraw":
             wishes.withdraw(worker, wish)
-        elif step == "lapse":  # the donor's fortnight ran out: the job put it back
-            morning = datetime.combine(wish.claim_due + timedelta(days=1), time(8, 0))
+        elif step in ("lapse", "expire"):  # unconfirmed in time, or past its date: the job
+            day = wish.claim_due if step == "lapse" else wish.deadline
+            morning = datetime.combine(day + timedelta(days=1), time(8, 0))
             demo.at(min(wording.to_utc(morning), demo.now - timedelta(minutes=5)))
-            assert wish.id in wishes.overdue_claim_ids()
-            wishes.release_claim(wish.id)
+            assert wish.id in wish_deadlines.overdue_claim_ids()
+            wish_deadlines.release_claim(wish.id)

@@ -1,14 +1,17 @@
-"""Micro-wish claims not fulfilled by their date go back on the board (issue 18): one unit
-of work per wish."""
+"""Micro-wish deadlines (issue 18): unconfirmed claims that lapsed go back on the board,
+wishes past their date expire, the station hears of confirmed claims past their day
+(``wish_deadlines``): one unit of work per wish."""
 
 from __future__ import annotations
 
 from app.jobs.units import each_in_its_own_unit
-from app.services import wishes
+from app.services import wish_deadlines
 
 
 def release_overdue_claims() -> int:
-    """How many claims lapsed and were put back on the board."""
+    """How many wishes the job acted on (released, expired, or the station told)."""
     return each_in_its_own_unit(
-        "release overdue wish claims", wishes.overdue_claim_ids(), wishes.release_claim
+        "release overdue wish claims",
+        wish_deadlines.overdue_claim_ids(),
+        wish_deadlines.release_claim,
     )

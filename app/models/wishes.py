@@ -20,6 +20,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -32,6 +33,14 @@ class Wish(db.Model):
     __table_args__ = (
         Index("ix_wish_status_deadline", "status", "deadline"),
         Index("ix_wish_donor_phone_status", "donor_phone", "status"),
+        # One unconfirmed claim per phone, also for two claims at the same moment.
+        Index(
+            "uq_wish_donor_phone_claimed",
+            "donor_phone",
+            unique=True,
+            postgresql_where=text("status = 'claimed'"),
+            sqlite_where=text("status = 'claimed'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,6 +71,8 @@ class Wish(db.Model):
     actual_value: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     thanks: Mapped[str] = mapped_column(Text, default="")
     times_released: Mapped[int] = mapped_column(Integer, default=0)
+    # A confirmed claim past its claim_due is never released: the station is told, once.
+    overdue_told_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     station = relationship("Station")
     beneficiary = relationship("Beneficiary")

@@ -25,6 +25,8 @@ ACTIONS: dict[str, object] = {
     "api_key_revoke": _l("Revoked an API key"),
     "activity_close": _l("Closed an activity (hours written)"),
     "activity_cancel": _l("Cancelled an activity"),
+    "view_wish": _l("Opened a child's micro-wish"),
+    "view_wish_photo": _l("Looked at a wish's delivery photo"),
 }
 
 

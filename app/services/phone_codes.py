@@ -1,4 +1,5 @@
-"""One-time SMS codes that prove a phone is one's own (volunteer sign-up, password reset).
+"""One-time SMS codes that prove a phone is one's own (volunteer sign-up, password reset, a
+donor's web claim of a micro-wish).
 
 A flow is one ``PhoneCode`` row: 6 digits, stored as an HMAC, valid for 10 minutes, used
 once; at most 5 tries in the whole flow (a new code does not give more: after that the
@@ -7,6 +8,10 @@ browser keeps the row's random ticket in its session. A flow started for a phone
 account behind it (or one that must not get a code) is a row without a user: it answers
 the same and never accepts any code, so the pages never tell whether a number has an
 account.
+
+A micro-wish's donor has no account: ``start_for_phone`` texts the code to the number itself
+and ``redeem_phone`` gives back the number once the code came back (the same row, tries and
+hourly limit, shared with the other purposes).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from app.extensions import db
 from app.models import PhoneCode, User
@@ -31,7 +36,8 @@ MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(seconds=60)
 MAX_SENDS = 5  # codes one flow may send
 PHONE_HOURLY_CODES = 5  # code flows started for one phone in an hour, all purposes
-TEMPLATES = {"signup": "signup_code", "reset": "password_reset_code"}
+TEMPLATES = {"signup": "signup_code", "reset": "password_reset_code", "wish": "wish_claim_code"}
+PHONE_PURPOSES = ("wish",)  # flows for a number, with no account behind it
 
 
 def new_code() -> str:
@@ -54,7 +60,9 @@ def _recent_flows(phone: str) -> int:
     since = utcnow() - timedelta(hours=1)
     return db.session.scalar(
         select(func.count(PhoneCode.id)).where(
-            PhoneCode.phone == phone, PhoneCode.created_at > since, PhoneCode.user_id.is_not(None)
+            PhoneCode.phone == phone,
+            PhoneCode.created_at > since,
+            or_(PhoneCode.user_id.is_not(None), PhoneCode.purpose.in_(PHONE_PURPOSES)),
         )
     )
 
@@ -81,6 +89,31 @@ def start(purpose: str, phone: str, user: User | None) -> str:
     if user is not None and _recent_flows(phone) < PHONE_HOURLY_CODES:
         row.user_id = user.id
         _send(row, user)
+    db.session.add(row)
+    db.session.flush()
+    return row.ticket
+
+
+def start_for_phone(purpose: str, phone: str) -> str:
+    """A new flow that texts its code to ``phone`` itself (no account); returns the ticket.
+    Refuses (field "phone") once the number had its codes for the hour."""
+    if _recent_flows(phone) >= PHONE_HOURLY_CODES:
+        raise ServiceError(
+            _("We have sent this number several codes this hour. Please try later."),
+            field="phone",
+        )
+    now = utcnow()
+    code = new_code()
+    row = PhoneCode(
+        ticket=secrets.token_urlsafe(32),
+        purpose=purpose,
+        phone=phone,
+        code_hash=_digest(code),
+        created_at=now,
+        sent_at=now,
+        expires_at=now + timedelta(minutes=CODE_MINUTES),
+    )
+    queue_sms(phone, TEMPLATES[purpose], language="zh", code=code)
     db.session.add(row)
     db.session.flush()
     return row.ticket
@@ -169,10 +202,28 @@ def redeem(ticket: str | None, purpose: str, code: str) -> User:
     Every try counts, right or wrong, before the code is compared (one atomic update), so
     parallel guesses cannot pass the limit. The caller commits even when this raises, so
     the try stays counted."""
-    wrong = ServiceError(
+    row = _redeem_row(ticket, purpose, code)
+    user = db.session.get(User, row.user_id) if row.user_id else None
+    if user is None or not user.active:
+        raise _wrong()
+    return user
+
+
+def redeem_phone(ticket: str | None, purpose: str, code: str) -> str:
+    """The number a ``start_for_phone`` flow texted, once ``code`` came back (used up; the
+    tries count as in ``redeem``, and the caller commits even when this raises)."""
+    return _redeem_row(ticket, purpose, code).phone
+
+
+def _wrong() -> ServiceError:
+    return ServiceError(
         _("That code is not right, or it has expired. Check the SMS, or ask for a new code."),
         field="code",
     )
+
+
+def _redeem_row(ticket: str | None, purpose: str, code: str) -> PhoneCode:
+    wrong = _wrong()
     digits = _normalise(code)
     if not ticket or len(digits) != 6:
         raise wrong
@@ -194,7 +245,7 @@ def redeem(ticket: str | None, purpose: str, code: str) -> User:
         db.session.refresh(row)
     if row is None or counted.rowcount != 1:
         raise _spent(row) or wrong
-    if row.user_id is None or not hmac.compare_digest(row.code_hash, _digest(digits)):
+    if not row.code_hash or not hmac.compare_digest(row.code_hash, _digest(digits)):
         raise _spent(row) or wrong
     if _replaced(row):
         raise wrong
@@ -206,7 +257,4 @@ def redeem(ticket: str | None, purpose: str, code: str) -> User:
     )
     if used.rowcount != 1:  # a parallel request used it first
         raise wrong
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
-        raise wrong
-    return user
+    return row

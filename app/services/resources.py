@@ -1,6 +1,6 @@
 """The resources ledger 链接资源台账 (issue 18): money and goods a station brings in.
 
-A fulfilled micro-wish writes its own line (``wishes.deliver``); the station records the
+A fulfilled micro-wish writes its own line (``wish_delivery.deliver``); the station records the
 other donations and charity projects here. The monthly report's 链接资源 figure is the sum
 of the lines (``wish_stats``).
 """
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ResourceEntry, User
 from app.models.vocab import label
-from app.services import ServiceError, access, wording
+from app.services import ServiceError, access, audit, wording
 from app.services.spreadsheets import safe_text
 
 SOURCES: dict[str, object] = {
@@ -86,12 +86,15 @@ def add(
 
 
 def as_csv(user: User) -> str:
+    """The ledger's lines ``user`` may take away, as CSV text; the export is written to the
+    access log like every export (DESIGN.md, privacy)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
         [_("Date"), _("Source"), _("Kind"), _("Donor"), _("Value (yuan)"), _("What it served")]
     )
-    for entry in entries(user, limit=100_000):
+    lines = entries(user, limit=100_000)
+    for entry in lines:
         writer.writerow(
             [
                 entry.received_on.isoformat(),
@@ -102,4 +105,5 @@ def as_csv(user: User) -> str:
                 safe_text(entry.purpose),
             ]
         )
+    audit.log_access(user, "export", "resource_entry", 0, user.station_id, rows=len(lines))
     return out.getvalue()

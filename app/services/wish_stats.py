@@ -4,7 +4,8 @@
 - **Wishes collected**: recorded (``created_at``) in the period.
 - **Published**: first put on the board (``published_at``) in the period.
 - **Claimed**: claims made (``claimed_at``) in the period that still hold or were
-  fulfilled (a claim that lapsed or was rejected is emptied and not counted).
+  fulfilled (a claim that lapsed, was rejected, expired or whose wish was withdrawn is
+  emptied and not counted).
 - **Fulfilled**: delivered (``fulfilled_at``) in the period.
 - **Resources linked 链接资源** (yuan): the sum of the resources ledger's lines received
   (``received_on``, a local day) in the period: fulfilled wishes, donations, projects.

@@ -51,24 +51,28 @@ def _family(wish: Wish, template: str) -> None:
 
 
 def text_claimed(wish: Wish, *, donor: bool = True) -> None:
-    """``donor``: False when the claim came by SMS, whose reply tells the donor."""
+    """``donor``: False when the claim came by SMS, whose reply tells the donor. The family
+    hears of a donor only once the station confirmed them (``text_confirmed``)."""
     if donor:
         _donor(wish, "wish_claimed_donor")
-    _family(wish, "wish_claimed_family")
 
 
 def text_confirmed(wish: Wish) -> None:
     until = wording.day_text(wish.claim_due, "zh") if wish.claim_due else ""
     _donor(wish, "wish_confirmed_donor", until=until)
+    _family(wish, "wish_claimed_family")
 
 
-def text_claim_ended(wish: Wish, donor: tuple, template: str) -> None:
-    """The claim ended unfulfilled (``donor``: phone, code and public view read before the
-    move emptied them): the donor hears it, and the family that the wish is back on the
-    board."""
-    phone, _code, view = donor
-    _to(phone, template, **donor_values(view, wish))
-    _family(wish, "wish_reopened_family")
+def text_claim_ended(wish: Wish, ending: tuple, template: str, family: str = "") -> None:
+    """A claim (or the wish) ended unfulfilled. ``ending``: the donor's phone, whether the
+    claim was confirmed, and the public view, read before the move emptied them. The donor
+    (if any) hears ``template``; the family hears ``family`` only when they had been told
+    a donor was coming (the claim was confirmed)."""
+    phone, confirmed, view = ending
+    if phone:
+        _to(phone, template, **donor_values(view, wish))
+    if family and confirmed:
+        _family(wish, family)
 
 
 def text_fulfilled(wish: Wish) -> None:

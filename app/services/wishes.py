@@ -1,12 +1,15 @@
 """The micro-wish board 微心愿 (issue 18): one use case per action, one public projection.
 
-A worker records a child's wish (``record``) from the ledger; the station publishes it
-(``publish``); a donor claims it by web or SMS, first wins (``claim``); the station
-confirms the donor (``confirm``) or rejects the claim (``reject``: back on the board),
-arranges delivery through its worker, and records it (``deliver``: the resources ledger
-gets its line). A claim not fulfilled by its ``claim_due`` goes back on the board
-(``release_overdue``, the deadline job). Donor and family are texted at each step
-(``wish_texts``).
+A worker records a child's wish (``record``; ``wish_privacy`` refuses text that points at
+the child) from the ledger; the station publishes it (``publish``, after seeing the
+public view); a donor claims it by web (``wish_claim_codes``) or SMS, first wins
+(``claim``); the station confirms the donor (``confirm``: the family is told now) or
+rejects the claim (``reject``: back on the board), arranges delivery through its worker,
+and records it (``wish_delivery.deliver``: the resources ledger gets its line). The
+deadline job (``wish_deadlines``) puts a claim not confirmed within ``CONFIRM_DAYS`` back
+on the board, ends a wish past its own date as "expired", and never releases a confirmed
+claim (the station is told instead). ``withdraw`` tells a donor who held the wish. Donor
+and family are texted at each step that concerns them (``wish_texts``).
 
 **What the public sees of a wish** is ``public_view`` and nothing else: the board, the
 wish's public page and every text to a donor are made from it. It has the wish's code,
@@ -23,16 +26,18 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Beneficiary, Region, ResourceEntry, User, Wish, WishPhoto
+from app.models import Beneficiary, Region, User, Wish
+from app.models.base import utcnow
 from app.models.vocab import label
-from app.services import ServiceError, access, wording
+from app.services import ServiceError, access, wish_privacy, wording
 from app.services.codes import seeded_rng
 from app.services.phones import normalise_phone
 from app.services.state_machine import Move, StateMachine
-from app.services.wish_texts import text_claim_ended, text_claimed, text_confirmed, text_fulfilled
+from app.services.wish_texts import text_claim_ended, text_claimed, text_confirmed
 
 NEEDS: dict[str, object] = {
     "study": _l("School things"),
@@ -55,7 +60,10 @@ AGE_BANDS = (
 )
 WHAT_LENGTH = 20  # a donor's text names it, and fits one segment
 MAX_VALUE = Decimal("5000")
-CLAIM_DAYS = 14  # a donor has this long (at most until the wish's deadline) to fulfil it
+CLAIM_DAYS = 14  # once confirmed, a donor has this long (at most the wish's deadline)
+CONFIRM_DAYS = 3  # an unconfirmed claim holds the wish off the board this long at most
+DAILY_CLAIMS = 3  # claims one phone may make in 24 hours
+PUBLIC_DAYS_AFTER = 14  # a fulfilled or expired wish's page stays public this long
 BOARD_STATUSES = ("published",)
 OPEN_CLAIM_STATUSES = ("claimed", "confirmed")
 _DONOR_COLUMNS = ("donor_name", "donor_phone", "donor_kind", "claim_channel", "claimed_at")
@@ -70,13 +78,15 @@ WISH_MACHINE: StateMachine[Wish] = StateMachine(
         "confirmed": _l("Donor confirmed"),
         "fulfilled": _l("Fulfilled"),
         "withdrawn": _l("Withdrawn"),
+        "expired": _l("Past its date"),
     },
     moves={
         "publish": Move({"recorded"}, "published", _l("Published"), _l("publish it")),
         "claim": Move({"published"}, "claimed", _l("Claimed by a donor"), _l("claim it")),
         "confirm": Move({"claimed"}, "confirmed", _l("Donor confirmed"), _l("confirm the donor")),
         "reject": Move(OPEN_CLAIM_STATUSES, "published", _l("Claim rejected"), _l("reject it")),
-        "release": Move(OPEN_CLAIM_STATUSES, "published", _l("Claim lapsed"), _l("release it")),
+        "release": Move({"claimed"}, "published", _l("Claim lapsed"), _l("release it")),
+        "expire": Move({"published", "claimed"}, "expired", _l("Past its date"), _l("expire it")),
         "fulfil": Move({"confirmed"}, "fulfilled", _l("Delivered"), _l("record the delivery")),
         "withdraw": Move(
             {"recorded", "published", "claimed", "confirmed"},
@@ -92,7 +102,12 @@ WISH_MACHINE: StateMachine[Wish] = StateMachine(
         "fulfilled": "fulfilled_at",
         "withdrawn": "withdrawn_at",
     },
-    clears={"reject": _DONOR_COLUMNS, "release": _DONOR_COLUMNS},
+    clears={
+        "reject": _DONOR_COLUMNS,
+        "release": _DONOR_COLUMNS,
+        "expire": _DONOR_COLUMNS,
+        "withdraw": _DONOR_COLUMNS,
+    },
     refused=_l("This wish is “%(status)s” now: you cannot %(action)s."),
     changed=_l("Someone else acted on this wish just now. Reload the page and try again."),
 )
@@ -155,12 +170,18 @@ def is_claimable(wish: Wish) -> bool:
 
 
 def by_code(code: str) -> Wish | None:
-    """A wish the public may look at: published once (never a draft or a withdrawn one)."""
-    digits = "".join(ch for ch in (code or "") if ch.isascii() and ch.isdigit())[:8]
-    if not digits:
-        return None
-    wish = db.session.scalar(select(Wish).where(Wish.code == digits))
+    """A wish the public may look at: published once (never a draft or a withdrawn one),
+    and not fulfilled or past its date more than ``PUBLIC_DAYS_AFTER`` days ago."""
+    code = (code or "").strip()
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        return None  # strict: /wishes/12a3456 is no wish
+    wish = db.session.scalar(select(Wish).where(Wish.code == code))
     if wish is None or wish.status in ("recorded", "withdrawn"):
+        return None
+    gone = wording.local_today() - timedelta(days=PUBLIC_DAYS_AFTER)
+    if wish.status == "fulfilled" and wording.local_date(wish.fulfilled_at) < gone:
+        return None
+    if wish.status == "expired" and wish.deadline < gone:
         return None
     return wish
 
@@ -173,7 +194,7 @@ def may_manage(user: User | None, wish: Wish) -> bool:
     return wish.station_id in access.acting_station_ids(user)
 
 
-def _check(user: User, wish: Wish) -> None:
+def check_station(user: User, wish: Wish) -> None:
     if not may_manage(user, wish):
         raise ServiceError(_("Only the workers of the wish's station may do this."))
 
@@ -191,7 +212,7 @@ def _new_code() -> str:
     raise RuntimeError("no free wish code")
 
 
-def _value(raw, field: str, *, required: bool) -> Decimal | None:
+def money(raw, field: str, *, required: bool) -> Decimal | None:
     text = str(raw if raw is not None else "").strip()
     if not text and not required:
         return None
@@ -223,15 +244,16 @@ def record(
     """A worker writes down a child's wish (a draft: only the station sees it)."""
     if person.station_id not in access.acting_station_ids(user):
         raise ServiceError(_("Only the workers of the person's station may do this."))
+    if not person.is_minor:
+        raise ServiceError(_("Choose a child of your station's ledger."), field="person")
     what = " ".join((what or "").split())
     if not what:
         raise ServiceError(_("Say what the child wishes for."), field="what")
     if len(what) > WHAT_LENGTH:
         raise ServiceError(_("Keep it short: at most 20 characters."), field="what")
-    if _names_someone(what, person):
-        raise ServiceError(
-            _("The board is public: leave names and the village out of the wish."), field="what"
-        )
+    refused = wish_privacy.refusal(what, person)
+    if refused:
+        raise ServiceError(refused, field="what")
     if category not in NEEDS:
         raise ServiceError(_("Choose a kind of need from the list."), field="category")
     if deadline is None or deadline <= wording.local_today():
@@ -243,7 +265,7 @@ def record(
         township_id=getattr(_township(person), "id", None),
         what=what,
         category=category,
-        estimated_value=_value(estimated_value, "estimated_value", required=True),
+        estimated_value=money(estimated_value, "estimated_value", required=True),
         deadline=deadline,
         status="recorded",
         recorded_by_id=user.id,
@@ -253,14 +275,8 @@ def record(
     return wish
 
 
-def _names_someone(text: str, person: Beneficiary) -> bool:
-    """The child's or guardian's name, or the village (finer than the board's township)."""
-    names = [person.name, person.guardian_name, person.village.name if person.village else ""]
-    return any(name and len(name.strip()) >= 2 and name.strip() in text for name in names)
-
-
 def publish(user: User, wish: Wish) -> Wish:
-    _check(user, wish)
+    check_station(user, wish)
     if wish.deadline <= wording.local_today():
         raise ServiceError(_("The deadline has passed: withdraw this wish instead."))
     WISH_MACHINE.move(wish, "publish")
@@ -269,7 +285,8 @@ def publish(user: User, wish: Wish) -> Wish:
 
 def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
     """Refuse a claim that could not go through (before a web claim's code is sent, and in
-    ``claim``); the donor's name and phone as stored."""
+    ``claim``); the donor's name and phone as stored. Nothing here depends on what the
+    phone holds: that is asked only once the phone is proved (``claim``)."""
     name = " ".join((name or "").split())[:64]
     if channel == "web" and not name:
         raise ServiceError(
@@ -278,28 +295,48 @@ def check_claim(wish: Wish, *, name: str, phone: str, kind: str, channel: str):
     phone = normalise_phone(phone)
     if kind not in DONOR_KINDS:
         raise ServiceError(_("Choose who is giving."), field="kind")
-    held = db.session.scalar(
-        select(Wish.code).where(Wish.donor_phone == phone, Wish.status == "claimed").limit(1)
-    )
-    if held is not None:
-        raise ServiceError(
-            _(
-                "You already hold wish %(code)s, not yet confirmed by the station. "
-                "One at a time, please.",
-                code=held,
-            )
-        )
+    if wish.status in ("published", "expired") and not is_claimable(wish):
+        raise ServiceError(_("Sorry, this wish's date has passed. Thank you all the same!"))
     if not is_claimable(wish):
         raise ServiceError(_("Sorry, someone has just claimed this wish. Thank you all the same!"))
     return name, phone
 
 
+def _check_phone_free(phone: str) -> None:
+    """One unconfirmed claim per phone, and ``DAILY_CLAIMS`` claims a day (those still
+    held or fulfilled: a rejected or lapsed claim is emptied)."""
+    since = utcnow() - timedelta(days=1)
+    today = db.session.scalar(
+        select(func.count(Wish.id)).where(Wish.donor_phone == phone, Wish.claimed_at >= since)
+    )
+    if today >= DAILY_CLAIMS:
+        raise ServiceError(
+            _("This phone has claimed several wishes today. Thank you! Please come back tomorrow.")
+        )
+    held = db.session.scalar(
+        select(Wish.id).where(Wish.donor_phone == phone, Wish.status == "claimed").limit(1)
+    )
+    if held is not None:
+        raise _phone_busy()
+
+
+def _phone_busy() -> ServiceError:
+    return ServiceError(
+        _(
+            "This phone already holds a wish the station has not confirmed yet. "
+            "One at a time, please."
+        )
+    )
+
+
 def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channel: str = "web"):
     """A donor claims a published wish: the first claim wins. One open claim per phone at a
-    time (a stranger cannot hold every wish of the board), and the station confirms."""
+    time (a stranger cannot hold every wish of the board), and the station confirms. The
+    phone is proved here (a code came back, or the text came from it)."""
     name, phone = check_claim(wish, name=name, phone=phone, kind=kind, channel=channel)
+    _check_phone_free(phone)
     today = wording.local_today()
-    due = min(wish.deadline, today + timedelta(days=CLAIM_DAYS))
+    due = min(wish.deadline, today + timedelta(days=CONFIRM_DAYS))
     values = {
         "donor_name": name or None,
         "donor_phone": phone,
@@ -308,7 +345,10 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
         "claim_due": due,
     }
     try:
-        WISH_MACHINE.move(wish, "claim", values=values)
+        with db.session.begin_nested():  # the index keeps one unconfirmed claim per phone
+            WISH_MACHINE.move(wish, "claim", values=values)
+    except IntegrityError:
+        raise _phone_busy() from None
     except ServiceError:
         raise ServiceError(
             _("Sorry, someone has just claimed this wish. Thank you all the same!")
@@ -318,118 +358,34 @@ def claim(wish: Wish, *, name: str, phone: str, kind: str = "individual", channe
 
 
 def confirm(user: User, wish: Wish) -> Wish:
-    _check(user, wish)
-    WISH_MACHINE.move(wish, "confirm")
+    """The station accepts the donor: they have ``CLAIM_DAYS`` (at most until the deadline)
+    to deliver, and now the family is told a donor is coming."""
+    check_station(user, wish)
+    due = min(wish.deadline, wording.local_today() + timedelta(days=CLAIM_DAYS))
+    WISH_MACHINE.move(wish, "confirm", values={"claim_due": max(due, wish.claim_due or due)})
     text_confirmed(wish)
     return wish
 
 
+def ending_of(wish: Wish) -> tuple:
+    """What the texts of an ending claim need, read before the move empties it."""
+    return (wish.donor_phone, wish.status == "confirmed", public_view(wish))
+
+
 def reject(user: User, wish: Wish) -> Wish:
     """The station does not accept the donor: the wish goes back on the board."""
-    _check(user, wish)
-    donor = (wish.donor_phone, wish.code, public_view(wish))
+    check_station(user, wish)
+    ending = ending_of(wish)
     WISH_MACHINE.move(wish, "reject")
-    text_claim_ended(wish, donor, "wish_claim_rejected")
+    text_claim_ended(wish, ending, "wish_claim_rejected", family="wish_reopened_family")
     return wish
 
 
 def withdraw(user: User, wish: Wish) -> Wish:
-    _check(user, wish)
+    """The station takes the wish off: a donor who held it and (when it was confirmed) the
+    family are told; the donor's details go, and the claim no longer counts."""
+    check_station(user, wish)
+    ending = ending_of(wish)
     WISH_MACHINE.move(wish, "withdraw")
+    text_claim_ended(wish, ending, "wish_withdrawn_donor", family="wish_withdrawn_family")
     return wish
-
-
-PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
-PHOTO_MAX_BYTES = 3 * 1024 * 1024
-
-
-def deliver(
-    user: User,
-    wish: Wish,
-    *,
-    delivered_on: date | None,
-    actual_value=None,
-    thanks: str = "",
-    photo: bytes | None = None,
-    photo_type: str = "",
-) -> Wish:
-    """The gift reached the child: record the day (a photo kept for the station alone, a
-    thank-you), add the resources ledger's line, and text donor and family."""
-    _check(user, wish)
-    today = wording.local_today()
-    if delivered_on is None or delivered_on > today:
-        raise ServiceError(
-            _("Choose the day it was delivered (not after today)."), field="delivered_on"
-        )
-    value = _value(actual_value, "actual_value", required=False)
-    photo_type = _image_type(photo) if photo else ""  # what the bytes are, not what was said
-    if photo and (photo_type not in PHOTO_TYPES or len(photo) > PHOTO_MAX_BYTES):
-        raise ServiceError(
-            _("The photo must be a JPEG, PNG or WebP of at most 3 MB."), field="photo"
-        )
-    donor_name, donor_kind = wish.donor_name, wish.donor_kind
-    WISH_MACHINE.move(
-        wish,
-        "fulfil",
-        values={
-            "delivered_on": delivered_on,
-            "actual_value": value,
-            "thanks": (thanks or "").strip()[:500],
-        },
-    )
-    if photo:
-        db.session.add(WishPhoto(wish_id=wish.id, mimetype=photo_type, content=photo))
-    db.session.add(
-        ResourceEntry(
-            station_id=wish.station_id,
-            source="wish",
-            kind="goods",
-            donor_name=(donor_name or str(label(DONOR_KINDS, donor_kind or "individual")))[:64],
-            value=value or wish.estimated_value,
-            received_on=delivered_on,
-            purpose=_("Micro-wish %(code)s: %(what)s", code=wish.code, what=wish.what)[:200],
-            wish_id=wish.id,
-            recorded_by_id=user.id,
-        )
-    )
-    db.session.flush()
-    text_fulfilled(wish)
-    return wish
-
-
-def _image_type(content: bytes) -> str:
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return ""
-
-
-def overdue_claim_ids(today: date | None = None) -> list[int]:
-    """Wishes whose claim was not fulfilled by its ``claim_due`` (the deadline job)."""
-    today = today or wording.local_today()
-    return list(
-        db.session.scalars(
-            select(Wish.id)
-            .where(Wish.status.in_(OPEN_CLAIM_STATUSES), Wish.claim_due < today)
-            .order_by(Wish.id)
-        )
-    )
-
-
-def release_claim(wish_id: int) -> bool:
-    """Put a wish whose claim lapsed back on the board and tell the donor; False when it
-    was fulfilled, withdrawn or released meanwhile."""
-    wish = db.session.get(Wish, wish_id)
-    if wish is None or wish.status not in OPEN_CLAIM_STATUSES:
-        return False
-    donor = (wish.donor_phone, wish.code, public_view(wish))
-    released = WISH_MACHINE.try_move(
-        wish, "release", values={"times_released": wish.times_released + 1}
-    )
-    if released is None:
-        return False
-    text_claim_ended(wish, donor, "wish_claim_lapsed")
-    return True

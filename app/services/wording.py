@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import nullcontext
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -104,6 +105,14 @@ def day_text(day: date, language: str | None = None) -> str:
     if (language or _current_language()) == "zh":
         return f"{day.month}月{day.day}日"
     return f"{day.day} {_MONTHS[day.month - 1]}"
+
+
+def yuan_text(value, language: str | None = None) -> str:
+    """'120 元' / '120 yuan' (a wish's value, a resources line): whole yuan without '.00',
+    cents kept when there are some."""
+    amount = Decimal(str(value or 0)).quantize(Decimal("0.01"))
+    number = f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount:.2f}"
+    return f"{number} 元" if (language or _current_language()) == "zh" else f"{number} yuan"
 
 
 def clock_text(moment: datetime) -> str:
@@ -357,6 +366,7 @@ TEMPLATE_GLOBALS = {
     "code_text": code_text,
     "stamp_text": stamp_text,
     "day_text": day_text,
+    "yuan_text": yuan_text,
     "wanted_time_text": wanted_time_text,
     "waited": waited,
 }

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OutboxMessage, ResourceEntry, Wish
-from app.services import resources, wishes, wording
+from app.services import resources, wish_delivery, wishes, wording
 from tests import factories
 from tests.conftest import csrf_token_from
 from tests.console_support import post, text
@@ -208,9 +208,7 @@ def test_nobody_else_sees_a_wish_its_photo_or_acts_on_it(client, world, login_as
     wish = make_wish(worker, child)
     wishes.claim(wish, name="张", phone=DONOR_PHONE)
     wishes.confirm(worker, wish)
-    wishes.deliver(
-        worker, wish, delivered_on=wording.local_today(), photo=PNG, photo_type="image/png"
-    )
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today(), photo=PNG)
     db.session.commit()
     if who == "volunteer":
         login_as("volunteer", station=world.station_a)
@@ -233,9 +231,7 @@ def test_the_stations_worker_sees_the_photo_and_the_list(client, world, login_as
     wish = make_wish(worker, make_child(world))
     wishes.claim(wish, name="张", phone=DONOR_PHONE)
     wishes.confirm(worker, wish)
-    wishes.deliver(
-        worker, wish, delivered_on=wording.local_today(), photo=PNG, photo_type="image/png"
-    )
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today(), photo=PNG)
     db.session.commit()
     photo = client.get(f"/station/wishes/{wish.id}/photo")
     assert photo.status_code == 200 and photo.data == PNG
@@ -295,7 +291,7 @@ def test_the_dashboard_shows_the_months_wishes_and_resources(client, world, logi
     wish = make_wish(worker, make_child(world))
     wishes.claim(wish, name="张", phone=DONOR_PHONE)
     wishes.confirm(worker, wish)
-    wishes.deliver(worker, wish, delivered_on=wording.local_today())
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today())
     db.session.commit()
     page = text(client.get("/station/stats?fresh=1"))
     assert 'id="fig-wishes-fulfilled">1<' in page

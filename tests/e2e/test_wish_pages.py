@@ -23,8 +23,9 @@ def _wish_ids(live_server) -> dict[str, int]:
 
         confirmed = db.session.scalar(select(Wish.id).where(Wish.status == "confirmed").limit(1))
         fulfilled = db.session.scalar(select(Wish.id).where(Wish.status == "fulfilled").limit(1))
-        assert confirmed and fulfilled, "the demo data lost its wishes"
-        return {"confirmed": confirmed, "fulfilled": fulfilled}
+        draft = db.session.scalar(select(Wish.id).where(Wish.status == "recorded").limit(1))
+        assert confirmed and fulfilled and draft, "the demo data lost its wishes"
+        return {"confirmed": confirmed, "fulfilled": fulfilled, "recorded": draft}
 
     return read_db(live_server, find)
 
@@ -78,6 +79,8 @@ def test_the_stations_wish_pages_fit_a_phone(page, live_server):
         "station-wish-new": "/station/wishes/new",
         "station-wish-deliver": f"/station/wishes/{ids['confirmed']}",
         "station-wish-fulfilled": f"/station/wishes/{ids['fulfilled']}",
+        # a draft shows exactly what goes public before it is published
+        "station-wish-draft": f"/station/wishes/{ids['recorded']}",
         "station-resources": "/station/resources",
     }
     for name, path in pages.items():

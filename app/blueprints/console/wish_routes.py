@@ -16,7 +16,16 @@ from app.blueprints.console.helpers import WORKERS, error_on_form
 from app.blueprints.console.wish_forms import DeliverForm, ResourceForm, WishForm
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
-from app.services import ServiceError, as_id, audit, resources, wish_station, wishes, wording
+from app.services import (
+    ServiceError,
+    as_id,
+    audit,
+    resources,
+    wish_delivery,
+    wish_station,
+    wishes,
+    wording,
+)
 from app.services.ledger import visible_beneficiary
 
 ACTIONS = {
@@ -102,7 +111,7 @@ def wish_deliver(wish_id: int):
     wish = _wish_or_404(wish_id)
     form = DeliverForm()
     if form.validate_on_submit():
-        done = attempt(wishes.deliver, current_user, wish, **_delivery_fields(form))
+        done = attempt(wish_delivery.deliver, current_user, wish, **_delivery_fields(form))
         if done.ok:
             flash(_("Delivery recorded. Thank you!"))
             return redirect(url_for("console.wish_detail", wish_id=wish_id))
@@ -112,13 +121,12 @@ def wish_deliver(wish_id: int):
 
 def _delivery_fields(form: DeliverForm) -> dict:
     photo = request.files.get("photo")
-    content = photo.read(wishes.PHOTO_MAX_BYTES + 1) if photo and photo.filename else None
+    content = photo.read(wish_delivery.PHOTO_MAX_BYTES + 1) if photo and photo.filename else None
     return {
         "delivered_on": form.delivered_on.data,
         "actual_value": form.actual_value.data,
         "thanks": form.thanks.data or "",
         "photo": content,
-        "photo_type": photo.mimetype if content else "",
     }
 
 
@@ -140,6 +148,8 @@ def wish_photo(wish_id: int):
     photo = wish_station.photo_of(current_user, wish_id)
     if photo is None:
         abort(404)
+    wish = _wish_or_404(wish_id)
+    audit.log_access(current_user, "view_wish_photo", "wish", wish.id, wish.station_id)
     response = Response(photo.content, mimetype=photo.mimetype)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"

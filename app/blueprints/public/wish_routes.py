@@ -1,8 +1,8 @@
 """The public micro-wish board 微心愿 (issue 18): what a wish is, never whose.
 
 Every page here shows ``wishes.public_view`` alone (no name, age, village or photo). A web
-claim proves the phone with a code sent to it (``wish_claim_codes``); the pending claim
-lives in this browser's session until the code comes back.
+claim proves the phone with a code sent to it (``wish_claim_codes``); this browser's session
+keeps the code's ticket until it comes back, the tries are counted in the database.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from app.blueprints.public import bp
 from app.blueprints.public.wish_forms import WishClaimForm, WishCodeForm
 from app.blueprints.transaction import attempt
 from app.extensions import htmx, limiter
-from app.services import wish_claim_codes, wishes
+from app.services import ServiceError, wish_claim_codes, wishes
 from app.services.phones import typed_number_hint
 
 CLAIM_LIMIT = "5/minute;20/hour"
@@ -82,12 +82,10 @@ def wish_claim_code(code: str):
     form = WishCodeForm()
     if not form.validate_on_submit():
         return _page(wish, code_form=form, status=422)
-    pending = _pending_for(wish)
-    done = attempt(wish_claim_codes.confirm_code, wish, pending, form.code.data)
-    if not done.ok:
-        if pending is not None:
-            session[PENDING] = pending  # the try counts
-        form.code.errors.append(done.error.message)
-        return _page(_wish_or_404(code), code_form=form, status=422)
+    try:  # not ``attempt``: a wrong try stays counted (the database keeps the tries)
+        wish_claim_codes.confirm_code(wish, _pending_for(wish), form.code.data)
+    except ServiceError as error:
+        form.code.errors.append(error.message)
+        return _page(wish, code_form=form, status=422)
     session.pop(PENDING, None)
     return _page(wish, claimed=True)

@@ -273,14 +273,33 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "is back on the board. Questions? {phone}",
     },
     "wish_claim_lapsed": {
-        "zh": "【邻里】您认领的微心愿{code}到期未送达，已重新发布。谢谢您！有疑问请打{phone}",
-        "en": "[Linli] Wish {code} was not delivered in time and is back on the board. "
-        "Thank you! Questions? {phone}",
+        "zh": "【邻里】您认领的微心愿{code}未在期限内确认，已重新发布。谢谢您！有疑问请打{phone}",
+        "en": "[Linli] Your claim of wish {code} was not confirmed in time and the wish is "
+        "back on the board. Thank you! Questions? {phone}",
+    },
+    "wish_claim_expired": {
+        "zh": "【邻里】微心愿{code}已过截止日期，本次认领结束，不用再送了。谢谢您！有疑问请打{phone}",
+        "en": "[Linli] Wish {code} is past its date: your claim has ended, nothing more to "
+        "deliver. Thank you! Questions? {phone}",
+    },
+    "wish_withdrawn_donor": {
+        "zh": "【邻里】抱歉，社工站已撤回您认领的微心愿{code}，不用再送了。谢谢您！有疑问请打{phone}",
+        "en": "[Linli] Sorry, the station has withdrawn wish {code} that you claimed: "
+        "nothing to deliver. Thank you! Questions? {phone}",
     },
     "wish_reopened_family": {
-        "zh": "【邻里】孩子的微心愿“{what}”未能送达，已重新发布，再有人认领会告诉您。电话{phone}",
-        "en": '[Linli] The child\'s wish "{what}" was not delivered this time and is back '
-        "on the board; we will tell you when someone claims it. {phone}",
+        "zh": "【邻里】孩子的微心愿“{what}”需另找爱心人士，已重新发布。电话{phone}",
+        "en": '[Linli] The child\'s wish "{what}" needs another donor and is back on the '
+        "board; we will tell you when someone takes it. {phone}",
+    },
+    "wish_withdrawn_family": {
+        "zh": "【邻里】孩子的微心愿“{what}”已由社工站撤回。有疑问请打{phone}",
+        "en": '[Linli] The station has withdrawn the child\'s wish "{what}". Questions? {phone}',
+    },
+    "wish_overdue_station": {
+        "zh": "【邻里】微心愿{code}（{what}）已过约定送达日期，捐赠人已确认但未记录送达，请跟进。",
+        "en": "[Linli] Wish {code} ({what}) is past the day agreed with its confirmed donor "
+        "and no delivery is recorded: please follow it up.",
     },
     "wish_fulfilled_donor": {
         "zh": "【邻里】微心愿{code}（{what}）已送到孩子手中，感谢您的爱心！",
