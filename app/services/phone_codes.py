@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import PhoneCode, User
@@ -35,7 +35,11 @@ CODE_MINUTES = 10
 MAX_ATTEMPTS = 5
 RESEND_AFTER = timedelta(seconds=60)
 MAX_SENDS = 5  # codes one flow may send
-PHONE_HOURLY_CODES = 5  # code flows started for one phone in an hour, all purposes
+PHONE_HOURLY_CODES = 5  # account code flows (sign-up, reset) started for one phone in an hour
+# Codes texted to a number with no account (a donor's wish claim) have their own, smaller
+# budget: a stranger asking for wish codes for a volunteer's number must not use up that
+# volunteer's sign-up and password codes (nor the reverse).
+PHONE_HOURLY_NUMBER_CODES = 3
 TEMPLATES = {"signup": "signup_code", "reset": "password_reset_code", "wish": "wish_claim_code"}
 PHONE_PURPOSES = ("wish",)  # flows for a number, with no account behind it
 
@@ -56,13 +60,14 @@ def _normalise(raw: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def _recent_flows(phone: str) -> int:
+def _recent_flows(phone: str, *, for_number: bool = False) -> int:
+    """Code flows that texted ``phone`` in the last hour: the account flows, or (with
+    ``for_number``) the flows of a number with no account."""
     since = utcnow() - timedelta(hours=1)
+    kind = PhoneCode.purpose.in_(PHONE_PURPOSES) if for_number else PhoneCode.user_id.is_not(None)
     return db.session.scalar(
         select(func.count(PhoneCode.id)).where(
-            PhoneCode.phone == phone,
-            PhoneCode.created_at > since,
-            or_(PhoneCode.user_id.is_not(None), PhoneCode.purpose.in_(PHONE_PURPOSES)),
+            PhoneCode.phone == phone, PhoneCode.created_at > since, kind
         )
     )
 
@@ -97,7 +102,7 @@ def start(purpose: str, phone: str, user: User | None) -> str:
 def start_for_phone(purpose: str, phone: str) -> str:
     """A new flow that texts its code to ``phone`` itself (no account); returns the ticket.
     Refuses (field "phone") once the number had its codes for the hour."""
-    if _recent_flows(phone) >= PHONE_HOURLY_CODES:
+    if _recent_flows(phone, for_number=True) >= PHONE_HOURLY_NUMBER_CODES:
         raise ServiceError(
             _("We have sent this number several codes this hour. Please try later."),
             field="phone",

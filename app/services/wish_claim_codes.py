@@ -5,7 +5,8 @@ Without it, a stranger could claim every wish of the board with numbers that are
 theirs (and have us text those numbers). The code is a ``phone_codes`` flow of purpose
 "wish": a row in the database with its tries (5), its 10 minutes and the number it was
 sent to, so replaying an old session cookie gives no new tries; a number gets at most
-``phone_codes.PHONE_HOURLY_CODES`` codes an hour, shared with sign-up and password codes.
+``phone_codes.PHONE_HOURLY_NUMBER_CODES`` codes an hour, counted apart from the sign-up and
+password codes of an account with that number (which a stranger could otherwise use up).
 The browser keeps only the flow's ticket, the wish, and the name and kind typed. Whether
 the number already holds a wish is asked only once the code proved the phone (a stranger
 typing someone's number learns nothing). Texting "认领 <code>" from the phone

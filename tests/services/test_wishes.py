@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
@@ -364,13 +364,59 @@ def test_a_claim_code_has_five_tries_ten_minutes_and_one_wish(world):
     assert wish.status == "published"
 
 
-def test_a_phone_gets_its_claim_codes_an_hour_shared_with_other_codes(world):
+def test_a_phone_gets_a_few_claim_codes_an_hour(world):
     from app.services import phone_codes
     from app.services import wish_claim_codes as codes
 
     wish = make_wish(worker_of(world.station_a), make_child(world))
-    for _ in range(phone_codes.PHONE_HOURLY_CODES):
+    for _ in range(phone_codes.PHONE_HOURLY_NUMBER_CODES):
         codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
     with pytest.raises(ServiceError) as error:
         codes.send_code(wish, name="张", phone=DONOR_PHONE, kind="individual")
     assert error.value.field == "phone"
+    assert len(texts_to(DONOR_PHONE)) == phone_codes.PHONE_HOURLY_NUMBER_CODES
+
+
+def test_wish_codes_asked_for_a_volunteers_number_leave_their_account_codes(world):
+    """A stranger typing a volunteer's number on the wish board, again and again, must not
+    use up the codes that volunteer needs to reset a password (nor the reverse)."""
+    from app.services import phone_codes
+    from app.services import wish_claim_codes as codes
+
+    volunteer = factories.make_user(station=world.station_a)
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    for _ in range(phone_codes.PHONE_HOURLY_NUMBER_CODES):
+        codes.send_code(wish, name="张", phone=volunteer.phone, kind="individual")
+    phone_codes.start("reset", volunteer.phone, volunteer)
+    kinds = [m.template for m in texts_to(volunteer.phone)]
+    assert kinds.count("password_reset_code") == 1
+    # and the reverse: an account whose codes for the hour are spent, a donor's code goes
+    other = factories.make_user(station=world.station_a)
+    for _ in range(phone_codes.PHONE_HOURLY_CODES + 1):
+        phone_codes.start("reset", other.phone, other)
+    codes.send_code(wish, name="李", phone=other.phone, kind="individual")
+    kinds = [m.template for m in texts_to(other.phone)]
+    assert kinds.count("password_reset_code") == phone_codes.PHONE_HOURLY_CODES
+    assert kinds.count("wish_claim_code") == 1
+
+
+def test_a_donors_thanks_by_sms_files_no_request_and_a_mistyped_rl_code_is_a_claim(world):
+    """A donor who answers our texts ("好的，谢谢") is not asking for help; "RL 12345" (a
+    code mistyped) is a claim attempt, as "认领 12345" is; 求助 still files a request."""
+    from app.models import HelpRequest
+
+    def requests() -> int:
+        return db.session.scalar(select(func.count(HelpRequest.id)))
+
+    wish = make_wish(worker_of(world.station_a), make_child(world))
+    handle_inbound(DONOR_PHONE, f"RL {wish.code}", "SM1")
+    assert wish.status == "claimed"
+    before = requests()
+    reply = handle_inbound(DONOR_PHONE, "好的，谢谢", "SM2").reply
+    assert requests() == before
+    assert "求助" in reply
+    for body in ("RL 12345", "认领 12345"):
+        assert "482193" in handle_inbound("+8613800000021", body, "SM3").reply  # how to claim
+    assert requests() == before
+    handle_inbound(DONOR_PHONE, "求助 家里老人摔倒了", "SM4")
+    assert requests() == before + 1

@@ -61,6 +61,7 @@ COMMAND_LABELS = {
     "start": _l("Opted back in"),
     "help": _l("Asked for help text"),
     "wish_claim": _l("Claims a micro-wish"),
+    "wish_reply": _l("A donor's reply about a micro-wish"),
 }
 PROBLEMS = ("failed", "undelivered", "suppressed")
 STATUS_FILTERS: dict[str, tuple[str, ...] | None] = {

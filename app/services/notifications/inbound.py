@@ -291,6 +291,9 @@ def _answer_resident(message: InboundMessage, language: str) -> str:
         )
         message.request_id = open_request.id
         return render("reply_added", language, **resident_text(open_request, "reply_added")[1])
+    if wishes_sms.is_donor_reply(phone, text):  # "好的，谢谢" to a wish text: no request
+        message.command = "wish_reply"
+        return render("wish_donor_reply", language)
     language = guess_language(text)  # a new request is in the words it is written in
     request = intake.submit_request(
         channel="sms",

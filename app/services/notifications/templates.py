@@ -319,6 +319,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "[Linli] To claim a wish reply RL and its code, e.g. RL 482193, and your name "
         "if you like.",
     },
+    "wish_donor_reply": {
+        "zh": "【邻里】谢谢您的回复！微心愿的事请打之前短信里的社工站电话。如需求助，请发“求助”加您的情况",
+        "en": "[Linli] Thank you for your reply! About the wish, please call the station's "
+        "number in our earlier text. To ask for help, call the station too.",
+    },
     # --- end micro-wishes ---
 }
 
