@@ -147,6 +147,9 @@ NOT_THE_LEADERS = {"team_leader": HIDDEN}  # the sample claim/offer is the volun
 # to them) but may not act on it until it is escalated: 403, not 404.
 READS_NOT_ACTS = {"centre_worker": FORBIDDEN}
 EMPTY_FORM = 422  # the matrix posts only a CSRF token: the form is refused, nothing stored
+# Who manages a community activity (issue 18): the station's workers, and a team leader
+# (the sample activity is their team's)
+MANAGERS = ("social_worker", "station_admin", "team_leader")
 
 MATRIX: dict[tuple[str, str], Access] = {
     # ---- main and sign-in (the lead)
@@ -275,6 +278,56 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("console.ledger_visit", POST): staff(scoped=True, answer=EMPTY_FORM),
     ("console.ledger_call", POST): staff(scoped=True, answer=EMPTY_FORM),
     ("console.visits", GET): staff(),
+    # ---- community activities (issue 18, app/services/activity_access.py): a station's
+    # upcoming ones are public (no names: activity_lists.PublicActivity); approved
+    # volunteers find, sign up and check in; the workers of its station and the approved
+    # leader of its team (the sample is the team's) manage one, and only the workers name
+    # the ledger's people it served. The county reads the counts on the dashboards only.
+    ("public.station_activities", GET): public(),
+    ("volunteer.activities_near", GET): volunteers(),
+    ("volunteer.activity", GET): volunteers(note="any scheduled one, or one they signed up for"),
+    ("volunteer.activity_sign_up", POST): volunteers(
+        answer="302 /v/activities/*",
+        note="next week's: the volunteer is signed up already (unchanged), the leader joins",
+    ),
+    ("volunteer.activity_withdraw", POST): volunteers(
+        answer={"volunteer": "302 /v/activities/*", "team_leader": 422},
+        note="next week's: the leader never signed up",
+    ),
+    ("volunteer.activity_check_in", POST): volunteers(
+        answer=EMPTY_FORM,
+        note="no code is a wrong one (counted); the leader holds no place",
+    ),
+    ("console.activity_list", GET): roles(*MANAGERS),
+    ("console.activity_new", GET): roles(*MANAGERS),
+    ("console.activity_new", POST): roles(*MANAGERS, answer=EMPTY_FORM),
+    ("console.activity_page", GET): roles(*MANAGERS, scoped=True),
+    ("console.activity_roster", POST): roles(
+        *MANAGERS,
+        scoped=True,
+        answer="302 /station/activities/*",
+        note="no 'present': the volunteer, not checked in, stays so",
+    ),
+    ("console.activity_head_count", POST): roles(
+        *MANAGERS, scoped=True, answer="302 /station/activities/*", note="a blank count is 0"
+    ),
+    ("console.activity_close", POST): roles(
+        *MANAGERS,
+        scoped=True,
+        answer="302 /station/activities/*",
+        note="under way: closed and counted (nobody checked in: only the person served)",
+    ),
+    ("console.activity_cancel", POST): roles(
+        *MANAGERS,
+        scoped=True,
+        answer="302 /station/activities/*",
+        note="under way with nobody checked in: cancelled, nobody texted",
+    ),
+    ("console.activity_resident", POST): staff(
+        scoped=True,
+        answer=EMPTY_FORM,
+        note="personal data: not the team leader; no person chosen is refused",
+    ),
     # station admin: volunteers, teams, the access log of their own station
     ("console.volunteers", GET): admin(),
     ("console.volunteer_action", POST): admin(

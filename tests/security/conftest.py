@@ -239,6 +239,7 @@ def make_cast(world, **text) -> Cast:
     db.session.add_all([record, visit, note, sms, inbound, audit, export_job])
     db.session.flush()
     wish, photo = _sample_wish(a, person, worker, t)
+    activity, signup, upcoming = _sample_activities(world, team, volunteer, worker, person, t)
     objects = {
         "request": new,
         "request_new": new,
@@ -270,6 +271,12 @@ def make_cast(world, **text) -> Cast:
         "event": note,
         "wish": wish,  # issue 18: on the public board, with a delivery photo stored
         "wish_photo": photo,
+        # issue 18: the team's activity under way (check-in open, may be closed), the
+        # volunteer on its roster and a ledger person served; and one of the station's
+        # next week that the volunteer signed up for (sign-up and withdrawal still open)
+        "activity": activity,
+        "activity_signup": signup,
+        "activity_upcoming": upcoming,
     }
     db.session.commit()
     return Cast(world=world, users=users, objects=objects)
@@ -374,6 +381,53 @@ def _sample_wish(station, person, worker, t):
     return wish, photo
 
 
+_ACTIVITY_CODES = itertools.count(52817)  # unique among the scheduled ones
+
+
+def _sample_activities(world, team, volunteer, worker, person, t):
+    """Community activities of station A (issue 18): the team's, posted by its leader and
+    under way (started half an hour ago: check-in and the roster are open, it may be closed
+    or, with nobody checked in, cancelled), with the volunteer signed up and a person of the
+    ledger served; and the station's own, next week, with the volunteer signed up."""
+    from app.models import Activity, ActivityResident, ActivitySignup
+
+    def activity(**values) -> tuple[Activity, ActivitySignup]:
+        code = next(_ACTIVITY_CODES)
+        row = Activity(
+            code=str(code),
+            checkin_code=str(1000 + code % 9000),
+            station_id=world.station_a.id,
+            title=t("activity_title") or "重阳义剪",
+            kind="haircut",
+            description=t("activity_description") or "给老人理发",
+            minutes=120,
+            village_id=world.village_a1.id,
+            place=t("activity_place") or "村委会广场",
+            lat=world.village_a1.lat,
+            lon=world.village_a1.lon,
+            volunteer_capacity=5,
+            taken=1,
+            status="scheduled",
+            **values,
+        )
+        db.session.add(row)
+        db.session.flush()
+        signup = ActivitySignup(activity_id=row.id, user_id=volunteer.id, status="signed_up")
+        db.session.add(signup)
+        return row, signup
+
+    now = utcnow()
+    under_way, signup = activity(
+        team_id=team.id, posted_by_id=team.leader_id, starts_at=now - timedelta(minutes=30)
+    )
+    upcoming, _signup = activity(posted_by_id=worker.id, starts_at=now + timedelta(days=7))
+    db.session.add(
+        ActivityResident(activity_id=under_way.id, beneficiary_id=person.id, added_by_id=worker.id)
+    )
+    db.session.flush()
+    return under_way, signup, upcoming
+
+
 def persona_user(cast: Cast, persona: str):
     return None if persona == "anonymous" else cast.users[persona]
 
@@ -411,6 +465,8 @@ KIND_BY_ARG = {
     "event_id": "event",
     "job_id": "export_job",
     "wish_id": "wish",
+    "activity_id": "activity",
+    "signup_id": "activity_signup",
 }
 
 # For a bare <id> (or <code>), the path segment before it says the kind.
@@ -453,6 +509,7 @@ KIND_BY_SEGMENT = {
     "track": "request",
     "t": "request",
     "wishes": "wish",
+    "activities": "activity",
 }
 
 # Per endpoint: {argument: callable(cast) -> value}. Add here when the generic rules guess
@@ -514,6 +571,9 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
     # a task the volunteer may still take (the default volunteer request is their own)
     "volunteer.task": {"request_id": lambda c: c.obj("request_offered").id},
     "volunteer.claim_task": {"request_id": lambda c: c.obj("request_offered").id},
+    # issue 18: signing up and withdrawing are closed once an activity has started
+    "volunteer.activity_sign_up": {"activity_id": lambda c: c.obj("activity_upcoming").id},
+    "volunteer.activity_withdraw": {"activity_id": lambda c: c.obj("activity_upcoming").id},
 }
 
 

@@ -10,7 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 from app.extensions import db, limiter
-from tests.factories import make_world
+from tests.factories import make_volunteer, make_world
 from tests.security.access_table import ALLOWED, MATRIX, Access, Answer
 from tests.security.conftest import (
     PERSONAS,
@@ -250,3 +250,66 @@ def test_a_centre_worker_cannot_act_on_a_township_request_by_hand(app, client, c
     assert row_counts() == before
     db.session.refresh(request)
     assert (request.status, request.category, request.merged_into_id) == ("new", "shopping", None)
+
+
+def _activity_of_station_b(cast, volunteer):
+    """An activity of station B under way, with ``volunteer`` signed up (issue 18)."""
+    from datetime import timedelta
+
+    from app.models import Activity, ActivitySignup
+    from app.models.base import utcnow
+
+    world, worker = cast.world, cast.users["other_station_worker"]
+    activity = Activity(
+        code="61234",
+        checkin_code="4321",
+        station_id=world.station_b.id,
+        posted_by_id=worker.id,
+        title="防诈骗讲座",
+        kind="anti_fraud",
+        starts_at=utcnow() - timedelta(minutes=10),
+        minutes=60,
+        volunteer_capacity=3,
+        taken=1,
+        status="scheduled",
+    )
+    db.session.add(activity)
+    db.session.flush()
+    signup = ActivitySignup(activity_id=activity.id, user_id=volunteer.id, status="signed_up")
+    db.session.add(signup)
+    db.session.commit()
+    return activity, signup
+
+
+def test_a_roster_tick_cannot_reach_another_stations_sign_up(app, client, cast):
+    """Issue 18: station A's worker, on their own activity's roster, posts the id of a
+    sign-up for station B's activity: refused as unknown, nobody is checked in."""
+    volunteer_b = make_volunteer(cast.world.station_b)
+    _theirs, signup = _activity_of_station_b(cast, volunteer_b)
+    mine = cast.obj("activity")
+    token = sign_in(client, cast.users["social_worker"])
+    before = row_counts()
+    response = client.post(
+        f"/station/activities/{mine.id}/roster/{signup.id}",
+        data={"csrf_token": token, "present": "1"},
+    )
+    assert response.status_code == 422
+    assert "名单上没有这位志愿者。" in response.get_data(as_text=True)
+    assert row_counts() == before
+    db.session.refresh(signup)
+    assert signup.status == "signed_up" and signup.checked_in_at is None
+
+
+def test_another_stations_activity_cannot_be_given_a_ledger_person_of_station_a(app, client, cast):
+    """Issue 18: station B's worker names station A's ledger person as served by B's own
+    activity (a hand-made post): refused, nothing is stored."""
+    activity, _signup = _activity_of_station_b(cast, make_volunteer(cast.world.station_b))
+    token = sign_in(client, cast.users["other_station_worker"])
+    before = row_counts()
+    response = client.post(
+        f"/station/activities/{activity.id}/residents",
+        data={"csrf_token": token, "beneficiary": str(cast.obj("beneficiary").id)},
+    )
+    assert response.status_code == 422
+    assert "请从本站台账中选择服务对象。" in response.get_data(as_text=True)
+    assert row_counts() == before

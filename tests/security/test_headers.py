@@ -274,8 +274,12 @@ def test_pages_that_show_what_a_resident_typed_are_not_cached(app, client, world
     assert "no-store" not in client.get("/ask").headers.get("Cache-Control", "")
 
 
-def test_the_phone_code_pages_are_not_cached(app, world):
-    """The confirm and reset-code pages show the number typed and take the SMS code."""
+def test_the_phone_code_pages_are_not_cached(app, client, world):
+    """The confirm and reset-code pages show the number typed and take the SMS code.
+
+    ``client`` makes ``app.test_client()`` an IsolatedClient (a fresh ``g`` per request):
+    with Flask's own client the two browsers below share ``g``, so the second is handed
+    the first one's CSRF token and refused with 400 when this test runs first."""
     from tests.blueprints.test_accounts_issue13 import post_page, sign_up
 
     signing_up = app.test_client()

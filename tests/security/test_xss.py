@@ -48,6 +48,9 @@ FIELDS = (
     "needs_found",
     "follow_up",
     "sms_body",
+    "activity_title",  # issue 18: on the public page too (the upcoming sample)
+    "activity_place",
+    "activity_description",
 )
 SHORT_FIELDS = {"guardian_relation"}  # String(32): the <script> payload alone
 
@@ -158,6 +161,19 @@ CASES = {
     ),
     "sms_log": ("sms.sent", "social_worker", None, ["sms_body"]),
     "volunteer_task": (None, "volunteer", "request_assigned", ["description", "address"]),
+    "console_activity": (
+        "console.activity_page",
+        "team_leader",
+        "activity",
+        ["activity_title", "activity_place", "activity_description", "volunteer_name"],
+    ),
+    "public_activities": ("public.station_activities", "anonymous", "station", ["activity_title"]),
+    "volunteer_activity": (
+        "volunteer.activity",
+        "volunteer",
+        "activity",
+        ["activity_title", "activity_place", "activity_description"],
+    ),
 }
 
 
