@@ -114,3 +114,14 @@ def test_session_keeps_one_token_across_renders(client, world):
     client.get("/login")
     with client.session_transaction() as stored:
         assert stored["csrf_token"] == first
+
+
+def test_a_token_with_bytes_added_inside_its_mask_is_refused(client, login_as):
+    """itsdangerous's base64 skips characters outside its alphabet: the real signed token
+    with junk added (here inside a fresh mask) must not pass for the real one."""
+    token = FIELD.search(_signed_in_page(client, login_as)).group(1)
+    signed = unmask(token)
+    for junk in ("!!!", "\x00", " ", "=="):
+        answer = client.post("/logout", data={"csrf_token": mask(signed + junk)})
+        assert answer.status_code == 400, repr(junk)
+    assert client.post("/logout", data={"csrf_token": mask(signed)}).status_code == 302
