@@ -6,12 +6,20 @@ imports, so neither imports at all. ``georeport`` reads (services, definitions, 
 one request, in JSON and XML) but has no call to file a request ("does not currently
 support the creation of new 311 service requests", its README): the filing is the
 specification's POST made with ``requests``, the HTTP library georeport itself uses.
+
+``civicbot`` 0.4.0 (2026, MIT) carries an Open311 GeoReport v2 client that does file
+requests: ``Open311Client.create_request`` checks the form against the live service list
+and definition (``validate_remote``) and posts it. The second test uses it alone, from
+the service list to the request closed.
 """
 
 from __future__ import annotations
 
 import pytest
 import requests
+from civicbot import Open311Client
+from civicbot.http import HttpTransport, RateLimiter
+from civicbot.registry import Endpoint
 from georeport import GeoReport
 
 from app.extensions import db
@@ -81,3 +89,45 @@ def test_a_georeport_client_lists_files_and_follows_a_request_to_closed(app, wor
             listed = [listed]  # xmltodict gives the one request alone
         assert [r["status"] for r in listed] == ["closed"]
         assert client.get_service_requests(status="closed", service_code="meal_delivery")
+
+
+def test_civicbots_open311_client_lists_files_with_attributes_and_follows_to_closed(app, world):
+    secret, _key = make_key(world.station_a)
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    db.session.commit()
+    with served(app) as base:
+        endpoint = Endpoint(id="linli", name="Linli", base_url=f"{base}/open311/v2", write=True)
+        client = Open311Client(
+            endpoint,
+            HttpTransport(rate_limiter=RateLimiter(min_interval=0)),
+            jurisdiction_id=world.county.code,
+        )
+        assert "meal_delivery" in [s["service_code"] for s in client.list_services()]
+        filed = client.create_request(
+            "meal_delivery",
+            dry_run=False,
+            confirm="SEND",
+            api_key=secret,
+            validate_remote=True,  # checked against the live list and definition first
+            lat=34.766,
+            lng=113.606,
+            description="老人行动不便，需要送餐",
+            phone="13800138000",
+            attributes={"for_whom": "family", "special_groups": ["elderly_alone"]},
+        )
+        assert not filed.dry_run
+        request_id = filed.response[0]["service_request_id"]
+        assert client.get_request(request_id)["status"] == "open"
+
+        db.session.expire_all()
+        stored = db.session.get(HelpRequest, int(request_id))
+        assert (stored.channel, stored.for_whom) == ("api", "family")
+        assert stored.special_groups == ["elderly_alone"]
+        console.accept(stored, worker)
+        console.assign(stored, worker, worker=worker)
+        console.close(stored, worker, "饭菜已送到")
+        db.session.commit()
+        assert client.get_request(request_id)["status"] == "closed"
+        assert [r["status"] for r in client.list_requests(service_request_ids=[request_id])] == [
+            "closed"
+        ]
