@@ -182,7 +182,7 @@ def test_the_forms_htmx_interactions_log_no_console_error(page):
         page.locator("input[name=phone]").fill(number)
         with page.expect_response("**/ask/phone"):
             page.locator("input[name=phone]").blur()
-    expect(page.locator("#phone-field .ok")).to_be_visible()
+    expect(page.locator("#phone-field .ok")).to_contain_text("✓")
     page.locator("details.ask-more > summary").click()
     page.locator("label.check:has(input[name=wanted_when][value=later])").click()
     page.locator(SUBMIT).click()  # no day and time: the form comes back with errors
@@ -215,6 +215,20 @@ def test_in_danger_now_shows_110_and_120_and_files_a_crisis(page, live_server):
     stored = request_by_code(live_server, code)
     assert stored["category"] == "crisis_intervention"
     check_page(page, "ask16-danger-done")
+
+
+def test_the_phone_check_landing_does_not_move_the_consent_box(page, live_server):
+    """A person types the number and taps the consent box at once: the check of the number
+    (htmx, on leaving the field) lands while the finger is on its way, and must not move
+    the box from under it."""
+    page.goto("/ask")
+    page.locator("input[name=phone]").fill("139 1234 0020")
+    before = page.locator("input[name=consent]").bounding_box()
+    with page.expect_response("**/ask/phone"):
+        page.locator("input[name=phone]").blur()
+    expect(page.locator("#phone-field .ok")).to_contain_text("✓")
+    after = page.locator("input[name=consent]").bounding_box()
+    assert after["y"] == before["y"]
 
 
 def test_done_and_tracking_pages_give_the_stations_number_to_tap(page, live_server):

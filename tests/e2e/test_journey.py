@@ -48,7 +48,7 @@ def fill_ask_form(page, plan, *, phone: str, description: str, address: str) -> 
     page.locator("input[name=address]").fill(address)
     page.locator("input[name=phone]").fill(phone)
     page.locator("input[name=phone]").blur()  # htmx checks the number on change
-    expect(page.locator("#phone-field .ok")).to_be_visible()
+    expect(page.locator("#phone-field .ok")).to_contain_text("✓")
     page.locator("input[name=consent]").check()
 
 
