@@ -15,9 +15,9 @@ from geopy.distance import geodesic
 from app.extensions import db
 from app.models import HelpRequest, Region, Station
 from app.services import geo, matching
-from app.services.matching import prefilter, rules
+from app.services.matching import facts, prefilter, rules
 from tests import factories
-from tests.volunteer_support import fast_passwords, request_in_a1, volunteer_near
+from tests.volunteer_support import fast_passwords, request_in_a1, served_before, volunteer_near
 
 pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
 
@@ -28,6 +28,12 @@ TUESDAY = [{"day": 1, "start": "08:00", "end": "20:00"}]
 
 def place_of(world) -> tuple[float, float]:
     return world.village_a1.lat, world.village_a1.lon
+
+
+def teams_near(place, factor: float) -> list[rules.Prospect]:
+    """The teams ``prospects_near`` reads (for a category no volunteer here has)."""
+    prospects, _users, _teams = prefilter.prospects_near("cleaning", *place, factor)
+    return [p for p in prospects if p.kind == "team"]
 
 
 def seed_volunteers(world, count: int = 90) -> list[tuple[object, float]]:
@@ -120,8 +126,14 @@ def test_those_who_served_before_are_read_wherever_they_live(world):
     away = factories.make_volunteer(world.station_a, lat=36.0, lon=115.0)
     pending = factories.make_volunteer(world.station_a, lat=36.0, lon=115.0, status="pending")
     homeless = factories.make_volunteer(world.station_a, lat=None, lon=None)
-    found = prefilter.volunteers_by_id({away.id, pending.id, homeless.id})
-    assert [p.id for p in found] == [away.id]
+    for user in (away, pending, homeless):
+        served_before(user, world, contact_phone="13800000077")
+    request = request_in_a1(world, contact_phone="13800000077")
+    served, params = facts.served_variant(request)
+    found, served_users, _teams = prefilter.prospects_near(
+        "shopping", *place_of(world), 1.0, served=served, served_params=params
+    )
+    assert ([p.id for p in found], served_users) == ([away.id], {away.id})
     assert prefilter.volunteers_near("shopping", *place_of(world), 1.0) == []
 
 
@@ -145,7 +157,7 @@ def test_teams_in_the_box_with_an_approved_active_leader(world):
     plain = factories.make_team(world.station_a, plain_leader)
     db.session.flush()
 
-    found = prefilter.teams_near(*place, 1.0)
+    found = teams_near(place, 1.0)
     assert sorted(p.id for p in found) == sorted([near.id, plain.id])
     by_id = {p.id: p for p in found}
     assert (by_id[near.id].kind, by_id[near.id].skills, by_id[near.id].vetted) == (
@@ -158,7 +170,7 @@ def test_teams_in_the_box_with_an_approved_active_leader(world):
     far.approx_km = geo.approx_km(*place, far.lat, far.lon)
     assert rules.refusal(far, rules.Need("cleaning")) == rules.OUT_OF_REACH
     # A later round's factor makes its reach cover the place.
-    assert short.id in [p.id for p in prefilter.teams_near(*place, 9.0)]
+    assert short.id in [p.id for p in teams_near(place, 9.0)]
 
 
 def test_a_team_without_windows_takes_its_approved_active_members(world):
@@ -171,7 +183,7 @@ def test_a_team_without_windows_takes_its_approved_active_members(world):
     own = factories.make_team(world.station_a, leader, members=[member])
     own.availability = [{"day": 5, "start": "09:00", "end": "10:00"}]
     db.session.flush()
-    found = {p.id: p for p in prefilter.teams_near(*place_of(world), 1.0)}
+    found = {p.id: p for p in teams_near(place_of(world), 1.0)}
     prefilter.add_members_windows(list(found.values()))
     assert sorted(found[bare.id].availability, key=lambda w: w["day"]) == MONDAY_MORNING + TUESDAY
     assert found[own.id].availability == [{"day": 5, "start": "09:00", "end": "10:00"}]

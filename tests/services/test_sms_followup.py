@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.jobs.sms import dispatch_pending
-from app.models import Offer, OutboxMessage, RequestEvent
+from app.models import HelpRequest, Offer, OutboxMessage, RequestEvent
 from app.models.base import utcnow
 from app.services import ServiceError
 from app.services.notifications import delivery, followup
@@ -38,8 +39,13 @@ def message_about(request, *, minutes_ago: int, status: str = "pending", **kwarg
     return message
 
 
-def flagged(*requests) -> set[int]:
-    return followup.requests_with_undelivered_sms([r.id for r in requests])
+def flagged(*requests, now=None) -> set[int]:
+    """Of ``requests``, those the console queue flags: its column, ``undelivered_flag``,
+    asked with ``moment_params`` as the queue asks it."""
+    query = select(HelpRequest.id).where(
+        HelpRequest.id.in_([r.id for r in requests]), followup.undelivered_flag(HelpRequest.id)
+    )
+    return set(db.session.scalars(query, followup.moment_params(now)))
 
 
 @pytest.fixture
@@ -67,13 +73,12 @@ def test_the_flag_is_asked_at_the_moment_given_each_time(world, request_a):
         user_id=volunteer.id,
         template="volunteer_offer",
     )
-    ids = [request_a.id]
-    assert followup.requests_with_undelivered_sms(ids, utcnow()) == set()
+    assert flagged(request_a, now=utcnow()) == set()
     an_hour_on = utcnow() + timedelta(hours=1)
-    assert followup.requests_with_undelivered_sms(ids, an_hour_on) == {request_a.id}
+    assert flagged(request_a, now=an_hour_on) == {request_a.id}
     past_expiry = utcnow() + timedelta(hours=3)
-    assert followup.requests_with_undelivered_sms(ids, past_expiry) == set()
-    assert followup.requests_with_undelivered_sms(ids, an_hour_on) == {request_a.id}
+    assert flagged(request_a, now=past_expiry) == set()
+    assert flagged(request_a, now=an_hour_on) == {request_a.id}
 
 
 def open_offer(request, volunteer, **kwargs) -> Offer:

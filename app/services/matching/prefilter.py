@@ -9,9 +9,8 @@ first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill 
 that short list is read from the table. Active teams with an approved, active leader are
 read from the same box, with the same reach test on their own radius. ``prospects_near``
 reads these, and those who served this person before wherever they live, in one
-statement (``volunteers_near``, ``volunteers_by_id`` and ``teams_near`` read each part
-alone). Every row comes back as a ``rules.Prospect`` of plain values, a superset of the
-candidates: the rules (``rules.py``) decide who of them may take the request on. The
+statement (``volunteers_near`` reads the near volunteers alone). Every row comes back as
+a ``rules.Prospect`` of plain values, a superset of the candidates: the rules (``rules.py``) decide who of them may take the request on. The
 statements are built once, with bound parameters, so a request pays for no SQL
 construction. ``benchmarks/matching.py`` measures it.
 """
@@ -220,13 +219,6 @@ def volunteers_near(
     return [_volunteer(r) for r in rows(_near_statement(windows), params)]
 
 
-@built_once
-def _by_id_statement(arrays: bool):
-    return _by_id(one_of(VolunteerProfile.user_id, "ids", arrays)).order_by(
-        VolunteerProfile.user_id
-    )
-
-
 def _by_id(chosen, *leading, windows: bool = True, trailing=()):
     """The ``chosen`` volunteers who are approved and have a home point."""
     return select(*leading, *_profile_columns(windows), *trailing).where(
@@ -235,12 +227,6 @@ def _by_id(chosen, *leading, windows: bool = True, trailing=()):
         VolunteerProfile.home_lat.is_not(None),
         VolunteerProfile.home_lon.is_not(None),
     )
-
-
-def volunteers_by_id(ids: set[int]) -> list[Prospect]:
-    """Approved volunteers with a home point, wherever they live: those who served this
-    person before are weighed even when the box missed them (the rules test the reach)."""
-    return [_volunteer(r) for r in rows(_by_id_statement(), {"ids": values(sorted(ids))})]
 
 
 def _volunteer(r) -> Prospect:
@@ -273,16 +259,6 @@ def _teams(*leading, windows: bool = True, trailing=()):
             *_box_and_reach(Team.lat, Team.lon, func.coalesce(Team.radius_km, 0.0))[1],
         )
     )
-
-
-_TEAMS_NEAR = _teams().order_by(Team.id)
-
-
-def teams_near(lat: float, lon: float, factor: float) -> list[Prospect]:
-    """Active teams in the box whose radius reaches the place (on the quick distance, with
-    the same margin as for volunteers) and whose leader is an approved, active volunteer;
-    a team is as vetted for work with children as its leader."""
-    return [_team(r) for r in rows(_TEAMS_NEAR, _place_params(lat, lon, factor))]
 
 
 def _team(r) -> Prospect:
@@ -409,8 +385,7 @@ def prospects_near(
 ) -> tuple[list[Prospect], set[int], set[int]]:
     """Everyone the rules weigh for a request, from one statement: the near volunteers
     (``volunteers_near``), then those who served this person before wherever they live
-    (an approved volunteer with a home point, by id), then the teams in the box
-    (``teams_near``), each with their claims by status; and the ids of the volunteers and
+    (an approved volunteer with a home point, by id), then the teams in the box, each with their claims by status; and the ids of the volunteers and
     teams who served before."""
     params = _near_params(category, lat, lon, factor)
     params.update(served_params or {})

@@ -10,10 +10,8 @@ Services flush, the route commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -79,31 +77,6 @@ def undelivered_flag(request_id):
         select(OutboxMessage.id)
         .where(OutboxMessage.request_id == request_id, _undelivered_unbound())
         .exists()
-    )
-
-
-def requests_with_undelivered_sms(
-    request_ids: Iterable[int], now: datetime | None = None
-) -> set[int]:
-    """Of ``request_ids``, those with a resident's or volunteer's text undelivered."""
-    ids = list(request_ids)
-    if not ids:
-        return set()
-    params = {"request_ids": ids, **moment_params(now)}
-    return set(db.session.scalars(_undelivered_requests_statement(), params))
-
-
-@lru_cache(maxsize=1)
-def _undelivered_requests_statement():
-    """Built once, run with the ids and the moments as parameters (building it cost more
-    than running it)."""
-    return (
-        select(OutboxMessage.request_id)
-        .where(
-            OutboxMessage.request_id.in_(bindparam("request_ids", expanding=True)),
-            _undelivered_unbound(),
-        )
-        .distinct()
     )
 
 
