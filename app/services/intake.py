@@ -56,33 +56,21 @@ def request_for_token(token: str | None) -> HelpRequest | None:
 
 
 def find_open_duplicate(
-    phone: str | None,
-    category: str,
-    *,
-    among: Iterable[int] | None = None,
-    station_id: int | None = None,
+    phone: str | None, category: str, *, among: Iterable[int] | None = None
 ) -> HelpRequest | None:
     """An open request from the same phone for the same category in the last 24 hours.
 
     ``among`` limits the search to these request ids (those this browser filed): what a
-    form shows may only ever come from the asker's own requests. ``station_id`` limits it
-    to the requests that station serves."""
+    form shows may only ever come from the asker's own requests."""
     if not phone:
         return None
-    query = select(HelpRequest).where(
-        HelpRequest.contact_phone == phone,
-        HelpRequest.category == category,
-        HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
-        HelpRequest.status.in_(workflow.OPEN_STATUSES),
-    )
-    if station_id is not None:
-        query = query.where(HelpRequest.station_id == station_id)
+    query = _open_duplicates(HelpRequest, phone, category)
     if among is not None:
         ids = list(among)
         if not ids:
             return None
         query = query.where(HelpRequest.id.in_(ids))
-    return db.session.scalars(query.order_by(HelpRequest.created_at.desc()).limit(1)).first()
+    return db.session.scalars(query.limit(1)).first()
 
 
 class AskIfNew(ServiceError):
@@ -352,21 +340,29 @@ def _code_taken(code: str) -> bool:
 _OPEN_STATUSES = [literal(status) for status in sorted(workflow.OPEN_STATUSES)]
 
 
+def _open_duplicates(column, phone: str, category: str):
+    """``column`` of the open requests from this phone for this help in the last 24 hours,
+    newest first: what both ``find_open_duplicate`` and a new request's INSERT look for."""
+    return (
+        select(column)
+        .where(
+            HelpRequest.contact_phone == phone,
+            HelpRequest.category == category,
+            HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
+            HelpRequest.status.in_(_OPEN_STATUSES),
+        )
+        .order_by(HelpRequest.created_at.desc())
+    )
+
+
 def _open_duplicate_id(phone: str | None, category: str, station_id: int):
     """The id of the newest open request from this phone for this help in the last day at
     this station, as SQL for the new request's INSERT (None without a phone)."""
     if not phone:
         return None
     return (
-        select(HelpRequest.id)
-        .where(
-            HelpRequest.contact_phone == phone,
-            HelpRequest.category == category,
-            HelpRequest.created_at >= utcnow() - DUPLICATE_WINDOW,
-            HelpRequest.status.in_(_OPEN_STATUSES),
-            HelpRequest.station_id == station_id,
-        )
-        .order_by(HelpRequest.created_at.desc())
+        _open_duplicates(HelpRequest.id, phone, category)
+        .where(HelpRequest.station_id == station_id)
         .limit(1)
         .scalar_subquery()
     )
