@@ -42,24 +42,23 @@ def _failed_or_retrying():
 
 
 def _undelivered(now: datetime):
-    return and_(
-        OutboxMessage.given_up_at.is_(None),
-        OutboxMessage.created_at <= now - FLAG_AFTER,
-        _failed_or_retrying(),
-        _to_resident_or_volunteer(),
-        offer_still_open(now),
-    )
+    return _undelivered_condition(now - FLAG_AFTER, now)
 
 
 def _undelivered_unbound():
     """``_undelivered`` with its moments as parameters (``moment_params``), for statements
     built once and asked on every view (the queue's)."""
+    return _undelivered_condition(bindparam("sms_flag_before"), bindparam("sms_now"))
+
+
+def _undelivered_condition(flag_before, now):
+    """The one condition, its moments as values or as bound parameters."""
     return and_(
         OutboxMessage.given_up_at.is_(None),
-        OutboxMessage.created_at <= bindparam("sms_flag_before"),
+        OutboxMessage.created_at <= flag_before,
         _failed_or_retrying(),
         _to_resident_or_volunteer(),
-        offer_still_open(bindparam("sms_now")),
+        offer_still_open(now),
     )
 
 
