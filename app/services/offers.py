@@ -33,7 +33,6 @@ from app.models import (
     HelpRequest,
     Offer,
     OutboxMessage,
-    SmsOptOut,
     Station,
     Team,
     User,
@@ -42,7 +41,7 @@ from app.models.base import utcnow
 from app.models.vocab import SOCIAL_WORKER_ONLY
 from app.services import ServiceError, links, matching, privacy, staff, wording, workflow
 from app.services.codes import code_text, new_reply_code
-from app.services.notifications import queue_sms
+from app.services.notifications import delivery, queue_sms
 from app.services.notifications.limits import URGENT_LEVELS, quiet_hours_end
 from app.services.state_machine import Move, StateMachine
 
@@ -291,11 +290,7 @@ def _reachable(
         if c.key not in offered
     ]
     phones = {p.phone for _c, p in people if p is not None and p.phone}
-    stopped = set(
-        db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones)))
-        if phones
-        else ()
-    )
+    stopped = delivery.opted_out(phones)
     picked: list[tuple[matching.Candidate, User]] = []
     seen, opted_out = set(holders), set()
     for candidate, person in people:

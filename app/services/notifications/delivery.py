@@ -46,6 +46,13 @@ def is_opted_out(phone: str) -> bool:
     return db.session.get(SmsOptOut, phone) is not None
 
 
+def opted_out(phones: set[str]) -> set[str]:
+    """Which of ``phones`` opted out, in one statement (none without phones)."""
+    if not phones:
+        return set()
+    return set(db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
+
+
 def opt_out(phone: str) -> bool:
     """Never text ``phone`` again until it opts back in. True if it was not opted out."""
     if is_opted_out(phone):

@@ -33,7 +33,7 @@ from flask import current_app
 from sqlalchemy import bindparam, or_, select, text, union_all, update
 
 from app.extensions import db
-from app.models import Offer, OutboxMessage, SmsOptOut, Team
+from app.models import Offer, OutboxMessage, Team
 from app.models.base import utcnow
 from app.services.notifications import delivery, limits
 from app.services.notifications.senders import SendError, SendResult
@@ -204,7 +204,7 @@ class BatchFacts:
 def read_facts(batch: list[Claimed]) -> BatchFacts:
     now = utcnow()
     phones = {m.to_phone for m in batch}
-    opted_out = set(db.session.scalars(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones))))
+    opted_out = delivery.opted_out(phones)
     quiet_until = limits.quiet_hours_end(now)
     # Texts quiet hours hold unless their request is urgent: their requests' urgencies.
     may_wait = {
