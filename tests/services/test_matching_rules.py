@@ -21,6 +21,7 @@ from app.services import geo
 from app.services.matching import rules
 from app.services.matching.rules import Need, Prospect
 from app.services.matching.weights import WEIGHTS
+from app.services.wording import category_label
 
 PLACE = (34.765, 113.605)  # village A1 of the test county
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -182,14 +183,14 @@ def test_the_weights_in_one_place_make_the_score():
 
 def test_the_reasons_in_plain_words():
     newcomer = prospect(1)
-    assert rules.reasons(newcomer, 1.0, "shopping") == [
+    assert rules.reasons(newcomer, 1.0, category_label("shopping")) == [
         "1.0 公里",
         "擅长：代购",
         "新志愿者，还没有完成过任务",
         "目前手上没有任务",
     ]
     team = prospect(0.85, kind="team", served=True, claims={"done": 19, "released": 1, "active": 1})
-    assert rules.reasons(team, 0.853, "shopping") == [
+    assert rules.reasons(team, 0.853, category_label("shopping")) == [
         "850 米",
         "志愿服务队",
         "擅长：代购",

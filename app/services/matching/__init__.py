@@ -161,7 +161,7 @@ def _materialise(ranked: list[rules.Ranked], category: str) -> list[Candidate]:
                 team=team,
                 distance_km=round(entry.km, 2),
                 score=entry.score,
-                reasons=rules.reasons(prospect, entry.km, category, gettext=gettext, label=label),
+                reasons=rules.reasons(prospect, entry.km, label, gettext=gettext),
                 served_before=prospect.served,
                 completion_rate=prospect.completion_rate,
                 open_tasks=prospect.open_tasks,

@@ -326,7 +326,7 @@ def _prospects_statement(arrays: bool, windows: bool, served: tuple | None):
         where = facts.served_where(served)
         served_ids = select(ServiceRecord.volunteer_id).where(where)
         ids = union_all(ids, served_ids)
-    team_ids = [c for c in teams.c][0]
+    team_ids = teams.c.id
     if arrays:
         users = _volunteer_claims(ids)
         by_team = _team_claims(select(team_ids))
@@ -365,9 +365,10 @@ def _prospects_statement(arrays: bool, windows: bool, served: tuple | None):
     return union_all(*parts).order_by("part", "d2", literal_column("user_id"))
 
 
-def _claims(values) -> dict[str, int]:
-    """A row's claims by status (its last columns, when ``claims_inline``), those it has."""
-    if len(values) < 9 + len(_CLAIM_STATUSES):
+def _claims(values, inline: bool) -> dict[str, int]:
+    """A row's claims by status (its last columns, when ``inline``: ``claims_inline``),
+    those it has."""
+    if not inline:
         return {}
     counts = values[-len(_CLAIM_STATUSES) :]
     return {status: n for status, n in zip(_CLAIM_STATUSES, counts, strict=True) if n}
@@ -391,6 +392,7 @@ def prospects_near(
     params.update(served_params or {})
     near, served_volunteers, teams = [], [], []
     served_users, served_teams = set(), set()
+    inline = claims_inline()
     # All at once: row by row, fetching cost more than reading.
     for row in rows(_prospects_statement(windows, served), params):
         part, values = row[0], row[1:]
@@ -405,14 +407,14 @@ def prospects_near(
         else:
             served_teams.add(values[0])
             continue
-        prospect.claims = _claims(values)
+        prospect.claims = _claims(values, inline)
         (teams if part == _TEAMS else near).append(prospect)
     near_ids = {p.id for p in near}
     far = []
     for values in served_volunteers:
         if values[0] not in near_ids:
             far.append(_volunteer(values))
-            far[-1].claims = _claims(values)
+            far[-1].claims = _claims(values, inline)
     return near + far + teams, served_users, served_teams
 
 

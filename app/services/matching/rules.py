@@ -41,7 +41,7 @@ from app.services.matching.weights import (
     SKILL_SPREAD,
     WEIGHTS,
 )
-from app.services.wording import category_label, to_local
+from app.services.wording import to_local
 
 if TYPE_CHECKING:
     from app.models import HelpRequest, Team, User
@@ -287,16 +287,14 @@ def translator():
     return gettext
 
 
-def reasons(
-    prospect: Prospect, km: float, category: str, *, gettext=None, label: str | None = None
-) -> list[str]:
+def reasons(prospect: Prospect, km: float, label: str, *, gettext=None) -> list[str]:
     """Why they are on the list, in the reader's language: distance first. ``label``: the
-    category's label, when the caller has looked it up once for the whole list."""
+    category's label (``wording.category_label``, looked up once for the whole list)."""
     _ = gettext or translator()
     words = [distance_words(km, gettext=_)]
     if prospect.kind == "team":
         words.append(_("Volunteer team"))
-    words.append(_("Skill: %(skill)s", skill=label or category_label(category)))
+    words.append(_("Skill: %(skill)s", skill=label))
     if prospect.served:
         words.append(_("Has helped this person before"))
     rate = prospect.completion_rate
