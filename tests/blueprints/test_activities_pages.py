@@ -192,3 +192,32 @@ def test_the_dashboards_show_activities_held_and_their_person_times(client, worl
     login_as("county_supervisor")
     county = client.get("/station/county/stats?fresh=1").get_data(as_text=True)
     assert 'id="fig-activity-person-times">9<' in county
+
+
+@pytest.mark.parametrize("field", ["minutes", "volunteer_capacity", "resident_capacity"])
+def test_a_superscript_digit_is_refused_next_to_the_field_not_a_500(client, world, field):
+    sign_in(client, make_worker(world.station_a))
+    day = wording.to_local(utcnow() + timedelta(days=2)).date().isoformat()
+    data = {"title": "义诊", "kind": "health_check", "day": day, "time": "09:30", field: "²"}
+    response = post_form(client, "/station/activities/new", "/station/activities/new", data)
+    assert response.status_code == 422
+    assert f'id="field-{field}"' in (html := response.get_data(as_text=True))
+    chunk = html.split(f'id="field-{field}"', 1)[1].split("</div>", 1)[0]
+    assert "请填写整数。" in chunk
+    assert db.session.scalar(select(func.count(Activity.id))) == 0
+
+
+def test_a_superscript_head_count_is_refused_next_to_the_field(client, world):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1)
+    move_start(activity, timedelta(minutes=10))
+    db.session.commit()
+    sign_in(client, worker)
+    page = f"/station/activities/{activity.id}"
+    response = post_form(client, page, f"{page}/head-count", {"head_count": "²"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    chunk = html.split('id="field-head_count"', 1)[1].split("</div>", 1)[0]
+    assert "请填写整数。" in chunk
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).head_count == 0

@@ -21,7 +21,7 @@ from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import db
 from app.models import Activity
-from app.services import ServiceError, access, activities, activity_access, wording
+from app.services import ServiceError, access, activities, activity_access, as_id, wording
 
 MANAGERS = (*WORKERS, "team_leader")
 
@@ -34,12 +34,15 @@ def _managed_or_404(activity_id: int) -> Activity:
 
 
 def _number(raw, field: str) -> int | None:
+    """A count typed in the form: blank is None; anything but plain ASCII digits (``"²"``
+    passes ``str.isdigit`` and then breaks ``int``) or over 5 digits is a refusal."""
     text = (raw or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 5:
+    number = as_id(text)
+    if number is None or len(text) > 5:
         raise ServiceError(_("Enter a whole number."), field=field)
-    return int(text)
+    return number
 
 
 def _activity_fields(form: ActivityForm) -> dict:
@@ -169,7 +172,13 @@ def _head_count(activity: Activity) -> None:
 @role_required(*MANAGERS)
 def activity_head_count(activity_id: int):
     activity = _managed_or_404(activity_id)
-    return _act(activity, _head_count, activity, done_message=_("Head count saved."))
+    done = attempt(_head_count, activity)
+    if not done.ok:
+        head_form = HeadCountForm()  # the typed text back, the refusal under it
+        head_form.head_count.errors = [done.error.message]
+        return _page(activity, 422, head_form=head_form)
+    flash(_("Head count saved."))
+    return redirect(url_for("console.activity_page", activity_id=activity.id))
 
 
 def _close(activity: Activity) -> list:
