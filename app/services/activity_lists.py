@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Station, User
@@ -27,10 +28,15 @@ class Nearby:
 
 
 def _upcoming(now: datetime):
-    return select(Activity).where(
-        Activity.status == "scheduled",
-        Activity.starts_at > now,
-        Activity.starts_at <= now + timedelta(days=NEARBY_DAYS),
+    # Each row shows its place (the village's or the station's name): loaded with it.
+    return (
+        select(Activity)
+        .options(joinedload(Activity.village), joinedload(Activity.station))
+        .where(
+            Activity.status == "scheduled",
+            Activity.starts_at > now,
+            Activity.starts_at <= now + timedelta(days=NEARBY_DAYS),
+        )
     )
 
 

@@ -221,3 +221,33 @@ def test_a_superscript_head_count_is_refused_next_to_the_field(client, world):
     assert "请填写整数。" in chunk
     db.session.expire_all()
     assert db.session.get(Activity, activity.id).head_count == 0
+
+
+def _page_statements(app, client, activity, worker, volunteers: int) -> int:
+    """Add sign-ups and people served until there are ``volunteers`` of each; the
+    statements the console activity page then takes."""
+    from tests.blueprints.test_console_statements import counted_statements
+
+    while len(activity.signups) < volunteers:
+        activities.sign_up(activity, factories.make_volunteer(activity.station))
+        person = factories.make_beneficiary(activity.station, activity.village)
+        db.session.flush()
+        activities.add_resident(activity, worker, person.id)
+        db.session.flush()
+        db.session.refresh(activity)
+    db.session.commit()
+    page = f"/station/activities/{activity.id}"
+    client.get(page)  # warm: first-request work is not the page's
+    with counted_statements(app) as seen:
+        response = client.get(page)
+    assert response.status_code == 200
+    return len(seen)
+
+
+def test_the_activity_page_takes_the_same_statements_for_2_and_8_volunteers(app, client, world):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1, capacity=20, resident_capacity=20)
+    sign_in(client, worker)
+    few = _page_statements(app, client, activity, worker, 2)
+    many = _page_statements(app, client, activity, worker, 8)
+    assert many == few

@@ -13,6 +13,8 @@ from datetime import date, datetime, time
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.blueprints.console import bp
 from app.blueprints.console.activity_forms import ActivityForm, HeadCountForm, ResidentForm
@@ -20,7 +22,7 @@ from app.blueprints.console.helpers import WORKERS, digits_or_none, error_on_for
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import db
-from app.models import Activity
+from app.models import Activity, ActivityResident, ActivitySignup
 from app.services import ServiceError, access, activities, activity_access, as_id, wording
 
 MANAGERS = (*WORKERS, "team_leader")
@@ -107,10 +109,24 @@ def activity_new():
 def _page(activity: Activity, status: int = 200, **forms):
     resident_form = forms.get("resident_form") or ResidentForm()
     resident_form.beneficiary.choices = activity_access.ledger_choices(current_user, activity)
+    # One statement each for the sign-ups (with their volunteers) and the people served
+    # (with their ledger rows), however many there are (up to 500 sign-ups).
+    signups = db.session.scalars(
+        select(ActivitySignup)
+        .options(joinedload(ActivitySignup.user))
+        .where(ActivitySignup.activity_id == activity.id)
+        .order_by(ActivitySignup.id)
+    ).all()
+    residents = db.session.scalars(
+        select(ActivityResident)
+        .options(joinedload(ActivityResident.beneficiary))
+        .where(ActivityResident.activity_id == activity.id)
+        .order_by(ActivityResident.id)
+    ).all()
     context = {
         "activity": activity,
-        "signups": activity.signups,
-        "residents": activity.residents,
+        "signups": signups,
+        "residents": residents,
         "serving": activity.station_id in access.acting_station_ids(current_user),
         "checkin_open": activities.check_in_window(activity),
         "head_form": forms.get("head_form") or HeadCountForm(head_count=activity.head_count),
