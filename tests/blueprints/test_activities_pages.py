@@ -4,6 +4,7 @@ signs up, withdraws and checks in; everyone not entitled is refused."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -251,3 +252,25 @@ def test_the_activity_page_takes_the_same_statements_for_2_and_8_volunteers(app,
     few = _page_statements(app, client, activity, worker, 2)
     many = _page_statements(app, client, activity, worker, 8)
     assert many == few
+
+
+@pytest.mark.parametrize("typed", ["abc", "²", "1.3", "-1", "NaN", "1e999"])
+def test_hours_that_cannot_be_counted_are_refused_at_close_and_nothing_is_counted(
+    client, world, typed
+):
+    worker = make_worker(world.station_a)
+    activity = post(worker, world.village_a1, minutes=15)
+    signup = activities.sign_up(activity, factories.make_volunteer(world.station_a))
+    move_start(activity, timedelta(minutes=10))
+    activities.tick_roster(activity, signup.id, present=True, by=worker)
+    move_start(activity, timedelta(minutes=-20))
+    db.session.commit()
+    assert activity.duration_hours == Decimal("0.25")
+    sign_in(client, worker)
+    page = f"/station/activities/{activity.id}"
+    response = post_form(client, page, f"{page}/close", {f"hours_{signup.id}": typed})
+    assert response.status_code == 422
+    assert "1.25" in response.get_data(as_text=True)  # the most that may be written
+    db.session.expire_all()
+    assert db.session.get(Activity, activity.id).status == "scheduled"
+    assert db.session.scalar(select(func.count(ServiceRecord.id))) == 0

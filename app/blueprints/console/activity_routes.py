@@ -198,8 +198,13 @@ def activity_head_count(activity_id: int):
 
 
 def _close(activity: Activity) -> list:
-    hours = activities.parse_close_hours(activity, request.form)
-    return activities.close(activity, current_user, hours=hours)
+    """The hours written for those checked in (blank: the duration); ``close`` reads them."""
+    written = {
+        s.id: raw
+        for s in activity.signups
+        if s.status == "attended" and (raw := (request.form.get(f"hours_{s.id}") or "").strip())
+    }
+    return activities.close(activity, current_user, hours=written)
 
 
 @bp.post("/activities/<int:activity_id>/close")
