@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Activity, Beneficiary, Region, Station, Team, User
-from app.services import access
+from app.services import access, volunteers
 
 
 def led_team(user: User | None) -> Team | None:
@@ -23,9 +23,7 @@ def led_team(user: User | None) -> Team | None:
         return None
     if not user.has_role("team_leader") or not approved(user):
         return None
-    return db.session.scalars(
-        select(Team).where(Team.leader_id == user.id, Team.active.is_(True)).order_by(Team.id)
-    ).first()
+    return volunteers.led_team(user)
 
 
 def approved(user: User) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Station, User
 from app.models.base import utcnow
-from app.services import activities, geo
+from app.services import activities, geo, wording
 
 NEARBY_DAYS = 60  # how far ahead a volunteer's list looks
 REMIND_AHEAD = timedelta(hours=24)
@@ -114,7 +114,7 @@ def public_upcoming(station: Station, *, now: datetime | None = None) -> list[Pu
             kind=a.kind,
             starts_at=a.starts_at,
             minutes=a.minutes,
-            place=a.village.name if a.village is not None else a.station.name,
+            place=wording.place_label(a),
             places_left=a.places_left,
             code=a.code,
         )
@@ -148,8 +148,6 @@ def remind(activity: Activity, now: datetime | None = None) -> int:
     """Text everyone with a place not yet reminded, once each (the first worker to stamp
     a sign-up's ``reminded_at`` texts it)."""
     now = now or utcnow()
-    if activity.reminded_at is None:
-        activity.reminded_at = now
     told = 0
     holders = db.session.scalars(
         select(ActivitySignup)
