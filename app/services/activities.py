@@ -257,13 +257,25 @@ def withdraw(activity: Activity, user: User, *, notify: bool = True) -> Activity
             )
         )
     _open_for_sign_up(activity)
-    moved = SIGNUP_MACHINE.move(signup, "withdraw")
-    if moved.source == "signed_up":
-        give_back_place(Activity, activity.id, "taken")
-        promote_waiting(activity)
+    _release(signup)
     if notify:
         text_volunteer(user, "activity_withdrawn", activity)
     return signup
+
+
+def _release(signup: ActivitySignup, *, strict: bool = True) -> bool:
+    """Withdraw the sign-up: a place it held goes back and the waiting list moves up.
+    ``strict``: a sign-up that moved meanwhile is a refusal; else it is left (False)."""
+    if strict:
+        moved = SIGNUP_MACHINE.move(signup, "withdraw")
+    else:
+        moved = SIGNUP_MACHINE.try_move(signup, "withdraw")
+    if moved is None:
+        return False
+    if moved.source == "signed_up":
+        give_back_place(Activity, signup.activity_id, "taken")
+        promote_waiting(signup.activity)
+    return True
 
 
 def promote_waiting(activity: Activity) -> list[ActivitySignup]:
@@ -554,8 +566,5 @@ def withdraw_suspended(user: User, by: User) -> int:
         .order_by(ActivitySignup.id)
     ).all()
     for signup in signups:
-        moved = SIGNUP_MACHINE.try_move(signup, "withdraw")
-        if moved is not None and moved.source == "signed_up":
-            give_back_place(Activity, signup.activity_id, "taken")
-            promote_waiting(signup.activity)
+        _release(signup, strict=False)
     return len(signups)
