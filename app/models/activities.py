@@ -88,6 +88,12 @@ class Activity(db.Model):
     )
 
     @property
+    def duration_hours(self) -> Decimal:
+        """The planned duration in hours, to the cent: what each volunteer checked in is
+        counted unless the worker writes otherwise."""
+        return (Decimal(self.minutes or 0) / 60).quantize(Decimal("0.01"))
+
+    @property
     def places_left(self) -> int:
         return max(0, self.volunteer_capacity - (self.taken or 0))
 

@@ -257,13 +257,25 @@ def withdraw(activity: Activity, user: User, *, notify: bool = True) -> Activity
             )
         )
     _open_for_sign_up(activity)
-    moved = SIGNUP_MACHINE.move(signup, "withdraw")
-    if moved.source == "signed_up":
-        give_back_place(Activity, activity.id, "taken")
-        promote_waiting(activity)
+    _release(signup)
     if notify:
         text_volunteer(user, "activity_withdrawn", activity)
     return signup
+
+
+def _release(signup: ActivitySignup, *, strict: bool = True) -> bool:
+    """Withdraw the sign-up: a place it held goes back and the waiting list moves up.
+    ``strict``: a sign-up that moved meanwhile is a refusal; else it is left (False)."""
+    if strict:
+        moved = SIGNUP_MACHINE.move(signup, "withdraw")
+    else:
+        moved = SIGNUP_MACHINE.try_move(signup, "withdraw")
+    if moved is None:
+        return False
+    if moved.source == "signed_up":
+        give_back_place(Activity, signup.activity_id, "taken")
+        promote_waiting(signup.activity)
+    return True
 
 
 def promote_waiting(activity: Activity) -> list[ActivitySignup]:
@@ -463,27 +475,23 @@ def set_head_count(activity: Activity, head_count: int) -> None:
 # --- close, cancel --------------------------------------------------------------------------
 
 
-def parse_close_hours(activity: Activity, form) -> dict[int, Decimal]:
-    """The hours the worker wrote at close, by sign-up (blank: the duration). Each is a
-    finite number from 0 to the duration plus an hour."""
-    most = max_override(activity)
+def _close_hours(written: dict, most: Decimal) -> dict[int, Decimal]:
+    """The hours the worker wrote at close, by sign-up id, read once: each a finite number
+    from 0 to ``most`` (the duration plus an hour), as typed text or a Decimal."""
     hours = {}
-    for signup in activity.signups:
-        raw = (form.get(f"hours_{signup.id}") or "").strip()
-        if signup.status != "attended" or not raw:
-            continue
+    for signup_id, raw in written.items():
         try:
-            value = Decimal(raw).quantize(Decimal("0.01"))
-        except InvalidOperation:
+            value = Decimal(str(raw).strip()).quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
             value = None
         if value is None or not value.is_finite() or not 0 <= value <= most:
-            raise ServiceError(_hours_words(most), field=f"hours_{signup.id}")
-        hours[signup.id] = value
+            raise ServiceError(_hours_words(most), field=f"hours_{signup_id}")
+        hours[signup_id] = value
     return hours
 
 
 def max_override(activity: Activity) -> Decimal:
-    return (Decimal(activity.minutes) / 60 + MAX_OVERRIDE_EXTRA).quantize(Decimal("0.01"))
+    return activity.duration_hours + MAX_OVERRIDE_EXTRA
 
 
 def _hours_words(most: Decimal) -> str:
@@ -494,7 +502,7 @@ def close(
     activity: Activity,
     by: User,
     *,
-    hours: dict[int, Decimal] | None = None,
+    hours: dict[int, Decimal | str] | None = None,
     now: datetime | None = None,
 ) -> list:
     """Close it and count it once: each checked-in volunteer's hours (the duration, or
@@ -503,12 +511,9 @@ def close(
     who closed it and every hour written."""
     if (now or utcnow()) < activity.starts_at:
         raise ServiceError(_("An activity can be closed once it has started."))
-    hours = hours or {}
-    most = max_override(activity)
+    hours = _close_hours(hours or {}, max_override(activity))
     own = {s.id for s in activity.signups if s.user_id == by.id}
-    for signup_id, value in hours.items():
-        if not value.is_finite() or not 0 <= value <= most:
-            raise ServiceError(_hours_words(most), field=f"hours_{signup_id}")
+    for signup_id in hours:
         if signup_id in own:
             raise ServiceError(
                 _("Someone else who manages the activity must write your hours."),
@@ -561,8 +566,5 @@ def withdraw_suspended(user: User, by: User) -> int:
         .order_by(ActivitySignup.id)
     ).all()
     for signup in signups:
-        moved = SIGNUP_MACHINE.try_move(signup, "withdraw")
-        if moved is not None and moved.source == "signed_up":
-            give_back_place(Activity, signup.activity_id, "taken")
-            promote_waiting(signup.activity)
+        _release(signup, strict=False)
     return len(signups)

@@ -10,10 +10,11 @@ stranger) may do nothing.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Activity, Beneficiary, Region, Station, Team, User
-from app.services import access
+from app.services import access, volunteers
 
 
 def led_team(user: User | None) -> Team | None:
@@ -22,9 +23,7 @@ def led_team(user: User | None) -> Team | None:
         return None
     if not user.has_role("team_leader") or not approved(user):
         return None
-    return db.session.scalars(
-        select(Team).where(Team.leader_id == user.id, Team.active.is_(True)).order_by(Team.id)
-    ).first()
+    return volunteers.led_team(user)
 
 
 def approved(user: User) -> bool:
@@ -47,7 +46,8 @@ def may_manage(user: User | None, activity: Activity | None) -> bool:
 
 
 def managed_activities(user: User, *, upcoming: bool) -> list[Activity]:
-    query = select(Activity)
+    # The list shows each one's place (``wording.place_label``): load it with the row.
+    query = select(Activity).options(joinedload(Activity.village), joinedload(Activity.station))
     team = led_team(user)
     acting = access.acting_station_ids(user)
     if acting:
@@ -84,12 +84,16 @@ def villages_for_posting(user: User) -> list[Region]:
 
 def ledger_choices(user: User, activity: Activity) -> list[tuple[str, str]]:
     """People of the ledger the worker may name as served (their stations'), the
-    activity's village first; none for anyone else."""
+    activity's village first; none for anyone else, and none once the activity is over
+    (the form is shown for a scheduled one only)."""
+    if activity.status != "scheduled":
+        return []
     acting = access.acting_station_ids(user)
     if not acting or activity.station_id not in acting:
         return []
     people = db.session.scalars(
         select(Beneficiary)
+        .options(joinedload(Beneficiary.village))
         .where(Beneficiary.station_id.in_(acting))
         .order_by((Beneficiary.village_id == activity.village_id).desc(), Beneficiary.name)
         .limit(300)

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Activity, ActivitySignup, Station, User
 from app.models.base import utcnow
-from app.services import activities, geo
+from app.services import activities, geo, wording
 
 NEARBY_DAYS = 60  # how far ahead a volunteer's list looks
 REMIND_AHEAD = timedelta(hours=24)
@@ -27,10 +28,15 @@ class Nearby:
 
 
 def _upcoming(now: datetime):
-    return select(Activity).where(
-        Activity.status == "scheduled",
-        Activity.starts_at > now,
-        Activity.starts_at <= now + timedelta(days=NEARBY_DAYS),
+    # Each row shows its place (the village's or the station's name): loaded with it.
+    return (
+        select(Activity)
+        .options(joinedload(Activity.village), joinedload(Activity.station))
+        .where(
+            Activity.status == "scheduled",
+            Activity.starts_at > now,
+            Activity.starts_at <= now + timedelta(days=NEARBY_DAYS),
+        )
     )
 
 
@@ -108,7 +114,7 @@ def public_upcoming(station: Station, *, now: datetime | None = None) -> list[Pu
             kind=a.kind,
             starts_at=a.starts_at,
             minutes=a.minutes,
-            place=a.village.name if a.village is not None else a.station.name,
+            place=wording.place_label(a),
             places_left=a.places_left,
             code=a.code,
         )
@@ -142,8 +148,6 @@ def remind(activity: Activity, now: datetime | None = None) -> int:
     """Text everyone with a place not yet reminded, once each (the first worker to stamp
     a sign-up's ``reminded_at`` texts it)."""
     now = now or utcnow()
-    if activity.reminded_at is None:
-        activity.reminded_at = now
     told = 0
     holders = db.session.scalars(
         select(ActivitySignup)

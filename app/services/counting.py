@@ -168,7 +168,7 @@ def for_activity(activity, attended, residents) -> list[ServiceRecord]:
         "ended_at": ended,
         "outcome": activity.title,
     }
-    duration = (Decimal(activity.minutes) / 60).quantize(Decimal("0.01"))
+    duration = activity.duration_hours
     records = [
         _record(
             **shared,

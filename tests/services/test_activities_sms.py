@@ -68,7 +68,8 @@ def test_a_wrong_code_is_refused_in_plain_words(world):
     reply = handle_inbound(volunteer.phone, "报名 99999", None).reply
     assert "99999" in reply
     reply = handle_inbound(volunteer.phone, "QD 1234", None).reply
-    assert "签到" in reply or "Check-in" in reply  # no check-in open for them now
+    # no check-in open for them now: the refusal says when it opens and for whom
+    assert "签到时间为活动开始前两小时至结束后两小时，仅限已获名额的志愿者。" in reply
 
 
 def test_a_command_from_someone_without_an_account_files_nothing_and_says_what_to_do(world):

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy import func, select
+
 from app.extensions import db
+from app.models import ServiceRecord
 from app.services import activities, activity_stats, stats, wording
 from app.services.spreadsheets import table_csv
 from tests import factories
@@ -51,6 +54,14 @@ def test_a_close_counts_in_the_month_exactly_once(world):
 def test_a_cancelled_activity_counts_nothing(world):
     worker = make_worker(world.station_a)
     activity = post(worker, world.village_a1)
+    volunteer = factories.make_volunteer(world.station_a)
+    activities.sign_up(activity, volunteer)
+    move_start(activity, timedelta(minutes=90))  # check-in opens two hours before
+    activities.set_head_count(activity, 15)
+    activities.check_in_by_code(volunteer, activity.checkin_code, activity)
+    assert activities.signup_of(activity, volunteer).status == "attended"
     activities.cancel(activity, worker)
+    db.session.flush()
+    assert db.session.scalar(select(func.count(ServiceRecord.id))) == 0
     found = activity_stats.figures([world.station_a.id], _month())
     assert (found.held, found.person_times, found.by_kind) == (0, 0, [])

@@ -13,6 +13,8 @@ from datetime import date, datetime, time
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.blueprints.console import bp
 from app.blueprints.console.activity_forms import ActivityForm, HeadCountForm, ResidentForm
@@ -20,8 +22,8 @@ from app.blueprints.console.helpers import WORKERS, digits_or_none, error_on_for
 from app.blueprints.guards import role_required
 from app.blueprints.transaction import attempt
 from app.extensions import db
-from app.models import Activity
-from app.services import ServiceError, access, activities, activity_access, wording
+from app.models import Activity, ActivityResident, ActivitySignup
+from app.services import ServiceError, access, activities, activity_access, as_id, wording
 
 MANAGERS = (*WORKERS, "team_leader")
 
@@ -34,12 +36,15 @@ def _managed_or_404(activity_id: int) -> Activity:
 
 
 def _number(raw, field: str) -> int | None:
+    """A count typed in the form: blank is None; anything but plain ASCII digits (``"²"``
+    passes ``str.isdigit`` and then breaks ``int``) or over 5 digits is a refusal."""
     text = (raw or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 5:
+    number = as_id(text)
+    if number is None or len(text) > 5:
         raise ServiceError(_("Enter a whole number."), field=field)
-    return int(text)
+    return number
 
 
 def _activity_fields(form: ActivityForm) -> dict:
@@ -104,10 +109,24 @@ def activity_new():
 def _page(activity: Activity, status: int = 200, **forms):
     resident_form = forms.get("resident_form") or ResidentForm()
     resident_form.beneficiary.choices = activity_access.ledger_choices(current_user, activity)
+    # One statement each for the sign-ups (with their volunteers) and the people served
+    # (with their ledger rows), however many there are (up to 500 sign-ups).
+    signups = db.session.scalars(
+        select(ActivitySignup)
+        .options(joinedload(ActivitySignup.user))
+        .where(ActivitySignup.activity_id == activity.id)
+        .order_by(ActivitySignup.id)
+    ).all()
+    residents = db.session.scalars(
+        select(ActivityResident)
+        .options(joinedload(ActivityResident.beneficiary))
+        .where(ActivityResident.activity_id == activity.id)
+        .order_by(ActivityResident.id)
+    ).all()
     context = {
         "activity": activity,
-        "signups": activity.signups,
-        "residents": activity.residents,
+        "signups": signups,
+        "residents": residents,
         "serving": activity.station_id in access.acting_station_ids(current_user),
         "checkin_open": activities.check_in_window(activity),
         "head_form": forms.get("head_form") or HeadCountForm(head_count=activity.head_count),
@@ -169,12 +188,23 @@ def _head_count(activity: Activity) -> None:
 @role_required(*MANAGERS)
 def activity_head_count(activity_id: int):
     activity = _managed_or_404(activity_id)
-    return _act(activity, _head_count, activity, done_message=_("Head count saved."))
+    done = attempt(_head_count, activity)
+    if not done.ok:
+        head_form = HeadCountForm()  # the typed text back, the refusal under it
+        head_form.head_count.errors = [done.error.message]
+        return _page(activity, 422, head_form=head_form)
+    flash(_("Head count saved."))
+    return redirect(url_for("console.activity_page", activity_id=activity.id))
 
 
 def _close(activity: Activity) -> list:
-    hours = activities.parse_close_hours(activity, request.form)
-    return activities.close(activity, current_user, hours=hours)
+    """The hours written for those checked in (blank: the duration); ``close`` reads them."""
+    written = {
+        s.id: raw
+        for s in activity.signups
+        if s.status == "attended" and (raw := (request.form.get(f"hours_{s.id}") or "").strip())
+    }
+    return activities.close(activity, current_user, hours=written)
 
 
 @bp.post("/activities/<int:activity_id>/close")

@@ -43,8 +43,7 @@ def _page(activity, status: int = 200, error: str | None = None):
 @bp.get("/activities")
 @role_required(*VOLUNTEER_ROLES)
 def activities_near():
-    profile = current_user.volunteer
-    approved = profile is not None and profile.status == "approved"
+    approved = activity_access.approved(_me())
     found = activity_lists.nearby(_me()) if approved else []
     return render_template(
         "volunteer/activities.html",
