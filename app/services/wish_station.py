@@ -4,6 +4,7 @@ photos a worker may open. Only the wish's station's workers (``wishes.may_manage
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Beneficiary, User, Wish, WishPhoto
@@ -17,7 +18,9 @@ def visible_wish(user: User, wish_id: int) -> Wish | None:
 
 
 def station_wishes(user: User, status: str = "") -> list[Wish]:
-    query = access.scope_to_acting_stations(select(Wish), Wish.station_id, user)
+    query = access.scope_to_acting_stations(
+        select(Wish).options(selectinload(Wish.beneficiary)), Wish.station_id, user
+    )
     if status in WISH_MACHINE.statuses:
         query = query.where(Wish.status == status)
     return list(db.session.scalars(query.order_by(Wish.id.desc()).limit(300)))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
@@ -420,3 +420,37 @@ def test_a_donors_thanks_by_sms_files_no_request_and_a_mistyped_rl_code_is_a_cla
     assert requests() == before
     handle_inbound(DONOR_PHONE, "求助 家里老人摔倒了", "SM4")
     assert requests() == before + 1
+
+
+def _statements_of(call):
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return result, seen
+
+
+def test_the_board_and_the_station_list_read_children_and_townships_in_a_few_statements(world):
+    """Not one statement per wish: the children and townships come with the wishes."""
+    worker = worker_of(world.station_a)
+    for n in range(4):
+        make_wish(worker, make_child(world, name=f"孩子{n}"), what=f"书包{n}")
+    db.session.flush()
+    db.session.expire_all()
+    views, seen = _statements_of(wishes.board)
+    assert len(views) == 4 and all(view.township and view.age_band for view in views)
+    assert len(seen) <= 3, seen  # the wishes, their children, their townships
+    db.session.expire_all()
+    names, seen = _statements_of(
+        lambda: [w.beneficiary.name for w in wish_station.station_wishes(worker)]
+    )
+    assert sorted(names) == [f"孩子{n}" for n in range(4)]
+    db.session.expire_all()
+    _, once = _statements_of(lambda: wish_station.station_wishes(worker)[:1])
+    assert len(seen) <= len(once) + 1, seen  # the children in one statement, not four
