@@ -3,13 +3,17 @@ photos a worker may open. Only the wish's station's workers (``wishes.may_manage
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Beneficiary, User, Wish, WishPhoto
+from app.models.base import utcnow
+from app.models.vocab import MINOR_GROUPS, groups_mask
 from app.services import access
 from app.services.wishes import WISH_MACHINE, may_manage
+
+CHILDREN_SHOWN = 2000  # the form's list of children
 
 
 def visible_wish(user: User, wish_id: int) -> Wish | None:
@@ -42,7 +46,14 @@ def dates(wish: Wish) -> list[tuple[str, object]]:
 
 
 def children_for(user: User) -> list[Beneficiary]:
-    """The children of the user's stations' ledger, for whom a wish may be recorded."""
+    """The children of the user's stations' ledger, for whom a wish may be recorded.
+
+    ``Beneficiary.is_minor`` in SQL (a minor's group bit, or born less than 18 years ago),
+    so the limit counts children alone: adults sorting first cannot push a child out."""
+    minor = or_(
+        Beneficiary.groups_mask.op("&")(groups_mask(MINOR_GROUPS)) != 0,
+        Beneficiary.birth_year > utcnow().year - 18,
+    )
     query = access.scope_to_acting_stations(select(Beneficiary), Beneficiary.station_id, user)
-    people = db.session.scalars(query.order_by(Beneficiary.name, Beneficiary.id).limit(2000))
-    return [person for person in people if person.is_minor]
+    query = query.where(minor).order_by(Beneficiary.name, Beneficiary.id).limit(CHILDREN_SHOWN)
+    return list(db.session.scalars(query))

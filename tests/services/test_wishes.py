@@ -454,3 +454,16 @@ def test_the_board_and_the_station_list_read_children_and_townships_in_a_few_sta
     db.session.expire_all()
     _, once = _statements_of(lambda: wish_station.station_wishes(worker)[:1])
     assert len(seen) <= len(once) + 1, seen  # the children in one statement, not four
+
+
+def test_the_children_to_record_a_wish_for_are_chosen_in_sql_before_the_limit(world, monkeypatch):
+    """Adults sorting first under the limit do not push the children out of the list."""
+    monkeypatch.setattr(wish_station, "CHILDREN_SHOWN", 2)
+    worker = worker_of(world.station_a)
+    old = wording.local_today().year - 40
+    for name in ("丁一", "丁二", "丁三"):
+        make_child(world, name=name, birth_year=old, special_groups=["elderly_alone"])
+    by_age = make_child(world, name="王二", special_groups=[])
+    by_group = make_child(world, name="王一", birth_year=None)
+    assert by_age.is_minor and by_group.is_minor
+    assert {p.id for p in wish_station.children_for(worker)} == {by_age.id, by_group.id}
