@@ -3,7 +3,7 @@ the deadline job, the texts to donor and family, and the month's figures."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -467,3 +467,25 @@ def test_the_children_to_record_a_wish_for_are_chosen_in_sql_before_the_limit(wo
     by_group = make_child(world, name="王一", birth_year=None)
     assert by_age.is_minor and by_group.is_minor
     assert {p.id for p in wish_station.children_for(worker)} == {by_age.id, by_group.id}
+
+
+def test_a_wish_of_another_month_does_not_count_in_this_months_figures(world):
+    """Each figure counts its own stamp in the month: a wish whose life was all last month
+    counts nothing; one recorded last month and published now is published, not collected."""
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    before = _month(worker).wishes
+    old = make_wish(worker, child, what="旧书包")
+    wishes.claim(old, name="张爱心", phone="138 1234 5678")
+    moved = make_wish(worker, child, what="新文具")
+    last_day = wording.local_today().replace(day=1) - timedelta(days=10)
+    stamp = datetime(last_day.year, last_day.month, last_day.day, 4)  # noon in China
+    old.created_at = old.published_at = old.claimed_at = moved.created_at = stamp
+    db.session.flush()
+    after = _month(worker).wishes
+    assert after.collected == before.collected
+    assert after.published == before.published + 1
+    assert after.claimed == before.claimed
+    last_month = stats.month_period(last_day.year, last_day.month)
+    last = stats.figures(stats.station_scope(worker), last_month).wishes
+    assert (last.collected, last.published, last.claimed) == (2, 1, 1)
