@@ -33,9 +33,18 @@ def station_wishes(user: User, status: str = "") -> list[Wish]:
 def photo_of(user: User, wish_id: int) -> WishPhoto | None:
     """The delivery photo, for the wish's station's workers alone (None for anyone else)."""
     wish = visible_wish(user, wish_id)
-    if wish is None:
-        return None
+    return None if wish is None else stored_photo(wish)
+
+
+def stored_photo(wish: Wish) -> WishPhoto | None:
+    """The delivery photo of a wish the caller has already checked (``visible_wish``)."""
     return db.session.scalar(select(WishPhoto).where(WishPhoto.wish_id == wish.id))
+
+
+def has_photo(wish: Wish) -> bool:
+    """Whether the wish has a delivery photo, without reading the photo (up to 3 MB)."""
+    found = db.session.scalar(select(WishPhoto.id).where(WishPhoto.wish_id == wish.id).limit(1))
+    return found is not None
 
 
 def dates(wish: Wish) -> list[tuple[str, object]]:

@@ -489,3 +489,18 @@ def test_a_wish_of_another_month_does_not_count_in_this_months_figures(world):
     last_month = stats.month_period(last_day.year, last_day.month)
     last = stats.figures(stats.station_scope(worker), last_month).wishes
     assert (last.collected, last.published, last.claimed) == (2, 1, 1)
+
+
+def test_has_photo_reads_the_id_not_the_photo(world):
+    """The station's page asks whether there is a photo without loading up to 3 MB."""
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张爱心", phone="138 1234 5678")
+    wishes.confirm(worker, wish)
+    assert wish_station.has_photo(wish) is False
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today(), photo=PNG)
+    db.session.flush()
+    found, seen = _statements_of(lambda: wish_station.has_photo(wish))
+    assert found is True
+    assert len(seen) == 1 and "content" not in seen[0].split("FROM")[0].lower()
+    assert wish_station.stored_photo(wish).content == PNG
