@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
-from app.models import InboundMessage, ResourceEntry, Wish, WishPhoto
+from app.models import InboundMessage, ResourceEntry, Station, Wish, WishPhoto
 from app.services import (
     ServiceError,
     resources,
@@ -504,3 +504,24 @@ def test_has_photo_reads_the_id_not_the_photo(world):
     assert found is True
     assert len(seen) == 1 and "content" not in seen[0].split("FROM")[0].lower()
     assert wish_station.stored_photo(wish).content == PNG
+
+
+def test_a_station_with_no_phone_sends_no_dangling_call(world):
+    """Without a phone on file the wish texts take their phone-less form, as the resident
+    texts do: no "有疑问请打" with nothing after it (a station from before phones were
+    required; the model refuses a blank one now, so the test writes it in SQL)."""
+    station = world.station_a
+    db.session.execute(update(Station).where(Station.id == station.id).values(phone=""))
+    db.session.expire(station)
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    wish = make_wish(worker, child)
+    wishes.claim(wish, name="张爱心", phone="138 1234 5678")
+    wishes.reject(worker, wish)
+    sent = texts_to(DONOR_PHONE)
+    assert [m.template for m in sent] == [
+        "wish_claimed_donor_no_phone",
+        "wish_claim_rejected_no_phone",
+    ]
+    assert all("请打" not in m.body and "电话" not in m.body for m in sent)
+    assert all(m.body.endswith(("联系", "谢谢您！")) for m in sent)
