@@ -10,7 +10,6 @@ from __future__ import annotations
 from app.models import Wish
 from app.services import wording
 from app.services.notifications import queue_sms, station_phone, with_station_phone
-from app.services.notifications.delivery import is_opted_out
 
 
 def donor_values(view, wish: Wish) -> dict[str, object]:
@@ -30,9 +29,10 @@ def family_phone(wish: Wish) -> str | None:
 
 
 def _to(to_phone: str | None, wish: Wish, template: str, **values: object) -> None:
-    """The station's phone is said, or the template's ``_no_phone`` form without one."""
+    """The station's phone is said, or the template's ``_no_phone`` form without one. A
+    number that replied STOP is held back by the dispatcher, as for every text."""
     template, phone = with_station_phone(wish, template)
-    if to_phone and not is_opted_out(to_phone):
+    if to_phone:
         queue_sms(to_phone, template, language="zh", **{**values, "phone": phone})
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select, update
 
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
+from app.jobs.sms import dispatch_pending
 from app.models import InboundMessage, ResourceEntry, Station, Wish, WishPhoto
 from app.services import (
     ServiceError,
@@ -21,6 +22,7 @@ from app.services import (
     wishes,
     wording,
 )
+from app.services.notifications import delivery
 from app.services.notifications.inbound import handle_inbound
 from tests import factories
 from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
@@ -525,3 +527,19 @@ def test_a_station_with_no_phone_sends_no_dangling_call(world):
     ]
     assert all("请打" not in m.body and "电话" not in m.body for m in sent)
     assert all(m.body.endswith(("联系", "谢谢您！")) for m in sent)
+
+
+def test_an_opted_out_donor_is_sent_nothing_the_dispatcher_holds_it_back(world):
+    """The texts go to the outbox; the dispatcher holds back those to a number that replied
+    STOP, as for every other text (no check of its own in the wish texts)."""
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    delivery.opt_out(DONOR_PHONE)
+    wishes.claim(wish, name="张爱心", phone="138 1234 5678")
+    db.session.commit()
+    dispatch_pending()
+    sent = texts_to(DONOR_PHONE)
+    assert [m.template for m in sent] == ["wish_claimed_donor"]
+    assert [(m.status, m.last_error) for m in sent] == [
+        ("suppressed", "not sent: this number replied STOP")
+    ]
