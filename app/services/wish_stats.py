@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.extensions import db
 from app.models import ResourceEntry, Wish
@@ -32,22 +32,27 @@ class WishFigures:
 
 
 def by_station(scope, period) -> dict[int | None, WishFigures]:
-    """Each station of ``scope`` with any figure, and None: the scope's total."""
+    """Each station of ``scope`` with any figure, and None: the scope's total.
+
+    Only the wishes with a stamp in the period are read; each figure counts its own stamp
+    (a wish recorded last month and published this month is published, not collected)."""
     low, high = period.utc_bounds()
     ids = list(scope.station_ids) or [-1]
 
+    def _in_period(column):
+        return and_(column >= low, column < high)
+
     def _within(column):
-        return func.sum(case((and_(column >= low, column < high), 1), else_=0))
+        return func.sum(case((_in_period(column), 1), else_=0))
+
+    stamps = (Wish.created_at, Wish.published_at, Wish.claimed_at, Wish.fulfilled_at)
 
     rows = db.session.execute(
         select(
             Wish.station_id,
-            _within(Wish.created_at),
-            _within(Wish.published_at),
-            _within(Wish.claimed_at),
-            _within(Wish.fulfilled_at),
+            *(_within(column) for column in stamps),
         )
-        .where(Wish.station_id.in_(ids))
+        .where(Wish.station_id.in_(ids), or_(*(_in_period(column) for column in stamps)))
         .group_by(Wish.station_id)
     ).all()
     found: dict[int | None, WishFigures] = {None: WishFigures()}

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 from app.models import Wish
 from app.services import wording
-from app.services.notifications import queue_sms
-from app.services.notifications.delivery import is_opted_out
-
-
-def _station_phone(wish: Wish) -> str:
-    station = wish.station
-    return wording.phone_display(station.phone) if station is not None else ""
+from app.services.notifications import queue_sms, station_phone, with_station_phone
 
 
 def donor_values(view, wish: Wish) -> dict[str, object]:
@@ -23,7 +17,7 @@ def donor_values(view, wish: Wish) -> dict[str, object]:
         "code": view.code,
         "what": view.what,
         "township": view.township,
-        "phone": _station_phone(wish),
+        "phone": station_phone(wish),
     }
 
 
@@ -34,20 +28,23 @@ def family_phone(wish: Wish) -> str | None:
     return person.guardian_phone or person.phone
 
 
-def _to(to_phone: str | None, template: str, **values: object) -> None:
-    if to_phone and not is_opted_out(to_phone):
-        queue_sms(to_phone, template, language="zh", **values)
+def _to(to_phone: str | None, wish: Wish, template: str, **values: object) -> None:
+    """The station's phone is said, or the template's ``_no_phone`` form without one. A
+    number that replied STOP is held back by the dispatcher, as for every text."""
+    template, phone = with_station_phone(wish, template)
+    if to_phone:
+        queue_sms(to_phone, template, language="zh", **{**values, "phone": phone})
 
 
 def _donor(wish: Wish, template: str, **extra: object) -> None:
     from app.services.wishes import public_view
 
     view = public_view(wish)
-    _to(wish.donor_phone, template, **donor_values(view, wish), **extra)
+    _to(wish.donor_phone, wish, template, **donor_values(view, wish), **extra)
 
 
 def _family(wish: Wish, template: str) -> None:
-    _to(family_phone(wish), template, what=wish.what, phone=_station_phone(wish))
+    _to(family_phone(wish), wish, template, what=wish.what)
 
 
 def text_claimed(wish: Wish, *, donor: bool = True) -> None:
@@ -70,7 +67,7 @@ def text_claim_ended(wish: Wish, ending: tuple, template: str, family: str = "")
     a donor was coming (the claim was confirmed)."""
     phone, confirmed, view = ending
     if phone:
-        _to(phone, template, **donor_values(view, wish))
+        _to(phone, wish, template, **donor_values(view, wish))
     if family and confirmed:
         _family(wish, family)
 

@@ -28,6 +28,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Beneficiary, Region, User, Wish
@@ -157,6 +158,7 @@ def board() -> list[PublicWish]:
     """The published wishes whose deadline has not passed, soonest first."""
     wishes = db.session.scalars(
         select(Wish)
+        .options(selectinload(Wish.beneficiary), selectinload(Wish.township))
         .where(Wish.status.in_(BOARD_STATUSES), Wish.deadline >= wording.local_today())
         .order_by(Wish.deadline, Wish.id)
         .limit(200)

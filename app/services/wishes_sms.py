@@ -17,7 +17,8 @@ from app.extensions import db
 from app.models import OutboxMessage, Wish
 from app.models.base import utcnow
 from app.services import ServiceError, wishes
-from app.services.notifications.templates import render
+from app.services.notifications import with_station_phone
+from app.services.notifications.templates import TEMPLATES, render
 from app.services.wish_texts import donor_values
 
 _CLAIM = re.compile(
@@ -32,7 +33,7 @@ ASK_WORD = "求助"
 HELD = ("claimed", "confirmed")  # a donor holding a wish (claimed by SMS: no text yet)
 # What a donor is sent once they claimed (not a claim code, which anyone can have sent to
 # any number; not the family's texts: a family in need must be able to ask by SMS as ever).
-DONOR_TEMPLATES = (
+_SENT_TO_DONORS = (
     "wish_claimed_donor",
     "wish_confirmed_donor",
     "wish_fulfilled_donor",
@@ -40,6 +41,10 @@ DONOR_TEMPLATES = (
     "wish_claim_lapsed",
     "wish_claim_expired",
     "wish_withdrawn_donor",
+)
+# With their forms for a station with no phone on file (wish_texts picks those).
+DONOR_TEMPLATES = _SENT_TO_DONORS + tuple(
+    f"{name}_no_phone" for name in _SENT_TO_DONORS if f"{name}_no_phone" in TEMPLATES
 )
 
 
@@ -78,7 +83,8 @@ def answer(from_phone: str, body: str, language: str) -> str | None:
         return render("reply_refused", language, reason=error.message)
     # The reply is the donor's confirmation (wishes.claim texts only the family for SMS).
     values = donor_values(wishes.public_view(wish), wish)
-    return render("wish_claimed_donor", language, **values)
+    template, _phone = with_station_phone(wish, "wish_claimed_donor")
+    return render(template, language, **values)
 
 
 def is_donor_reply(phone: str, text: str) -> bool:

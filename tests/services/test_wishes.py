@@ -3,15 +3,16 @@ the deadline job, the texts to donor and family, and the month's figures."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from app.extensions import db
 from app.jobs import wishes as wish_jobs
-from app.models import InboundMessage, ResourceEntry, Wish, WishPhoto
+from app.jobs.sms import dispatch_pending
+from app.models import InboundMessage, ResourceEntry, Station, Wish, WishPhoto
 from app.services import (
     ServiceError,
     resources,
@@ -21,6 +22,7 @@ from app.services import (
     wishes,
     wording,
 )
+from app.services.notifications import delivery
 from app.services.notifications.inbound import handle_inbound
 from tests import factories
 from tests.wish_support import DONOR_PHONE, make_child, make_wish, texts_to, worker_of
@@ -420,3 +422,124 @@ def test_a_donors_thanks_by_sms_files_no_request_and_a_mistyped_rl_code_is_a_cla
     assert requests() == before
     handle_inbound(DONOR_PHONE, "求助 家里老人摔倒了", "SM4")
     assert requests() == before + 1
+
+
+def _statements_of(call):
+    seen = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return result, seen
+
+
+def test_the_board_and_the_station_list_read_children_and_townships_in_a_few_statements(world):
+    """Not one statement per wish: the children and townships come with the wishes."""
+    worker = worker_of(world.station_a)
+    for n in range(4):
+        make_wish(worker, make_child(world, name=f"孩子{n}"), what=f"书包{n}")
+    db.session.flush()
+    db.session.expire_all()
+    views, seen = _statements_of(wishes.board)
+    assert len(views) == 4 and all(view.township and view.age_band for view in views)
+    assert len(seen) <= 3, seen  # the wishes, their children, their townships
+    db.session.expire_all()
+    names, seen = _statements_of(
+        lambda: [w.beneficiary.name for w in wish_station.station_wishes(worker)]
+    )
+    assert sorted(names) == [f"孩子{n}" for n in range(4)]
+    db.session.expire_all()
+    _, once = _statements_of(lambda: wish_station.station_wishes(worker)[:1])
+    assert len(seen) <= len(once) + 1, seen  # the children in one statement, not four
+
+
+def test_the_children_to_record_a_wish_for_are_chosen_in_sql_before_the_limit(world, monkeypatch):
+    """Adults sorting first under the limit do not push the children out of the list."""
+    monkeypatch.setattr(wish_station, "CHILDREN_SHOWN", 2)
+    worker = worker_of(world.station_a)
+    old = wording.local_today().year - 40
+    for name in ("丁一", "丁二", "丁三"):
+        make_child(world, name=name, birth_year=old, special_groups=["elderly_alone"])
+    by_age = make_child(world, name="王二", special_groups=[])
+    by_group = make_child(world, name="王一", birth_year=None)
+    assert by_age.is_minor and by_group.is_minor
+    assert {p.id for p in wish_station.children_for(worker)} == {by_age.id, by_group.id}
+
+
+def test_a_wish_of_another_month_does_not_count_in_this_months_figures(world):
+    """Each figure counts its own stamp in the month: a wish whose life was all last month
+    counts nothing; one recorded last month and published now is published, not collected."""
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    before = _month(worker).wishes
+    old = make_wish(worker, child, what="旧书包")
+    wishes.claim(old, name="张爱心", phone="138 1234 5678")
+    moved = make_wish(worker, child, what="新文具")
+    last_day = wording.local_today().replace(day=1) - timedelta(days=10)
+    stamp = datetime(last_day.year, last_day.month, last_day.day, 4)  # noon in China
+    old.created_at = old.published_at = old.claimed_at = moved.created_at = stamp
+    db.session.flush()
+    after = _month(worker).wishes
+    assert after.collected == before.collected
+    assert after.published == before.published + 1
+    assert after.claimed == before.claimed
+    last_month = stats.month_period(last_day.year, last_day.month)
+    last = stats.figures(stats.station_scope(worker), last_month).wishes
+    assert (last.collected, last.published, last.claimed) == (2, 1, 1)
+
+
+def test_has_photo_reads_the_id_not_the_photo(world):
+    """The station's page asks whether there is a photo without loading up to 3 MB."""
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    wishes.claim(wish, name="张爱心", phone="138 1234 5678")
+    wishes.confirm(worker, wish)
+    assert wish_station.has_photo(wish) is False
+    wish_delivery.deliver(worker, wish, delivered_on=wording.local_today(), photo=PNG)
+    db.session.flush()
+    found, seen = _statements_of(lambda: wish_station.has_photo(wish))
+    assert found is True
+    assert len(seen) == 1 and "content" not in seen[0].split("FROM")[0].lower()
+    assert wish_station.stored_photo(wish).content == PNG
+
+
+def test_a_station_with_no_phone_sends_no_dangling_call(world):
+    """Without a phone on file the wish texts take their phone-less form, as the resident
+    texts do: no "有疑问请打" with nothing after it (a station from before phones were
+    required; the model refuses a blank one now, so the test writes it in SQL)."""
+    station = world.station_a
+    db.session.execute(update(Station).where(Station.id == station.id).values(phone=""))
+    db.session.expire(station)
+    worker = worker_of(world.station_a)
+    child = make_child(world)
+    wish = make_wish(worker, child)
+    wishes.claim(wish, name="张爱心", phone="138 1234 5678")
+    wishes.reject(worker, wish)
+    sent = texts_to(DONOR_PHONE)
+    assert [m.template for m in sent] == [
+        "wish_claimed_donor_no_phone",
+        "wish_claim_rejected_no_phone",
+    ]
+    assert all("请打" not in m.body and "电话" not in m.body for m in sent)
+    assert all(m.body.endswith(("联系", "谢谢您！")) for m in sent)
+
+
+def test_an_opted_out_donor_is_sent_nothing_the_dispatcher_holds_it_back(world):
+    """The texts go to the outbox; the dispatcher holds back those to a number that replied
+    STOP, as for every other text (no check of its own in the wish texts)."""
+    worker = worker_of(world.station_a)
+    wish = make_wish(worker, make_child(world))
+    delivery.opt_out(DONOR_PHONE)
+    wishes.claim(wish, name="张爱心", phone="138 1234 5678")
+    db.session.commit()
+    dispatch_pending()
+    sent = texts_to(DONOR_PHONE)
+    assert [m.template for m in sent] == ["wish_claimed_donor"]
+    assert [(m.status, m.last_error) for m in sent] == [
+        ("suppressed", "not sent: this number replied STOP")
+    ]

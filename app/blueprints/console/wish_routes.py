@@ -100,7 +100,7 @@ def _detail(wish, deliver_form=None, status=200):
         "actions": wishes.WISH_MACHINE.allowed_actions(wish),
         "dates": wish_station.dates(wish),
         "deliver_form": form,
-        "has_photo": wish_station.photo_of(current_user, wish.id) is not None,
+        "has_photo": wish_station.has_photo(wish),
     }
     return render_template("console/wish.html", **context), status
 
@@ -145,10 +145,10 @@ def wish_act(wish_id: int, action: str):
 @bp.get("/wishes/<int:wish_id>/photo")
 @role_required(*WORKERS)
 def wish_photo(wish_id: int):
-    photo = wish_station.photo_of(current_user, wish_id)
+    wish = _wish_or_404(wish_id)
+    photo = wish_station.stored_photo(wish)
     if photo is None:
         abort(404)
-    wish = _wish_or_404(wish_id)
     audit.log_access(current_user, "view_wish_photo", "wish", wish.id, wish.station_id)
     response = Response(photo.content, mimetype=photo.mimetype)
     response.headers["Cache-Control"] = "private, no-store"

@@ -55,17 +55,25 @@ def language_for_phone(phone: str | None, default: str = "zh") -> str:
 
 def station_phone(request) -> str:
     """The serving station's phone as people dial it, or "" when it has none on file
-    (then a text says none rather than a hotline the station does not run)."""
+    (then a text says none rather than a hotline the station does not run). ``request``:
+    anything with a ``station`` (a request, a micro-wish)."""
     station = request.station
     return phone_display(station.phone) if station is not None and station.phone else ""
+
+
+def with_station_phone(holder, template: str) -> tuple[str, str]:
+    """The template and the station's phone of ``holder`` (see ``station_phone``): the
+    template's ``_no_phone`` form when the station has no phone on file."""
+    phone = station_phone(holder)
+    if not phone and f"{template}_no_phone" in TEMPLATES:
+        template = f"{template}_no_phone"
+    return template, phone
 
 
 def resident_text(request, template: str) -> tuple[str, dict[str, object]]:
     """The template and the values every text to a request's resident shares: its code as
     read out, and the station's phone (the template's ``_no_phone`` form without one)."""
-    phone = station_phone(request)
-    if not phone and f"{template}_no_phone" in TEMPLATES:
-        template = f"{template}_no_phone"
+    template, phone = with_station_phone(request, template)
     return template, {"code": code_text(request.code), "phone": phone}
 
 

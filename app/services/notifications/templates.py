@@ -324,6 +324,55 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "[Linli] Thank you for your reply! About the wish, please call the station's "
         "number in our earlier text. To ask for help, call the station too.",
     },
+    # The wish's station has no phone on file: no number rather than a dangling "call".
+    "wish_claimed_donor_no_phone": {
+        "zh": "【邻里】您认领了微心愿{code}：{what}。社工站确认后会与您联系",
+        "en": "[Linli] You claimed wish {code}: {what}. The station will call you once it "
+        "has confirmed.",
+    },
+    "wish_claimed_family_no_phone": {
+        "zh": "【邻里】孩子的微心愿“{what}”已有爱心人士认领，社工会联系您安排",
+        "en": '[Linli] A donor has claimed the child\'s wish "{what}". The station will '
+        "call you to arrange it.",
+    },
+    "wish_confirmed_donor_no_phone": {
+        "zh": "【邻里】社工站已确认您认领的微心愿{code}，社工会联系您在{until}前送达",
+        "en": "[Linli] The station confirmed your wish {code}. They will call you to "
+        "arrange delivery by {until}.",
+    },
+    "wish_claim_rejected_no_phone": {
+        "zh": "【邻里】抱歉，您认领的微心愿{code}未能确认，已重新发布。谢谢您！",
+        "en": "[Linli] Sorry, the station could not confirm your claim of wish {code}; it "
+        "is back on the board. Thank you!",
+    },
+    "wish_claim_lapsed_no_phone": {
+        "zh": "【邻里】您认领的微心愿{code}未在期限内确认，已重新发布。谢谢您！",
+        "en": "[Linli] Your claim of wish {code} was not confirmed in time and the wish is "
+        "back on the board. Thank you!",
+    },
+    "wish_claim_expired_no_phone": {
+        "zh": "【邻里】微心愿{code}已过截止日期，本次认领结束，不用再送了。谢谢您！",
+        "en": "[Linli] Wish {code} is past its date: your claim has ended, nothing more to "
+        "deliver. Thank you!",
+    },
+    "wish_withdrawn_donor_no_phone": {
+        "zh": "【邻里】抱歉，社工站已撤回您认领的微心愿{code}，不用再送了。谢谢您！",
+        "en": "[Linli] Sorry, the station has withdrawn wish {code} that you claimed: "
+        "nothing to deliver. Thank you!",
+    },
+    "wish_reopened_family_no_phone": {
+        "zh": "【邻里】孩子的微心愿“{what}”需另找爱心人士，已重新发布",
+        "en": '[Linli] The child\'s wish "{what}" needs another donor and is back on the '
+        "board; we will tell you when someone takes it.",
+    },
+    "wish_withdrawn_family_no_phone": {
+        "zh": "【邻里】孩子的微心愿“{what}”已由社工站撤回",
+        "en": '[Linli] The station has withdrawn the child\'s wish "{what}".',
+    },
+    "wish_fulfilled_family_no_phone": {
+        "zh": "【邻里】孩子的微心愿“{what}”已送达",
+        "en": '[Linli] The child\'s wish "{what}" has been delivered.',
+    },
     # --- end micro-wishes ---
 }
 
