@@ -16,13 +16,12 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region, RequestEvent
 from app.models.vocab import EVENTS, GROUP_BITS
-from app.services import ServiceError, api_keys, stats, workflow
+from app.services import ServiceError, api_keys, as_id, stats, workflow
 from app.services.open311 import (
     Open311Error,
     Reader,
     public_request,
     readable_request,
-    row_id,
     w3c,
 )
 
@@ -71,7 +70,7 @@ def _step_label(event: RequestEvent) -> str:
 def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
     """The open requests of the key's own station; any other station's: 403."""
     key = _key_or_403(key)
-    station_id = row_id(raw_station_id)
+    station_id = as_id(raw_station_id)
     station = api_keys.station_for_key(key, station_id) if station_id is not None else None
     if station is None:
         raise Open311Error(403, _("This key may read only its own station's requests."))

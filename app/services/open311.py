@@ -40,7 +40,6 @@ CHANGESET = "2026-11-30T00:00:00Z"
 MAX_DAYS = 90  # the specification's default window and widest range
 MAX_RESULTS = 500
 MAX_IDS = 100
-MAX_ID = 2**31 - 1
 # Not in public reads at all: only a key of the serving station lists them.
 NOT_PUBLIC = SOCIAL_WORKER_ONLY | PROFESSIONAL_CATEGORIES
 # Each request is about one person: the API's "who it is for" choices.
@@ -250,7 +249,7 @@ class RequestQuery:
 def parse_query(args: Mapping[str, str]) -> RequestQuery:
     """The filters of GET requests, checked: 400 for anything malformed."""
     raw_ids = _listed(args.get("service_request_id"))
-    ids = tuple(dict.fromkeys(row_id(value) for value in raw_ids))
+    ids = tuple(dict.fromkeys(as_id(value) for value in raw_ids))
     if None in ids or len(ids) > MAX_IDS:
         raise Open311Error(400, _("service_request_id must be up to 100 numbers, comma separated."))
     codes = _listed(args.get("service_code"))
@@ -269,13 +268,6 @@ def parse_query(args: Mapping[str, str]) -> RequestQuery:
     if start and end and end - start > timedelta(days=MAX_DAYS):
         raise Open311Error(400, _("Ask for at most 90 days at a time."))
     return RequestQuery(tuple(ids), tuple(codes), tuple(statuses), start, end)
-
-
-def row_id(raw: object) -> int | None:
-    """An id as text: digits that could be a row's id (up to 2^31 - 1, what PostgreSQL's
-    integer holds), else None, so a larger number is "not found", not a database error."""
-    value = as_id(raw)
-    return value if value is not None and value <= MAX_ID else None
 
 
 def _listed(value: str | None) -> list[str]:
@@ -341,7 +333,7 @@ def stations_in(region: Region) -> list[int]:
 
 def readable_request(raw_id: str, reader: Reader | None = None) -> HelpRequest | None:
     """The request of an id as text, if this reader may know it exists."""
-    request_id = row_id(raw_id)
+    request_id = as_id(raw_id)
     request = db.session.get(HelpRequest, request_id) if request_id is not None else None
     if request is None or not publicly_listed(request, reader):
         return None
@@ -362,7 +354,7 @@ def one_request(
 
 def token(raw_token: str, reader: Reader | None = None) -> list[dict]:
     """GeoReport's deferred ids: a token here is the request's id, answered at once."""
-    request_id = row_id(raw_token)
+    request_id = as_id(raw_token)
     if request_id is None or readable_request(raw_token, reader) is None:
         raise Open311Error(
             404, _("There is no request for the token %(t)s.", t=str(raw_token)[:40])
