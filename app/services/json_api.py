@@ -79,7 +79,6 @@ def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
         .options(
             selectinload(HelpRequest.station),
             selectinload(HelpRequest.village).selectinload(Region.parent),
-            selectinload(HelpRequest.beneficiary),
         )
         .where(
             HelpRequest.station_id == station.id,

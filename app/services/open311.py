@@ -287,7 +287,6 @@ def find_requests(
     statement = select(HelpRequest).options(
         selectinload(HelpRequest.station),
         selectinload(HelpRequest.village).selectinload(Region.parent),
-        selectinload(HelpRequest.beneficiary),
     )
     if query.ids:
         statement = statement.where(HelpRequest.id.in_(query.ids))
