@@ -87,12 +87,13 @@ def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
         .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
         .limit(MAX_OPEN)
     )
+    reader = Reader(key.station_id, key.created_by_id)
     return {
         "station_id": station.id,
         "station_name": station.name,
         "requests": [
             {
-                **public_request(row, Reader(key.station_id, key.created_by_id)),
+                **public_request(row, reader),
                 "detailed_status": row.status,
                 "urgency": row.urgency,
             }
