@@ -21,6 +21,7 @@ from app.services.open311 import (
     Open311Error,
     Reader,
     public_request,
+    public_status,
     readable_request,
     w3c,
 )
@@ -47,7 +48,7 @@ def timeline(raw_id: str, reader: Reader | None = None) -> dict:
     )
     return {
         "service_request_id": str(request.id),
-        "status": "closed" if request.status in workflow.FINAL_STATUSES else "open",
+        "status": public_status(request),
         "steps": [
             {
                 "at": w3c(event.at),

@@ -156,7 +156,7 @@ def public_request(request: HelpRequest, reader: Reader | None = None) -> dict:
     lat, lon = public_place(request)
     return {
         "service_request_id": str(request.id),
-        "status": "closed" if request.status in workflow.FINAL_STATUSES else "open",
+        "status": public_status(request),
         "status_notes": label(workflow.STATUSES, request.status),
         "service_name": str(RESIDENT_CATEGORIES[public_code(request.category)]),
         "service_code": public_code(request.category),
@@ -173,6 +173,11 @@ def public_request(request: HelpRequest, reader: Reader | None = None) -> dict:
         "long": lon,
         "media_url": "",
     }
+
+
+def public_status(request: HelpRequest) -> str:
+    """The specification's two statuses: "closed" once a request is final, else "open"."""
+    return "closed" if request.status in workflow.FINAL_STATUSES else "open"
 
 
 def public_code(category: str) -> str:
