@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app.blueprints.open311.formats import api_http_error, api_server_error
+
 
 def _page(status: int, title: str, hint: str):
     return render_template("errors/error.html", status=status, title=title, hint=hint), status
@@ -30,9 +32,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if _for_api():  # a 405 or 413 raised before the API's blueprint is known
-            from app.blueprints.open311.routes import api_http_error
-
+        if _for_api():  # every refusal under /open311/ and /api/, in the API's form
             return api_http_error(error)
         messages = {
             400: (_("Something in the request was wrong"), _("Go back and check the form.")),
@@ -63,8 +63,6 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         if _for_api():
-            from app.blueprints.open311.routes import api_server_error
-
             return api_server_error()
         return _page(
             500,

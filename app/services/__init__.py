@@ -1,14 +1,18 @@
 """The domain layer. Services take plain values and models, flush, never commit."""
 
+MAX_ROW_ID = 2**31 - 1  # PostgreSQL's integer, the type of every id column
+
 
 def as_id(raw: object) -> int | None:
     """An id posted or typed as text: plain ASCII digits only, else None. ``str.isdigit``
-    also takes "²" and "١", which ``int`` then refuses with an error. No row has an id of
-    more than 18 digits, and Python refuses to read numbers of over 4,300 digits (a 500)."""
+    also takes "²" and "١", which ``int`` then refuses with an error. No row has an id
+    above 2^31 - 1 (PostgreSQL's integer: a larger one is a database error, not "not
+    found"), and Python refuses to read numbers of over 4,300 digits (a 500)."""
     text = str(raw if raw is not None else "").strip()
-    if len(text) > 18 or not (text.isascii() and text.isdecimal()):
+    if len(text) > 10 or not (text.isascii() and text.isdecimal()):
         return None
-    return int(text)
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
 
 
 class ServiceError(Exception):

@@ -16,13 +16,13 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import ApiKey, HelpRequest, Region, RequestEvent
 from app.models.vocab import EVENTS, GROUP_BITS
-from app.services import ServiceError, api_keys, stats, workflow
+from app.services import ServiceError, api_keys, as_id, stats, workflow
 from app.services.open311 import (
     Open311Error,
     Reader,
     public_request,
+    public_status,
     readable_request,
-    row_id,
     w3c,
 )
 
@@ -48,7 +48,7 @@ def timeline(raw_id: str, reader: Reader | None = None) -> dict:
     )
     return {
         "service_request_id": str(request.id),
-        "status": "closed" if request.status in workflow.FINAL_STATUSES else "open",
+        "status": public_status(request),
         "steps": [
             {
                 "at": w3c(event.at),
@@ -71,7 +71,7 @@ def _step_label(event: RequestEvent) -> str:
 def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
     """The open requests of the key's own station; any other station's: 403."""
     key = _key_or_403(key)
-    station_id = row_id(raw_station_id)
+    station_id = as_id(raw_station_id)
     station = api_keys.station_for_key(key, station_id) if station_id is not None else None
     if station is None:
         raise Open311Error(403, _("This key may read only its own station's requests."))
@@ -80,7 +80,6 @@ def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
         .options(
             selectinload(HelpRequest.station),
             selectinload(HelpRequest.village).selectinload(Region.parent),
-            selectinload(HelpRequest.beneficiary),
         )
         .where(
             HelpRequest.station_id == station.id,
@@ -89,12 +88,13 @@ def station_open_requests(key: ApiKey | None, raw_station_id: str) -> dict:
         .order_by(HelpRequest.created_at.desc(), HelpRequest.id.desc())
         .limit(MAX_OPEN)
     )
+    reader = Reader(key.station_id, key.created_by_id)
     return {
         "station_id": station.id,
         "station_name": station.name,
         "requests": [
             {
-                **public_request(row, Reader(key.station_id, key.created_by_id)),
+                **public_request(row, reader),
                 "detailed_status": row.status,
                 "urgency": row.urgency,
             }

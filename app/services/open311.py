@@ -40,7 +40,6 @@ CHANGESET = "2026-11-30T00:00:00Z"
 MAX_DAYS = 90  # the specification's default window and widest range
 MAX_RESULTS = 500
 MAX_IDS = 100
-MAX_ID = 2**31 - 1
 # Not in public reads at all: only a key of the serving station lists them.
 NOT_PUBLIC = SOCIAL_WORKER_ONLY | PROFESSIONAL_CATEGORIES
 # Each request is about one person: the API's "who it is for" choices.
@@ -157,7 +156,7 @@ def public_request(request: HelpRequest, reader: Reader | None = None) -> dict:
     lat, lon = public_place(request)
     return {
         "service_request_id": str(request.id),
-        "status": "closed" if request.status in workflow.FINAL_STATUSES else "open",
+        "status": public_status(request),
         "status_notes": label(workflow.STATUSES, request.status),
         "service_name": str(RESIDENT_CATEGORIES[public_code(request.category)]),
         "service_code": public_code(request.category),
@@ -174,6 +173,11 @@ def public_request(request: HelpRequest, reader: Reader | None = None) -> dict:
         "long": lon,
         "media_url": "",
     }
+
+
+def public_status(request: HelpRequest) -> str:
+    """The specification's two statuses: "closed" once a request is final, else "open"."""
+    return "closed" if request.status in workflow.FINAL_STATUSES else "open"
 
 
 def public_code(category: str) -> str:
@@ -250,7 +254,7 @@ class RequestQuery:
 def parse_query(args: Mapping[str, str]) -> RequestQuery:
     """The filters of GET requests, checked: 400 for anything malformed."""
     raw_ids = _listed(args.get("service_request_id"))
-    ids = tuple(dict.fromkeys(row_id(value) for value in raw_ids))
+    ids = tuple(dict.fromkeys(as_id(value) for value in raw_ids))
     if None in ids or len(ids) > MAX_IDS:
         raise Open311Error(400, _("service_request_id must be up to 100 numbers, comma separated."))
     codes = _listed(args.get("service_code"))
@@ -271,13 +275,6 @@ def parse_query(args: Mapping[str, str]) -> RequestQuery:
     return RequestQuery(tuple(ids), tuple(codes), tuple(statuses), start, end)
 
 
-def row_id(raw: object) -> int | None:
-    """An id as text: digits that could be a row's id (up to 2^31 - 1, what PostgreSQL's
-    integer holds), else None, so a larger number is "not found", not a database error."""
-    value = as_id(raw)
-    return value if value is not None and value <= MAX_ID else None
-
-
 def _listed(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
@@ -295,7 +292,6 @@ def find_requests(
     statement = select(HelpRequest).options(
         selectinload(HelpRequest.station),
         selectinload(HelpRequest.village).selectinload(Region.parent),
-        selectinload(HelpRequest.beneficiary),
     )
     if query.ids:
         statement = statement.where(HelpRequest.id.in_(query.ids))
@@ -341,7 +337,7 @@ def stations_in(region: Region) -> list[int]:
 
 def readable_request(raw_id: str, reader: Reader | None = None) -> HelpRequest | None:
     """The request of an id as text, if this reader may know it exists."""
-    request_id = row_id(raw_id)
+    request_id = as_id(raw_id)
     request = db.session.get(HelpRequest, request_id) if request_id is not None else None
     if request is None or not publicly_listed(request, reader):
         return None
@@ -362,7 +358,7 @@ def one_request(
 
 def token(raw_token: str, reader: Reader | None = None) -> list[dict]:
     """GeoReport's deferred ids: a token here is the request's id, answered at once."""
-    request_id = row_id(raw_token)
+    request_id = as_id(raw_token)
     if request_id is None or readable_request(raw_token, reader) is None:
         raise Open311Error(
             404, _("There is no request for the token %(t)s.", t=str(raw_token)[:40])

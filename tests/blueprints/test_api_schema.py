@@ -30,7 +30,6 @@ def api_schema(app, world):
     limiter.enabled = before
 
 
-ANSWERED: set = set()
 KEYS: dict = {}  # the fixture's real keys, so answers past the key check are tried too
 EXAMPLES = settings(
     max_examples=15,
@@ -46,6 +45,7 @@ def test_api_answers_keep_to_the_document(api_schema):
     test ids, which this pytest refuses, so the strategies are driven here)."""
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 9
+    answered_codes: set = set()  # this run's answers only, never a previous database's
 
     for operation in operations:
 
@@ -58,14 +58,15 @@ def test_api_answers_keep_to_the_document(api_schema):
             if "api_key" in (case.query or {}) or isinstance(case.body, dict):
                 _with_real_key(case)
                 answered = case.call_and_validate(excluded_checks=[positive_data_acceptance])
-                ANSWERED.add((case.operation.path, answered.status_code))
+                answered_codes.add((case.operation.path, answered.status_code))
 
         check()
     assert {
         ("/api/v1/figures", 200),
         ("/api/v1/stations/{station_id}/open-requests", 200),
-    } <= ANSWERED
-    assert {code for path, code in ANSWERED if path == "/open311/v2/requests.json"} & {201, 400}
+    } <= answered_codes
+    # A request really filed with the station's key, not only refused.
+    assert 201 in {code for path, code in answered_codes if path == "/open311/v2/requests.json"}
 
 
 def _with_real_key(case) -> None:

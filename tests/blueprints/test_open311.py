@@ -226,6 +226,16 @@ def test_unknown_ids_are_404(client, world, fmt, path):
     assert "404" in body and "<html" not in body
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_unknown_address_posted_to_is_404_in_the_apis_form(client, world, fmt):
+    """No route of its own: the app's error handler answers under /open311/ (and no CSRF
+    page, though the post carries no token)."""
+    response = client.post(f"{V2}/no/such/endpoint.{fmt}", data={"api_key": "x"})
+    assert response.status_code == 404
+    assert read(response, fmt)[0]["code"] in (404, "404")
+    assert "<html" not in response.get_data(as_text=True)
+
+
 def test_api_answers_set_no_cookie_and_post_needs_no_csrf_token(client, world, app):
     assert app.config.get("WTF_CSRF_ENABLED", True)  # CSRF is on: the API post is exempt
     secret, _key = make_key(world.station_a)

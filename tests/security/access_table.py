@@ -400,8 +400,6 @@ MATRIX: dict[tuple[str, str], Access] = {
     ("open311.requests_list", GET): public(),
     ("open311.request_detail", GET): public(),
     ("open311.token", GET): public(),
-    ("open311.unknown", GET): public(answer=404, note="the specification's 404"),
-    ("open311.unknown", POST): public(answer=404),
     ("open311.requests_create", POST): public(answer=403, note="no api_key: 403, for everyone"),
     ("open311.request_timeline", GET): public(note="what happened and when, never who"),
     ("open311.station_open_requests", GET): public(answer=403, note="needs the station's key"),

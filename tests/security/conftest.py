@@ -564,7 +564,6 @@ ARG_OVERRIDES: dict[str, dict[str, Any]] = {
         "request_id": lambda c: c.obj("request").id,
     },
     "open311.token": {"fmt": lambda c: ["json", "xml"], "token": lambda c: c.obj("request").id},
-    "open311.unknown": {"rest": lambda c: "no/such.json"},
     "open311.request_timeline": {"request_id": lambda c: c.obj("request").id},
     "open311.station_open_requests": {"station_id": lambda c: c.world.station_a.id},
     "api_keys.revoke_key": {"key_id": lambda c: _sample_api_key(c).id},

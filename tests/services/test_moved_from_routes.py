@@ -94,6 +94,9 @@ def test_as_id_refuses_numbers_no_row_has_instead_of_failing():
     """A 6,000-digit 'village' once made int() raise (Python's 4,300-digit limit): a 500."""
     from app.services import as_id
 
-    assert as_id("9" * 18) == 999_999_999_999_999_999
+    assert as_id(str(2**31 - 1)) == 2**31 - 1  # PostgreSQL's integer holds no more
+    assert as_id(str(2**31)) is None
+    assert as_id("99999999999") is None
+    assert as_id("9" * 18) is None
     assert as_id("1" * 19) is None
     assert as_id("1" * 6000) is None

@@ -8,7 +8,9 @@ import json
 import re
 import xml.etree.ElementTree as ET
 
-from flask import Response
+from flask import Response, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 # The element name of one item of each list, as the specification writes them.
 ITEM_TAGS = {
@@ -39,6 +41,33 @@ def answer(data, fmt: str, root: str, status: int = 200) -> Response:
 
 def error(code: int, description: str, fmt: str) -> Response:
     return answer([{"code": code, "description": description}], fmt, "errors", code)
+
+
+def request_format() -> str:
+    """The format the caller asked for by its address's ending."""
+    return "xml" if request.path.endswith(".xml") else "json"
+
+
+def api_http_error(refusal: HTTPException) -> Response:
+    """Werkzeug's refusals under /open311/ and /api/ in the specification's form, in the
+    app's words (app/errors.py answers every one: an unknown address, a wrong method, a
+    body too large, too many calls)."""
+    code = refusal.code or 500
+    words = {
+        400: _("The request is malformed."),
+        404: _("There is no such endpoint."),
+        405: _("This endpoint does not take that method."),
+        413: _("The request is too large."),
+        429: _("Too many calls: wait a minute and try again."),
+    }
+    return error(
+        code, str(words.get(code, _("Something went wrong on our side."))), request_format()
+    )
+
+
+def api_server_error() -> Response:
+    """An unexpected failure in the API's form (app/errors.py has rolled back already)."""
+    return error(500, _("Something went wrong on our side."), request_format())
 
 
 def _fill(element: ET.Element, tag: str, value) -> None:

@@ -9,12 +9,9 @@ REDIS_URL is set."""
 from __future__ import annotations
 
 from flask import current_app, request
-from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
 
 from app.blueprints.open311 import bp
-from app.blueprints.open311.formats import answer, error
+from app.blueprints.open311.formats import answer, error, request_format
 from app.extensions import csrf, db, limiter
 from app.models.base import utcnow
 from app.services import api_keys, links, open311, open311_filing
@@ -90,42 +87,10 @@ def write_limited(view):
     return _per_address(limiter.limit(_write_limit, key_func=key_or_address)(view))
 
 
-def _fmt() -> str:
-    return "xml" if request.path.endswith(".xml") else "json"
-
-
 @bp.errorhandler(Open311Error)
 def open311_error(refusal: Open311Error):
     db.session.rollback()
-    return error(refusal.code, refusal.message, _fmt())
-
-
-@bp.errorhandler(RateLimitExceeded)
-def too_many(_error):
-    return error(429, _("Too many calls: wait a minute and try again."), _fmt())
-
-
-@bp.errorhandler(HTTPException)
-def http_error(refusal: HTTPException):
-    return api_http_error(refusal)
-
-
-def api_http_error(refusal: HTTPException):
-    """Werkzeug's refusals in the specification's form, in the app's words (also for a
-    405 under /open311/ or /api/, raised before any blueprint is known: app/errors.py)."""
-    code = refusal.code or 500
-    words = {
-        400: _("The request is malformed."),
-        404: _("There is no such endpoint."),
-        405: _("This endpoint does not take that method."),
-        413: _("The request is too large."),
-    }
-    return error(code, str(words.get(code, _("Something went wrong on our side."))), _fmt())
-
-
-def api_server_error():
-    db.session.rollback()
-    return error(500, _("Something went wrong on our side."), _fmt())
+    return error(refusal.code, refusal.message, request_format())
 
 
 @bp.get(f"{V2}/discovery.{FORMAT}")
@@ -190,10 +155,3 @@ def request_detail(request_id: str, fmt: str):
 def token(token: str, fmt: str):
     open311.check_jurisdiction(request.args.get("jurisdiction_id"))
     return answer(open311.token(token, reader()), fmt, "service_requests")
-
-
-@bp.route(f"{V2}/<path:rest>", methods=["GET", "POST"])
-@csrf.exempt
-def unknown(rest: str):
-    """Any other address under /open311/v2/: 404 in the specification's form."""
-    return error(404, _("There is no such endpoint."), _fmt())
