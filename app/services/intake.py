@@ -1,7 +1,8 @@
 """Intake: a request for help comes in (web form, proxy, hotline, visit or SMS).
 
-Kept to a handful of SQL statements: a web form's post reads once (the village with the
-stations that may serve it) and writes four rows. The INSERT of the request finds its
+Kept to a handful of SQL statements: a web form's post reads the village with the stations
+that may serve it (kept a minute per process) and writes four rows in one statement on
+PostgreSQL (intake_rows: Core statements built once). The INSERT of the request finds its
 possible duplicate itself (a subquery on the (phone, category, created_at) index) and
 returns the row whole; a form's one-time token and the tracking code are not read first:
 their unique keys refuse a spent token or a taken code, and the rare refusal is handled
@@ -14,18 +15,19 @@ import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import insert, literal, select
+from sqlalchemy import literal, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Beneficiary, FormToken, HelpRequest, User
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, FOR_WHOM, SPECIAL_GROUPS, URGENCIES
-from app.services import ServiceError, deadlines, geo, wording, workflow
+from app.services import ServiceError, deadlines, geo, intake_rows, notifications, wording, workflow
 from app.services.codes import code_text, new_tracking_code
-from app.services.notifications import queue_sms, queue_to_resident
+from app.services.notifications import queue_sms
 
 DUPLICATE_WINDOW = timedelta(hours=24)
 CODE_DRAWS = 20  # tracking codes drawn before giving up (each is taken 1 % of the time at most)
@@ -287,33 +289,47 @@ def _create(
         beneficiary_id=beneficiary.id if beneficiary is not None else None,
         station_id=station.id,
         status="new",
-        # Only a repeat at the same station: a mark pointing elsewhere would tell whoever
-        # files (any worker, through /proxy) that this phone has an open request there.
-        possible_duplicate_of_id=_open_duplicate_id(contact_phone, category, station.id),
     )
-    # One statement: the INSERT looks up the duplicate itself (a subquery) and returns the
-    # new row whole (its id for the event, the outbox row and the token).
-    help_request = db.session.scalars(
-        insert(HelpRequest).values(**values).returning(HelpRequest)
-    ).one()
-    workflow.record_event(
-        help_request,
+    help_request = _insert(values, station, submitter, actor_label, form_token, acknowledge)
+    if help_request.possible_duplicate_of_id is not None:
+        earlier = db.session.get(HelpRequest, help_request.possible_duplicate_of_id)
+        _mark_possible_duplicate(help_request, earlier, said_new=said_new)
+    return help_request
+
+
+def _insert(values, station, submitter, actor_label, form_token, acknowledge) -> HelpRequest:
+    """Write the request with its "created" line, its form's token and the "we got it"
+    text, in one statement (intake_rows). The INSERT looks up the possible duplicate
+    itself: only a repeat at the same station, as a mark pointing elsewhere would tell
+    whoever files (any worker, through /proxy) that this phone has an open request there.
+    A spent token fails here (an IntegrityError), not at the commit."""
+    now = utcnow()
+    event = workflow.event_columns(
         "created",
         actor=submitter,
         actor_label=actor_label,
         to_status="new",
-        note=_channel_note(channel, submitter),
+        note=_channel_note(values["channel"], submitter),
+        at=now,
     )
-    if form_token:
-        db.session.add(FormToken(token=form_token, request_id=help_request.id))
-    if help_request.contact_phone and acknowledge:
-        queue_to_resident(help_request, "request_received", **received_values(help_request))
-    if help_request.possible_duplicate_of_id is not None:
-        earlier = db.session.get(HelpRequest, help_request.possible_duplicate_of_id)
-        _mark_possible_duplicate(help_request, earlier, said_new=said_new)
-    if form_token:
-        db.session.flush()  # a token posted twice at once fails here, not at the commit
-    return help_request
+    text = None
+    if values["contact_phone"] and acknowledge:
+        # Rendered before the INSERT: it needs the code, the station and the urgency alone.
+        draft = SimpleNamespace(**values, id=None, station=station)
+        text = notifications.resident_sms_columns(
+            draft, "request_received", **received_values(draft)
+        )
+    return intake_rows.insert_request(
+        intake_rows.full_row(intake_rows.REQUESTS, values, now),
+        intake_rows.duplicate_params(
+            values["contact_phone"], values["category"], now - DUPLICATE_WINDOW, station.id
+        ),
+        intake_rows.full_row(intake_rows.EVENTS, event, now),
+        token=intake_rows.full_row(intake_rows.TOKENS, {"token": form_token}, now)
+        if form_token
+        else None,
+        text=intake_rows.full_row(intake_rows.OUTBOX, text, now) if text else None,
+    )
 
 
 def received_values(help_request: HelpRequest) -> dict[str, object]:
@@ -352,19 +368,6 @@ def _open_duplicates(column, phone: str, category: str):
             HelpRequest.status.in_(_OPEN_STATUSES),
         )
         .order_by(HelpRequest.created_at.desc())
-    )
-
-
-def _open_duplicate_id(phone: str | None, category: str, station_id: int):
-    """The id of the newest open request from this phone for this help in the last day at
-    this station, as SQL for the new request's INSERT (None without a phone)."""
-    if not phone:
-        return None
-    return (
-        _open_duplicates(HelpRequest.id, phone, category)
-        .where(HelpRequest.station_id == station_id)
-        .limit(1)
-        .scalar_subquery()
     )
 
 

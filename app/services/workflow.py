@@ -185,6 +185,35 @@ def record_event(
     """Add a line to the timeline that does not change the status (notes, escalation)."""
     event = RequestEvent(
         request=request,
+        **event_columns(
+            action,
+            actor=actor,
+            actor_label=actor_label,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            public=public,
+            at=at,
+        ),
+    )
+    db.session.add(event)
+    return event
+
+
+def event_columns(
+    action: str,
+    *,
+    actor: User | None = None,
+    actor_label: str = "",
+    from_status: str | None = None,
+    to_status: str | None = None,
+    note: str = "",
+    public: bool = True,
+    at=None,
+) -> dict[str, object]:
+    """The columns of ``record_event``'s line but its request: for a writer that inserts
+    the row itself (intake_rows, a new request's "created" line)."""
+    return dict(
         action=action,
         actor_id=actor.id if actor is not None else None,
         actor_label=actor_label or ("staff" if actor is not None else "system"),
@@ -194,8 +223,6 @@ def record_event(
         public=public,
         at=at or utcnow(),
     )
-    db.session.add(event)
-    return event
 
 
 def escalate(request: HelpRequest, *, actor: User | None = None, note: str = "") -> RequestEvent:

@@ -6,6 +6,8 @@ provider is down and never sent for a change that was rolled back.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from app.extensions import db
 from app.models import OutboxMessage
 from app.services.codes import code_text
@@ -27,6 +29,32 @@ def queue_sms(
     if not to_phone:
         return None
     message = OutboxMessage(
+        **sms_columns(
+            to_phone,
+            template,
+            language=language,
+            request_id=request_id,
+            user_id=user_id,
+            crisis=crisis,
+            **values,
+        )
+    )
+    db.session.add(message)
+    return message
+
+
+def sms_columns(
+    to_phone: str,
+    template: str,
+    *,
+    language: str = "zh",
+    request_id: int | None = None,
+    user_id: int | None = None,
+    crisis: bool = False,
+    **values: object,
+) -> dict[str, object]:
+    """The columns ``queue_sms`` sets on an outbox row (the rest are the model's defaults)."""
+    return dict(
         to_phone=to_phone,
         body=render(template, language, **values),
         template=template,
@@ -35,8 +63,6 @@ def queue_sms(
         user_id=user_id,
         crisis=crisis,
     )
-    db.session.add(message)
-    return message
 
 
 def language_for_phone(phone: str | None, default: str = "zh") -> str:
@@ -58,7 +84,12 @@ def station_phone(request) -> str:
     (then a text says none rather than a hotline the station does not run). ``request``:
     anything with a ``station`` (a request, a micro-wish)."""
     station = request.station
-    return phone_display(station.phone) if station is not None and station.phone else ""
+    return _phone_display(station.phone) if station is not None and station.phone else ""
+
+
+# A station's few numbers, formatted once per process (phonenumbers parses slowly): the
+# text depends on the number alone, so a kept one is never stale.
+_phone_display = lru_cache(maxsize=256)(phone_display)
 
 
 def with_station_phone(holder, template: str) -> tuple[str, str]:
@@ -79,8 +110,18 @@ def resident_text(request, template: str) -> tuple[str, dict[str, object]]:
 
 def queue_to_resident(request, template: str, **values: object) -> OutboxMessage | None:
     """Text the person who asked, in the language of their request."""
+    if not request.contact_phone:
+        return None
+    message = OutboxMessage(**resident_sms_columns(request, template, **values))
+    db.session.add(message)
+    return message
+
+
+def resident_sms_columns(request, template: str, **values: object) -> dict[str, object]:
+    """The columns of ``queue_to_resident``'s outbox row (``request`` has a phone): for a
+    writer that inserts the row itself (intake_rows)."""
     template, shared = resident_text(request, template)
-    return queue_sms(
+    return sms_columns(
         request.contact_phone,
         template,
         language=request.language if request.language in ("zh", "en") else "zh",
