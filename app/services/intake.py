@@ -319,16 +319,14 @@ def _insert(values, station, submitter, actor_label, form_token, acknowledge) ->
         text = notifications.resident_sms_columns(
             draft, "request_received", **received_values(draft)
         )
+        del text["request_id"]  # the new request's, in the statement
     return intake_rows.insert_request(
-        intake_rows.full_row(intake_rows.REQUESTS, values, now),
-        intake_rows.duplicate_params(
-            values["contact_phone"], values["category"], now - DUPLICATE_WINDOW, station.id
-        ),
-        intake_rows.full_row(intake_rows.EVENTS, event, now),
-        token=intake_rows.full_row(intake_rows.TOKENS, {"token": form_token}, now)
-        if form_token
-        else None,
-        text=intake_rows.full_row(intake_rows.OUTBOX, text, now) if text else None,
+        values,
+        event,
+        token={"token": form_token} if form_token else None,
+        text=text,
+        now=now,
+        duplicate_since=now - DUPLICATE_WINDOW,
     )
 
 
