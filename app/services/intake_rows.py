@@ -24,7 +24,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, DateTime, Table, bindparam, false, insert, literal_column, select, true
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.sql.schema import ColumnDefault
 from sqlalchemy.types import UserDefinedType
 
@@ -48,6 +49,7 @@ BOUND = {
     OUTBOX: frozenset("to_phone body template language user_id crisis".split()),
 }
 _PREFIX = {REQUESTS: "r", EVENTS: "e", TOKENS: "t", OUTBOX: "o"}
+_HELP_REQUEST = manager_of_class(HelpRequest)
 _built: dict[tuple[str, bool, bool], object] = {}
 _companion_inserts: dict[str, object] = {}
 
@@ -91,7 +93,8 @@ def _as_loaded(session, row) -> HelpRequest:
     loaded, nothing to write, relationships loaded when first used), without the ORM's
     loading machinery, which sets itself up again for each statement (a third of the
     INSERT's Python time)."""
-    help_request = HelpRequest(**row._mapping)
+    help_request = _HELP_REQUEST.new_instance()  # as a load makes it: no __init__, no events
+    help_request.__dict__.update(row._mapping)
     make_transient_to_detached(help_request)
     session.add(help_request)
     return help_request
@@ -108,6 +111,7 @@ def _statement(dialect: str, with_token: bool, with_text: bool):
     key = (dialect, with_token, with_text)
     statement = _built.get(key)
     if statement is None:
+        configure_mappers()  # _as_loaded makes instances the way a load does, unconfigured
         statement = _built[key] = _build(dialect, with_token, with_text)
     return statement
 
