@@ -156,3 +156,37 @@ def test_the_rows_written_are_the_orm_paths(world, monkeypatch, at_a_fixed_time)
         "created",
     ]
     assert core == orm
+
+
+def test_the_returned_request_holds_what_was_stored(world, at_a_fixed_time):
+    """The request comes back as the session's object without being read: each of its
+    columns is what the database holds (the id and the duplicate mark from the INSERT)."""
+    earlier = intake.submit_request(
+        form_token="tok-held-0000000001",
+        category="shopping",
+        village_id=world.village_a1.id,
+        contact_phone=PHONE,
+    )
+    db.session.commit()
+    created = intake.submit_request(
+        form_token="tok-held-0000000002",
+        category="shopping",
+        description="买米",
+        special_groups=["elderly_alone"],
+        village_id=world.village_a1.id,
+        address="3 号楼",
+        lat=34.7512345678,
+        lon=113.6254321,
+        wanted_at=datetime(2026, 12, 1, 2, 30, 15, 123456),
+        contact_phone=PHONE,
+        urgency="urgent",
+    )
+    assert created in db.session and not db.session.is_modified(created)
+    assert created.possible_duplicate_of_id == earlier.id
+    held = {key: getattr(created, key) for key in HelpRequest.__table__.c.keys()}
+    db.session.commit()
+    stored = db.session.execute(
+        select(HelpRequest.__table__).where(HelpRequest.id == created.id)
+    ).one()
+    assert held == dict(stored._mapping)
+    assert created.station.id == created.station_id  # its relationships load as usual
