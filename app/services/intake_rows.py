@@ -50,7 +50,12 @@ BOUND = {
 }
 _PREFIX = {REQUESTS: "r", EVENTS: "e", TOKENS: "t", OUTBOX: "o"}
 _HELP_REQUEST = manager_of_class(HelpRequest)
-_RETURNED = (REQUESTS.c.id, REQUESTS.c.possible_duplicate_of_id)  # what the database decides
+# What the database decides: the id, the duplicate, and any column a server default fills.
+_RETURNED = (
+    REQUESTS.c.id,
+    REQUESTS.c.possible_duplicate_of_id,
+    *(column for column in REQUESTS.c if column.server_default is not None),
+)
 _built: dict[tuple[str, bool, bool], object] = {}
 _companion_inserts: dict[str, object] = {}
 
