@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
+    Beneficiary,
     Claim,
     HelpRequest,
     Offer,
@@ -28,7 +29,7 @@ from app.models import (
     VolunteerProfile,
 )
 from app.models.base import utcnow
-from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY
+from app.models.vocab import CATEGORIES, MINOR_GROUPS, SOCIAL_WORKER_ONLY
 from app.services import ServiceError, as_id, geo, links, matching, phone_codes, wording
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
@@ -236,11 +237,29 @@ def active_teams_by_station() -> list[tuple[Station, list[Team]]]:
 # --- nearby tasks ------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class TaskSummary:
+    """An offered request as a line of the nearby list reads it, from one row of the
+    nearest-first search (the whole ORM request with its beneficiary, village and station
+    cost more CPU than the rest of the page): no name, phone or address."""
+
+    id: int
+    category: str
+    urgency: str
+    lat: float
+    lon: float
+    wanted_at: datetime | None
+    wanted_note: str
+    involves_minor: bool  # as HelpRequest.involves_minor
+    place: str  # as wording.place_label
+    status: str = "offered"
+
+
 @dataclass
 class TaskView:
     """What a volunteer may see of a task before it is theirs: no name, phone or address."""
 
-    request: HelpRequest
+    request: HelpRequest | TaskSummary
     distance_km: float
     offer: Offer | None = None
     team: Team | None = None  # the team the leader would claim it for
@@ -252,13 +271,24 @@ class TaskView:
 
     @property
     def village(self) -> str:
+        if isinstance(self.request, TaskSummary):
+            return self.request.place
         return wording.place_label(self.request)
 
 
 def led_team(user: User) -> Team | None:
-    return db.session.scalars(
-        select(Team).where(Team.leader_id == user.id, Team.active.is_(True)).order_by(Team.id)
-    ).first()
+    return db.session.scalars(_led_team_statement(), {"user_id": user.id}).first()
+
+
+@lru_cache(maxsize=1)
+def _led_team_statement():
+    """Built once: building it cost as much as running it."""
+    return (
+        select(Team)
+        .where(Team.leader_id == bindparam("user_id"), Team.active.is_(True))
+        .order_by(Team.id)
+        .limit(1)
+    )
 
 
 def _shown_with_request():
@@ -317,7 +347,7 @@ def _open_offers_statement(one_request: bool):
 
 
 def _view_from(
-    user: User, request: HelpRequest, place: tuple, offer: Offer | None
+    user: User, request: HelpRequest | TaskSummary, place: tuple, offer: Offer | None
 ) -> TaskView | None:
     """The task seen from one place (home or team), or None when it is not for them."""
     lat, lon, radius, for_team = place
@@ -359,14 +389,12 @@ def nearby_tasks(
         categories = sorted(skills - SOCIAL_WORKER_ONLY)
         # Tasks in reach are those within the radius; an offer made from a wider round is
         # added below from the volunteer's own offers.
-        nearest = _nearest_offered_ids(lat, lon, place[2], categories, limit * 4)
-        # Whole rows only for as many as the list shows (a few more when some are not for
-        # this volunteer), not for every one of the nearest.
+        nearest = _nearest_offered(lat, lon, place[2], categories, limit * 4)
         # Stop at this place's own nearest `limit`: tasks another place (home, or the
         # team's base) listed first do not count, or the team's nearer tasks went unread.
         added_here = 0
         for chunk in _chunks(nearest, limit + 5):
-            for request in _requests_in_order(chunk):
+            for request in chunk:
                 if request.id in found:
                     continue
                 view = _view_from(user, request, place, my_offers.get(request.id))
@@ -398,10 +426,10 @@ def nearby_tasks(
 FIRST_RING = 0.25
 
 
-def _nearest_offered_ids(
+def _nearest_offered(
     lat: float, lon: float, reach_km: float, categories: list[str], count: int
-) -> list[int]:
-    """The ids of the ``count`` offered requests nearest to (lat, lon) in these categories
+) -> list[TaskSummary]:
+    """The ``count`` offered requests nearest to (lat, lon) in these categories
     within the box of ``reach_km``, nearest first (an equirectangular square, fine at this
     scale).
 
@@ -433,18 +461,21 @@ def _nearest_offered_ids(
         ).all()
         inscribed = (ring / 111.320) ** 2  # the box's narrower half-width, squared degrees
         if ring >= reach_km or (len(rows) == count and rows[-1].nearness <= inscribed):
-            return [row.id for row in rows]
+            this_year = utcnow().year
+            return [_summary(row, this_year) for row in rows]
         ring = min(reach_km, ring * 4)
 
 
 @lru_cache(maxsize=1)
 def _nearest_statement():
-    """One ring's statement, built once (building cost more than running it)."""
+    """One ring's statement, built once (building cost more than running it): the nearest
+    ids in a subquery (read off the partial index, as before), then what a task line
+    shows of each joined to them, in the same statement."""
     lat, lon, east = bindparam("lat"), bindparam("lon"), bindparam("east")
     nearness = (HelpRequest.lat - lat) * (HelpRequest.lat - lat) + (
         (HelpRequest.lon - lon) * east
     ) * ((HelpRequest.lon - lon) * east)
-    return (
+    near = (
         select(HelpRequest.id, nearness.label("nearness"))
         .where(
             # written out, so the planner matches the partial index's predicate
@@ -455,26 +486,64 @@ def _nearest_statement():
         )
         .order_by(nearness, HelpRequest.id)
         .limit(bindparam("count"))
+        .subquery("near")
     )
+    return (
+        select(
+            near.c.nearness,
+            HelpRequest.id,
+            HelpRequest.category,
+            HelpRequest.urgency,
+            HelpRequest.lat,
+            HelpRequest.lon,
+            HelpRequest.wanted_at,
+            HelpRequest.wanted_note,
+            HelpRequest.special_groups,
+            HelpRequest.beneficiary_id,
+            Beneficiary.special_groups.label("beneficiary_groups"),
+            Beneficiary.birth_year.label("beneficiary_birth_year"),
+            Region.name.label("village_name"),
+            Station.name.label("station_name"),
+        )
+        .select_from(near)
+        .join(HelpRequest, HelpRequest.id == near.c.id)
+        .outerjoin(Beneficiary, Beneficiary.id == HelpRequest.beneficiary_id)
+        .outerjoin(Region, Region.id == HelpRequest.village_id)
+        .outerjoin(Station, Station.id == HelpRequest.station_id)
+        .order_by(near.c.nearness, near.c.id)
+    )
+
+
+def _summary(row, this_year: int) -> TaskSummary:
+    return TaskSummary(
+        id=row.id,
+        category=row.category,
+        urgency=row.urgency,
+        lat=row.lat,
+        lon=row.lon,
+        wanted_at=row.wanted_at,
+        wanted_note=row.wanted_note,
+        involves_minor=_involves_minor(row, this_year),
+        # wording.place_label: the village, else the station
+        place=row.village_name if row.village_name is not None else (row.station_name or ""),
+    )
+
+
+def _involves_minor(row, this_year: int) -> bool:
+    """HelpRequest.involves_minor (and Beneficiary.is_minor) on the row's columns."""
+    if set(row.special_groups or []) & MINOR_GROUPS:
+        return True
+    if row.beneficiary_id is None:
+        return False
+    if set(row.beneficiary_groups or []) & MINOR_GROUPS:
+        return True
+    birth_year = row.beneficiary_birth_year
+    return bool(birth_year and this_year - birth_year < 18)
 
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def _requests_in_order(ids: list[int]) -> list[HelpRequest]:
-    by_id = {r.id: r for r in db.session.scalars(_requests_statement(), {"ids": ids})}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-@lru_cache(maxsize=1)
-def _requests_statement():
-    return (
-        select(HelpRequest)
-        .where(HelpRequest.id.in_(bindparam("ids", expanding=True)))
-        .options(*_shown_with_request())
-    )
 
 
 def task_view(user: User, request: HelpRequest) -> TaskView | None:
