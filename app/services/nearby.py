@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, literal_column, or_, select
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -145,19 +145,16 @@ def nearby_tasks(
         categories = sorted(skills - SOCIAL_WORKER_ONLY)
         # Tasks in reach are those within the radius; an offer made from a wider round is
         # added below from the volunteer's own offers.
-        nearest = _nearest_offered(lat, lon, place[2], categories, limit * 4)
+        nearest = _nearest_offered(lat, lon, place[2], categories, limit * 4, limit + 5)
         # Stop at this place's own nearest `limit`: tasks another place (home, or the
         # team's base) listed first do not count, or the team's nearer tasks went unread.
         # Read in chunks of a few more than the list shows (some may not be for them).
         added_here = 0
         for chunk in _chunks(nearest, limit + 5):
-            for row in chunk:
-                if row.id in found:
-                    continue
-                line = _task_line(row, this_year)
-                view = _view_from(user, line, place, my_offers.get(row.id))
+            for line in _lines_of(chunk, found, this_year):
+                view = _view_from(user, line, place, my_offers.get(line.id))
                 if view is not None:
-                    found[row.id] = view
+                    found[line.id] = view
                     added_here += view.offer is None
             if added_here >= limit:
                 break
@@ -191,13 +188,29 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
+def _lines_of(rows: list, found: dict, this_year: int) -> list[TaskLine]:
+    """The lines of the rows not listed yet, in their order. The search joins the lines to
+    its first chunk only; a later chunk (read when many of the nearest are not for this
+    volunteer) reads its own in one more statement."""
+    rows = [row for row in rows if row.near_id not in found]
+    missing = [row.near_id for row in rows if row.id is None]
+    if missing:
+        read = db.session.connection().execute(_lines_statement(), {"ids": missing})
+        by_id = {row.id: row for row in read}
+        rows = [row if row.id is not None else by_id.get(row.near_id) for row in rows]
+    return [_task_line(row, this_year) for row in rows if row is not None]
+
+
 # --- the statements --------------------------------------------------------------------
 
 
-def _nearest_offered(lat: float, lon: float, reach_km: float, categories: list[str], count: int):
+def _nearest_offered(
+    lat: float, lon: float, reach_km: float, categories: list[str], count: int, first: int
+):
     """The rows of the ``count`` offered requests nearest to (lat, lon) in these categories
     within the box of ``reach_km``, nearest first (an equirectangular square, fine at this
-    scale), each with what its line shows.
+    scale); the ``first`` of them with what their lines show (the others: their id and
+    nearness; decoding 120 whole rows cost more than the rest of the search).
 
     Ring by ring from a small box: once the box holds ``count`` rows, the farthest of them
     inside the box's inscribed circle, nothing outside it can be nearer. A dense county
@@ -224,6 +237,7 @@ def _nearest_offered(lat: float, lon: float, reach_km: float, categories: list[s
                 "max_lon": max_lon,
                 "categories": categories,
                 "count": count,
+                "first": first,
             },
         ).all()
         inscribed = (ring / 111.320) ** 2  # the box's narrower half-width, squared degrees
@@ -253,8 +267,26 @@ def _nearest_statement():
         .limit(bindparam("count"))
         .subquery("near")
     )
-    query = select(near.c.nearness).select_from(near).join(HelpRequest, HelpRequest.id == near.c.id)
-    return _with_line(query).order_by(near.c.nearness, near.c.id)
+    rank = func.row_number().over(order_by=(near.c.nearness, near.c.id))
+    ranked = select(near.c.id, near.c.nearness, rank.label("rank")).subquery("ranked")
+    query = (
+        select(ranked.c.nearness, ranked.c.id.label("near_id"))
+        .select_from(ranked)
+        .outerjoin(
+            HelpRequest,
+            and_(HelpRequest.id == ranked.c.id, ranked.c.rank <= bindparam("first")),
+        )
+    )
+    return _with_line(query).order_by(ranked.c.nearness, ranked.c.id)
+
+
+@lru_cache(maxsize=1)
+def _lines_statement():
+    """The lines of some offered requests, by id: built once."""
+    query = select(HelpRequest.id.label("near_id")).where(
+        HelpRequest.id.in_(bindparam("ids", expanding=True))
+    )
+    return _with_line(query)
 
 
 def _open_offer_lines(user: User, this_year: int) -> dict[int, OpenOffer]:

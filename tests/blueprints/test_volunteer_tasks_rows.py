@@ -137,3 +137,33 @@ def test_the_page_reads_in_a_fixed_number_of_statements(app, client, world):
     with counted_statements(app) as seen:
         client.get("/v/tasks", headers={"HX-Request": "true"})
     assert len(seen) == 5, "\n\n".join(seen)
+
+
+def test_past_a_first_chunk_not_for_them_the_next_lines_are_read_too(app, world):
+    """The search joins the lines to its first chunk only: when the nearest are children's
+    tasks an unvetted volunteer may not take, the next chunk's lines are read, and the
+    list is still the one worked out from the ORM requests."""
+    volunteer = volunteer_near(world, 0, radius_km=10)
+    a1 = world.village_a1
+    made = {}
+    for i in range(40):
+        made[f"child{i}"] = factories.make_request(
+            world.station_a,
+            status="offered",
+            village=a1,
+            special_groups=["left_behind_child"],
+            **north_of(a1, 0.1 + i * 0.01),
+        )
+    for i in range(6):
+        made[f"plain{i}"] = factories.make_request(
+            world.station_a, status="offered", village=a1, **north_of(a1, 1 + i * 0.1)
+        )
+    db.session.commit()
+    assert volunteer.volunteer.status == "approved"  # the profile read, as a page has it
+
+    with counted_statements(app) as seen:
+        found = volunteers.nearby_tasks(volunteer)
+
+    assert [t.request.id for t in found] == [r.id for r in _expected(volunteer, made, {})]
+    assert [t.request.id for t in found] == [made[f"plain{i}"].id for i in range(6)]
+    assert len(seen) <= 5, "\n\n".join(seen)  # led team, offers, two rings, the next lines
