@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, func, literal_column, or_, select
+from sqlalchemy import bindparam, case, func, literal_column, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -268,14 +268,14 @@ def _nearest_statement():
         .subquery("near")
     )
     rank = func.row_number().over(order_by=(near.c.nearness, near.c.id))
-    ranked = select(near.c.id, near.c.nearness, rank.label("rank")).subquery("ranked")
+    # The id to join the line to: the first ones' only (null past them, so the database
+    # does not look the others up either).
+    line_id = case((rank <= bindparam("first"), near.c.id))
+    ranked = select(near.c.id, near.c.nearness, line_id.label("line_id")).subquery("ranked")
     query = (
         select(ranked.c.nearness, ranked.c.id.label("near_id"))
         .select_from(ranked)
-        .outerjoin(
-            HelpRequest,
-            and_(HelpRequest.id == ranked.c.id, ranked.c.rank <= bindparam("first")),
-        )
+        .outerjoin(HelpRequest, HelpRequest.id == ranked.c.line_id)
     )
     return _with_line(query).order_by(ranked.c.nearness, ranked.c.id)
 
