@@ -1,23 +1,20 @@
-"""The volunteer's own side: sign-up, nearby tasks, my tasks, hours and the certificate."""
+"""The volunteer's own side: sign-up, nearby tasks, my tasks, hours and the certificate.
+
+The nearby tasks are in ``nearby`` (re-exported here)."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, literal_column, null, or_, select
+from sqlalchemy import delete, func, null, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import (
     Claim,
-    HelpRequest,
-    Offer,
     OutboxMessage,
     Region,
     ServiceRecord,
@@ -30,6 +27,14 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY
 from app.services import ServiceError, as_id, geo, links, matching, phone_codes, wording
+from app.services.nearby import (  # noqa: F401  (the pages know these as volunteers.*)
+    FIRST_RING,
+    NEARBY_LIMIT,
+    TaskView,
+    led_team,
+    nearby_tasks,
+    task_view,
+)
 from app.services.notifications import queue_sms
 from app.services.phones import normalise_phone
 
@@ -42,7 +47,6 @@ DAY_PARTS = {
     "afternoon": ("12:00", "18:00"),
     "evening": ("18:00", "21:00"),
 }
-NEARBY_LIMIT = 30
 
 
 # --- sign-up -------------------------------------------------------------------------------
@@ -231,269 +235,6 @@ def active_teams_by_station() -> list[tuple[Station, list[Team]]]:
     for team, station in rows:
         grouped.setdefault(station.id, (station, []))[1].append(team)
     return list(grouped.values())
-
-
-# --- nearby tasks ------------------------------------------------------------------------------
-
-
-@dataclass
-class TaskView:
-    """What a volunteer may see of a task before it is theirs: no name, phone or address."""
-
-    request: HelpRequest
-    distance_km: float
-    offer: Offer | None = None
-    team: Team | None = None  # the team the leader would claim it for
-    reasons: list[str] = field(default_factory=list)
-
-    @property
-    def category(self) -> str:
-        return wording.category_label(self.request.category)
-
-    @property
-    def village(self) -> str:
-        return wording.place_label(self.request)
-
-
-def led_team(user: User) -> Team | None:
-    return db.session.scalars(
-        select(Team).where(Team.leader_id == user.id, Team.active.is_(True)).order_by(Team.id)
-    ).first()
-
-
-def _shown_with_request():
-    """What a task line shows, joined to the task's own statement (each is one row)."""
-    return (
-        joinedload(HelpRequest.beneficiary),
-        joinedload(HelpRequest.village),
-        joinedload(HelpRequest.station),
-    )
-
-
-def _places(
-    user: User, team: Team | None | object = ...
-) -> list[tuple[float, float, float, Team | None]]:
-    """Where this volunteer looks from: home (when approved), and the team they lead."""
-    profile = user.volunteer
-    if team is ...:
-        team = led_team(user)
-    places = []
-    if profile is not None and profile.status == "approved" and profile.home_lat is not None:
-        places.append((profile.home_lat, profile.home_lon, profile.radius_km, None))
-    if team is not None and team.lat is not None:
-        places.append((team.lat, team.lon, team.radius_km, team))
-    return places
-
-
-def _my_open_offers(user: User, request_id: int | None = None) -> dict[int, Offer]:
-    params = {"user_id": user.id}
-    if request_id is not None:
-        params["request_id"] = request_id
-    statement = _open_offers_statement(request_id is not None)
-    return {o.request_id: o for o in db.session.scalars(statement, params)}
-
-
-@lru_cache(maxsize=2)
-def _open_offers_statement(one_request: bool):
-    """The volunteer's open offers (theirs and their led teams'), with their tasks and teams
-    joined: one statement (a volunteer holds a few open offers; a statement each for the
-    offers, their tasks and their teams cost twice the CPU); built once, run with
-    parameters."""
-    led = select(Team.id).where(Team.leader_id == bindparam("user_id"))
-    query = (
-        select(Offer)
-        .where(
-            Offer.status == "pending",
-            or_(Offer.volunteer_id == bindparam("user_id"), Offer.team_id.in_(led)),
-        )
-        .options(
-            joinedload(Offer.request).options(*_shown_with_request()),
-            joinedload(Offer.team),
-        )
-    )
-    if one_request:
-        query = query.where(Offer.request_id == bindparam("request_id"))
-    return query
-
-
-def _view_from(
-    user: User, request: HelpRequest, place: tuple, offer: Offer | None
-) -> TaskView | None:
-    """The task seen from one place (home or team), or None when it is not for them."""
-    lat, lon, radius, for_team = place
-    km = geo.approx_km(lat, lon, request.lat, request.lon)
-    if km > radius and offer is None:
-        return None
-    problem = (
-        matching.team_eligibility_problem(request, for_team)
-        if for_team is not None
-        else matching.eligibility_problem(request, user)
-    )
-    if problem:
-        return None
-    return TaskView(request, round(km, 1), offer, for_team)
-
-
-def _reach_km(place: tuple) -> float:
-    # An open offer may come from a wider round: look as far as the widest round.
-    return place[2] * 2.0
-
-
-def _reach_box(place: tuple) -> tuple[float, float, float, float]:
-    lat, lon, _radius, _team = place
-    return geo.bounding_box(lat, lon, _reach_km(place))
-
-
-def nearby_tasks(
-    user: User, *, limit: int = NEARBY_LIMIT, team: Team | None | object = ...
-) -> list[TaskView]:
-    """Offered requests this volunteer (or the team they lead) may take: those offered to
-    them by SMS first, then nearest first. ``team``: ``led_team(user)`` when the caller
-    has it already."""
-    places = _places(user, team)
-    my_offers = _my_open_offers(user)
-    found: dict[int, TaskView] = {}
-    for place in places:
-        lat, lon, _radius, for_team = place
-        skills = set((for_team.skills if for_team is not None else user.volunteer.skills) or [])
-        categories = sorted(skills - SOCIAL_WORKER_ONLY)
-        # Tasks in reach are those within the radius; an offer made from a wider round is
-        # added below from the volunteer's own offers.
-        nearest = _nearest_offered_ids(lat, lon, place[2], categories, limit * 4)
-        # Whole rows only for as many as the list shows (a few more when some are not for
-        # this volunteer), not for every one of the nearest.
-        # Stop at this place's own nearest `limit`: tasks another place (home, or the
-        # team's base) listed first do not count, or the team's nearer tasks went unread.
-        added_here = 0
-        for chunk in _chunks(nearest, limit + 5):
-            for request in _requests_in_order(chunk):
-                if request.id in found:
-                    continue
-                view = _view_from(user, request, place, my_offers.get(request.id))
-                if view is not None:
-                    found[request.id] = view
-                    added_here += view.offer is None
-            if added_here >= limit:
-                break
-    # Offers from a far round may lie outside every box above.
-    for request_id, offer in my_offers.items():
-        if request_id in found or offer.request.status != "offered":
-            continue
-        problem = (
-            matching.team_eligibility_problem(offer.request, offer.team)
-            if offer.team is not None
-            else matching.eligibility_problem(offer.request, user)
-        )
-        if problem is None:  # e.g. suspended since the offer was made: nothing to take
-            found[request_id] = TaskView(offer.request, offer.distance_km or 0.0, offer, offer.team)
-    tasks = sorted(
-        found.values(),
-        key=lambda t: (t.offer is None, t.distance_km),
-    )
-    return tasks[:limit]
-
-
-# The first ring of the nearest-first search, as a part of the reach; each next ring is
-# four times wider (so at most two: a quarter of the reach, then all of it).
-FIRST_RING = 0.25
-
-
-def _nearest_offered_ids(
-    lat: float, lon: float, reach_km: float, categories: list[str], count: int
-) -> list[int]:
-    """The ids of the ``count`` offered requests nearest to (lat, lon) in these categories
-    within the box of ``reach_km``, nearest first (an equirectangular square, fine at this
-    scale).
-
-    Ring by ring from a small box: once the box holds ``count`` rows, the farthest of them
-    inside the box's inscribed circle, nothing outside it can be nearer. A dense county
-    stops at the first ring (a few hundred index entries, read off the partial index
-    ix_help_request_offered_near), where one box of the whole reach read every offered
-    request in it (23,000 at 1,000,000 requests)."""
-    if not categories:
-        return []
-    east = math.cos(math.radians(lat))
-    statement = _nearest_statement()
-    ring = reach_km * FIRST_RING
-    while True:
-        min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, ring)
-        rows = db.session.execute(
-            statement,
-            {
-                "lat": lat,
-                "lon": lon,
-                "east": east,
-                "min_lat": min_lat,
-                "max_lat": max_lat,
-                "min_lon": min_lon,
-                "max_lon": max_lon,
-                "categories": categories,
-                "count": count,
-            },
-        ).all()
-        inscribed = (ring / 111.320) ** 2  # the box's narrower half-width, squared degrees
-        if ring >= reach_km or (len(rows) == count and rows[-1].nearness <= inscribed):
-            return [row.id for row in rows]
-        ring = min(reach_km, ring * 4)
-
-
-@lru_cache(maxsize=1)
-def _nearest_statement():
-    """One ring's statement, built once (building cost more than running it)."""
-    lat, lon, east = bindparam("lat"), bindparam("lon"), bindparam("east")
-    nearness = (HelpRequest.lat - lat) * (HelpRequest.lat - lat) + (
-        (HelpRequest.lon - lon) * east
-    ) * ((HelpRequest.lon - lon) * east)
-    return (
-        select(HelpRequest.id, nearness.label("nearness"))
-        .where(
-            # written out, so the planner matches the partial index's predicate
-            HelpRequest.status == literal_column("'offered'"),
-            HelpRequest.lat.between(bindparam("min_lat"), bindparam("max_lat")),
-            HelpRequest.lon.between(bindparam("min_lon"), bindparam("max_lon")),
-            HelpRequest.category.in_(bindparam("categories", expanding=True)),
-        )
-        .order_by(nearness, HelpRequest.id)
-        .limit(bindparam("count"))
-    )
-
-
-def _chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _requests_in_order(ids: list[int]) -> list[HelpRequest]:
-    by_id = {r.id: r for r in db.session.scalars(_requests_statement(), {"ids": ids})}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-@lru_cache(maxsize=1)
-def _requests_statement():
-    return (
-        select(HelpRequest)
-        .where(HelpRequest.id.in_(bindparam("ids", expanding=True)))
-        .options(*_shown_with_request())
-    )
-
-
-def task_view(user: User, request: HelpRequest) -> TaskView | None:
-    """One offered task as this volunteer may see it, or None when it is not for them
-    (the same rules as ``nearby_tasks``, for this one request)."""
-    if request.status != "offered":
-        return None
-    offer = _my_open_offers(user, request.id).get(request.id)
-    if request.lat is not None and request.lon is not None:
-        for place in _places(user):
-            min_lat, max_lat, min_lon, max_lon = _reach_box(place)
-            if not (min_lat <= request.lat <= max_lat and min_lon <= request.lon <= max_lon):
-                continue
-            view = _view_from(user, request, place, offer)
-            if view is not None:
-                return view
-    if offer is not None:
-        return TaskView(request, offer.distance_km or 0.0, offer, offer.team)
-    return None
 
 
 # --- my tasks -----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from app.services import (
     wording,
     workflow,
 )
+from app.services.matching.rules import translator
 from app.services.phones import typed_number_hint
 
 VOLUNTEER_ROLES = ("volunteer", "team_leader")
@@ -51,13 +52,26 @@ def _render(template: str, status: int = 200, **context):
 
 def _helpers() -> dict:
     return {
-        "distance_words": matching.distance_words,
+        "distance_words": _distance_words(),
         "wanted_words": _time_after_claim,
         "gated_time": _time_before_claim,
         "final_statuses": workflow.FINAL_STATUSES,
         "place_words": _place_words,
         "task_number": privacy.task_number,
     }
+
+
+def _distance_words():
+    """``matching.distance_words`` with the reader's catalogue looked up once a page, at
+    the first distance, not once a task line."""
+    found = []
+
+    def distance_words(km: float) -> str:
+        if not found:
+            found.append(translator())
+        return matching.distance_words(km, gettext=found[0])
+
+    return distance_words
 
 
 def _time_before_claim(task: HelpRequest) -> str:
@@ -235,8 +249,7 @@ def tasks():
         "labels": _task_labels(found),
         "approved": approved,
         "profile": profile,
-        "team": team,
-        "claim_form": ClaimForm(),
+        "team": team,  # no claim form: the list links to each task's page, which has it
     }
     if htmx:
         return _render("volunteer/_tasks.html", **context)
