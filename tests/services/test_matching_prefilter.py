@@ -170,6 +170,25 @@ def test_statements_run_as_native_sql_give_the_rows_sqlalchemy_gives(world):
         assert len(names) == len(set(names))
 
 
+def test_the_statements_text_is_the_same_whatever_the_lists_hold(world):
+    """Lists (reach cells, ids) go as one parameter on both databases (an array; JSON text
+    for SQLite's json_each), so a statement's SQL never changes: SQLAlchemy renders it
+    once and the driver keeps it prepared. A later round reads many more cells."""
+    from sqlalchemy import event
+
+    volunteer_near(world, 1)
+    seen = []
+    note = lambda _conn, _cursor, sql, *_args: seen.append(sql)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        first = prefilter.volunteers_near("shopping", *place_of(world), 1.0)
+        later = prefilter.volunteers_near("shopping", *place_of(world), 3.0)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(first) == len(later) == 1
+    assert len(seen) == 2 and seen[0] == seen[1]
+
+
 def test_teams_in_the_box_with_an_approved_active_leader(world):
     place = place_of(world)
     leader = volunteer_near(world, 1, vetted_for_children=True)
