@@ -2,8 +2,8 @@
 
 Matching runs for every request, so its statements are built once (building the SQL cost
 more than running it) and take their lists as bound parameters. On PostgreSQL a list is
-one array parameter (``= ANY(:cells)``): the statement's text never changes, so psycopg
-parses it once and PostgreSQL can keep it prepared. SQLite has no arrays: a list there is
+one array parameter (``= ANY(:cells)``): the statement's text never changes, so it is
+compiled once to ``$n`` SQL (``_native``) and PostgreSQL can keep it prepared. SQLite has no arrays: a list there is
 one JSON text read by ``json_each`` (``IN (SELECT value FROM json_each(:cells))``, which
 SQLite reads as one index lookup per value); an expanding ``IN`` made SQLAlchemy render
 the SQL again with a placeholder per value at every run (some 200 reach cells: a fifth
@@ -81,6 +81,8 @@ def _native(statement) -> tuple[str, tuple[str, ...], dict]:
         return numbers.setdefault(match.group(1), f"${len(numbers) + 1}")
 
     sql = _PLACEHOLDER.sub(number, str(compiled)).replace("%%", "%")
+    if "POSTCOMPILE" in sql:  # an expanding IN is rendered per run: pass arrays (one_of)
+        raise TypeError("a matching statement on PostgreSQL takes its lists as arrays")
     fixed = {}
     for bind, name in compiled.bind_names.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
