@@ -137,6 +137,58 @@ def test_those_who_served_before_are_read_wherever_they_live(world):
     assert prefilter.volunteers_near("shopping", *place_of(world), 1.0) == []
 
 
+def test_statements_run_as_native_sql_give_the_rows_sqlalchemy_gives(world):
+    """On PostgreSQL ``statements.rows`` runs each statement as SQL compiled once with $n
+    placeholders (psycopg parses long %(name)s SQL again at every run): the same rows as
+    SQLAlchemy's own execution, every fixed literal in place, and the engine's events
+    still see the statement."""
+    from sqlalchemy import event
+
+    from app.services.matching import statements
+
+    volunteer_near(world, 1, skills=("shopping",), availability=TUESDAY)
+    volunteer_near(world, 3, skills=("shopping", "cleaning"))
+    served_before(volunteer_near(world, 2), world, contact_phone="13800000078")
+    factories.make_team(world.station_a, volunteer_near(world, 4), skills=["shopping"])
+    db.session.flush()
+    request = request_in_a1(world, contact_phone="13800000078")
+    served, served_params = facts.served_variant(request)
+    params = {**prefilter._near_params("shopping", *place_of(world), 1.0), **served_params}
+    statement = prefilter._prospects_statement(True, served)  # with windows
+    seen = []
+    note = lambda _conn, _cursor, sql, *_args: seen.append(sql)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        fast = statements.rows(statement, params)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(fast) == 6 and len(seen) == 1  # four near, one served before, one team
+    assert fast == db.session.connection().execute(statement, params).all()
+    if db.engine.dialect.name == "postgresql":
+        sql, names, _fixed = statements._native(statement)
+        assert "%(" not in sql and seen == [sql] and "$1" in sql
+        assert len(names) == len(set(names))
+
+
+def test_the_statements_text_is_the_same_whatever_the_lists_hold(world):
+    """Lists (reach cells, ids) go as one parameter on both databases (an array; JSON text
+    for SQLite's json_each), so a statement's SQL never changes: SQLAlchemy renders it
+    once and the driver keeps it prepared. A later round reads many more cells."""
+    from sqlalchemy import event
+
+    volunteer_near(world, 1)
+    seen = []
+    note = lambda _conn, _cursor, sql, *_args: seen.append(sql)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        first = prefilter.volunteers_near("shopping", *place_of(world), 1.0)
+        later = prefilter.volunteers_near("shopping", *place_of(world), 3.0)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert len(first) == len(later) == 1
+    assert len(seen) == 2 and seen[0] == seen[1]
+
+
 def test_teams_in_the_box_with_an_approved_active_leader(world):
     place = place_of(world)
     leader = volunteer_near(world, 1, vetted_for_children=True)

@@ -139,7 +139,7 @@ def _near_statement(arrays: bool, windows: bool):
     else:
         near = select(*columns).where(
             approved,
-            profile.reach_cell.in_(bindparam("cells", expanding=True)),
+            one_of(profile.reach_cell, "cells", arrays),
             *box_and_reach,
         )
         order = (d2, profile.user_id)
@@ -204,7 +204,7 @@ def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
         params["lows"] = values(low for low, _high in ranges)
         params["highs"] = values(high for _low, high in ranges)
     else:
-        params["cells"] = [key for low, high in ranges for key in range(low, high + 1)]
+        params["cells"] = values(key for low, high in ranges for key in range(low, high + 1))
     return params
 
 
