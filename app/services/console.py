@@ -17,6 +17,7 @@ from sqlalchemy import Integer, bindparam, case, func, literal_column, select, u
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import once_per_locale
 from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
 from app.models.requests import URGENCY_RANK_SQL
@@ -43,6 +44,14 @@ TABS: dict[str, object] = {
     "escalated": _l("Escalated"),
     "overdue": _l("Overdue"),
 }
+
+
+def tab_names() -> dict[str, str]:
+    """The tabs' names as plain words, translated once per locale (a lazy name is
+    translated again each time a page writes it)."""
+    return once_per_locale("console.tabs", lambda: {tab: str(name) for tab, name in TABS.items()})
+
+
 STATUS_TABS = ("new", "accepted", "offered", "assigned", "in_progress", "done")
 URGENCY_ORDER = case(
     (HelpRequest.urgency == "crisis", 0), (HelpRequest.urgency == "urgent", 1), else_=2

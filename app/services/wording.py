@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.i18n import once_per_locale
 from app.models.base import utcnow
 from app.models.vocab import (
     ACTIVITY_KINDS,
@@ -265,11 +266,24 @@ _VOCABULARIES = {
 def labels_for(**codes: Iterable[str | None]) -> dict[str, dict[str | None, str]]:
     """The labels of the codes a list shows, each distinct code translated once:
     ``labels_for(category=[...], urgency=[...])`` -> ``{"category": {code: label}, ...}``.
-    A page of fifty rows otherwise asks gettext the same question a hundred times."""
-    return {
-        kind: {code: label(_VOCABULARIES[kind], code) for code in set(values)}
-        for kind, values in codes.items()
-    }
+    A page of fifty rows otherwise asks gettext the same question a hundred times; the
+    vocabularies are static, so each is translated once per locale (``_labels_of``)."""
+    found = {}
+    for kind, values in codes.items():
+        labels = _labels_of(kind)
+        found[kind] = {
+            code: labels[code] if code in labels else label(_VOCABULARIES[kind], code)
+            for code in set(values)
+        }
+    return found
+
+
+def _labels_of(kind: str) -> dict[str, str]:
+    """Every label of a vocabulary of ``_VOCABULARIES`` in the current locale."""
+    vocabulary = _VOCABULARIES[kind]
+    return once_per_locale(
+        f"labels:{kind}", lambda: {code: label(vocabulary, code) for code in vocabulary}
+    )
 
 
 def role_label(code: str | None, language: str | None = None) -> str:

@@ -64,7 +64,7 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
         "page": page,
         "page_size": console.PAGE_SIZE,
         "tab": tab,
-        "tabs": console.TABS,
+        "tabs": console.tab_names(),
         "items": items,
         "counts": counts,
         "count_text": console.count_text(counts, deeper),
