@@ -74,8 +74,16 @@ class RequestDomain(Domain):
 def current_translations():
     """The catalogue of the current locale: the key of per-locale caches of plain words
     (``None`` outside an application context, where nothing should be cached)."""
-    if _babel_context() is None:
+    ctx = _babel_context()
+    if ctx is None:
         return None
+    memo = getattr(ctx, "linli_translations", None)  # RequestDomain's, when still good
+    if (
+        memo is not None
+        and memo[0] is getattr(ctx, "babel_domain", None)
+        and memo[1] is getattr(ctx, "babel_locale", None)
+    ):
+        return memo[2]
     return get_translations()
 
 

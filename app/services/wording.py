@@ -267,10 +267,11 @@ def labels_for(**codes: Iterable[str | None]) -> dict[str, dict[str | None, str]
     """The labels of the codes a list shows, each distinct code translated once:
     ``labels_for(category=[...], urgency=[...])`` -> ``{"category": {code: label}, ...}``.
     A page of fifty rows otherwise asks gettext the same question a hundred times; the
-    vocabularies are static, so each is translated once per locale (``_labels_of``)."""
+    vocabularies are static, so each is translated once per locale (``_labels_by_kind``)."""
+    every_label = _labels_by_kind()
     found = {}
     for kind, values in codes.items():
-        labels = _labels_of(kind)
+        labels = every_label[kind]
         found[kind] = {
             code: labels[code] if code in labels else label(_VOCABULARIES[kind], code)
             for code in set(values)
@@ -278,11 +279,14 @@ def labels_for(**codes: Iterable[str | None]) -> dict[str, dict[str | None, str]
     return found
 
 
-def _labels_of(kind: str) -> dict[str, str]:
-    """Every label of a vocabulary of ``_VOCABULARIES`` in the current locale."""
-    vocabulary = _VOCABULARIES[kind]
+def _labels_by_kind() -> dict[str, dict[str, str]]:
+    """Every label of every vocabulary of ``_VOCABULARIES`` in the current locale."""
     return once_per_locale(
-        f"labels:{kind}", lambda: {code: label(vocabulary, code) for code in vocabulary}
+        "labels",
+        lambda: {
+            kind: {code: label(vocabulary, code) for code in vocabulary}
+            for kind, vocabulary in _VOCABULARIES.items()
+        },
     )
 
 
