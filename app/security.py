@@ -24,30 +24,38 @@ SESSION_VERSION_KEY = "_sv"
 
 @login_manager.user_loader
 def load_user(user_id: str):
+    from app.services.access import remember_station_tree
+
     try:
         wanted = int(user_id)
     except (TypeError, ValueError):
         return None
-    user = db.session.scalars(_user_statement(), {"user_id": wanted}).unique().one_or_none()
-    if user is None or not user.is_active:
+    found = db.session.execute(_user_statement(), {"user_id": wanted}).unique().one_or_none()
+    if found is None:
+        return None
+    user, station_tree = found
+    if not user.is_active:
         return None
     if session.get(SESSION_VERSION_KEY, 0) != (user.session_version or 0):
         return None  # a session from before the last sign-out
+    remember_station_tree(station_tree)
     return user
 
 
 @lru_cache(maxsize=1)
 def _user_statement():
     """The signed-in user in one statement, with what nearly every signed-in page asks
-    next: the roles (the guards, the nav), the station (scope, headings) and the volunteer
-    profile (the nav). Built once: building cost more than running it."""
+    next: the roles (the guards, the nav), the station (scope, headings), the volunteer
+    profile (the nav) and the station tree (whose requests a worker reads: a statement
+    of its own otherwise). Built once: building cost more than running it."""
     from sqlalchemy import bindparam, select
     from sqlalchemy.orm import joinedload
 
     from app.models import User
+    from app.services.access import station_tree_text
 
     return (
-        select(User)
+        select(User, station_tree_text().label("station_tree"))
         .where(User.id == bindparam("user_id"))
         .options(
             joinedload(User.role_rows),

@@ -4,8 +4,9 @@ user as an argument. The web-only guard (``role_required``) is in app/blueprints
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
-from sqlalchemy import Select, event, select
+from sqlalchemy import Select, String, cast, event, func, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -21,31 +22,71 @@ def _forget(session: Session, *_args) -> None:
     session.info.pop(_CACHE, None)
 
 
-def _station_tree() -> list[tuple[int, int | None]]:
-    """(id, parent id) of every station: read once per web request, as pages ask often."""
-    return _cached("tree", lambda: db.session.execute(select(Station.id, Station.parent_id)).all())
+class StationTree:
+    """Which stations sit below which: built once per shape of the tree and shared by every
+    request that reads the same tree (``_tree_from_text``), with the stations below each
+    root worked out once."""
+
+    def __init__(self, pairs: list[tuple[int, int | None]]):
+        self.children: dict[int | None, list[int]] = {}
+        for station_id, parent_id in pairs:
+            self.children.setdefault(parent_id, []).append(station_id)
+        self._below: dict[int, frozenset[int]] = {}
+
+    def below(self, root_id: int) -> frozenset[int]:
+        """``root_id`` and every station under it."""
+        found = self._below.get(root_id)
+        if found is None:
+            found = self._below[root_id] = frozenset(self._walk_down(root_id))
+        return found
+
+    def _walk_down(self, root_id: int) -> set[int]:
+        found, stack = set(), [root_id]
+        while stack:
+            current = stack.pop()
+            if current in found:
+                continue
+            found.add(current)
+            stack.extend(self.children.get(current, []))
+        return found
+
+
+def station_tree_text():
+    """The whole station tree as one text, ``"id:parent,id:parent,..."``: a column the
+    signed-in user's statement reads too (app/security.py), so that the tree costs no
+    statement of its own. Read afresh with every request, so it is never stale: the
+    text is only the key under which its parsed form is kept (``_tree_from_text``)."""
+    rows = select(Station.id, Station.parent_id).order_by(Station.id).subquery()
+    pair = cast(rows.c.id, String) + ":" + func.coalesce(cast(rows.c.parent_id, String), "")
+    return select(func.aggregate_strings(pair, ",")).scalar_subquery()
+
+
+@lru_cache(maxsize=8)
+def _tree_from_text(text: str) -> StationTree:
+    """The tree a text describes; the same text, the same (immutable) tree."""
+    pairs = []
+    for item in filter(None, text.split(",")):
+        station_id, parent_id = item.split(":")
+        pairs.append((int(station_id), int(parent_id) if parent_id else None))
+    return StationTree(pairs)
+
+
+def remember_station_tree(text: str | None) -> None:
+    """The tree read with the signed-in user, for the rest of this unit of work."""
+    db.session.info.setdefault(_CACHE, {})["tree"] = _tree_from_text(text or "")
+
+
+def _station_tree() -> StationTree:
+    """The station tree of this unit of work: the one read with the signed-in user, else
+    read now (once per unit of work, as pages ask often)."""
+    return _cached(
+        "tree", lambda: _tree_from_text(db.session.scalar(select(station_tree_text())) or "")
+    )
 
 
 def descendant_station_ids(root_id: int) -> frozenset[int]:
-    """A station and every station below it (rooms under a township, all under a county).
-
-    Walked once per unit of work for each root: a queue page asks for every row."""
-    return _cached(f"below:{root_id}", lambda: frozenset(_walk_down(root_id)))
-
-
-def _walk_down(root_id: int) -> set[int]:
-    rows = _station_tree()
-    children: dict[int | None, list[int]] = {}
-    for station_id, parent_id in rows:
-        children.setdefault(parent_id, []).append(station_id)
-    found, stack = set(), [root_id]
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.add(current)
-        stack.extend(children.get(current, []))
-    return found
+    """A station and every station below it (rooms under a township, all under a county)."""
+    return _station_tree().below(root_id)
 
 
 STAFF_ROLES = ("social_worker", "station_admin")
@@ -111,9 +152,7 @@ def _centre_acting_ids(centre_id: int) -> set[int]:
     """The centre itself and the stations below it that no worker of their own covers (a
     township without staff, its rooms without staff): the centre stands in for them, as
     their alerts already go up to it. A staffed station covers its rooms."""
-    children: dict[int | None, list[int]] = {}
-    for station_id, parent_id in _station_tree():
-        children.setdefault(parent_id, []).append(station_id)
+    children = _station_tree().children
     staffed = _staffed_station_ids()
     found, stack = {centre_id}, list(children.get(centre_id, []))
     while stack:

@@ -13,10 +13,11 @@ from functools import lru_cache
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, bindparam, case, func, literal_column, select, union_all
+from sqlalchemy import Integer, bindparam, case, func, literal_column, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.i18n import once_per_locale
 from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
 from app.models.requests import URGENCY_RANK_SQL
@@ -43,6 +44,14 @@ TABS: dict[str, object] = {
     "escalated": _l("Escalated"),
     "overdue": _l("Overdue"),
 }
+
+
+def tab_names() -> dict[str, str]:
+    """The tabs' names as plain words, translated once per locale (a lazy name is
+    translated again each time a page writes it)."""
+    return once_per_locale("console.tabs", lambda: {tab: str(name) for tab, name in TABS.items()})
+
+
 STATUS_TABS = ("new", "accepted", "offered", "assigned", "in_progress", "done")
 URGENCY_ORDER = case(
     (HelpRequest.urgency == "crisis", 0), (HelpRequest.urgency == "urgent", 1), else_=2
@@ -147,7 +156,41 @@ def queue(
         raise ServiceError(_("Unknown list."))
     stations = sorted(visible_station_ids(user)) or [-1]
     urgencies = _urgencies()
+    params = _queue_params(stations, tab, now, urgencies, limit, offset)
+    statement = _queue_statement(tab, len(stations), urgencies)
+    return [QueueLine(*row) for row in db.session.execute(statement, params)]
+
+
+def queue_page(
+    user: User,
+    tab: str,
+    *,
+    now: datetime | None = None,
+    offset: int = 0,
+    at_least: dict | None = None,
+) -> tuple[list[QueueLine], dict[str, int]]:
+    """``queue`` and ``counts`` at once: one statement, where each was a round trip of its
+    own (the page asks both every 20 seconds). Same lines, same counts."""
+    if tab not in TABS:
+        raise ServiceError(_("Unknown list."))
+    stations = sorted(visible_station_ids(user)) or [-1]
+    urgencies = _urgencies()
     params = {
+        **_queue_params(stations, tab, now, urgencies, PAGE_SIZE, offset),
+        **overdue_params(now, urgencies),
+        **_cap_params(at_least),
+    }
+    rows = db.session.execute(_queue_page_statement(tab, len(stations), urgencies), params)
+    lines, tab_counts = [], {}
+    for row in rows:
+        tab_counts = dict(zip(TABS, row[: len(TABS)], strict=True))
+        if row[len(TABS)] is not None:  # an empty page: the counts alone, lines all NULL
+            lines.append(QueueLine(*row[len(TABS) :]))
+    return lines, tab_counts
+
+
+def _queue_params(stations, tab, now, urgencies, limit: int, offset: int) -> dict:
+    return {
         **{f"station_{i}": station_id for i, station_id in enumerate(stations)},
         **(overdue_params(now, urgencies) if tab == "overdue" else {}),
         **followup.moment_params(now),
@@ -155,14 +198,22 @@ def queue(
         "page_limit": limit,
         "page_offset": max(offset, 0),
     }
-    statement = _queue_statement(tab, len(stations), urgencies)
-    return [QueueLine(*row) for row in db.session.execute(statement, params)]
+
+
+def _cap_params(at_least: dict | None) -> dict[str, int]:
+    return {f"cap_{tab}": max(COUNT_CAP, (at_least or {}).get(tab, 0)) + 1 for tab in TABS}
 
 
 @lru_cache(maxsize=256)
 def _queue_statement(tab: str, station_count: int, urgencies: tuple[str, ...]):
     """The queue's statement for a tab and a number of stations, built once (building it
     cost more than running it); the stations, moments and paging are parameters."""
+    page = _page_ids(tab, station_count, urgencies)
+    return _lines_of(page).order_by(page.c.rank, page.c.created_at, page.c.id)
+
+
+def _page_ids(tab: str, station_count: int, urgencies: tuple[str, ...]):
+    """The ids of the page's requests with their sort keys (a subquery)."""
     condition = _tab_filter_unbound(tab, urgencies)
     branches = [
         select(HelpRequest.id, URGENCY_RANK, HelpRequest.created_at)
@@ -173,20 +224,38 @@ def _queue_statement(tab: str, station_count: int, urgencies: tuple[str, ...]):
         for i in range(station_count)
     ]
     pages = union_all(*[select(*branch.c) for branch in branches]).subquery()
-    page = (
+    return (
         select(pages.c.id, pages.c.rank, pages.c.created_at)
         .order_by(pages.c.rank, pages.c.created_at, pages.c.id)
         .limit(bindparam("page_limit"))
         .offset(bindparam("page_offset"))
         .subquery()
     )
+
+
+def _lines_of(page):
+    """The ``QueueLine`` columns of the requests of ``page``."""
     return (
         select(*QUEUE_COLUMNS)
         .select_from(HelpRequest)
         .join(page, page.c.id == HelpRequest.id)
         .join(Station, Station.id == HelpRequest.station_id)
         .outerjoin(Region, Region.id == HelpRequest.village_id)
-        .order_by(page.c.rank, page.c.created_at, page.c.id)
+    )
+
+
+@lru_cache(maxsize=256)
+def _queue_page_statement(tab: str, station_count: int, urgencies: tuple[str, ...]):
+    """The tabs' counts (one row) left-joined to the page's lines: a row for each line,
+    each carrying the counts, and a single row of counts when the page is empty."""
+    page = _page_ids(tab, station_count, urgencies)
+    lines = _lines_of(page).add_columns(page.c.rank.label("queue_rank")).subquery("lines")
+    stations = [bindparam(f"station_{i}") for i in range(station_count)]
+    tab_counts = select(*_count_columns(urgencies, stations)).subquery("tab_counts")
+    return (
+        select(*tab_counts.c, *[lines.c[field.name] for field in fields(QueueLine)])
+        .select_from(tab_counts.outerjoin(lines, true()))
+        .order_by(lines.c.queue_rank, lines.c.created_at, lines.c.id)
     )
 
 
@@ -198,27 +267,32 @@ def counts(user: User, *, now: datetime | None = None, at_least: dict | None = N
     params = {
         "stations": sorted(visible_station_ids(user)) or [-1],
         **overdue_params(now, urgencies),
-        **{f"cap_{tab}": max(COUNT_CAP, (at_least or {}).get(tab, 0)) + 1 for tab in TABS},
+        **_cap_params(at_least),
     }
     row = db.session.execute(_counts_statement(urgencies), params).one()
-    return dict(row._mapping)
+    return dict(zip(TABS, row, strict=True))
 
 
 @lru_cache(maxsize=16)
 def _counts_statement(urgencies: tuple[str, ...]):
+    return select(*_count_columns(urgencies, bindparam("stations", expanding=True)))
+
+
+def _count_columns(urgencies: tuple[str, ...], stations) -> list:
+    """A count of each tab, in the order of TABS, of the requests of ``stations`` (ids, or
+    an expanding parameter)."""
     columns = []
     for tab in TABS:
         capped = (
             select(HelpRequest.id)
-            .where(
-                HelpRequest.station_id.in_(bindparam("stations", expanding=True)),
-                _tab_filter_unbound(tab, urgencies),
-            )
+            .where(HelpRequest.station_id.in_(stations), _tab_filter_unbound(tab, urgencies))
             .limit(bindparam(f"cap_{tab}"))
             .subquery()
         )
-        columns.append(select(func.count()).select_from(capped).scalar_subquery().label(tab))
-    return select(*columns)
+        columns.append(
+            select(func.count()).select_from(capped).scalar_subquery().label(f"count_{tab}")
+        )
+    return columns
 
 
 def count_text(counts: dict[str, int], at_least: dict | None = None) -> dict[str, str]:

@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.i18n import once_per_locale
 from app.models.base import utcnow
 from app.models.vocab import (
     ACTIVITY_KINDS,
@@ -265,11 +266,28 @@ _VOCABULARIES = {
 def labels_for(**codes: Iterable[str | None]) -> dict[str, dict[str | None, str]]:
     """The labels of the codes a list shows, each distinct code translated once:
     ``labels_for(category=[...], urgency=[...])`` -> ``{"category": {code: label}, ...}``.
-    A page of fifty rows otherwise asks gettext the same question a hundred times."""
-    return {
-        kind: {code: label(_VOCABULARIES[kind], code) for code in set(values)}
-        for kind, values in codes.items()
-    }
+    A page of fifty rows otherwise asks gettext the same question a hundred times; the
+    vocabularies are static, so each is translated once per locale (``_labels_by_kind``)."""
+    every_label = _labels_by_kind()
+    found = {}
+    for kind, values in codes.items():
+        labels = every_label[kind]
+        found[kind] = {
+            code: labels[code] if code in labels else label(_VOCABULARIES[kind], code)
+            for code in set(values)
+        }
+    return found
+
+
+def _labels_by_kind() -> dict[str, dict[str, str]]:
+    """Every label of every vocabulary of ``_VOCABULARIES`` in the current locale."""
+    return once_per_locale(
+        "labels",
+        lambda: {
+            kind: {code: label(vocabulary, code) for code in vocabulary}
+            for kind, vocabulary in _VOCABULARIES.items()
+        },
+    )
 
 
 def role_label(code: str | None, language: str | None = None) -> str:

@@ -37,7 +37,7 @@ import hashlib
 import re
 import secrets
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect, _FlaskFormCSRF, generate_csrf, validate_csrf
 from markupsafe import Markup, escape
@@ -91,10 +91,19 @@ def masked_csrf_token(secret_key: str | None = None, token_key: str | None = Non
     Every place of one response shows the same masked token: a list with a form on each
     row would otherwise carry a hundred incompressible tokens. Nothing is lost: what BREACH
     needs is bytes that stay the same from one response to the next."""
-    signed = generate_csrf(secret_key, token_key)
     cached = g.get("_csrf_masked")
+    if cached is not None and cached[2] and secret_key is None and token_key is None:
+        # A template's second token: Flask-WTF keeps the signed token on g under the field
+        # name; while it is the one masked, its config look-ups can be skipped.
+        signed, masked, field_name = cached
+        if g.get(field_name) is signed:
+            return masked
+    signed = generate_csrf(secret_key, token_key)
     if cached is None or cached[0] != signed:
-        cached = (signed, mask(signed))
+        # the field name of a template's token (None when a form chose its own)
+        default = secret_key is None and token_key is None
+        field_name = current_app.config.get("WTF_CSRF_FIELD_NAME") if default else None
+        cached = (signed, mask(signed), field_name)
         g._csrf_masked = cached
     return cached[1]
 

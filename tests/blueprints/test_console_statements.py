@@ -62,12 +62,12 @@ def test_the_queue_takes_the_same_few_statements_for_5_and_60_requests(
     many, many_html = _queue_statements(app, client)
     assert few_html.count('class="list-item queue-item') == 2
     assert many_html.count('class="list-item queue-item') == 24
-    # the signed-in user with roles, station and profile; the station tree; the page
-    # with each line's undelivered-text flag; every tab's count
-    assert len(few) == len(many) <= 4, many
+    # the signed-in user with roles, station, profile and the station tree; the page
+    # with each line's undelivered-text flag and every tab's count
+    assert len(few) == len(many) == 2, many
     for tab in ("escalated", "overdue", "offered"):
         seen, _html = _queue_statements(app, client, f"/station/?tab={tab}")
-        assert len(seen) <= 4, (tab, seen)
+        assert len(seen) == 2, (tab, seen)
 
 
 def test_tab_counts_stop_at_99_and_say_so(app, client, world, login_as):

@@ -56,15 +56,14 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
     per distinct value): asked once a row, a page asked the same questions a hundred times."""
     user = current_user._get_current_object()  # not the proxy: asked once per row
     offset = (page - 1) * console.PAGE_SIZE
-    items = console.queue(user, tab, now=now, offset=offset)
     deeper = {tab: offset + console.PAGE_SIZE + 1}  # enough to say whether a next page exists
-    counts = console.counts(user, now=now, at_least=deeper)
+    items, counts = console.queue_page(user, tab, now=now, offset=offset, at_least=deeper)
     acts_on = {r.id for r in requests_to_act_on(user, items)}
     return {
         "page": page,
         "page_size": console.PAGE_SIZE,
         "tab": tab,
-        "tabs": console.TABS,
+        "tabs": console.tab_names(),
         "items": items,
         "counts": counts,
         "count_text": console.count_text(counts, deeper),
