@@ -10,39 +10,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, case, func, literal_column, or_, select
+from sqlalchemy import bindparam, case, func, literal_column, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import Beneficiary, HelpRequest, Offer, Region, Station, Team, User
+from app.models import HelpRequest, Offer, Team, User
 from app.models.base import utcnow
-from app.models.vocab import MINOR_GROUPS, SOCIAL_WORKER_ONLY
+from app.models.vocab import SOCIAL_WORKER_ONLY
 from app.services import geo, matching, wording
+from app.services.nearby_rows import TaskLine, lines_statement, task_line, with_line
 
 NEARBY_LIMIT = 30
 # The first ring of the nearest-first search, as a part of the reach; each next ring is
 # four times wider (so at most two: a quarter of the reach, then all of it).
 FIRST_RING = 0.25
-
-
-@dataclass(slots=True)
-class TaskLine:
-    """An offered request as a line of the nearby list reads it, from one row: no name,
-    phone or address (the row holds none)."""
-
-    id: int
-    status: str
-    category: str
-    urgency: str
-    lat: float | None
-    lon: float | None
-    wanted_at: datetime | None
-    wanted_note: str
-    involves_minor: bool  # as HelpRequest.involves_minor
-    place: str  # as wording.place_label
 
 
 @dataclass(slots=True)
@@ -126,44 +109,64 @@ def _view_from(
 
 
 def nearby_tasks(
-    user: User, *, limit: int = NEARBY_LIMIT, team: Team | None | object = ...
+    user: User,
+    *,
+    limit: int = NEARBY_LIMIT,
+    team: Team | None | object = ...,
+    offers: dict[int, OpenOffer] | None = None,
 ) -> list[TaskView]:
     """Offered requests this volunteer (or the team they lead) may take: those offered to
-    them by SMS first, then nearest first. ``team``: ``led_team(user)`` when the caller
-    has it already."""
+    them by SMS first, then nearest first. ``team`` and ``offers``: what
+    ``led_team_and_offers(user)`` gave, when the caller has read it already."""
+    if offers is None:
+        found_team, offers = led_team_and_offers(user)
+        team = found_team if team is ... else team
+    db.session.flush()  # the plain selects below would not (cheap when nothing changed)
     places = _places(user, team)
     this_year = utcnow().year
     # The statements below are plain Core selects, run on the session's connection: the
-    # session's own execute wraps each row for the ORM (twice the CPU for 120 rows). It
-    # would flush first, so do that here.
-    db.session.flush()
-    my_offers = _open_offer_lines(user, this_year)
+    # session's own execute wraps each row for the ORM (twice the CPU for 120 rows).
     found: dict[int, TaskView] = {}
     for place in places:
-        lat, lon, _radius, for_team = place
-        skills = set((for_team.skills if for_team is not None else user.volunteer.skills) or [])
-        categories = sorted(skills - SOCIAL_WORKER_ONLY)
-        # Tasks in reach are those within the radius; an offer made from a wider round is
-        # added below from the volunteer's own offers.
-        nearest = _nearest_offered(lat, lon, place[2], categories, limit * 4, limit + 5)
-        # Stop at this place's own nearest `limit`: tasks another place (home, or the
-        # team's base) listed first do not count, or the team's nearer tasks went unread.
-        # Read in chunks of a few more than the list shows (some may not be for them).
-        added_here = 0
-        for chunk in _chunks(nearest, limit + 5):
-            for line in _lines_of(chunk, found, this_year):
-                view = _view_from(user, line, place, my_offers.get(line.id))
-                if view is not None:
-                    found[line.id] = view
-                    added_here += view.offer is None
-            if added_here >= limit:
-                break
-    _add_far_offers(user, my_offers, found)
+        found.update(_views_near(user, place, offers, found, limit, this_year))
+    _add_far_offers(user, offers, found)
     tasks = sorted(
         found.values(),
         key=lambda t: (t.offer is None, t.distance_km),
     )
     return tasks[:limit]
+
+
+def _views_near(
+    user: User, place: tuple, my_offers: dict, found: dict, limit: int, this_year: int
+) -> dict[int, TaskView]:
+    """The views this place adds: its own nearest ``limit`` (tasks another place listed
+    first do not count, or the team's nearer tasks went unread), read nearest first in
+    chunks of a few more than the list shows (some may not be for them)."""
+    _lat, _lon, reach_km, for_team = place
+    skills = set((for_team.skills if for_team is not None else user.volunteer.skills) or [])
+    categories = sorted(skills - SOCIAL_WORKER_ONLY)
+    # Tasks in reach are those within the radius; an offer made from a wider round is
+    # added later from the volunteer's own offers.
+    known: dict[int, TaskLine] = {}  # the lines read, by id: a wider ring reads them again
+    for nearest, inscribed, final in _rings(place, categories, limit * 4, limit + 5):
+        added: dict[int, TaskView] = {}
+        enough = False
+        for chunk in _chunks(nearest, limit + 5):
+            for line in _lines_of(chunk, found, this_year, known):
+                view = _view_from(user, line, place, my_offers.get(line.id))
+                if view is not None:
+                    added[line.id] = view
+            enough = sum(view.offer is None for view in added.values()) >= limit
+            if enough:
+                break
+        # The rows read so far are the nearest in reach when the last lies inside the
+        # ring's inscribed circle (all outside the ring are farther), and either enough
+        # were found or the ring returned all the search asks for.
+        whole = enough or len(nearest) == limit * 4
+        if final or (whole and nearest and chunk[-1].nearness <= inscribed):
+            return added
+    return {}
 
 
 def _add_far_offers(user: User, my_offers: dict[int, OpenOffer], found: dict) -> None:
@@ -188,37 +191,47 @@ def _chunks(items: list, size: int):
         yield items[start : start + size]
 
 
-def _lines_of(rows: list, found: dict, this_year: int) -> list[TaskLine]:
+def _lines_of(rows: list, found: dict, this_year: int, known: dict) -> list[TaskLine]:
     """The lines of the rows not listed yet, in their order. The search joins the lines to
     its first chunk only; a later chunk (read when many of the nearest are not for this
-    volunteer) reads its own in one more statement."""
+    volunteer) reads its own in one more statement. ``known``: the lines an earlier ring
+    read (by id), not read again; the lines made here are added to it."""
     rows = [row for row in rows if row.near_id not in found]
-    missing = [row.near_id for row in rows if row.id is None]
+    missing = [row.near_id for row in rows if row.id is None and row.near_id not in known]
+    by_id = {}
     if missing:
-        read = db.session.connection().execute(_lines_statement(), {"ids": missing})
+        read = db.session.connection().execute(lines_statement(), {"ids": missing})
         by_id = {row.id: row for row in read}
-        rows = [row if row.id is not None else by_id.get(row.near_id) for row in rows]
-    return [_task_line(row, this_year) for row in rows if row is not None]
+    lines = []
+    for row in rows:
+        line = known.get(row.near_id)
+        if line is None:
+            row = row if row.id is not None else by_id.get(row.near_id)
+            if row is None:  # gone since the search read it
+                continue
+            line = known[row.id] = task_line(row, this_year)
+        lines.append(line)
+    return lines
 
 
 # --- the statements --------------------------------------------------------------------
 
 
-def _nearest_offered(
-    lat: float, lon: float, reach_km: float, categories: list[str], count: int, first: int
-):
-    """The rows of the ``count`` offered requests nearest to (lat, lon) in these categories
-    within the box of ``reach_km``, nearest first (an equirectangular square, fine at this
-    scale); the ``first`` of them with what their lines show (the others: their id and
-    nearness; decoding 120 whole rows cost more than the rest of the search).
+def _rings(place: tuple, categories: list[str], count: int, first: int):
+    """For each ring from a small box out to the reach: the rows of the ``count`` offered
+    requests nearest to the place in these categories within the ring's box, nearest
+    first (an equirectangular square, fine at this scale); the ``first`` of them with
+    what their lines show (the others: their id and nearness; decoding 120 whole rows
+    cost more than the rest of the search). With them, the box's inscribed circle
+    (squared degrees: nothing outside the box is nearer) and whether it is the last ring.
 
-    Ring by ring from a small box: once the box holds ``count`` rows, the farthest of them
-    inside the box's inscribed circle, nothing outside it can be nearer. A dense county
-    stops at the first ring (a few hundred index entries, read off the partial index
-    ix_help_request_offered_near), where one box of the whole reach read every offered
-    request in it (23,000 at 1,000,000 requests)."""
+    The caller stops at the first ring whose rows it needed lie inside that circle. A
+    dense county stops at the first ring (a few dozen index entries, read off the partial
+    index ix_help_request_offered_near), where one box of the whole reach read every
+    offered request in it (23,000 at 1,000,000 requests)."""
     if not categories:
-        return []
+        return
+    lat, lon, reach_km, _team = place
     east = math.cos(math.radians(lat))
     statement = _nearest_statement()
     connection = db.session.connection()
@@ -240,9 +253,10 @@ def _nearest_offered(
                 "first": first,
             },
         ).all()
-        inscribed = (ring / 111.320) ** 2  # the box's narrower half-width, squared degrees
-        if ring >= reach_km or (len(rows) == count and rows[-1].nearness <= inscribed):
-            return rows
+        final = ring >= reach_km
+        yield rows, (ring / 111.320) ** 2, final  # the box's narrower half-width
+        if final:
+            return
         ring = min(reach_km, ring * 4)
 
 
@@ -277,94 +291,52 @@ def _nearest_statement():
         .select_from(ranked)
         .outerjoin(HelpRequest, HelpRequest.id == ranked.c.line_id)
     )
-    return _with_line(query).order_by(ranked.c.nearness, ranked.c.id)
+    return with_line(query).order_by(ranked.c.nearness, ranked.c.id)
 
 
-@lru_cache(maxsize=1)
-def _lines_statement():
-    """The lines of some offered requests, by id: built once."""
-    query = select(HelpRequest.id.label("near_id")).where(
-        HelpRequest.id.in_(bindparam("ids", expanding=True))
+def led_team_and_offers(user: User) -> tuple[Team | None, dict[int, OpenOffer]]:
+    """The team this volunteer leads (``led_team``) and their open offers (theirs and
+    their led teams', by task, with the tasks' lines), read in one statement: the list
+    page needs both, and most volunteers lead no team (a leader's team is then read by
+    id, or found in the session)."""
+    db.session.flush()  # a plain Core select on the session's connection: flush first
+    this_year = utcnow().year
+    rows = (
+        db.session.connection()
+        .execute(_led_team_and_offers_statement(), {"user_id": user.id})
+        .all()
     )
-    return _with_line(query)
-
-
-def _open_offer_lines(user: User, this_year: int) -> dict[int, OpenOffer]:
-    """The volunteer's open offers (theirs and their led teams'), by task."""
-    rows = db.session.connection().execute(_open_offer_lines_statement(), {"user_id": user.id})
-    return {
-        row.id: OpenOffer(row.offer_id, row.team_id, row.offer_km, _task_line(row, this_year))
+    team_id = rows[0].led_team_id if rows else None
+    team = db.session.get(Team, team_id) if team_id is not None else None
+    offers = {
+        row.id: OpenOffer(row.offer_id, row.team_id, row.offer_km, task_line(row, this_year))
         for row in rows
+        if row.offer_id is not None
     }
+    return team, offers
 
 
 @lru_cache(maxsize=1)
-def _open_offer_lines_statement():
-    """The open offers with their tasks' lines: one statement, built once."""
-    led = select(Team.id).where(Team.leader_id == bindparam("user_id"))
-    query = (
+def _led_team_and_offers_statement():
+    """One row for the led team's id (as ``led_team`` finds it), joined to each open
+    offer with its task's line (or to none): built once."""
+    led = _led_team_statement().with_only_columns(Team.id).scalar_subquery()
+    me = select(led.label("led_team_id")).subquery("me")
+    mine = select(Team.id).where(Team.leader_id == bindparam("user_id"))
+    offers = with_line(
         select(Offer.id.label("offer_id"), Offer.team_id, Offer.distance_km.label("offer_km"))
         .select_from(Offer)
         .join(HelpRequest, HelpRequest.id == Offer.request_id)
         .where(
             Offer.status == "pending",
-            or_(Offer.volunteer_id == bindparam("user_id"), Offer.team_id.in_(led)),
+            or_(Offer.volunteer_id == bindparam("user_id"), Offer.team_id.in_(mine)),
         )
-    )
-    return _with_line(query).order_by(Offer.id)
-
-
-def _with_line(query):
-    """``query`` (which joins HelpRequest) with the columns a task line reads."""
+    ).subquery("offers")
     return (
-        query.add_columns(
-            HelpRequest.id,
-            HelpRequest.status,
-            HelpRequest.category,
-            HelpRequest.urgency,
-            HelpRequest.lat,
-            HelpRequest.lon,
-            HelpRequest.wanted_at,
-            HelpRequest.wanted_note,
-            HelpRequest.special_groups,
-            HelpRequest.beneficiary_id,
-            Beneficiary.special_groups.label("beneficiary_groups"),
-            Beneficiary.birth_year.label("beneficiary_birth_year"),
-            Region.name.label("village_name"),
-            Station.name.label("station_name"),
-        )
-        .outerjoin(Beneficiary, Beneficiary.id == HelpRequest.beneficiary_id)
-        .outerjoin(Region, Region.id == HelpRequest.village_id)
-        .outerjoin(Station, Station.id == HelpRequest.station_id)
+        select(me.c.led_team_id, offers)
+        .select_from(me.outerjoin(offers, true()))
+        .order_by(offers.c.offer_id)
     )
-
-
-def _task_line(row, this_year: int) -> TaskLine:
-    return TaskLine(
-        id=row.id,
-        status=row.status,
-        category=row.category,
-        urgency=row.urgency,
-        lat=row.lat,
-        lon=row.lon,
-        wanted_at=row.wanted_at,
-        wanted_note=row.wanted_note,
-        involves_minor=_involves_minor(row, this_year),
-        # wording.place_label: the village, else the station
-        place=row.village_name if row.village_name is not None else (row.station_name or ""),
-    )
-
-
-def _involves_minor(row, this_year: int) -> bool:
-    """HelpRequest.involves_minor (with Beneficiary.is_minor) on the row's columns."""
-    if set(row.special_groups or []) & MINOR_GROUPS:
-        return True
-    if row.beneficiary_id is None:
-        return False
-    if set(row.beneficiary_groups or []) & MINOR_GROUPS:
-        return True
-    birth_year = row.beneficiary_birth_year
-    return bool(birth_year and this_year - birth_year < 18)
 
 
 # --- one task ----------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from app.services.nearby import (  # noqa: F401  (the pages know these as volunt
     NEARBY_LIMIT,
     TaskView,
     led_team,
+    led_team_and_offers,
     nearby_tasks,
     task_view,
 )

@@ -121,9 +121,9 @@ def test_the_page_shows_each_line_as_from_the_orm_request(client, world):
 
 
 def test_the_page_reads_in_a_fixed_number_of_statements(app, client, world):
-    """The user; the led team; the open offers with their tasks' lines; the nearest with
-    their lines (two rings here: the first holds fewer than the search asks for). However
-    many lines, offers, beneficiaries, villages and stations."""
+    """The user; the led team with the open offers and their tasks' lines (one statement);
+    the nearest with their lines (two rings here: the first holds fewer than the list
+    needs). However many lines, offers, beneficiaries, villages and stations."""
     volunteer = volunteer_near(world, 0, radius_km=10)
     made = _mixed_tasks(world)
     offer_to(volunteer, made["far_offer"], 24.0)
@@ -133,10 +133,10 @@ def test_the_page_reads_in_a_fixed_number_of_statements(app, client, world):
     with counted_statements(app) as seen:
         html = client.get("/v/tasks").get_data(as_text=True)
     assert html.count('class="list-item task-item') == 6
-    assert len(seen) == 5, "\n\n".join(seen)
+    assert len(seen) == 4, "\n\n".join(seen)
     with counted_statements(app) as seen:
         client.get("/v/tasks", headers={"HX-Request": "true"})
-    assert len(seen) == 5, "\n\n".join(seen)
+    assert len(seen) == 4, "\n\n".join(seen)
 
 
 def test_past_a_first_chunk_not_for_them_the_next_lines_are_read_too(app, world):
@@ -166,4 +166,49 @@ def test_past_a_first_chunk_not_for_them_the_next_lines_are_read_too(app, world)
 
     assert [t.request.id for t in found] == [r.id for r in _expected(volunteer, made, {})]
     assert [t.request.id for t in found] == [made[f"plain{i}"].id for i in range(6)]
-    assert len(seen) <= 5, "\n\n".join(seen)  # led team, offers, two rings, the next lines
+    assert len(seen) <= 4, "\n\n".join(seen)  # led team and offers, two rings, next lines
+
+
+def test_a_first_ring_holding_the_whole_list_is_the_only_one_read(app, client, world):
+    """Enough tasks for the list inside the first ring's inscribed circle: nothing outside
+    it can be nearer, so the wider ring is not read (the user, the led team with the open
+    offers, one ring), and the list is the one worked out from the ORM requests."""
+    volunteer = volunteer_near(world, 0, radius_km=10)
+    a1 = world.village_a1
+    made = {
+        f"near{i}": factories.make_request(
+            world.station_a, status="offered", village=a1, **north_of(a1, 0.1 + i * 0.05)
+        )
+        for i in range(volunteers.NEARBY_LIMIT + 2)
+    }
+    made["farther"] = factories.make_request(
+        world.station_a, status="offered", village=a1, **north_of(a1, 4.0)
+    )
+    db.session.commit()
+    sign_in(client, volunteer)
+    client.get("/v/tasks")
+    with counted_statements(app) as seen:
+        html = client.get("/v/tasks").get_data(as_text=True)
+    assert len(seen) == 3, "\n\n".join(seen)
+    expected = _expected(volunteer, made, {})[: volunteers.NEARBY_LIMIT]
+    assert [int(link) for link, _text in _lines(html)] == [r.id for r in expected]
+
+
+def test_a_team_leaders_page_has_the_team_read_with_the_offers(app, client, world):
+    """The led team comes from the offers' statement: a leader with no offers still gets
+    the team's tasks and its badge; a volunteer leading no team gets none."""
+    volunteer = volunteer_near(world, 0, skills=("shopping",), radius_km=10)
+    a1 = world.village_a1
+    cleaning = factories.make_request(
+        world.station_a, status="offered", village=a1, category="cleaning", **north_of(a1, 0.5)
+    )
+    db.session.commit()
+    sign_in(client, volunteer)
+    html = client.get("/v/tasks").get_data(as_text=True)
+    assert f"/v/t/{cleaning.id}" not in html  # not a skill of theirs
+    factories.make_team(
+        world.station_a, volunteer, skills=["cleaning"], lat=a1.lat, lon=a1.lon, radius_km=10
+    )
+    db.session.commit()
+    html = client.get("/v/tasks").get_data(as_text=True)
+    assert f"/v/t/{cleaning.id}" in html and "给您的服务队" in html

@@ -241,9 +241,13 @@ def dispatch(claim_id: int):
 def tasks():
     user = current_user._get_current_object()  # not the proxy: the rules read it per task
     profile = user.volunteer
-    team = volunteers.led_team(user)
+    team, offers = volunteers.led_team_and_offers(user)  # one statement for both
     approved = profile is not None and profile.status == "approved"
-    found = volunteers.nearby_tasks(user, team=team) if approved or team is not None else []
+    found = (
+        volunteers.nearby_tasks(user, team=team, offers=offers)
+        if approved or team is not None
+        else []
+    )
     context = {
         "tasks": found,
         "labels": _task_labels(found),
