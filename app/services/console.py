@@ -180,7 +180,12 @@ def queue_page(
         **overdue_params(now, urgencies),
         **_cap_params(at_least),
     }
-    rows = db.session.execute(_queue_page_statement(tab, len(stations), urgencies), params)
+    # A plain Core select run on the session's connection: the session's own execute wraps
+    # the statement and its rows for the ORM (as app/services/nearby.py). It would flush
+    # first, so do that here.
+    db.session.flush()
+    statement = _queue_page_statement(tab, len(stations), urgencies)
+    rows = db.session.connection().execute(statement, params)
     lines, tab_counts = [], {}
     for row in rows:
         tab_counts = dict(zip(TABS, row[: len(TABS)], strict=True))

@@ -33,6 +33,27 @@ def test_counts_per_tab(world):
     assert counts["overdue"] == 1 and counts["escalated"] == 1 and counts["offered"] == 0
 
 
+def test_queue_page_reads_what_the_session_has_not_flushed(world):
+    """queue_page runs on the session's connection, past the session's autoflush: it
+    flushes first, so a change made in this request shows on the page."""
+    worker = _worker(world.station_a)
+    older = request_at(world.station_a, minutes_ago=50)
+    newer = request_at(world.station_a, minutes_ago=5)
+    newer.urgency = "crisis"  # not flushed yet
+    lines, counts = console.queue_page(worker, "new")
+    assert [(line.id, line.urgency) for line in lines] == [
+        (newer.id, "crisis"),
+        (older.id, "normal"),
+    ]
+    assert counts["new"] == 2
+
+
+def test_queue_page_of_another_station_shows_none_of_its_lines(world):
+    request_at(world.station_a)
+    lines, counts = console.queue_page(_worker(world.station_b), "new")
+    assert lines == [] and counts["new"] == 0
+
+
 def test_merge_suggestions_are_near_recent_open_and_same_category(world):
     worker = _worker(world.station_a)
     base = request_at(world.station_a, lat=34.76, lon=113.60)
