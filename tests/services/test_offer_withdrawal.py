@@ -222,3 +222,53 @@ def test_an_edit_that_keeps_the_station_leaves_the_offers_alone(world):
     assert db.session.get(Offer, offer.id).status == "pending"
     assert db.session.get(HelpRequest, request.id).status == "offered"
     assert sms_to(volunteer.phone, "offer_withdrawn") == []
+
+
+def test_a_team_offer_keeps_open_only_its_own_leaders_text(world):
+    """A volunteer's offer text whose own offer was withdrawn is closed, even while another
+    team's offer on the same request is open and that team's leader has texts of their own:
+    "a team this text's recipient leads" is the recipient's, not anyone's with a text."""
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.services.notifications.dispatch import closed_offers
+
+    volunteer = volunteer_near(world, 1)
+    leader = factories.make_user(roles=("volunteer",), station=world.station_a)
+    team = factories.make_team(world.station_a, leader)
+    request = request_in_a1(world)
+    now = utcnow()
+    later = now + timedelta(hours=4)
+    db.session.add_all(
+        [
+            Offer(
+                request_id=request.id,
+                volunteer_id=volunteer.id,
+                reply_code="A1",
+                status="withdrawn",
+                expires_at=later,
+            ),
+            Offer(
+                request_id=request.id,
+                team_id=team.id,
+                reply_code="B2",
+                status="pending",
+                expires_at=later,
+            ),
+        ]
+    )
+    texts = [
+        OutboxMessage(
+            to_phone=user.phone,
+            body="offer",
+            template="volunteer_offer",
+            request_id=request.id,
+            user_id=user.id,
+        )
+        for user in (volunteer, leader)
+    ]
+    db.session.add_all(texts)
+    db.session.flush()
+    volunteers_text, leaders_text = texts
+
+    assert closed_offers(texts, now) == {volunteers_text.id}

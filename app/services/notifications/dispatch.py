@@ -267,7 +267,11 @@ def offer_still_open(now):
     """SQL clause on an outbox row: not an offer text, or its offer can still be taken (not
     taken, declined, withdrawn or expired). The dispatcher holds back the others; the
     console's undelivered-SMS flag ignores them (nobody needs to act on them)."""
-    led_teams = select(Team.id).where(Team.leader_id == OutboxMessage.user_id)
+    # The outer row's recipient, two levels up: auto-correlation reaches only one level,
+    # and without it this read "teams led by anyone with a text" (the whole outbox).
+    led_teams = (
+        select(Team.id).where(Team.leader_id == OutboxMessage.user_id).correlate(OutboxMessage)
+    )
     open_offer = (
         select(Offer.id)
         .where(
