@@ -117,6 +117,8 @@ def _template_gettext(translations):
         found = find(string)
         if eval_ctx.autoescape:
             found = Markup(found)
+        if not variables and "%" not in found:
+            return found  # what ``% {}`` would give back: most of a page's words
         return found % variables
 
     return gettext

@@ -84,7 +84,11 @@ def _end_all_sessions(_sender, user, **_extra) -> None:
 
 
 def _csp() -> str:
-    tiles = current_app.config.get("MAP_TILE_URL", "")
+    return _csp_for(current_app.config.get("MAP_TILE_URL", ""))
+
+
+@lru_cache(maxsize=8)  # keyed by the tile URL: a changed setting gets its own policy
+def _csp_for(tiles: str) -> str:
     img = "'self' data:"
     if tiles.startswith("http"):
         from urllib.parse import urlsplit
@@ -96,6 +100,14 @@ def _csp() -> str:
         f"img-src {img}; connect-src 'self'; font-src 'self'; object-src 'none'; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )
+
+
+FIXED_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "geolocation=(self), camera=()"),
+)
 
 
 # Pages that show back what a person typed or a code sent to them: the resident's own
@@ -171,13 +183,15 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", _csp())
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=()")
+        # Each header unless the view set its own. Asked of one set of the names present:
+        # werkzeug's ``setdefault`` raises and catches a KeyError for each missing one.
+        present = {name.lower() for name, _value in response.headers}
+        wanted = [("Content-Security-Policy", _csp()), *FIXED_HEADERS]
         if app.config.get("PUBLIC_BASE_URL", "").startswith("https://"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            wanted.append(("Strict-Transport-Security", "max-age=31536000"))
+        for name, value in wanted:
+            if name.lower() not in present:
+                response.headers.add(name, value)
         if _private(response):
             # Personal data: never kept by a proxy, nor shown again from a shared
             # computer's history after sign-out.

@@ -207,7 +207,19 @@ def serve(filename: str):
 class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, except that a static file never says it depends on
     the cookie (Flask-Login reads the session after every request, which makes Flask add
-    ``Vary: Cookie``; a cache would then keep a copy of htmx per visitor)."""
+    ``Vary: Cookie``; a cache would then keep a copy of htmx per visitor).
+
+    And the signing serializer made once per set of keys, not twice per request (Flask
+    builds a new one to open and again to save; it holds only the keys and settings)."""
+
+    def get_signing_serializer(self, app: Flask):
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or ()
+        keys = (app.secret_key, tuple(fallbacks))
+        cached = getattr(self, "_serializer", None)
+        if cached is None or cached[0] != keys:
+            cached = (keys, super().get_signing_serializer(app))
+            self._serializer = cached  # a new secret key or fallback: made afresh
+        return cached[1]
 
     def save_session(self, app: Flask, session, response) -> None:
         super().save_session(app, session, response)

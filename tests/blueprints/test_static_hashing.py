@@ -151,3 +151,19 @@ def test_htmx_is_loaded_only_where_something_uses_it(client, world, login_as):
     assert any("htmx" in s for s in _scripts(client.get("/ask").get_data(as_text=True)))
     login_as("social_worker")
     assert any("htmx" in s for s in _scripts(client.get("/").get_data(as_text=True)))
+
+
+def test_session_signing_follows_a_changed_secret_key(app, client):
+    """The session's signing serializer is kept between requests (app/web/assets.py), but
+    a new secret key is taken at once: a cookie signed with the old one is refused."""
+    with client.session_transaction() as session:
+        session["probe"] = "kept"
+    with client.session_transaction() as session:
+        assert session.get("probe") == "kept"
+    old_key = app.secret_key
+    try:
+        app.secret_key = "another-secret-key-for-this-test"
+        with client.session_transaction() as session:
+            assert "probe" not in session
+    finally:
+        app.secret_key = old_key
