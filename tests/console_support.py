@@ -28,7 +28,14 @@ def events(request_id: int, action: str | None = None) -> list[RequestEvent]:
 
 
 def outbox(template: str) -> list[OutboxMessage]:
-    return db.session.query(OutboxMessage).filter_by(template=template).all()
+    """The texts of ``template`` in the order they were queued (without ORDER BY,
+    PostgreSQL may return them in any order)."""
+    return (
+        db.session.query(OutboxMessage)
+        .filter_by(template=template)
+        .order_by(OutboxMessage.id)
+        .all()
+    )
 
 
 def audit_entries(action: str) -> list[AuditLog]:
