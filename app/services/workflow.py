@@ -170,32 +170,10 @@ def _reactivate_last_claim(request: HelpRequest) -> None:
         last.checked_out_at = None
 
 
-def record_event(
-    request: HelpRequest,
-    action: str,
-    *,
-    actor: User | None = None,
-    actor_label: str = "",
-    from_status: str | None = None,
-    to_status: str | None = None,
-    note: str = "",
-    public: bool = True,
-    at=None,
-) -> RequestEvent:
-    """Add a line to the timeline that does not change the status (notes, escalation)."""
-    event = RequestEvent(
-        request=request,
-        **event_columns(
-            action,
-            actor=actor,
-            actor_label=actor_label,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            public=public,
-            at=at,
-        ),
-    )
+def record_event(request: HelpRequest, action: str, **columns) -> RequestEvent:
+    """Add a line to the timeline that does not change the status (notes, escalation).
+    ``columns``: ``event_columns``'s keywords (actor, actor_label, statuses, note, ...)."""
+    event = RequestEvent(request=request, **event_columns(action, **columns))
     db.session.add(event)
     return event
 

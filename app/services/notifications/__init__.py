@@ -15,30 +15,13 @@ from app.services.notifications.templates import TEMPLATES, render
 from app.services.wording import phone_display
 
 
-def queue_sms(
-    to_phone: str | None,
-    template: str,
-    *,
-    language: str = "zh",
-    request_id: int | None = None,
-    user_id: int | None = None,
-    crisis: bool = False,
-    **values: object,
-) -> OutboxMessage | None:
-    """Add an SMS to the outbox (flushed with the caller's commit). None if no phone."""
+def queue_sms(to_phone: str | None, template: str, **options: object) -> OutboxMessage | None:
+    """Add an SMS to the outbox (flushed with the caller's commit). None if no phone.
+    ``options``: ``sms_columns``'s keywords (language, request_id, user_id, crisis) and the
+    template's values."""
     if not to_phone:
         return None
-    message = OutboxMessage(
-        **sms_columns(
-            to_phone,
-            template,
-            language=language,
-            request_id=request_id,
-            user_id=user_id,
-            crisis=crisis,
-            **values,
-        )
-    )
+    message = OutboxMessage(**sms_columns(to_phone, template, **options))
     db.session.add(message)
     return message
 
