@@ -172,10 +172,15 @@ def worker_memory_mb(master_pid: int) -> list[float]:
 
 
 class Server:
-    """gunicorn -w WORKERS on a free port against one bench database."""
+    """gunicorn -w WORKERS on a free port against one bench database.
 
-    def __init__(self, url: str):
+    ``target`` is the WSGI application (Linli's ``wsgi:app`` unless the reference's),
+    ``ready`` the path polled until the workers answer.
+    """
+
+    def __init__(self, url: str, target: str = "wsgi:app", ready: str = "/healthz", env=None):
         self.port = _free_port()
+        self.ready = ready
         self.base = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [
@@ -186,16 +191,16 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
-                "wsgi:app",
+                target,
             ],
             cwd=ROOT,
-            env=_env(url),
+            env={**_env(url), **(env or {})},
             start_new_session=True,
         )
 
     def __enter__(self) -> Server:
         try:
-            _wait_for(self.base + "/healthz")
+            _wait_for(self.base + self.ready)
         except Exception:
             self.stop()
             raise
@@ -244,6 +249,7 @@ def run() -> list[str]:
         f"load: gunicorn -w {WORKERS}, PostgreSQL, wrk -t2 -c{CONNECTIONS} -d{DURATION}; "
         f"load average before {os.getloadavg()[0]:.2f}"
     ]
+    lines += _reference(url)
     with Server(url) as server:
         bare = _wrk(server.base + "/healthz", "")
         lines.append(_line("bare endpoint /healthz", bare, bare))
@@ -257,10 +263,39 @@ def run() -> list[str]:
         prepare(other, size)
         label = size_label(size)
         with Server(other) as server:
+            # Each server's lists beside its own bare endpoint, measured just before them.
+            own_bare = _wrk(server.base + "/healthz", "")
+            lines.append(_line(f"bare endpoint /healthz ({label} server)", own_bare, own_bare))
             for name, path, script in scenarios.build_lists(server.base, label):
-                lines.append(_line(name, _wrk(server.base + path, script), bare))
+                lines.append(_line(name, _wrk(server.base + path, script), own_bare))
             lines.append(_memory_line(f"{label} requests", worker_memory_mb(server.process.pid)))
     lines.append(f"  (load average after: {' '.join(f'{n:.2f}' for n in os.getloadavg())})")
+    return lines
+
+
+def _reference(url: str) -> list[str]:
+    """Plain Flask's figures on this machine in this run: what the targets are within reach of.
+
+    The reference application (``benchmarks/reference.py``) under the same gunicorn
+    settings, against the same database, each figure beside its own bare endpoint.
+    """
+    from benchmarks import reference
+
+    subprocess.run(
+        [sys.executable, "-c", "from benchmarks import reference; reference.create_tables()"],
+        cwd=ROOT,
+        env=_env(url),
+        check=True,
+    )
+    lines = []
+    target = "benchmarks.reference:app"
+    with Server(url, target, "/bare", {"BENCH_REFERENCE_SERVE": "1"}) as server:
+        bare = _wrk(server.base + "/bare", "")
+        lines.append(_line("reference: plain Flask bare /bare", bare, bare))
+        post = _wrk(server.base + "/post", reference.post_script())
+        lines.append(_line("reference: plain Flask post (5 fields, 2 rows)", post, bare))
+        listing = _wrk(server.base + "/list", "")
+        lines.append(_line("reference: plain Flask list (20 rows)", listing, bare))
     return lines
 
 
