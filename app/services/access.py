@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
-from sqlalchemy import Select, String, cast, event, func, select
+from sqlalchemy import Select, String, cast, event, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -51,14 +51,25 @@ class StationTree:
         return found
 
 
+# The separator of aggregate_strings written into the SQL text: given as a plain string,
+# it is a "literal execute" parameter that SQLAlchemy renders into the statement at every
+# execution (of the statement of every signed-in page, app/security.py). The tree's other
+# constants are written in likewise: that statement sends the user's id and nothing else.
+COMMA = literal_column("','")
+
+
 def station_tree_text():
     """The whole station tree as one text, ``"id:parent,id:parent,..."``: a column the
     signed-in user's statement reads too (app/security.py), so that the tree costs no
     statement of its own. Read afresh with every request, so it is never stale: the
     text is only the key under which its parsed form is kept (``_tree_from_text``)."""
     rows = select(Station.id, Station.parent_id).order_by(Station.id).subquery()
-    pair = cast(rows.c.id, String) + ":" + func.coalesce(cast(rows.c.parent_id, String), "")
-    return select(func.aggregate_strings(pair, ",")).scalar_subquery()
+    pair = (
+        cast(rows.c.id, String)
+        + literal_column("':'")
+        + func.coalesce(cast(rows.c.parent_id, String), literal_column("''"))
+    )
+    return select(func.aggregate_strings(pair, COMMA)).scalar_subquery()
 
 
 @lru_cache(maxsize=8)
