@@ -17,15 +17,20 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    event,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import InstanceState, Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.base import utcnow
 from app.models.reach import reach_cell
 from app.models.vocab import STAFF_ROLES, skills_mask
+
+# Where User.remember_roles keeps the roles read with the signed-in user: a plain
+# attribute of the instance, not mapped, so it never reaches the database.
+ROLES_READ = "_roles_read"
 
 
 class UserRole(db.Model):
@@ -73,7 +78,21 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> set[str]:
-        return {row.role for row in self.role_rows}
+        rows = self.__dict__.get("role_rows")
+        if rows is None:  # not loaded: the roles read with the signed-in user, if any
+            read = self.__dict__.get(ROLES_READ)
+            if read is not None:
+                return set(read)
+            rows = self.role_rows
+        return {row.role for row in rows}
+
+    def remember_roles(self, text: str | None) -> None:
+        """The roles read as one text with the signed-in user (app/security.py): cheaper
+        than loading the collection of rows, and what ``roles`` answers while that
+        collection is not loaded. Anything that changes the roles loads the collection
+        first (``add_role``), which ``roles`` then reads; an expiry (a rollback, a
+        refresh) forgets the text (``_forget_roles_read``)."""
+        self.__dict__[ROLES_READ] = frozenset(filter(None, (text or "").split(",")))
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles & set(roles))
@@ -110,6 +129,14 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.name}>"
+
+
+@event.listens_for(User, "expire", raw=True)
+def _forget_roles_read(state: InstanceState, _attrs) -> None:
+    """An expired user reads its roles afresh, as its rows would be (a rollback, a
+    ``refresh``, an ``expire``): the text read with it is as old as they are. Given the
+    state, not the user: a rollback also expires users nothing refers to any more."""
+    state.dict.pop(ROLES_READ, None)
 
 
 DEFAULT_RADIUS_KM = 5.0
