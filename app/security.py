@@ -33,7 +33,8 @@ def load_user(user_id: str):
     found = db.session.execute(_user_statement(), {"user_id": wanted}).one_or_none()
     if found is None:
         return None
-    user, roles, station_tree = found
+    user, station, volunteer, roles, station_tree = found
+    _loaded_with(user, station=station, volunteer=volunteer)
     if not user.is_active:
         return None
     if session.get(SESSION_VERSION_KEY, 0) != (user.session_version or 0):
@@ -50,13 +51,14 @@ def _user_statement():
     profile (the nav) and the station tree (whose requests a worker reads: a statement
     of its own otherwise). Built once: building cost more than running it.
 
-    The roles come as one text (``User.remember_roles``), not as the collection of their
-    rows (joined, or the relationship's own SELECT ... IN): one entity fewer to build,
-    one row per user (no ``unique()``)."""
+    Cheaper to build than the user with its relationships eagerly loaded (joinedload):
+    the station and the profile are entities of their own in the row, set on the user
+    by ``_loaded_with``; the roles come as one text (``User.remember_roles``), not as
+    the collection of their rows, so one entity fewer and one row (no ``unique()``)."""
     from sqlalchemy import bindparam, func, select
-    from sqlalchemy.orm import joinedload, lazyload
+    from sqlalchemy.orm import lazyload
 
-    from app.models import User, UserRole
+    from app.models import Station, User, UserRole, VolunteerProfile
     from app.services.access import COMMA, station_tree_text
 
     roles = (
@@ -65,14 +67,29 @@ def _user_statement():
         .scalar_subquery()
     )
     return (
-        select(User, roles.label("roles"), station_tree_text().label("station_tree"))
-        .where(User.id == bindparam("user_id"))
-        .options(
-            lazyload(User.role_rows),  # loaded only to be changed (``User.add_role``)
-            joinedload(User.station),
-            joinedload(User.volunteer),
+        select(
+            User,
+            Station,
+            VolunteerProfile,
+            roles.label("roles"),
+            station_tree_text().label("station_tree"),
         )
+        .outerjoin(User.station)
+        .outerjoin(User.volunteer)
+        .where(User.id == bindparam("user_id"))
+        # Not the relationship's own SELECT ... IN: loaded only to be changed (add_role).
+        .options(lazyload(User.role_rows))
     )
+
+
+def _loaded_with(user, **related) -> None:
+    """Each relationship of the user set from the same row, as an eager load would set
+    it: unless the user, already in this session, has it loaded."""
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    for key, value in related.items():
+        if key not in user.__dict__:
+            set_committed_value(user, key, value)
 
 
 def _remember_session_version(_sender, user, **_extra) -> None:

@@ -27,7 +27,9 @@ def _signed_in(app, roles):
         yield loaded
 
 
-def test_one_statement_and_the_roles_without_their_rows(app, world):
+def _load_counted(app, user) -> tuple[object, tuple, int]:
+    """``user`` loaded as a page loads it, what the guards and the nav ask of it, and
+    the statements all that took."""
     seen = []
 
     def count(*_args):
@@ -35,7 +37,6 @@ def test_one_statement_and_the_roles_without_their_rows(app, world):
 
     with app.app_context():
         engine = db.engine
-    user = factories.make_user(roles=("social_worker", "station_admin"), station=world.station_a)
     db.session.commit()
     user_id, version = user.id, user.session_version
     db.session.remove()
@@ -47,23 +48,35 @@ def test_one_statement_and_the_roles_without_their_rows(app, world):
             answers = (
                 loaded.roles,
                 loaded.has_role("station_admin"),
-                loaded.has_role("volunteer"),
                 loaded.is_staff,
-                loaded.station.id,
-                loaded.volunteer,
+                loaded.station.id if loaded.station else None,
+                loaded.volunteer.status if loaded.volunteer else None,
+                loaded.volunteer.user is loaded if loaded.volunteer else None,
             )
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert answers == (
-        {"social_worker", "station_admin"},
-        True,
-        False,
-        True,
-        world.station_a.id,
-        None,
-    )
-    assert "role_rows" not in loaded.__dict__  # the text answered, no rows built
-    assert len(seen) == 1
+    return loaded, answers, len(seen)
+
+
+def test_a_worker_in_one_statement_without_the_role_rows(app, world):
+    worker = factories.make_user(roles=("social_worker", "station_admin"), station=world.station_a)
+    loaded, answers, statements = _load_counted(app, worker)
+    roles = {"social_worker", "station_admin"}
+    assert answers == (roles, True, True, world.station_a.id, None, None)
+    assert "role_rows" not in loaded.__dict__  # the text answered: no rows built
+    assert statements == 1
+
+
+def test_a_volunteer_in_one_statement_with_the_profile(app, world):
+    volunteer = factories.make_volunteer(station=world.station_b)
+    _, answers, statements = _load_counted(app, volunteer)
+    assert answers == ({"volunteer"}, False, False, world.station_b.id, "approved", True)
+    assert statements == 1
+
+
+def test_a_user_of_no_station_in_one_statement(app, world):
+    _, answers, statements = _load_counted(app, factories.make_user(roles=("volunteer",)))
+    assert (answers, statements) == (({"volunteer"}, False, False, None, None, None), 1)
 
 
 def test_a_user_without_roles_has_none(app, world):
