@@ -250,6 +250,7 @@ def tasks():
     )
     context = {
         "tasks": found,
+        **_task_lists(found),
         "labels": _task_labels(found),
         "approved": approved,
         "profile": profile,
@@ -258,6 +259,19 @@ def tasks():
     if htmx:
         return _render("volunteer/_tasks.html", **context)
     return _render("volunteer/tasks.html", **context)
+
+
+def _task_lists(found) -> dict:
+    """The offers sent to the volunteer (listed first, under their own heading) and the
+    other tasks, and each task's distance in words: split and worded here once, as Jinja's
+    selectattr and a call per line from the template cost more than the lines' own words."""
+    distance = matching.distance_words
+    gettext = translator() if found else None  # the reader's catalogue, looked up once
+    return {
+        "sent": [t for t in found if t.offer],
+        "nearby": [t for t in found if not t.offer],
+        "distances": {t.request.id: distance(t.distance_km, gettext=gettext) for t in found},
+    }
 
 
 def _task_labels(found) -> dict[str, dict[str, str]]:
