@@ -59,6 +59,10 @@ def create_app(config: object | None = None) -> Flask:
     security.init_app(app)
     cli.init_app(app)
 
+    from app.web import urls
+
+    urls.init_app(app)  # last: it checks every URL default is registered and fixed
+
     @app.after_request
     def vary_on_htmx(response):
         # One URL serves a page and its fragment: caches must tell them apart.

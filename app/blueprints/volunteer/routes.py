@@ -6,6 +6,8 @@ never the person's name, phone or address (volunteers.TaskView carries no more).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
@@ -250,7 +252,7 @@ def tasks():
     )
     context = {
         "tasks": found,
-        "labels": _task_labels(found),
+        **_task_lines(found),
         "approved": approved,
         "profile": profile,
         "team": team,  # no claim form: the list links to each task's page, which has it
@@ -258,6 +260,52 @@ def tasks():
     if htmx:
         return _render("volunteer/_tasks.html", **context)
     return _render("volunteer/tasks.html", **context)
+
+
+class TaskRow(NamedTuple):
+    """A line of the nearby list as its template writes it, unpacked into names in the
+    template's loop: looked up there, each was a Jinja attribute or item look-up (a dozen a
+    line), and the distance and the time a call from the template. No name, phone or
+    address: the task's line holds none."""
+
+    id: int
+    urgency: str
+    category_label: str
+    urgency_label: str
+    village: str
+    when: str | None  # the wanted time as read before a claim; None: none given
+    offered: bool
+    for_team: bool
+    distance: str
+
+
+def _task_lines(found) -> dict[str, list[TaskRow]]:
+    """The offers sent to the volunteer (listed first, under their own heading) and the
+    other tasks, as the list's lines; the words of their categories, urgencies and
+    distances translated once for the page (the reader's catalogue looked up once)."""
+    labels = _task_labels(found)
+    category_label, urgency_label = labels["category"], labels["urgency"]
+    distance = matching.distance_words
+    gettext = translator() if found else None
+
+    def line(task) -> TaskRow:
+        r = task.request
+        return TaskRow(
+            r.id,
+            r.urgency,
+            category_label[r.category],
+            urgency_label[r.urgency],
+            task.village,
+            _time_before_claim(r) if r.wanted_at or r.wanted_note else None,
+            bool(task.offer),
+            bool(task.team),
+            distance(task.distance_km, gettext=gettext),
+        )
+
+    return {
+        "sent": [line(t) for t in found if t.offer],
+        "nearby": [line(t) for t in found if not t.offer],
+    }
 
 
 def _task_labels(found) -> dict[str, dict[str, str]]:
