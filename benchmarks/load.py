@@ -220,10 +220,11 @@ class Server:
 
 
 def _line(name: str, figures: dict, bare: dict) -> str:
+    # Three decimals: the targets are 0.1× and 0.14×, and 0.096 must not print as 0.10.
     ratio = figures["rps"] / bare["rps"] if bare["rps"] else 0
     return (
         f"  {name:<44} {figures['rps']:8.0f} req/s  p50 {figures['p50']:6.1f} ms  "
-        f"p95 {figures['p95']:6.1f} ms  ({ratio:.2f}× bare; errors {figures['errors']}, "
+        f"p95 {figures['p95']:6.1f} ms  ({ratio:.3f}× bare; errors {figures['errors']}, "
         f"non-2xx/3xx {figures['non2xx']})"
     )
 

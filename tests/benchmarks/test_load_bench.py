@@ -62,3 +62,12 @@ def test_worker_memory_is_read_for_each_child():
     assert len(sizes) >= 2 and all(0 < mb < 1000 for mb in sizes)
     assert "target < 150 MB: ok" in load._memory_line("100k requests", [100.0, 120.0])
     assert "OVER" in load._memory_line("100k requests", [100.0, 151.0])
+
+
+def test_a_ratio_just_under_a_target_does_not_print_as_the_target():
+    line = load._line(
+        "triage queue",
+        {"rps": 374.0, "p50": 20.9, "p95": 26.6, "errors": 0, "non2xx": 0},
+        {"rps": 3893.0},
+    )
+    assert "(0.096× bare" in line
