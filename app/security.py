@@ -14,6 +14,7 @@ from functools import lru_cache
 from flask import Flask, abort, current_app, request, session
 from flask_login import user_logged_in, user_logged_out
 from sqlalchemy.exc import DataError
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -85,8 +86,6 @@ def _user_statement():
 def _loaded_with(user, **related) -> None:
     """Each relationship of the user set from the same row, as an eager load would set
     it: unless the user, already in this session, has it loaded."""
-    from sqlalchemy.orm.attributes import set_committed_value
-
     for key, value in related.items():
         if key not in user.__dict__:
             set_committed_value(user, key, value)

@@ -33,6 +33,19 @@ URGENCY_RANK_SQL = (
 )
 
 
+def urgency_rank(urgency: str) -> int:
+    """What ``URGENCY_RANK_SQL`` gives for ``urgency``."""
+    return {"crisis": 0, "urgent": 1}.get(urgency, 2)
+
+
+def urgency_rank_column():
+    """``URGENCY_RANK_SQL`` as a column of ``help_request``: the queue's order, and each
+    urgency's range of its index (app/services/console.py, deadlines.py)."""
+    from sqlalchemy import literal_column
+
+    return literal_column(URGENCY_RANK_SQL.replace("urgency", "help_request.urgency"), Integer)
+
+
 class HelpRequest(db.Model):
     __tablename__ = "help_request"
     __table_args__ = (

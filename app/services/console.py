@@ -13,14 +13,14 @@ from typing import NamedTuple
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, bindparam, case, func, literal_column, select, true, union_all
+from sqlalchemy import bindparam, case, func, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.i18n import once_per_locale
 from app.models import HelpRequest, Region, Station, Team, User
 from app.models.base import utcnow
-from app.models.requests import URGENCY_RANK_SQL
+from app.models.requests import urgency_rank_column
 from app.models.vocab import CATEGORIES, SOCIAL_WORKER_ONLY, SPECIAL_GROUPS, URGENCIES
 from app.services import ServiceError, claims, counting, links, offers, staff, wording, workflow
 from app.services.access import (
@@ -91,9 +91,7 @@ LAST_PAGE = 400
 # whole history would read every row of it on every view).
 COUNT_CAP = 99
 # The queue's sort key, the same expression as in its indexes (app/models/requests.py).
-URGENCY_RANK = literal_column(
-    URGENCY_RANK_SQL.replace("urgency", "help_request.urgency"), Integer
-).label("rank")
+URGENCY_RANK = urgency_rank_column().label("rank")
 
 
 class QueueLine(NamedTuple):

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from flask import current_app
-from sqlalchemy import Integer, and_, bindparam, literal_column, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from app.extensions import db
 from app.models import HelpRequest
 from app.models.base import utcnow
-from app.models.requests import URGENCY_RANK_SQL
+from app.models.requests import urgency_rank, urgency_rank_column
 from app.services import links, staff, wording, workflow
 from app.services.codes import code_text
 
@@ -65,8 +65,7 @@ def overdue_clause_unbound(urgencies: tuple[str, ...]):
 # it, at 1,000,000 requests, PostgreSQL judged its generic plan (a bitmap of all the
 # station's waiting requests) worse than planning afresh, and planned the 7 KB statement
 # at every view (1 ms of server CPU, more than running it).
-_URGENCY_RANK = literal_column(URGENCY_RANK_SQL.replace("urgency", "help_request.urgency"), Integer)
-_RANK_OF = {"crisis": 0, "urgent": 1}
+_URGENCY_RANK = urgency_rank_column()
 
 
 def overdue_parts_unbound(urgencies: tuple[str, ...]) -> list:
@@ -82,7 +81,7 @@ def overdue_parts_unbound(urgencies: tuple[str, ...]) -> list:
 def _urgency_parts(urgencies: tuple[str, ...], before) -> list:
     return [
         and_(
-            _URGENCY_RANK == _RANK_OF.get(urgency, 2),
+            _URGENCY_RANK == urgency_rank(urgency),
             HelpRequest.urgency == urgency,
             HelpRequest.created_at < before(urgency),
         )

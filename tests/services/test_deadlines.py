@@ -78,3 +78,17 @@ def test_the_worker_runs_both_console_jobs(app):
     jobs = {job.name: job for job in _jobs()}
     assert jobs["alert overdue requests"].run is deadline_jobs.alert_overdue
     assert jobs["alert overdue visits"].every_seconds == 3600
+
+
+def test_the_python_rank_of_each_urgency_is_the_index_expression_s(world):
+    """The overdue ranges pair each urgency with its rank in the queue index's expression:
+    a rank that disagreed would read the wrong range and count nothing."""
+    from sqlalchemy import select
+
+    from app.models.requests import urgency_rank, urgency_rank_column
+
+    for urgency in ("crisis", "urgent", "normal"):
+        made = request_at(world.station_a, urgency=urgency)
+        db.session.flush()
+        ranked = db.session.scalar(select(urgency_rank_column()).where(HelpRequest.id == made.id))
+        assert ranked == urgency_rank(urgency)

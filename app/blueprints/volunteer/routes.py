@@ -285,8 +285,7 @@ def _task_lines(found) -> dict[str, list[TaskRow]]:
     distances translated once for the page (the reader's catalogue looked up once)."""
     labels = _task_labels(found)
     category_label, urgency_label = labels["category"], labels["urgency"]
-    distance = matching.distance_words
-    gettext = translator() if found else None
+    distance = _distance_words()
 
     def line(task) -> TaskRow:
         r = task.request
@@ -299,7 +298,7 @@ def _task_lines(found) -> dict[str, list[TaskRow]]:
             _time_before_claim(r) if r.wanted_at or r.wanted_note else None,
             bool(task.offer),
             bool(task.team),
-            distance(task.distance_km, gettext=gettext),
+            distance(task.distance_km),
         )
 
     return {
