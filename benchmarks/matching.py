@@ -312,6 +312,7 @@ def _skills_pool():
 def _profiles(rng: random.Random, ids):
     from app.models.reach import reach_cell
     from app.models.vocab import skills_mask
+    from app.models.windows import pack
 
     skills, common = _skills_pool()
     towns = _towns(rng)
@@ -325,13 +326,15 @@ def _profiles(rng: random.Random, ids):
         end = {"08:00": "12:00", "09:00": "17:00", "13:00": "18:00", "18:00": "21:00"}[start]
         lat, lon = round(lat, 6), round(lon, 6)
         radius = float(rng.choices(radii, radius_weights)[0])
+        windows = [{"day": d, "start": start, "end": end} for d in sorted(days)]
         yield {
             "user_id": i,
             "skills": sorted(chosen),
-            # COPY skips the model: the same cell and bits as VolunteerProfile keeps.
+            # COPY skips the model: the same cell, bits and windows as VolunteerProfile keeps.
             "skill_bits": skills_mask(chosen),
             "reach_cell": reach_cell(lat, lon, radius),
-            "availability": [{"day": d, "start": start, "end": end} for d in sorted(days)],
+            "availability": windows,
+            "window_code": pack(windows),
             "home_lat": lat,
             "home_lon": lon,
             "radius_km": radius,

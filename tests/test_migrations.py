@@ -236,3 +236,58 @@ def test_issue17_a_radius_beyond_30_km_moves_to_the_last_reach_class(empty_datab
     assert reach_cell(34.76, 113.6, 45.0) != before
     assert _flask(["db", "downgrade", "a17pages"], empty_database).returncode == 0
     assert sorted(cells()) == sorted([before, reach_cell(34.76, 113.6, 12)])
+
+
+def test_issue17_profiles_get_the_packed_windows_the_model_keeps(empty_database):
+    """Revision a20win packs each profile's weekly windows (the reach index carries them on
+    PostgreSQL) as the model does; downgrading drops the column again."""
+    import sqlalchemy as sa
+
+    from app.config import normalise_database_url
+    from app.models.windows import pack
+
+    assert _flask(["db", "upgrade", "a18wishb"], empty_database).returncode == 0
+    night = [
+        {"day": 6, "start": "22:00", "end": "06:00"},
+        {"day": 2, "start": "09:00", "end": "12:00"},
+    ]
+    engine = create_engine(normalise_database_url(empty_database))
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["user", "volunteer_profile"])
+    t = meta.tables
+    with engine.begin() as conn:
+        users = [
+            _insert(conn, t["user"], name=n, phone=f"+861390000000{i}")
+            for i, n in enumerate("甲乙")
+        ]
+        for user, windows in zip(users, (night, []), strict=True):
+            _insert(
+                conn,
+                t["volunteer_profile"],
+                user_id=user,
+                availability=windows,
+                home_lat=34.76,
+                home_lon=113.6,
+                radius_km=5.0,
+                status="approved",
+            )
+    engine.dispose()
+
+    def columns():
+        engine = create_engine(normalise_database_url(empty_database))
+        names = {c["name"] for c in inspect(engine).get_columns("volunteer_profile")}
+        rows = None
+        if "window_code" in names:
+            with engine.connect() as conn:
+                query = sa.text("select user_id, window_code from volunteer_profile order by 1")
+                rows = [(r[0], bytes(r[1])) for r in conn.execute(query)]
+        engine.dispose()
+        return names, rows
+
+    upgrade = _flask(["db", "upgrade"], empty_database)
+    assert upgrade.returncode == 0, upgrade.stderr
+    names, rows = columns()
+    assert rows == [(users[0], pack(night)), (users[1], b"")] and len(pack(night)) == 12
+    assert _flask(["db", "downgrade", "a18wishb"], empty_database).returncode == 0
+    names, rows = columns()
+    assert "window_code" not in names and "availability" in names

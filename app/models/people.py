@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     event,
@@ -27,6 +28,7 @@ from app.extensions import db
 from app.models.base import utcnow
 from app.models.reach import reach_cell
 from app.models.vocab import STAFF_ROLES, skills_mask
+from app.models.windows import pack as pack_windows
 
 # Where User.remember_roles keeps the roles read with the signed-in user: a plain
 # attribute of the instance, not mapped, so it never reaches the database.
@@ -152,6 +154,9 @@ class VolunteerProfile(db.Model):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)  # category codes
     # Weekly windows: [{"day": 0-6 (Monday=0), "start": "08:00", "end": "12:00"}]
     availability: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # Kept by the model from availability (see _keep_window_code): the windows as matching
+    # tests them, 4 bytes a span (models/windows.py), for the reach index to carry.
+    window_code: Mapped[bytes | None] = mapped_column(LargeBinary)
     home_lat: Mapped[float | None] = mapped_column(Float)
     home_lon: Mapped[float | None] = mapped_column(Float)
     # Kept by the model from home_lat, home_lon, radius_km and skills (see _keep_reach):
@@ -188,6 +193,11 @@ class VolunteerProfile(db.Model):
         )
         return value
 
+    @validates("availability")
+    def _keep_window_code(self, _key, windows):
+        self.window_code = pack_windows(windows)
+        return windows
+
     @validates("skills")
     def _keep_skill_bits(self, _key, skills):
         self.skill_bits = skills_mask(skills)
@@ -196,9 +206,11 @@ class VolunteerProfile(db.Model):
 
 # Matching (issue 17): approved volunteers by reach cell, with everything the search
 # tests (the point for the distance, the radius, the skills) in the index itself, so a
-# request reads a few hundred short index ranges and no table rows until the short list.
-# Only the approved are in it (matching reads no others): a third smaller, and no status
-# to compare in each entry read.
+# request reads a few hundred short index ranges; on PostgreSQL it also carries what the
+# rules read of the short list (prefilter._CARRIED: skills, windows, open-task limit,
+# vetting), so matching reads no table rows at all. Only the approved are in it
+# (matching reads no others): smaller, and no status to compare in each entry read.
+MATCHING_CARRIES = ["user_id", "skills", "window_code", "open_task_limit", "vetted_for_children"]
 Index(
     "ix_volunteer_approved_reach",
     VolunteerProfile.reach_cell,
@@ -206,7 +218,7 @@ Index(
     VolunteerProfile.home_lon,
     VolunteerProfile.radius_km,
     VolunteerProfile.skill_bits,
-    postgresql_include=["user_id"],
+    postgresql_include=MATCHING_CARRIES,
     postgresql_where=text("status = 'approved'"),
     sqlite_where=text("status = 'approved'"),
 )

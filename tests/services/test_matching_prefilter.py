@@ -9,13 +9,15 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+import psycopg
 import pytest
 from geopy.distance import geodesic
 
 from app.extensions import db
 from app.models import HelpRequest, Region, Station
+from app.models.windows import pack
 from app.services import geo, matching
-from app.services.matching import facts, prefilter, rules
+from app.services.matching import facts, prefilter, rules, statements
 from tests import factories
 from tests.volunteer_support import fast_passwords, request_in_a1, served_before, volunteer_near
 
@@ -111,11 +113,13 @@ def test_the_prefilter_reads_plain_values_nearest_first(world):
     found = prefilter.volunteers_near("shopping", *place_of(world), 1.0)
     assert [p.id for p in found] == [near.id, far.id]
     first = found[0]
+    # On PostgreSQL the windows come packed, as the reach index carries them.
+    windows = pack(TUESDAY) if statements.arrays() else TUESDAY
     assert (first.kind, first.radius_km, first.skills, first.availability) == (
         "volunteer",
         10.0,
         ["shopping", "companionship"],
-        TUESDAY,
+        windows,
     )
     assert (first.limit, first.vetted, found[1].vetted) == (3, False, True)
     # A category code never matches inside another one's name.
@@ -168,6 +172,39 @@ def test_statements_run_as_native_sql_give_the_rows_sqlalchemy_gives(world):
         sql, names, _fixed = statements._native(statement)
         assert "%(" not in sql and seen == [sql] and "$1" in sql
         assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_on_postgresql_the_near_volunteers_come_from_the_index_alone(world, windows):
+    """The reach index carries every column the near volunteers' part reads (INCLUDE), so
+    with a wanted time or without, PostgreSQL reads them from index pages alone: with
+    plans that read the table priced out, the plan is still index-only. (It would not be
+    if the statement read a column the index does not carry.)"""
+    from sqlalchemy import text
+
+    from app.models.people import MATCHING_CARRIES
+
+    if not statements.arrays():
+        pytest.skip("PostgreSQL only: SQLite's index has no INCLUDE (its path joins the table)")
+    assert {column.key for column in prefilter._CARRIED} <= set(MATCHING_CARRIES)
+    volunteer_near(world, 1, skills=("shopping",), availability=TUESDAY)
+    volunteer_near(world, 3, skills=("shopping", "cleaning"))
+    db.session.flush()
+    params = prefilter._near_params("shopping", *place_of(world), 1.0)
+    sql, names, fixed = statements._native(prefilter._near_statement(windows))
+    args = {**fixed, **params}
+    connection = db.session.connection()
+    for plan in ("seqscan", "bitmapscan", "indexscan"):
+        connection.execute(text(f"SET LOCAL enable_{plan} = off"))
+    driver = connection.connection.driver_connection
+    cursor = psycopg.RawCursor(driver)
+    cursor.execute("EXPLAIN " + sql, tuple(args[name] for name in names))
+    plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using ix_volunteer_approved_reach on volunteer_profile" in plan
+    assert plan.count("on volunteer_profile") == 1, plan
+    found = prefilter.volunteers_near("shopping", *place_of(world), 1.0, windows=windows)
+    assert len(found) == 2
+    assert found[0].availability == (pack(TUESDAY) if windows else [])
 
 
 def test_the_statements_text_is_the_same_whatever_the_lists_hold(world):

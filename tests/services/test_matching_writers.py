@@ -1,5 +1,6 @@
-"""Every writer of a volunteer's home point, radius or skills keeps the reach cell and the
-skill bits that matching searches by (models/reach.py): sign-up (and signing up again,
+"""Every writer of a volunteer's home point, radius, skills or windows keeps the reach cell,
+the skill bits and the packed windows that matching reads from its index (models/reach.py,
+models/windows.py): sign-up (and signing up again,
 which rewrites the profile), the model itself in any order of setting, the demo county,
 the matching bench's loader. (The county bench's loader: tests/benchmarks; the migration's
 backfill: tests/test_migrations.py.)"""
@@ -18,6 +19,7 @@ from app.extensions import db
 from app.models import User, VolunteerProfile
 from app.models.reach import REACH_CLASSES, reach_cell
 from app.models.vocab import CATEGORIES, CATEGORY_BITS, skills_mask
+from app.models.windows import pack
 from app.services import volunteers
 from benchmarks import matching as matching_bench
 from tests.volunteer_support import fast_passwords
@@ -28,14 +30,15 @@ WEEK = [{"day": 0, "start": "08:00", "end": "12:00"}]
 
 
 def _stored_cells_agree() -> int:
-    """Each stored profile's cell and bits are what its stored point, radius and skills
-    give; how many profiles have a point."""
+    """Each stored profile's cell, bits and packed windows are what its stored point,
+    radius, skills and windows give; how many profiles have a point."""
     db.session.flush()
     db.session.expire_all()
     with_point = 0
     for profile in db.session.scalars(select(VolunteerProfile)):
         expected = reach_cell(profile.home_lat, profile.home_lon, profile.radius_km)
         assert (profile.reach_cell, profile.skill_bits) == (expected, skills_mask(profile.skills))
+        assert (profile.window_code or b"") == pack(profile.availability)
         with_point += profile.home_lat is not None
     return with_point
 
@@ -69,6 +72,11 @@ def test_the_model_keeps_the_cell_whatever_is_set_and_in_what_order(app):
     assert profile.skill_bits == CATEGORY_BITS["cleaning"] | CATEGORY_BITS["tutoring"]
     reverse = VolunteerProfile(radius_km=2.0, home_lon=113.6, home_lat=34.76)
     assert reverse.reach_cell == reach_cell(34.76, 113.6, 2.0)
+    assert profile.window_code is None  # no windows set: none accepted, as []
+    profile.availability = WEEK
+    assert profile.window_code == pack(WEEK) and len(profile.window_code) == 4
+    profile.availability = []
+    assert profile.window_code == b""
 
 
 def test_sign_up_and_signing_up_again_keep_the_cell(world):
@@ -113,6 +121,7 @@ def test_the_matching_bench_loads_the_cell_the_model_would_keep():
     for row in rows:
         assert row["reach_cell"] == reach_cell(row["home_lat"], row["home_lon"], row["radius_km"])
         assert row["skill_bits"] == skills_mask(row["skills"])
+        assert row["window_code"] == pack(row["availability"])
     # Every class but the last (a radius beyond 30 km): the bench's radii stop at 30.
     assert len({row["reach_cell"] // 10**10 for row in rows}) == len(REACH_CLASSES) - 1
 

@@ -5,8 +5,10 @@ approved alone): each volunteer's reach cell (``models/reach.py``: their radius 
 a grid cell of that class's size) is stored with them, so a request looks up, for each
 class, only the cells its reach's disc around the place touches; inside the bounding box of ``MAX_RADIUS_KM ×
 radius_factor``, an equirectangular reach test on the indexed radius keeps the nearest
-first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill bits. Only
-that short list is read from the table. Active teams with an approved, active leader are
+first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill bits. On
+SQLite only that short list is read from the table; on PostgreSQL the index also carries
+what the rules read of it (skills, the weekly windows packed, the open-task limit, the
+vetting: ``_CARRIED``), so no table row is read at all. Active teams with an approved, active leader are
 read from the same box, with the same reach test on their own radius. ``prospects_near``
 reads these, and those who served this person before wherever they live, in one
 statement (``volunteers_near`` reads the near volunteers alone). Every row comes back as
@@ -17,12 +19,14 @@ construction. ``benchmarks/matching.py`` measures it.
 
 from __future__ import annotations
 
+import json
 import math
 
 from sqlalchemy import (
     BigInteger,
     Float,
     String,
+    Text,
     bindparam,
     case,
     cast,
@@ -88,66 +92,100 @@ def _box_and_reach(lat_column, lon_column, radius_column):
     )
 
 
-def _profile_columns(windows: bool):
-    """``_PROFILE_COLUMNS``; without windows, NULL in their place."""
-    if windows:
-        return _PROFILE_COLUMNS
-    return (*_PROFILE_COLUMNS[:5], null(), *_PROFILE_COLUMNS[6:])
+def _profile_columns(windows: bool, packed: bool = False):
+    """``_PROFILE_COLUMNS``; without windows, NULL in their place; ``packed``: the windows
+    as the index carries them (``window_code``), so that on PostgreSQL every part of
+    ``_prospects_statement`` gives them in one type (bytes; the teams' JSON as its text)."""
+    if not windows:
+        return (*_PROFILE_COLUMNS[:5], null(), *_PROFILE_COLUMNS[6:])
+    if packed:
+        return (*_PROFILE_COLUMNS[:5], VolunteerProfile.window_code, *_PROFILE_COLUMNS[6:])
+    return _PROFILE_COLUMNS
+
+
+# What the rules read of a near volunteer besides the point, the radius and the distance
+# (the weekly windows packed: models/windows.py): on PostgreSQL the reach index carries
+# them (``MATCHING_CARRIES``), so matching reads no table rows.
+_CARRIED = (
+    VolunteerProfile.skills,
+    VolunteerProfile.window_code,
+    VolunteerProfile.open_task_limit,
+    VolunteerProfile.vetted_for_children,
+)
 
 
 @built_once
 def _near_statement(arrays: bool, windows: bool):
-    """Step 1 reads only the index; step 2 joins the short list to the table (their
-    weekly windows only when the request has a wanted time: nobody else reads them)."""
+    """Step 1 reads only the index; step 2 keeps the nearest with the skill (their weekly
+    windows only when the request has a wanted time: nobody else reads them). On SQLite
+    step 2 joins the short list to the table; on PostgreSQL the index carries what the
+    rules read (``_CARRIED``), and no table row is read."""
     profile = VolunteerProfile
     d2, box_and_reach = _box_and_reach(profile.home_lat, profile.home_lon, profile.radius_km)
     columns = (profile.user_id.label("near_id"), d2.label("d2"), profile.skill_bits.label("bits"))
     # Written out, not bound: the index holds the approved alone (a partial index), and a
     # plan made for any status could not use it.
     approved = profile.status == literal_column("'approved'")
-    if arrays:
-        # PostgreSQL: one index range per row of cells (their keys are consecutive), read
-        # for each of the ranges given as two arrays, instead of one descent of the index
-        # per cell. OFFSET 0 keeps the ranges outside: each is one short index scan.
-        ranges = (
-            func.unnest(
-                cast(bindparam("lows", type_=String), ARRAY(BigInteger)),
-                cast(bindparam("highs", type_=String), ARRAY(BigInteger)),
-            )
-            .table_valued("low", "high")
-            .render_derived(name="cell_range")
-        )
-        # The distance is computed once for each entry read, by the lateral query (which
-        # OFFSET 0 keeps whole); the reach test and the order read it as a column.
-        in_box = (
-            select(*columns, profile.radius_km.label("radius"))
-            .where(
-                approved,
-                profile.reach_cell.between(ranges.c.low, ranges.c.high),
-                *box_and_reach[:2],
-            )
-            .offset(0)
-            .lateral("in_box")
-        )
-        reach = in_box.c.radius * bindparam("factor", type_=Float) + REACH_MARGIN_KM
+    if not arrays:
         near = (
-            select(in_box.c.near_id, in_box.c.d2, in_box.c.bits)
-            .select_from(ranges.join(in_box, true()))
-            .where(in_box.c.d2 <= reach * reach)
+            select(*columns)
+            .where(approved, one_of(profile.reach_cell, "cells", arrays), *box_and_reach)
+            .order_by(d2, profile.user_id)
+            .limit(bindparam("near_limit"))
+            .subquery("near")
         )
-        order = (in_box.c.d2, in_box.c.near_id)
-    else:
-        near = select(*columns).where(
+        return (
+            select(*_profile_columns(windows), near.c.d2)
+            .join(near, near.c.near_id == profile.user_id)
+            .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
+            .order_by(near.c.d2, near.c.near_id)
+            .limit(bindparam("prefilter_limit"))
+        )
+    # PostgreSQL: one index range per row of cells (their keys are consecutive), read
+    # for each of the ranges given as two arrays, instead of one descent of the index
+    # per cell. OFFSET 0 keeps the ranges outside: each is one short index scan.
+    ranges = (
+        func.unnest(
+            cast(bindparam("lows", type_=String), ARRAY(BigInteger)),
+            cast(bindparam("highs", type_=String), ARRAY(BigInteger)),
+        )
+        .table_valued("low", "high")
+        .render_derived(name="cell_range")
+    )
+    # The distance is computed once for each entry read, by the lateral query (which
+    # OFFSET 0 keeps whole); the reach test and the order read it as a column.
+    point = (profile.home_lat, profile.home_lon, profile.radius_km)
+    carried = [c for c in _CARRIED if windows or c is not profile.window_code]
+    in_box = (
+        select(*columns, *point, *carried)
+        .where(
             approved,
-            one_of(profile.reach_cell, "cells", arrays),
-            *box_and_reach,
+            profile.reach_cell.between(ranges.c.low, ranges.c.high),
+            *box_and_reach[:2],
         )
-        order = (d2, profile.user_id)
-    near = near.order_by(*order).limit(bindparam("near_limit")).subquery("near")
+        .offset(0)
+        .lateral("in_box")
+    )
+    reach = in_box.c.radius_km * bindparam("factor", type_=Float) + REACH_MARGIN_KM
+    near = (
+        select(*in_box.c)
+        .select_from(ranges.join(in_box, true()))
+        .where(in_box.c.d2 <= reach * reach)
+        .order_by(in_box.c.d2, in_box.c.near_id)
+        .limit(bindparam("near_limit"))
+        .subquery("near")
+    )
+    chosen = select(
+        near.c.near_id.label("user_id"),
+        *(near.c[column.key] for column in point),
+        near.c.skills,
+        near.c.window_code if windows else null(),
+        near.c.open_task_limit,
+        near.c.vetted_for_children,
+        near.c.d2,
+    )
     return (
-        select(*_profile_columns(windows), near.c.d2)
-        .join(near, near.c.near_id == profile.user_id)
-        .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
+        chosen.where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
         .order_by(near.c.d2, near.c.near_id)
         .limit(bindparam("prefilter_limit"))
     )
@@ -219,9 +257,9 @@ def volunteers_near(
     return [_volunteer(r) for r in rows(_near_statement(windows), params)]
 
 
-def _by_id(chosen, *leading, windows: bool = True, trailing=()):
+def _by_id(chosen, *leading, windows: bool = True, packed: bool = False, trailing=()):
     """The ``chosen`` volunteers who are approved and have a home point."""
-    return select(*leading, *_profile_columns(windows), *trailing).where(
+    return select(*leading, *_profile_columns(windows, packed), *trailing).where(
         chosen,
         VolunteerProfile.status == "approved",
         VolunteerProfile.home_lat.is_not(None),
@@ -233,10 +271,13 @@ def _volunteer(r) -> Prospect:
     return Prospect("volunteer", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], r[7])
 
 
-def _teams(*leading, windows: bool = True, trailing=()):
+def _teams(*leading, windows: bool = True, packed: bool = False, trailing=()):
     """Active teams in the box within their reach whose leader is an approved, active
     volunteer, in the columns of ``_PROFILE_COLUMNS`` (between ``leading`` and ``trailing``
-    ones)."""
+    ones); ``packed``: their windows' JSON as UTF-8 bytes (see ``_profile_columns``)."""
+    team_windows = Team.availability
+    if packed:
+        team_windows = func.convert_to(cast(Team.availability, Text), literal_column("'UTF8'"))
     return (
         select(
             *leading,
@@ -245,7 +286,7 @@ def _teams(*leading, windows: bool = True, trailing=()):
             Team.lon,
             Team.radius_km,
             Team.skills,
-            Team.availability if windows else null(),
+            team_windows if windows else null(),
             Team.open_task_limit,
             func.coalesce(VolunteerProfile.vetted_for_children, False),
             *trailing,
@@ -262,7 +303,10 @@ def _teams(*leading, windows: bool = True, trailing=()):
 
 
 def _team(r) -> Prospect:
-    return Prospect("team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], bool(r[7]))
+    windows = json.loads(r[5]) if isinstance(r[5], bytes) else r[5]  # packed: the JSON's text
+    return Prospect(
+        "team", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], windows or [], r[6], bool(r[7])
+    )
 
 
 # --- all of it in one statement -----------------------------------------------------------
@@ -318,7 +362,7 @@ def _prospects_statement(arrays: bool, windows: bool, served: tuple | None):
     on PostgreSQL each with its claims by status (``_CLAIM_STATUSES``): each row says which
     part it is of; the near ones nearest first, the others by id."""
     near = _near_statement(windows).cte("near_list")
-    teams = _teams(windows=windows).cte("teams_list")
+    teams = _teams(windows=windows, packed=arrays).cte("teams_list")
     part = lambda number: literal_column(str(number)).label("part")  # noqa: E731
     no_d2 = literal_column("0.0", Float).label("d2")
     ids = select(near.c.user_id)
@@ -350,6 +394,7 @@ def _prospects_statement(arrays: bool, windows: bool, served: tuple | None):
                 VolunteerProfile.user_id.in_(served_ids),
                 part(_SERVED),
                 windows=windows,
+                packed=arrays,
                 trailing=(no_d2, *counts(users)),
             ).select_from(served_from)
         )

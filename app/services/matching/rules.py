@@ -34,6 +34,7 @@ from flask_babel import get_translations
 from flask_babel import gettext as _
 
 from app.models.vocab import SOCIAL_WORKER_ONLY
+from app.models.windows import accepts
 from app.services.matching.distance import geodesic_km
 from app.services.matching.weights import (
     MAX_RADIUS_KM,
@@ -68,7 +69,7 @@ class Prospect:
     lon: float
     radius_km: float
     skills: list
-    availability: list | None
+    availability: list | bytes | None  # JSON, or packed (models/windows.py)
     limit: int  # their open-task limit
     vetted: bool  # for work with children (a team: its leader)
     approx_km: float = 0.0  # the quick distance to the place
@@ -145,33 +146,12 @@ def local_time(wanted_at: datetime | None) -> datetime | None:
     return None if wanted_at is None else to_local(wanted_at)
 
 
-def available(windows: list | None, local: datetime | None) -> bool:
-    """Weekly windows [{"day": 0-6 (Monday = 0), "start": "08:00", "end": "12:00"}]."""
+def available(windows: list | bytes | None, local: datetime | None) -> bool:
+    """Weekly windows [{"day": 0-6 (Monday = 0), "start": "08:00", "end": "12:00"}], or
+    as ``windows.pack`` writes them (what the reach index carries): ``windows.accepts``."""
     if local is None:
         return True
-    day = local.weekday()
-    minute = local.hour * 60 + local.minute
-    for window in windows or []:
-        try:
-            start = _minutes(window["start"])
-            end = _minutes(window["end"])
-            window_day = int(window["day"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if start <= end:
-            if window_day == day and start <= minute <= end:
-                return True
-        # A window past midnight: the evening part on its day, the rest on the next day.
-        elif (window_day == day and minute >= start) or (
-            (window_day + 1) % 7 == day and minute <= end
-        ):
-            return True
-    return False
-
-
-def _minutes(text: str) -> int:
-    hours, minutes = str(text).split(":")
-    return int(hours) * 60 + int(minutes)
+    return accepts(windows, local.weekday(), local.hour * 60 + local.minute)
 
 
 def eligibility_problem(
