@@ -61,6 +61,28 @@ def assignable(actor: User, request: HelpRequest) -> Assignable:
     )
 
 
+def suggested(actor: User, request: HelpRequest, candidates) -> list:
+    """The matched ``candidates`` (``matching.Candidate``) ``actor`` may give the request
+    to: volunteers and teams of the assignable stations. The volunteers' stations are read
+    in one statement (each ``user.volunteer`` would be a statement of its own)."""
+    stations = assignable_station_ids(actor, request) or {-1}
+    ids = [c.user.id for c in candidates if c.kind == "volunteer"]
+    home = {}
+    if ids:
+        home = dict(
+            db.session.execute(
+                select(VolunteerProfile.user_id, VolunteerProfile.station_id).where(
+                    VolunteerProfile.user_id.in_(ids)
+                )
+            ).all()
+        )
+    return [
+        c
+        for c in candidates
+        if (home.get(c.user.id) if c.kind == "volunteer" else c.team.station_id) in stations
+    ]
+
+
 def assign_target(actor: User, choice: str) -> tuple[str, User | Team]:
     """The volunteer, team or worker a "kind:id" choice names, with its kind; refused
     when it names no one active (or a worker out of ``actor``'s sight)."""

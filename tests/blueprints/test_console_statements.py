@@ -189,3 +189,29 @@ def test_the_overdue_count_is_exact_per_urgency_below_the_cap_and_stops_at_it(wo
     assert console.count_text(counts)["overdue"] == "99+"
     # deeper into the tab, its count goes as far as the pager needs
     assert console.counts(worker, at_least={"overdue": 200})["overdue"] == 138
+
+
+def test_the_request_page_reads_its_candidates_stations_in_one_statement(
+    app, client, world, login_as
+):
+    """The request page suggests the matched volunteers of the stations the worker may give
+    it to: their stations come in one statement, not one per candidate (it was 9 of the
+    page's 27 on the bench's demo county)."""
+    from tests.volunteer_support import request_in_a1, volunteer_near
+
+    login_as("social_worker")
+    request = request_in_a1(world, category="shopping")
+    for km in (0.5, 1.0):
+        volunteer_near(world, km)
+    volunteer_near(world, 1.5, station=world.station_b)  # matched, not the worker's to give
+    db.session.commit()
+    path = f"/station/r/{request.id}"
+    few, page = _queue_statements(app, client, path)
+    assert page.count(" km</option>") == 2
+    for km in (2.0, 2.5, 3.0, 3.5, 4.0):
+        volunteer_near(world, km)
+    db.session.commit()
+    many, page = _queue_statements(app, client, path)
+    assert page.count(" km</option>") == 7
+    assert len(many) == len(few)
+    assert sum("FROM volunteer_profile" in s for s in many) <= 2

@@ -136,13 +136,8 @@ def _candidates(found: HelpRequest):
 def _assign_choices(found: HelpRequest, candidates) -> dict[str, list[tuple[str, str]]]:
     """Only whom the worker may give this request to (``console.assign``): volunteers and
     teams of the assignable stations, workers who may act on the request."""
-    stations = console.assignable_station_ids(current_user, found) or {-1}
     groups: dict[str, list[tuple[str, str]]] = {}
-    suggested = [
-        c
-        for c in candidates or []
-        if (c.user.volunteer.station_id if c.kind == "volunteer" else c.team.station_id) in stations
-    ]
+    suggested = console_choices.suggested(current_user, found, candidates or [])
     if suggested:
         groups[_("Suggested")] = [
             (
