@@ -1,7 +1,9 @@
 """Fill the bench database with N help requests spread over the demo stations (once).
 
 ``python -m benchmarks.fill_requests 100000`` — rows carry codes 'BN000001'…, so a second
-run tops up to N instead of duplicating. On PostgreSQL the rows go in through COPY (a
+run tops up to N instead of duplicating. It first removes what earlier load runs' intake
+posts filed (``forget_intake``), so each run measures the same N requests, not N and every
+earlier run's posts. On PostgreSQL the rows go in through COPY (a
 million in a minute or two, where one INSERT per 5,000 rows took half an hour), then the
 table is analysed and vacuumed so the planner and index-only scans see it as a server that
 has run for a while would.
@@ -15,11 +17,19 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from app import create_app
 from app.extensions import db
-from app.models import HelpRequest, Station
+from app.models import (
+    Claim,
+    FormToken,
+    HelpRequest,
+    Offer,
+    OutboxMessage,
+    RequestEvent,
+    Station,
+)
 from app.models.base import utcnow
 from app.models.vocab import CATEGORIES
 
@@ -145,10 +155,50 @@ def _insert(first: int, last: int, stations: list) -> None:
         db.session.commit()
 
 
-def _tidy_postgresql() -> None:
+def _tidy_postgresql(*tables: str) -> None:
     """Statistics and the visibility map, as autovacuum would leave them by and by."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.exec_driver_sql("VACUUM ANALYZE help_request")
+        for table in tables or ("help_request",):
+            conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
+# Columns that refer to a request and that nothing indexes (the app never deletes a
+# request): deleting one makes PostgreSQL scan each of their tables for it. While the
+# intake's posts are removed, each gets a partial index of its few non-NULL values.
+_UNINDEXED_REFERENCES = (
+    ("help_request", "merged_into_id"),
+    ("help_request", "possible_duplicate_of_id"),
+    ("inbound_message", "request_id"),
+    ("visit", "spawned_request_id"),
+)
+
+
+def forget_intake() -> int:
+    """Delete the requests the load bench's intake scenario filed (by its description,
+    ``scenarios.INTAKE_DESCRIPTION``), with what hangs on them (their texts, events, form
+    tokens, offers and claims: named, not left to ON DELETE CASCADE, which SQLite applies
+    only when told). How many requests went."""
+    from benchmarks.scenarios import INTAKE_DESCRIPTION
+
+    filed = select(HelpRequest.id).where(HelpRequest.description == INTAKE_DESCRIPTION)
+    if not db.session.scalar(select(func.count()).select_from(filed.subquery())):
+        return 0
+    postgresql = db.engine.dialect.name == "postgresql"
+    indexes = [f"bench_forget_{table}_{column}" for table, column in _UNINDEXED_REFERENCES]
+    if postgresql:
+        for name, (table, column) in zip(indexes, _UNINDEXED_REFERENCES, strict=True):
+            db.session.execute(
+                text(f"CREATE INDEX {name} ON {table} ({column}) WHERE {column} IS NOT NULL")
+            )
+    for model in (OutboxMessage, RequestEvent, FormToken, Offer, Claim):
+        db.session.execute(delete(model).where(model.request_id.in_(filed)))
+    gone = db.session.execute(delete(HelpRequest).where(HelpRequest.id.in_(filed))).rowcount
+    for name in indexes if postgresql else ():
+        db.session.execute(text(f"DROP INDEX {name}"))
+    db.session.commit()  # the indexes come and go in the same transaction
+    if postgresql:
+        _tidy_postgresql("help_request", "outbox_message", "request_event", "form_token")
+    return gone
 
 
 def fill(total: int) -> int:
@@ -173,5 +223,9 @@ def fill(total: int) -> int:
 if __name__ == "__main__":
     app = create_app()
     with app.app_context():
+        forgotten = forget_intake()
         added = fill(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
-        print(f"bench requests: added {max(added, 0)}", file=sys.stderr)
+        print(
+            f"bench requests: added {max(added, 0)}, removed {forgotten} an earlier run posted",
+            file=sys.stderr,
+        )

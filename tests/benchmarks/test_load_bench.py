@@ -71,3 +71,40 @@ def test_a_ratio_just_under_a_target_does_not_print_as_the_target():
         {"rps": 3893.0},
     )
     assert "(0.096× bare" in line
+
+
+def test_the_intakes_posts_of_earlier_runs_are_forgotten_before_the_next(world, client):
+    """Each load run's intake posts file real requests (with their events, form tokens and
+    texts) into the bench database; the next run's fill removes them, so every run measures
+    the same N requests. Nothing else goes: not the filled rows, not a request that says
+    the same first sentence (the demo county's do)."""
+    from app.models import FormToken, OutboxMessage, RequestEvent
+    from benchmarks.scenarios import INTAKE_DESCRIPTION
+    from tests.public_support import post_ask
+
+    fill_requests.fill(10)
+    assert fill_requests.forget_intake() == 0  # nothing posted yet
+    for phone in ("13900000001", "13900000002"):
+        posted = post_ask(client, world, description=INTAKE_DESCRIPTION, phone=phone)
+        assert posted.status_code in (302, 303)
+    demo_like = INTAKE_DESCRIPTION.split("。")[0]
+    assert post_ask(client, world, description=demo_like, phone="13900000003").status_code in (
+        302,
+        303,
+    )
+    posted = db.session.scalars(
+        select(HelpRequest.id).where(HelpRequest.description == INTAKE_DESCRIPTION)
+    ).all()
+    assert len(posted) == 2
+    texts = select(func.count()).select_from(OutboxMessage)
+    assert db.session.scalar(texts.where(OutboxMessage.request_id.in_(posted)))
+    before = db.session.scalar(select(func.count()).select_from(HelpRequest))
+
+    assert fill_requests.forget_intake() == 2
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(HelpRequest)) == before - 2
+    for model in (OutboxMessage, RequestEvent, FormToken):
+        left = select(func.count()).select_from(model).where(model.request_id.in_(posted))
+        assert db.session.scalar(left) == 0, model
+    assert len(_bench_rows()) == 10  # the filled ones stay
+    assert fill_requests.forget_intake() == 0
