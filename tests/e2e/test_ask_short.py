@@ -180,8 +180,12 @@ def test_the_forms_htmx_interactions_log_no_console_error(page):
     page.locator("select[name=village]").select_option(index=1)
     for number in ("12345", "139 1234 0017"):  # a wrong number, then a right one
         page.locator("input[name=phone]").fill(number)
+        page.locator("input[name=phone]").evaluate("input => { input.dataset.sent = '1'; }")
         with page.expect_response("**/ask/phone"):
             page.locator("input[name=phone]").blur()
+        # The answer arrives before htmx swaps the field in anew: typing before the swap
+        # would go into the old field, and the new one would then never change.
+        page.wait_for_function("() => !document.querySelector('input[name=phone]').dataset.sent")
     expect(page.locator("#phone-field .ok")).to_contain_text("✓")
     page.locator("details.ask-more > summary").click()
     page.locator("label.check:has(input[name=wanted_when][value=later])").click()
