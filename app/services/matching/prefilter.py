@@ -49,6 +49,7 @@ from app.models import (
     User,
     VolunteerProfile,
 )
+from app.models.people import MATCHING_CARRIES
 from app.models.reach import REACH_CLASSES, ranges_for_place
 from app.models.vocab import CATEGORY_BITS
 from app.services import geo
@@ -106,12 +107,7 @@ def _profile_columns(windows: bool, packed: bool = False):
 # What the rules read of a near volunteer besides the point, the radius and the distance
 # (the weekly windows packed: models/windows.py): on PostgreSQL the reach index carries
 # them (``MATCHING_CARRIES``), so matching reads no table rows.
-_CARRIED = (
-    VolunteerProfile.skills,
-    VolunteerProfile.window_code,
-    VolunteerProfile.open_task_limit,
-    VolunteerProfile.vetted_for_children,
-)
+_CARRIED = tuple(getattr(VolunteerProfile, name) for name in MATCHING_CARRIES if name != "user_id")
 
 
 @built_once
@@ -134,13 +130,10 @@ def _near_statement(arrays: bool, windows: bool):
             .limit(bindparam("near_limit"))
             .subquery("near")
         )
-        return (
-            select(*_profile_columns(windows), near.c.d2)
-            .join(near, near.c.near_id == profile.user_id)
-            .where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
-            .order_by(near.c.d2, near.c.near_id)
-            .limit(bindparam("prefilter_limit"))
+        chosen = select(*_profile_columns(windows), near.c.d2).join(
+            near, near.c.near_id == profile.user_id
         )
+        return _nearest_with_the_skill(chosen, near)
     # PostgreSQL: one index range per row of cells (their keys are consecutive), read
     # for each of the ranges given as two arrays, instead of one descent of the index
     # per cell. OFFSET 0 keeps the ranges outside: each is one short index scan.
@@ -184,6 +177,11 @@ def _near_statement(arrays: bool, windows: bool):
         near.c.vetted_for_children,
         near.c.d2,
     )
+    return _nearest_with_the_skill(chosen, near)
+
+
+def _nearest_with_the_skill(chosen, near):
+    """Step 2: of the ``near`` list, those with the request's skill bit, nearest first."""
     return (
         chosen.where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
         .order_by(near.c.d2, near.c.near_id)
