@@ -34,14 +34,14 @@ def load_user(user_id: str):
     found = db.session.execute(_user_statement(), {"user_id": wanted}).one_or_none()
     if found is None:
         return None
-    user, station, volunteer, roles, station_tree = found
+    user, station, volunteer, roles, tree_stamp = found
     _loaded_with(user, station=station, volunteer=volunteer)
     if not user.is_active:
         return None
     if session.get(SESSION_VERSION_KEY, 0) != (user.session_version or 0):
         return None  # a session from before the last sign-out
     user.remember_roles(roles)
-    remember_station_tree(station_tree)
+    remember_station_tree(tree_stamp)
     return user
 
 
@@ -49,8 +49,8 @@ def load_user(user_id: str):
 def _user_statement():
     """The signed-in user in one statement, with what nearly every signed-in page asks
     next: the roles (the guards, the nav), the station (scope, headings), the volunteer
-    profile (the nav) and the station tree (whose requests a worker reads: a statement
-    of its own otherwise). Built once: building cost more than running it.
+    profile (the nav) and the station tree's stamp (whose requests a worker reads: the
+    tree this process keeps for it, app/services/access.py). Built once: building cost more than running it.
 
     Cheaper to build than the user with its relationships eagerly loaded (joinedload):
     the station and the profile are entities of their own in the row, set on the user
@@ -60,7 +60,7 @@ def _user_statement():
     from sqlalchemy.orm import lazyload
 
     from app.models import Station, User, UserRole, VolunteerProfile
-    from app.services.access import COMMA, station_tree_text
+    from app.services.access import COMMA, station_tree_stamp
 
     roles = (
         select(func.aggregate_strings(UserRole.role, COMMA))
@@ -73,7 +73,7 @@ def _user_statement():
             Station,
             VolunteerProfile,
             roles.label("roles"),
-            station_tree_text().label("station_tree"),
+            station_tree_stamp().label("station_tree_stamp"),
         )
         .outerjoin(User.station)
         .outerjoin(User.volunteer)

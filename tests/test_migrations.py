@@ -291,3 +291,52 @@ def test_issue17_profiles_get_the_packed_windows_the_model_keeps(empty_database)
     assert _flask(["db", "downgrade", "a18wishb"], empty_database).returncode == 0
     names, rows = columns()
     assert "window_code" not in names and "availability" in names
+
+
+def test_issue17_the_station_trees_stamp_changes_with_the_tree_and_goes_on_downgrade(
+    empty_database,
+):
+    """Revision a21tree adds the stamp's row and the triggers that draw it anew when a
+    station is added, moved or removed; downgrading drops them, and stations can still be
+    written."""
+    import sqlalchemy as sa
+
+    from app.config import normalise_database_url
+
+    assert _flask(["db", "upgrade", "a20win"], empty_database).returncode == 0
+    upgrade = _flask(["db", "upgrade"], empty_database)
+    assert upgrade.returncode == 0, upgrade.stderr
+
+    engine = create_engine(normalise_database_url(empty_database))
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["region", "station"])
+    region, station = meta.tables["region"], meta.tables["station"]
+    stamp = sa.text("select stamp from station_tree_stamp where id = 1")
+    with engine.begin() as conn:
+        first = conn.scalar(stamp)
+        county = _insert(conn, region, code="410100000000", name="示范区", level="county")
+        centre = _insert(conn, station, name="中心", kind="county_centre", region_id=county)
+    with engine.begin() as conn:
+        added = conn.scalar(stamp)
+        room = _insert(conn, station, name="村室", kind="village_room", region_id=county)
+    with engine.begin() as conn:
+        second = conn.scalar(stamp)
+        conn.execute(station.update().where(station.c.name == "中心").values(phone="110"))
+        renamed = conn.scalar(stamp)
+    with engine.begin() as conn:
+        conn.execute(station.update().where(station.c.id == room).values(parent_id=centre))
+        moved = conn.scalar(stamp)
+    with engine.begin() as conn:
+        conn.execute(station.delete().where(station.c.id == room))
+        removed = conn.scalar(stamp)
+    engine.dispose()
+    assert first is not None and added != first and second != added
+    assert renamed == second  # a new phone is not a new tree
+    assert moved != renamed and removed != moved
+
+    assert _flask(["db", "downgrade", "a20win"], empty_database).returncode == 0
+    engine = create_engine(normalise_database_url(empty_database))
+    assert "station_tree_stamp" not in inspect(engine).get_table_names()
+    with engine.begin() as conn:
+        _insert(conn, station, name="又一个", kind="village_room", region_id=county)
+    engine.dispose()

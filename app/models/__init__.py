@@ -3,7 +3,7 @@
 from app.models.accounts import PhoneCode, SignInThrottle
 from app.models.activities import Activity, ActivityResident, ActivitySignup
 from app.models.api_keys import ApiKey
-from app.models.geography import Region, Station
+from app.models.geography import Region, Station, StationTreeStamp
 from app.models.ledger import Beneficiary, CallLog, Visit
 from app.models.messaging import AuditLog, InboundMessage, OutboxMessage, SmsOptOut
 from app.models.people import Team, TeamMember, User, UserRole, VolunteerProfile
@@ -35,6 +35,7 @@ __all__ = [
     "SmsOptOut",
     "StatsSnapshot",
     "Station",
+    "StationTreeStamp",
     "Team",
     "TeamMember",
     "User",

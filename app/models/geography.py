@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, String
+import secrets
+
+from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import db
@@ -59,3 +61,65 @@ class Station(db.Model):
         if not (value or "").strip():
             raise ValueError("a station needs a phone number residents can call")
         return value.strip()
+
+
+class StationTreeStamp(db.Model):
+    """One row (id 1): a value drawn anew, by database triggers, whenever a station is
+    added or removed or its parent changes, in the same transaction. The station tree
+    (who sits below whom: whose requests a worker reads) is then read once per process
+    and stamp, not by every signed-in request: the whole tree as one text was built by
+    the database and sent with each request, a cost that grew with the province's
+    thousands of stations (app/services/access.py). Drawn at random, not counted up, so
+    a row deleted and made again never repeats a stamp a process still keeps. Without
+    the row (emptied by hand) the tree is read afresh each time, as before."""
+
+    __tablename__ = "station_tree_stamp"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    stamp: Mapped[int] = mapped_column(BigInteger)
+
+
+# The triggers (the migration a21tree makes these same ones); also made by
+# ``create_all`` (the tests' schema), after every table exists.
+STAMP_TRIGGERS = {
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION station_tree_restamp() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO station_tree_stamp (id, stamp)
+  VALUES (1, floor(random() * 9007199254740991)::bigint)
+  ON CONFLICT (id) DO UPDATE SET stamp = EXCLUDED.stamp;
+  RETURN NULL;
+END $$""",
+        """CREATE OR REPLACE TRIGGER station_tree_restamp
+AFTER INSERT OR DELETE OR UPDATE OF id, parent_id ON station
+FOR EACH STATEMENT EXECUTE FUNCTION station_tree_restamp()""",
+        """CREATE OR REPLACE TRIGGER station_tree_restamp_truncate
+AFTER TRUNCATE ON station
+FOR EACH STATEMENT EXECUTE FUNCTION station_tree_restamp()""",
+    ],
+    "sqlite": [
+        f"""CREATE TRIGGER IF NOT EXISTS station_tree_restamp_{name} AFTER {when} ON station
+BEGIN
+  INSERT OR REPLACE INTO station_tree_stamp (id, stamp) VALUES (1, random());
+END"""
+        for name, when in (
+            ("insert", "INSERT"),
+            ("delete", "DELETE"),
+            ("update", "UPDATE OF id, parent_id"),
+        )
+    ],
+}
+
+
+@event.listens_for(db.metadata, "after_create")
+def _make_stamp_triggers(_metadata, connection, **_kw) -> None:
+    for statement in STAMP_TRIGGERS.get(connection.dialect.name, []):
+        connection.exec_driver_sql(statement)
+    connection.execute(
+        text(
+            "INSERT INTO station_tree_stamp (id, stamp) SELECT 1, :stamp"
+            " WHERE NOT EXISTS (SELECT 1 FROM station_tree_stamp)"
+        ),
+        {"stamp": secrets.randbits(53)},
+    )

@@ -10,7 +10,7 @@ from sqlalchemy import Select, String, cast, event, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Station, User
+from app.models import Station, StationTreeStamp, User
 from app.services import workflow
 
 _CACHE = "linli_access"
@@ -59,10 +59,9 @@ COMMA = literal_column("','")
 
 
 def station_tree_text():
-    """The whole station tree as one text, ``"id:parent,id:parent,..."``: a column the
-    signed-in user's statement reads too (app/security.py), so that the tree costs no
-    statement of its own. Read afresh with every request, so it is never stale: the
-    text is only the key under which its parsed form is kept (``_tree_from_text``)."""
+    """The whole station tree as one text, ``"id:parent,id:parent,..."``: read when this
+    process has not read the tree of the current stamp (``_read_station_tree``); the text
+    is the key under which its parsed form is kept (``_tree_from_text``)."""
     rows = select(Station.id, Station.parent_id).order_by(Station.id).subquery()
     pair = (
         cast(rows.c.id, String)
@@ -70,6 +69,18 @@ def station_tree_text():
         + func.coalesce(cast(rows.c.parent_id, String), literal_column("''"))
     )
     return select(func.aggregate_strings(pair, COMMA)).scalar_subquery()
+
+
+def station_tree_stamp():
+    """The stamp of the station tree as it stands (None without the stamp's row): a column
+    the signed-in user's statement reads too (app/security.py). It changes in the
+    transaction that changes the tree (database triggers, ``StationTreeStamp``), so a
+    tree kept under it is never stale."""
+    return (
+        select(StationTreeStamp.stamp)
+        .where(StationTreeStamp.id == literal_column("1"))
+        .scalar_subquery()
+    )
 
 
 @lru_cache(maxsize=8)
@@ -82,17 +93,43 @@ def _tree_from_text(text: str) -> StationTree:
     return StationTree(pairs)
 
 
-def remember_station_tree(text: str | None) -> None:
-    """The tree read with the signed-in user, for the rest of this unit of work."""
-    db.session.info.setdefault(_CACHE, {})["tree"] = _tree_from_text(text or "")
+# The trees this process has read, by database and stamp (a few: a new stamp is rare).
+KEPT_TREES = 8
+_kept_trees: dict[tuple[object, int], StationTree] = {}
+
+
+def remember_station_tree(stamp: int | None) -> None:
+    """The tree of this stamp (read with the signed-in user) for the rest of this unit of
+    work, when this process has it already; else it is read when first needed (a
+    volunteer's pages never need it)."""
+    if stamp is None:
+        return
+    tree = _kept_trees.get((db.session.get_bind(), stamp))
+    if tree is not None:
+        db.session.info.setdefault(_CACHE, {})["tree"] = tree
 
 
 def _station_tree() -> StationTree:
-    """The station tree of this unit of work: the one read with the signed-in user, else
-    read now (once per unit of work, as pages ask often)."""
-    return _cached(
-        "tree", lambda: _tree_from_text(db.session.scalar(select(station_tree_text())) or "")
-    )
+    """The station tree of this unit of work: the one remembered with the signed-in user,
+    else the one kept for the current stamp, else read now (once per unit of work, as
+    pages ask often)."""
+    return _cached("tree", _read_station_tree)
+
+
+def _read_station_tree() -> StationTree:
+    database = db.session.get_bind()
+    stamp = db.session.scalar(select(station_tree_stamp()))
+    kept = _kept_trees.get((database, stamp)) if stamp is not None else None
+    if kept is not None:
+        return kept
+    # The stamp again with the text: both as of one moment.
+    stamp, text = db.session.execute(select(station_tree_stamp(), station_tree_text())).one()
+    tree = _tree_from_text(text or "")
+    if stamp is not None:
+        if len(_kept_trees) >= KEPT_TREES:
+            _kept_trees.clear()
+        _kept_trees[(database, stamp)] = tree
+    return tree
 
 
 def descendant_station_ids(root_id: int) -> frozenset[int]:
