@@ -18,6 +18,7 @@ BENCHMARKS = {
     "county": "benchmarks.county",  # 1M requests, 2M service records: dashboard and report
     "sms": "benchmarks.sms",  # one flask worker vs a bare twilio loop, same fake Twilio
     "wire": "benchmarks.wire",  # compression's cost: pages with and without Accept-Encoding
+    "stations": "benchmarks.stations",  # a signed-in request with a county's and a province's stations
 }
 
 
