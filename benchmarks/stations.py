@@ -6,7 +6,9 @@ station tree's stamp, in one statement; a worker's pages then ask which stations
 PostgreSQL, one signed-in unit of work after another (the user loaded, the worker's
 stations worked out, the commit), with a county's stations and with a province's
 (``BENCH_PROVINCE_COUNTIES`` county centres of ``BENCH_PROVINCE_TOWNSHIPS`` township
-stations each: 150 × 20, 3,150 stations), each in its own kept database
+stations each: 150 × 20, 3,150 stations), with a social worker at every township station,
+for a township station's worker and for a county centre's (who acts for the stations
+without staff of their own), each size in its own kept database
 (``linli_bench_stations_<n>``). Run through ``make bench`` (``--only stations``).
 """
 
@@ -23,77 +25,98 @@ from benchmarks.load import ROOT, _env, ensure_database
 COUNTIES = int(os.environ.get("BENCH_PROVINCE_COUNTIES", "150"))
 TOWNSHIPS = int(os.environ.get("BENCH_PROVINCE_TOWNSHIPS", "20"))
 UNITS = 2000
-WORKER = "bench-station-worker"
+WORKER = "bench-station-worker"  # a township station's
+CENTRE = "bench-centre-worker"  # the first county centre's
 
 
 def fill(counties: int, townships: int) -> int:
-    """County centres with their township stations, and one social worker at the first
-    township (once per database): how many stations there are."""
+    """County centres with their township stations, a social worker at every township
+    station (``WORKER`` at the first) and one at the first county centre (``CENTRE``),
+    once per database: how many stations there are."""
     from sqlalchemy import func, insert, select
 
     from app.extensions import db
     from app.models import Region, Station, User, UserRole
 
-    have = db.session.scalar(select(func.count()).select_from(Station))
-    if have:
-        return have
-    for c in range(counties):
-        county = Region(code=f"41{c:04d}000000", name=f"县{c}", level="county", lat=34.0, lon=113.0)
-        db.session.add(county)
-        db.session.flush()
-        centre = Station(name=f"县{c}指导中心", kind="county_centre", region=county, phone="1")
-        db.session.add(centre)
-        db.session.flush()
-        db.session.execute(
-            insert(Station),
-            [
-                {
-                    "name": f"县{c}第{t}街道社工站",
-                    "kind": "township_station",
-                    "region_id": county.id,
-                    "parent_id": centre.id,
-                    "phone": "1",
-                }
-                for t in range(townships)
-            ],
+    if not db.session.scalar(select(func.count()).select_from(Station)):
+        for c in range(counties):
+            county = Region(
+                code=f"41{c:04d}000000", name=f"县{c}", level="county", lat=34.0, lon=113.0
+            )
+            db.session.add(county)
+            db.session.flush()
+            centre = Station(name=f"县{c}指导中心", kind="county_centre", region=county, phone="1")
+            db.session.add(centre)
+            db.session.flush()
+            db.session.execute(
+                insert(Station),
+                [
+                    {
+                        "name": f"县{c}第{t}街道社工站",
+                        "kind": "township_station",
+                        "region_id": county.id,
+                        "parent_id": centre.id,
+                        "phone": "1",
+                    }
+                    for t in range(townships)
+                ],
+            )
+    if db.session.scalar(select(User.id).where(User.username == CENTRE)) is None:
+        first_centre = db.session.scalar(
+            select(Station.id).where(Station.kind == "county_centre").order_by(Station.id)
         )
-    first = db.session.scalar(
-        select(Station.id).where(Station.kind == "township_station").order_by(Station.id)
-    )
-    worker = User(
-        username=WORKER, phone="+8613900009999", name="社工", station_id=first, password_hash="!"
-    )  # no password: the bench signs in through the loader
-    db.session.add(worker)
-    db.session.flush()
-    db.session.add(UserRole(user_id=worker.id, role="social_worker"))
+        townships_ids = db.session.scalars(
+            select(Station.id).where(Station.kind == "township_station").order_by(Station.id)
+        ).all()
+        staff = [(CENTRE, first_centre)] + [
+            (WORKER if n == 0 else f"bench-worker-{station_id}", station_id)
+            for n, station_id in enumerate(townships_ids)
+        ]
+        taken = set(db.session.scalars(select(User.username)))
+        rows = [
+            {
+                "username": name,
+                "phone": f"+86139{station_id:08d}",
+                "name": "社工",
+                "station_id": station_id,
+                "password_hash": "!",  # no password: the bench signs in through the loader
+            }
+            for name, station_id in staff
+            if name not in taken
+        ]
+        ids = db.session.scalars(insert(User).returning(User.id), rows).all()
+        db.session.execute(
+            insert(UserRole), [{"user_id": user_id, "role": "social_worker"} for user_id in ids]
+        )
     db.session.commit()
     return db.session.scalar(select(func.count()).select_from(Station))
 
 
-def measure(units: int = UNITS) -> dict[str, float]:
-    """p50/p95 wall time and the mean CPU of this process, per signed-in unit of work."""
+def measure(username: str = WORKER, units: int = UNITS) -> dict[str, float]:
+    """p50/p95 wall time and the mean CPU of this process, per signed-in unit of work of
+    ``username``: the user loaded, the stations they read and those they act for (the
+    queue asks both), the commit."""
     from flask import session
     from sqlalchemy import select
 
     from app.extensions import db
     from app.models import User
     from app.security import SESSION_VERSION_KEY, load_user
-    from app.services.access import visible_station_ids
+    from app.services.access import acting_station_ids, visible_station_ids
 
-    worker_id = db.session.scalar(select(User.id).where(User.username == WORKER))
+    worker_id = db.session.scalar(select(User.id).where(User.username == username))
     session[SESSION_VERSION_KEY] = db.session.get(User, worker_id).session_version or 0
     db.session.commit()
 
     def unit() -> int:
         user = load_user(str(worker_id))
         seen = len(visible_station_ids(user))
+        acting_station_ids(user)
         db.session.commit()
         db.session.expunge_all()
         return seen
 
-    for _ in range(
-        min(200, units)
-    ):  # warm: the first read of the tree is once per process and stamp
+    for _ in range(min(200, units)):  # warm: a process reads the tree once per stamp
         unit()
     walls = []
     cpu = time.process_time()
@@ -125,13 +148,19 @@ def _in_database(url: str, *args: str) -> dict:
 
 def _line(label: str, figures: dict) -> str:
     return (
-        f"  {label:<34} p50 {figures['p50']:5.2f} ms  p95 {figures['p95']:5.2f} ms  "
-        f"CPU here {figures['cpu']:5.2f} ms  (stations the worker reads: {figures['seen']})"
+        f"  {label:<44} p50 {figures['p50']:5.2f} ms  p95 {figures['p95']:5.2f} ms  "
+        f"CPU here {figures['cpu']:5.2f} ms  (stations read: {figures['seen']})"
     )
 
 
+WHO = (("township", "township station worker"), ("centre", "county centre worker"))
+
+
 def run() -> list[str]:
-    lines = ["signed-in unit of work (user, roles, stations read, commit), PostgreSQL, in process:"]
+    lines = [
+        "signed-in unit of work (user, roles, stations read and acted for, commit), "
+        "PostgreSQL, in process; a social worker at every township station:"
+    ]
     results = []
     for counties, townships in ((1, 30), (COUNTIES, TOWNSHIPS)):
         url = ensure_database(f"linli_bench_stations_{counties * (townships + 1)}")
@@ -144,12 +173,15 @@ def run() -> list[str]:
         )
         figures = _in_database(url, "fill-and-measure", str(counties), str(townships))
         results.append(figures)
-        lines.append(_line(f"{figures['stations']:,} stations", figures))
+        for key, who in WHO:
+            lines.append(_line(f"{figures['stations']:,} stations, {who}", figures[key]))
     small, large = results
-    lines.append(
-        f"  p50 with {large['stations']:,} stations: {large['p50'] / small['p50']:.2f}× "
-        f"that with {small['stations']:,} (flat: about 1×)"
-    )
+    for key, who in WHO:
+        lines.append(
+            f"  {who}: p50 with {large['stations']:,} stations "
+            f"{large[key]['p50'] / small[key]['p50']:.2f}× that with {small['stations']:,} "
+            "(flat: about 1×)"
+        )
     return lines
 
 
@@ -160,4 +192,8 @@ if __name__ == "__main__":
     counties, townships = int(sys.argv[2]), int(sys.argv[3])
     with app.test_request_context("/"):
         stations = fill(counties, townships)
-        print(json.dumps({**measure(), "stations": stations}))
+        print(
+            json.dumps(
+                {"stations": stations, "township": measure(WORKER), "centre": measure(CENTRE)}
+            )
+        )

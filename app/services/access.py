@@ -176,32 +176,49 @@ def is_centre_staff(user: User | None) -> bool:
     return station is not None and station.kind == "county_centre"
 
 
-def _staffed_station_ids() -> set[int]:
-    """Stations with an active social worker or admin of their own."""
+def _staffed_station_ids(among: frozenset[int]) -> set[int]:
+    """Which of the stations ``among`` have an active social worker or admin of their own.
+    Asked for one county's stations: read for the whole province, every county centre
+    worker's page read every active worker's station (3,000 rows at 3,000 staffed
+    stations, about 1.8 ms a page)."""
+    if not among:
+        return set()
+    statement = _staffed_statement(db.session.get_bind().dialect.name)
+    return set(db.session.scalars(statement, {"among": sorted(among)}))
+
+
+@lru_cache(maxsize=2)
+def _staffed_statement(dialect: str):
+    """Built once per dialect; on PostgreSQL the stations go as one array, not as a
+    parameter each (a statement of its own for every county's number of stations)."""
+    from sqlalchemy import Integer, any_, bindparam
+    from sqlalchemy.dialects.postgresql import ARRAY
+
     from app.models import UserRole
 
-    def compute() -> set[int]:
-        query = (
-            select(User.station_id)
-            .join(UserRole, UserRole.user_id == User.id)
-            .where(
-                User.active.is_(True),
-                User.station_id.is_not(None),
-                UserRole.role.in_(STAFF_ROLES),
-            )
-            .distinct()
+    if dialect == "postgresql":
+        among = User.station_id == any_(bindparam("among", type_=ARRAY(Integer)))
+    else:
+        among = User.station_id.in_(bindparam("among", expanding=True))
+    return (
+        select(User.station_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(
+            User.active.is_(True),
+            among,
+            UserRole.role.in_([literal_column(f"'{role}'") for role in STAFF_ROLES]),
         )
-        return set(db.session.scalars(query))
-
-    return _cached("staffed", compute)
+        .distinct()
+    )
 
 
 def _centre_acting_ids(centre_id: int) -> set[int]:
     """The centre itself and the stations below it that no worker of their own covers (a
     township without staff, its rooms without staff): the centre stands in for them, as
     their alerts already go up to it. A staffed station covers its rooms."""
-    children = _station_tree().children
-    staffed = _staffed_station_ids()
+    tree = _station_tree()
+    children = tree.children
+    staffed = _staffed_station_ids(tree.below(centre_id) - {centre_id})
     found, stack = {centre_id}, list(children.get(centre_id, []))
     while stack:
         current = stack.pop()

@@ -1,7 +1,7 @@
 """Station scoping: a worker sees their station and its rooms, never another station."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import HelpRequest
@@ -77,6 +77,40 @@ def test_centre_worker_reads_the_county_and_acts_on_the_centre_and_unstaffed_sta
     assert not is_serving_worker(worker, world.station_a.id)
     assert not is_serving_worker(worker, world.room_a1.id)
     assert is_serving_worker(worker, world.county_centre.id)
+
+
+def test_a_centre_workers_staffed_stations_are_read_among_their_county_alone(world):
+    """Which stations have staff of their own is asked for the centre's county, not for
+    every worker of the province (issue 17: a province has thousands of staffed
+    stations); the other county's staffed township changes nothing here."""
+    from app.services.access import acting_station_ids
+
+    other_county = factories.make_region("另一县", "county", None, 35.0, 114.0)
+    other_township = factories.make_region("另一镇", "township", other_county, 35.1, 114.1)
+    other_centre = factories.make_station("另一县中心", "county_centre", other_county)
+    elsewhere = factories.make_station(
+        "另一镇社工站", "township_station", other_township, other_centre
+    )
+    factories.make_user(roles=("social_worker",), station=elsewhere)
+    factories.make_user(roles=("social_worker",), station=world.station_a)
+    worker = factories.make_user(roles=("social_worker",), station=world.county_centre)
+    db.session.commit()
+    county = {world.station_a.id, world.room_a1.id, world.station_b.id}
+    asked = []
+
+    def parameters(conn, cursor, statement, params, context, executemany):
+        if "user_role" in statement and "DISTINCT" in statement:
+            values = params.values() if isinstance(params, dict) else params
+            flat = [n for v in values for n in (v if isinstance(v, list) else [v])]
+            asked.append({v for v in flat if isinstance(v, int)})  # PostgreSQL: one array
+
+    event.listen(db.engine, "before_cursor_execute", parameters)
+    try:
+        acting = acting_station_ids(worker)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", parameters)
+    assert acting == {world.county_centre.id, world.station_b.id}
+    assert len(asked) == 1 and asked[0] == county  # the county's stations, and no others
 
 
 def test_centre_worker_acts_on_a_township_request_only_while_it_is_escalated(world):
