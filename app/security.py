@@ -50,7 +50,8 @@ def _user_statement():
     """The signed-in user in one statement, with what nearly every signed-in page asks
     next: the roles (the guards, the nav), the station (scope, headings), the volunteer
     profile (the nav) and the station tree's stamp (whose requests a worker reads: the
-    tree this process keeps for it, app/services/access.py). Built once: building cost more than running it.
+    tree this process keeps for it, app/services/access.py). Built once: building cost
+    more than running it.
 
     Cheaper to build than the user with its relationships eagerly loaded (joinedload):
     the station and the profile are entities of their own in the row, set on the user
