@@ -2,7 +2,7 @@
 
 Every signed-in request read the whole station tree as one text (built by the database
 from every station and sent with the user's row), whose cost grew with the number of
-stations: at a province's 3,000 about half a millisecond of server time and 18 KB a
+stations: at a province's 3,150 about half a millisecond of server time and 28 KB a
 request. ``station_tree_stamp`` holds one value, drawn anew by triggers on ``station``
 whenever a station is added or removed or its parent changes; the user's row carries the
 stamp instead, and a process reads the tree again only when the stamp is new
