@@ -181,31 +181,27 @@ def _staffed_station_ids(among: frozenset[int]) -> set[int]:
     Asked for one county's stations: read for the whole province, every county centre
     worker's page read every active worker's station (3,000 rows at 3,000 staffed
     stations, about 1.8 ms a page)."""
+    from app.services.matching.statements import arrays, values
+
     if not among:
         return set()
-    statement = _staffed_statement(db.session.get_bind().dialect.name)
-    return set(db.session.scalars(statement, {"among": sorted(among)}))
+    statement = _staffed_statement(arrays())
+    return set(db.session.scalars(statement, {"among": values(sorted(among))}))
 
 
 @lru_cache(maxsize=2)
-def _staffed_statement(dialect: str):
-    """Built once per dialect; on PostgreSQL the stations go as one array, not as a
-    parameter each (a statement of its own for every county's number of stations)."""
-    from sqlalchemy import Integer, any_, bindparam
-    from sqlalchemy.dialects.postgresql import ARRAY
-
+def _staffed_statement(arrays: bool):
+    """Built once per database; the stations go as one list parameter (``one_of``), so
+    one statement serves every county's number of stations."""
     from app.models import UserRole
+    from app.services.matching.statements import one_of
 
-    if dialect == "postgresql":
-        among = User.station_id == any_(bindparam("among", type_=ARRAY(Integer)))
-    else:
-        among = User.station_id.in_(bindparam("among", expanding=True))
     return (
         select(User.station_id)
         .join(UserRole, UserRole.user_id == User.id)
         .where(
             User.active.is_(True),
-            among,
+            one_of(User.station_id, "among", arrays),
             UserRole.role.in_([literal_column(f"'{role}'") for role in STAFF_ROLES]),
         )
         .distinct()

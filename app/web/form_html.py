@@ -8,7 +8,7 @@ signature up with ``inspect`` at every render. On the ask form, a resident's fir
 
 ``install`` puts ``html_params`` in WTForms' place, at every name WTForms and Flask-WTF
 call it by, and remembers each ``Select`` class's option renderer. The HTML is the same
-string for the same arguments: ``tests/web/test_form_html.py`` compares it with WTForms'
+string for the same arguments: ``tests/blueprints/test_form_html.py`` compares it with WTForms'
 own writer, whatever version is installed, and checks that forms render byte for byte as
 before.
 """

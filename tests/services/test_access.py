@@ -101,8 +101,9 @@ def test_a_centre_workers_staffed_stations_are_read_among_their_county_alone(wor
     def parameters(conn, cursor, statement, params, context, executemany):
         if "user_role" in statement and "DISTINCT" in statement:
             values = params.values() if isinstance(params, dict) else params
-            flat = [n for v in values for n in (v if isinstance(v, list) else [v])]
-            asked.append({v for v in flat if isinstance(v, int)})  # PostgreSQL: one array
+            # The stations as one list parameter: "{1,2}" (PostgreSQL) or "[1,2]" (SQLite).
+            listed = [v for v in values if isinstance(v, str) and v[:1] in "{["]
+            asked.append({int(n) for v in listed for n in v.strip("{}[]").split(",") if n})
 
     event.listen(db.engine, "before_cursor_execute", parameters)
     try:

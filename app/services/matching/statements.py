@@ -1,4 +1,5 @@
-"""How matching's statements take a list of values, per database.
+"""How matching's statements (and the county centre's staffed stations, app/services/
+access.py) take a list of values, per database.
 
 Matching runs for every request, so its statements are built once (building the SQL cost
 more than running it) and take their lists as bound parameters. On PostgreSQL a list is
