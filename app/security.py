@@ -57,23 +57,19 @@ def _user_statement():
     the station and the profile are entities of their own in the row, set on the user
     by ``_loaded_with``; the roles come as one text (``User.remember_roles``), not as
     the collection of their rows, so one entity fewer and one row (no ``unique()``)."""
-    from sqlalchemy import bindparam, func, select
+    from sqlalchemy import bindparam, select
     from sqlalchemy.orm import lazyload
 
-    from app.models import Station, User, UserRole, VolunteerProfile
-    from app.services.access import COMMA, station_tree_stamp
+    from app.models import Station, User, VolunteerProfile
+    from app.models.people import roles_text
+    from app.services.access import station_tree_stamp
 
-    roles = (
-        select(func.aggregate_strings(UserRole.role, COMMA))
-        .where(UserRole.user_id == User.id)
-        .scalar_subquery()
-    )
     return (
         select(
             User,
             Station,
             VolunteerProfile,
-            roles.label("roles"),
+            roles_text().label("roles"),
             station_tree_stamp().label("station_tree_stamp"),
         )
         .outerjoin(User.station)

@@ -19,9 +19,19 @@ from sqlalchemy import (
     Numeric,
     String,
     event,
+    func,
+    literal_column,
+    select,
     text,
 )
-from sqlalchemy.orm import InstanceState, Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import (
+    InstanceState,
+    Mapped,
+    lazyload,
+    mapped_column,
+    relationship,
+    validates,
+)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
@@ -139,6 +149,29 @@ def _forget_roles_read(state: InstanceState, _attrs) -> None:
     ``refresh``, an ``expire``): the text read with it is as old as they are. Given the
     state, not the user: a rollback also expires users nothing refers to any more."""
     state.dict.pop(ROLES_READ, None)
+
+
+def roles_text():
+    """A user's roles as one text (``"social_worker,station_admin"``), a column to read
+    with the user and hand to ``User.remember_roles``: no second statement for the rows.
+    The separator is written into the SQL (a plain string would be a parameter rendered
+    anew at every execution)."""
+    return (
+        select(func.aggregate_strings(UserRole.role, literal_column("','")))
+        .where(UserRole.user_id == User.id)
+        .scalar_subquery()
+    )
+
+
+def users_with_roles(statement) -> list[User]:
+    """The users of ``statement`` (a select of ``User`` and ``roles_text()``), each
+    answering ``roles`` from the text read with it; their role rows are not loaded."""
+    users = []
+    for user, roles in db.session.execute(statement.options(lazyload(User.role_rows))):
+        if "role_rows" not in user.__dict__:
+            user.remember_roles(roles)
+        users.append(user)
+    return users
 
 
 DEFAULT_RADIUS_KM = 5.0

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, select, true, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.i18n import once_per_locale
@@ -350,7 +350,8 @@ def parse_last_seen(raw: str | None) -> datetime | None:
 
 
 def visible_request(user: User, request_id: int) -> HelpRequest | None:
-    request = db.session.get(HelpRequest, request_id)
+    """The request, with its village (its page names it), if ``user`` may read it."""
+    request = db.session.get(HelpRequest, request_id, options=[joinedload(HelpRequest.village)])
     if request is None or request.station_id not in visible_station_ids(user):
         return None
     return request

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models import HelpRequest, Team, User, UserRole, VolunteerProfile
+from app.models.people import roles_text, users_with_roles
 from app.services import ServiceError, as_id
 from app.services.access import may_act_on_request, visible_station_ids
 from app.services.codes import normalise_code
@@ -33,13 +35,15 @@ def assignable(actor: User, request: HelpRequest) -> Assignable:
     """Approved volunteers and active teams of the assignable stations; social workers who
     may act on the request, of the stations ``actor`` reads."""
     stations = assignable_station_ids(actor, request) or {-1}
-    volunteers = db.session.execute(
-        select(User)
-        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
-        .where(VolunteerProfile.status == "approved", VolunteerProfile.station_id.in_(stations))
-        .order_by(User.name)
-    ).scalars()
-    volunteers = list(volunteers)
+    volunteers = list(
+        db.session.scalars(
+            select(User)
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(VolunteerProfile.status == "approved", VolunteerProfile.station_id.in_(stations))
+            .order_by(User.name)
+            .options(lazyload(User.role_rows))  # only their names are shown
+        )
+    )
     teams = list(
         db.session.scalars(
             select(Team)
@@ -48,12 +52,12 @@ def assignable(actor: User, request: HelpRequest) -> Assignable:
         )
     )
     readers = visible_station_ids(actor) or {-1}
-    workers = db.session.scalars(
-        select(User)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == "social_worker", User.station_id.in_(readers), User.active)
+    social_workers = select(UserRole.user_id).where(UserRole.role == "social_worker")
+    workers = users_with_roles(  # their roles decide whom they may act for
+        select(User, roles_text())
+        .where(User.id.in_(social_workers), User.station_id.in_(readers), User.active)
         .order_by(User.name)
-    ).unique()
+    )
     return Assignable(
         volunteers=volunteers,
         teams=teams,

@@ -63,10 +63,9 @@ def villages_for(user: User) -> list[Region]:
     """Villages served by the user's stations (for the search filter)."""
     from app.models import Station
 
-    stations = db.session.scalars(
-        select(Station).where(Station.id.in_(visible_station_ids(user) or {-1}))
-    ).all()
-    region_ids = {s.region_id for s in stations}
+    region_ids = select(Station.region_id).where(
+        Station.id.in_(visible_station_ids(user) or {-1})
+    )  # a subquery: one statement
     query = select(Region).where(
         or_(Region.id.in_(region_ids), Region.parent_id.in_(region_ids)),
         Region.level == "village",

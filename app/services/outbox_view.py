@@ -58,11 +58,14 @@ def recent_messages(
     return list(db.session.scalars(query.limit(limit)))
 
 
-def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[int, str]:
+def shown_bodies(
+    user: User, messages: Iterable, field: str = "body", known: Iterable[HelpRequest] = ()
+) -> dict[int, str]:
     """Each message's body (outbox or inbound, by id; or another text ``field``, such as
     our reply to an inbound text) as this staff member may read it: the tracking codes of
     requests they do not work on are hidden, wherever in the text they stand; one-time codes
-    are hidden from all."""
+    are hidden from all. ``known``: requests already read (a request page's own, whose code
+    its texts carry): only the other codes are looked up."""
     texts = {
         message.id: _without_secrets(message) if field == "body" else getattr(message, field)
         for message in messages
@@ -71,13 +74,15 @@ def shown_bodies(user: User, messages: Iterable, field: str = "body") -> dict[in
     candidates = set()
     for text in texts.values():
         candidates.update(normalise_code(code) for code in _CODE_LIKE.findall(text))
-    hidden = set()
-    if candidates:
-        found = db.session.scalars(
-            select(HelpRequest).where(HelpRequest.code.in_(sorted(candidates)))
-        )
-        # The same rule as the request's heading: those who work on it see its code.
-        hidden = {r.code for r in found if not privacy.may_see_tracking_code(user, r)}
+    in_hand = [r for r in known if r.code in candidates]
+    unknown = candidates - {r.code for r in in_hand}
+    found = (
+        db.session.scalars(select(HelpRequest).where(HelpRequest.code.in_(sorted(unknown))))
+        if unknown
+        else []
+    )
+    # The same rule as the request's heading: those who work on it see its code.
+    hidden = {r.code for r in [*in_hand, *found] if not privacy.may_see_tracking_code(user, r)}
     return {message_id: hide_codes(text, hidden) for message_id, text in texts.items()}
 
 

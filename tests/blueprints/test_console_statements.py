@@ -215,3 +215,36 @@ def test_the_request_page_reads_its_candidates_stations_in_one_statement(
     assert page.count(" km</option>") == 7
     assert len(many) == len(few)
     assert sum("FROM volunteer_profile" in s for s in many) <= 2
+
+
+def test_the_request_page_reads_each_thing_once(app, client, world, login_as):
+    """The worker's request page, with all it shows (candidates, texts to a volunteer and
+    to the resident, one not got through, the village, volunteers, a team and workers to
+    give it to): each kind of row in one statement. The texts come with their flag and
+    whom they went to; the villages with their stations; the people to give it to with
+    their roles; the request with its village. 20 statements before (19 on PostgreSQL)."""
+    from tests.blueprints.test_console_sms import stuck_text
+    from tests.volunteer_support import request_in_a1, volunteer_near
+
+    login_as("social_worker")
+    request = request_in_a1(world, category="shopping")
+    near = volunteer_near(world, 0.5, name="王热心")
+    volunteer_near(world, 1.0)
+    factories.make_team(world.station_a, near, name="红马甲服务队")
+    stuck_text(request, status="failed")  # to the resident, not got through
+    stuck_text(request, status="delivered", to_phone=near.phone, user_id=near.id)
+    db.session.commit()
+
+    seen, page = _queue_statements(app, client, f"/station/r/{request.id}")
+
+    assert world.village_a1.name in page
+    assert "王热心" in page and "红马甲服务队" in page
+    assert page.count('value="worker:') >= 1  # the signed-in worker, at least
+    assert "badge-sms-undelivered" in page or "未送达" in page
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    assert len(_queries(seen)) == (13 if on_postgresql else 14), "\n".join(seen)
+    # no lazy loads: the roles, the stations and the texts' people are read with their rows
+    assert not any(s.startswith("SELECT user_role.") for s in seen), seen
+    assert not any(s.startswith("SELECT station.") for s in seen), seen
+    assert sum(s.startswith("SELECT outbox_message.") for s in seen) == 1, seen
+    assert sum(s.startswith("SELECT region.") for s in seen) == 1, seen  # the villages list

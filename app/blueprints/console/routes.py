@@ -209,8 +209,12 @@ def _render_request(found: HelpRequest, *, bound=None, error: str | None = None,
         "due_at": deadlines.due_at(found),
         "sms_lines": sms_lines,
         # Codes of requests the reader does not work on are starred out, in texts and notes.
-        "sms_bodies": outbox_view.shown_bodies(current_user, [line.message for line in sms_lines]),
-        "event_notes": outbox_view.shown_bodies(current_user, found.events, field="note"),
+        "sms_bodies": outbox_view.shown_bodies(
+            current_user, [line.message for line in sms_lines], known=[found]
+        ),
+        "event_notes": outbox_view.shown_bodies(
+            current_user, found.events, field="note", known=[found]
+        ),
         "error": error,
         "can": lambda action: workflow.can(found, action),
         # The assigned social worker records the work here (worker_tasks); closing with

@@ -99,36 +99,27 @@ class SmsLine:
 
 
 def sms_lines(request: HelpRequest, now: datetime | None = None) -> list[SmsLine]:
-    """The texts about ``request``, newest first, in words a worker can act on."""
-    messages = list(
-        db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.request_id == request.id)
-            .order_by(OutboxMessage.id.desc())
+    """The texts about ``request``, newest first, in words a worker can act on: one
+    statement, each text with its undelivered flag and the name of the person it went to."""
+    found = db.session.execute(
+        select(
+            OutboxMessage,
+            _undelivered(now or utcnow()).label("undelivered"),
+            User.name,
         )
+        .outerjoin(User, User.id == OutboxMessage.user_id)
+        .where(OutboxMessage.request_id == request.id)
+        .order_by(OutboxMessage.id.desc())
     )
-    undelivered = set(
-        db.session.scalars(
-            select(OutboxMessage.id).where(
-                OutboxMessage.request_id == request.id, _undelivered(now or utcnow())
-            )
-        )
-    )
-    users = {
-        user.id: user
-        for user in db.session.scalars(
-            select(User).where(User.id.in_({m.user_id for m in messages} - {None}))
-        )
-    }
     return [
         SmsLine(
             message=m,
-            recipient=_recipient(m, request, users.get(m.user_id)),
+            recipient=_recipient(m, request, name),
             status=str(history.STATUS_LABELS.get(m.status, m.status)),
             problem=_problem(m),
-            undelivered=m.id in undelivered,
+            undelivered=bool(undelivered),
         )
-        for m in messages
+        for m, undelivered, name in found
     ]
 
 
@@ -222,9 +213,10 @@ def _record(request: HelpRequest, action: str, actor: User, note: str) -> Reques
     return event
 
 
-def _recipient(message: OutboxMessage, request: HelpRequest, user: User | None) -> str:
-    if user is not None:
-        return user.name
+def _recipient(message: OutboxMessage, request: HelpRequest, name: str | None) -> str:
+    """Whom the text went to: the named person, the resident, or '' (another number)."""
+    if name is not None:
+        return name
     if message.to_phone == request.contact_phone:
         return _("the resident")
     return ""
@@ -232,7 +224,7 @@ def _recipient(message: OutboxMessage, request: HelpRequest, user: User | None) 
 
 def _recipient_of(message: OutboxMessage, request: HelpRequest) -> str:
     user = db.session.get(User, message.user_id) if message.user_id else None
-    return _recipient(message, request, user) or _("another number")
+    return _recipient(message, request, user.name if user else None) or _("another number")
 
 
 def _problem(message: OutboxMessage) -> str:
