@@ -3,10 +3,11 @@
 Approved volunteers are read through the index ``ix_volunteer_approved_reach`` (of the
 approved alone): each volunteer's reach cell (``models/reach.py``: their radius class and
 a grid cell of that class's size) is stored with them, so a request looks up, for each
-class, only the cells its reach's disc around the place touches; inside the bounding box of ``MAX_RADIUS_KM ×
-radius_factor``, an equirectangular reach test on the indexed radius keeps the nearest
-first (ties: the lower id) with a LIMIT; then the skill, from the indexed skill bits. On
-SQLite only that short list is read from the table; on PostgreSQL the index also carries
+class, only the cells its reach's disc around the place touches; of the entries with the
+request's skill (the indexed skill bits, tested as each entry is read), inside the bounding
+box of ``MAX_RADIUS_KM × radius_factor``, an equirectangular reach test on the indexed
+radius keeps the ``PREFILTER_LIMIT`` nearest (ties: the lower id). On SQLite only that
+short list is read from the table; on PostgreSQL the index also carries
 what the rules read of it (skills, the weekly windows packed, the open-task limit, the
 vetting: ``_CARRIED``), so no table row is read at all. Active teams with an approved, active leader are
 read from the same box, with the same reach test on their own radius. ``prospects_near``
@@ -58,8 +59,7 @@ from app.services.matching.rules import Prospect
 from app.services.matching.statements import arrays, built_once, one_of, rows, values
 from app.services.matching.weights import MAX_RADIUS_KM
 
-NEAR_LIMIT = 600  # step 1: nearest reachable volunteers, from the index
-PREFILTER_LIMIT = 100  # step 2: of those, the nearest with the skill, handed to the rules
+PREFILTER_LIMIT = 100  # the nearest reachable volunteers with the skill, handed to the rules
 REACH_MARGIN_KM = 0.5  # the reach test here is rough; the rules test it again
 _KM_PER_DEG_LAT = 110.574
 _KM_PER_DEG_LON_EQUATOR = 111.320
@@ -112,28 +112,35 @@ _CARRIED = tuple(getattr(VolunteerProfile, name) for name in MATCHING_CARRIES if
 
 @built_once
 def _near_statement(arrays: bool, windows: bool):
-    """Step 1 reads only the index; step 2 keeps the nearest with the skill (their weekly
-    windows only when the request has a wanted time: nobody else reads them). On SQLite
-    step 2 joins the short list to the table; on PostgreSQL the index carries what the
-    rules read (``_CARRIED``), and no table row is read."""
+    """The nearest reachable volunteers with the skill, read from the index alone; then
+    what the rules read of them (their weekly windows only when the request has a wanted
+    time: nobody else reads them). On SQLite that joins the short list to the table; on
+    PostgreSQL the index carries it (``_CARRIED``), and no table row is read.
+
+    The skill is tested before the nearest are chosen: an earlier version kept the 600
+    nearest whoever they were, then those of them with the skill, and so missed
+    volunteers with the skill behind 600 nearer without it (at half the bench's places)."""
     profile = VolunteerProfile
     d2, box_and_reach = _box_and_reach(profile.home_lat, profile.home_lon, profile.radius_km)
-    columns = (profile.user_id.label("near_id"), d2.label("d2"), profile.skill_bits.label("bits"))
+    columns = (profile.user_id.label("near_id"), d2.label("d2"))
     # Written out, not bound: the index holds the approved alone (a partial index), and a
     # plan made for any status could not use it.
     approved = profile.status == literal_column("'approved'")
+    # The skill from the indexed bits, tested on each entry as it is read: before its
+    # distance is worked out, and before the sort for the nearest.
+    skilled = profile.skill_bits.op("&")(bindparam("skill_bit")) != 0
     if not arrays:
         near = (
             select(*columns)
-            .where(approved, one_of(profile.reach_cell, "cells", arrays), *box_and_reach)
+            .where(approved, one_of(profile.reach_cell, "cells", arrays), skilled, *box_and_reach)
             .order_by(d2, profile.user_id)
-            .limit(bindparam("near_limit"))
+            .limit(bindparam("prefilter_limit"))
             .subquery("near")
         )
         chosen = select(*_profile_columns(windows), near.c.d2).join(
             near, near.c.near_id == profile.user_id
         )
-        return _nearest_with_the_skill(chosen, near)
+        return chosen.order_by(near.c.d2, near.c.near_id)
     # PostgreSQL: one index range per row of cells (their keys are consecutive), read
     # for each of the ranges given as two arrays, instead of one descent of the index
     # per cell. OFFSET 0 keeps the ranges outside: each is one short index scan.
@@ -154,6 +161,7 @@ def _near_statement(arrays: bool, windows: bool):
         .where(
             approved,
             profile.reach_cell.between(ranges.c.low, ranges.c.high),
+            skilled,
             *box_and_reach[:2],
         )
         .offset(0)
@@ -165,7 +173,7 @@ def _near_statement(arrays: bool, windows: bool):
         .select_from(ranges.join(in_box, true()))
         .where(in_box.c.d2 <= reach * reach)
         .order_by(in_box.c.d2, in_box.c.near_id)
-        .limit(bindparam("near_limit"))
+        .limit(bindparam("prefilter_limit"))
         .subquery("near")
     )
     chosen = select(
@@ -177,16 +185,7 @@ def _near_statement(arrays: bool, windows: bool):
         near.c.vetted_for_children,
         near.c.d2,
     )
-    return _nearest_with_the_skill(chosen, near)
-
-
-def _nearest_with_the_skill(chosen, near):
-    """Step 2: of the ``near`` list, those with the request's skill bit, nearest first."""
-    return (
-        chosen.where(near.c.bits.op("&")(bindparam("skill_bit")) != 0)
-        .order_by(near.c.d2, near.c.near_id)
-        .limit(bindparam("prefilter_limit"))
-    )
+    return chosen.order_by(near.c.d2, near.c.near_id)
 
 
 def request_place(request: HelpRequest) -> tuple[float, float] | None:
@@ -225,7 +224,6 @@ def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
     params = {
         **place,
         "skill_bit": CATEGORY_BITS.get(category) or 0,
-        "near_limit": NEAR_LIMIT,
         "prefilter_limit": PREFILTER_LIMIT,
     }
     ranges = ranges_for_place(
