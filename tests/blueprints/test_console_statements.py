@@ -231,16 +231,20 @@ def test_the_request_page_reads_each_thing_once(app, client, world, login_as):
     near = volunteer_near(world, 0.5, name="王热心")
     volunteer_near(world, 1.0)
     factories.make_team(world.station_a, near, name="红马甲服务队")
-    stuck_text(request, status="failed")  # to the resident, not got through
-    stuck_text(request, status="delivered", to_phone=near.phone, user_id=near.id)
+    stuck = stuck_text(request, status="failed")  # to the resident, not got through
+    to_volunteer = stuck_text(request, status="delivered", to_phone=near.phone, user_id=near.id)
     db.session.commit()
 
     seen, page = _queue_statements(app, client, f"/station/r/{request.id}")
 
     assert world.village_a1.name in page
-    assert "王热心" in page and "红马甲服务队" in page
+    assert "红马甲服务队" in page
     assert page.count('value="worker:') >= 1  # the signed-in worker, at least
-    assert "badge-sms-undelivered" in page or "未送达" in page
+    # each text with its own flag and recipient, from the one statement
+    assert page.count("is-undelivered") == 1
+    assert f'is-undelivered" id="sms-{stuck.id}"' in page
+    volunteer_line = page[page.index(f'id="sms-{to_volunteer.id}"') :].split("</li>", 1)[0]
+    assert "王热心" in volunteer_line and "badge-sms-undelivered" not in volunteer_line
     on_postgresql = db.engine.dialect.name == "postgresql"
     assert len(_queries(seen)) == (13 if on_postgresql else 14), "\n".join(seen)
     # no lazy loads: the roles, the stations and the texts' people are read with their rows
