@@ -254,7 +254,8 @@ def acting_station_ids(user: User) -> set[int]:
     if not _is_staff(user):
         return set()
     if is_centre_staff(user):
-        return _cached(f"acting:{user.id}", lambda: _centre_acting_ids(user.station_id))
+        # The centre's answer, whichever of its workers asks (a page may list them all).
+        return _cached(f"acting:{user.station_id}", lambda: _centre_acting_ids(user.station_id))
     return descendant_station_ids(user.station_id)
 
 

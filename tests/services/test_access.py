@@ -94,6 +94,7 @@ def test_a_centre_workers_staffed_stations_are_read_among_their_county_alone(wor
     factories.make_user(roles=("social_worker",), station=elsewhere)
     factories.make_user(roles=("social_worker",), station=world.station_a)
     worker = factories.make_user(roles=("social_worker",), station=world.county_centre)
+    colleague = factories.make_user(roles=("social_worker",), station=world.county_centre)
     db.session.commit()
     county = {world.station_a.id, world.room_a1.id, world.station_b.id}
     asked = []
@@ -108,6 +109,9 @@ def test_a_centre_workers_staffed_stations_are_read_among_their_county_alone(wor
     event.listen(db.engine, "before_cursor_execute", parameters)
     try:
         acting = acting_station_ids(worker)
+        # A page listing the centre's workers (whom to give a request to) asks for each:
+        # the answer is the centre's, read once per unit of work.
+        assert acting_station_ids(colleague) == acting
     finally:
         event.remove(db.engine, "before_cursor_execute", parameters)
     assert acting == {world.county_centre.id, world.station_b.id}
