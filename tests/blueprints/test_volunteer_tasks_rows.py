@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import HelpRequest
 from app.models.base import utcnow
 from app.services import geo, matching, privacy, volunteers, wording
+from app.services.nearby import LINE_SLACK
 from tests import factories
 from tests.blueprints.test_volunteer_fixes import counted_statements
 from tests.blueprints.test_volunteer_task_order import offer_to
@@ -167,6 +168,45 @@ def test_past_a_first_chunk_not_for_them_the_next_lines_are_read_too(app, world)
     assert [t.request.id for t in found] == [r.id for r in _expected(volunteer, made, {})]
     assert [t.request.id for t in found] == [made[f"plain{i}"].id for i in range(6)]
     assert len(seen) <= 4, "\n\n".join(seen)  # led team and offers, two rings, next lines
+
+
+def test_a_sparse_reach_has_every_line_read_with_the_last_ring(app, world):
+    """A sparse county: the first ring holds one task, the whole reach a few more than the
+    first chunk, and the nearest of them are children's tasks this unvetted volunteer may
+    not take, so the list needs rows past the first chunk. The last ring brings every
+    line with it: no statement for the next chunk's lines (one more before), and the list
+    is the one worked out from the ORM requests."""
+    volunteer = volunteer_near(world, 0, radius_km=10)
+    a1 = world.village_a1
+    made = {
+        "first_ring": factories.make_request(
+            world.station_a, status="offered", village=a1, **north_of(a1, 0.5)
+        )
+    }
+    for i in range(8):  # past the first ring's box (2.5 km), nearest of the rest
+        made[f"child{i}"] = factories.make_request(
+            world.station_a,
+            status="offered",
+            village=a1,
+            special_groups=["left_behind_child"],
+            **north_of(a1, 3.0 + i * 0.05),
+        )
+    for i in range(volunteers.NEARBY_LIMIT):
+        made[f"plain{i}"] = factories.make_request(
+            world.station_a, status="offered", village=a1, **north_of(a1, 4.0 + i * 0.1)
+        )
+    db.session.commit()
+    first_chunk = volunteers.NEARBY_LIMIT + 5
+    assert first_chunk < len(made) <= first_chunk + LINE_SLACK
+    assert volunteer.volunteer.status == "approved"  # the profile read, as a page has it
+
+    with counted_statements(app) as seen:
+        found = volunteers.nearby_tasks(volunteer)
+
+    expected = _expected(volunteer, made, {})
+    assert len(expected) == volunteers.NEARBY_LIMIT + 1  # the first ring's and all plain
+    assert [t.request.id for t in found] == [r.id for r in expected[: volunteers.NEARBY_LIMIT]]
+    assert len(seen) == 3, "\n\n".join(seen)  # led team and offers, the two rings
 
 
 def test_a_first_ring_holding_the_whole_list_is_the_only_one_read(app, client, world):
