@@ -15,7 +15,7 @@ from flask_login import current_user, login_user
 from app.blueprints.auth.forms import PhoneCodeForm
 from app.blueprints.auth.routes import SIGNUP_TICKET
 from app.blueprints.guards import role_required
-from app.blueprints.transaction import attempt
+from app.blueprints.transaction import attempt, reads_only
 from app.blueprints.volunteer import bp
 from app.blueprints.volunteer.forms import (
     DAYS,
@@ -239,6 +239,7 @@ def dispatch(claim_id: int):
 
 
 @bp.get("/tasks")
+@reads_only  # the list and its htmx refresh only read: no BEGIN, no COMMIT
 @role_required(*VOLUNTEER_ROLES)
 def tasks():
     user = current_user._get_current_object()  # not the proxy: the rules read it per task
