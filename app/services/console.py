@@ -160,6 +160,14 @@ def queue(
     return [QueueLine(*row) for row in db.session.execute(statement, params)]
 
 
+class QueuePage(NamedTuple):
+    lines: list[QueueLine]
+    counts: dict[str, int]
+    # The newest request's id when the page was read (of any station: ids only grow), for
+    # "new since you last looked" without rewriting the session at every look.
+    newest_id: int | None
+
+
 def queue_page(
     user: User,
     tab: str,
@@ -167,9 +175,10 @@ def queue_page(
     now: datetime | None = None,
     offset: int = 0,
     at_least: dict | None = None,
-) -> tuple[list[QueueLine], dict[str, int]]:
+) -> QueuePage:
     """``queue`` and ``counts`` at once: one statement, where each was a round trip of its
-    own (the page asks both every 20 seconds). Same lines, same counts."""
+    own (the page asks both every 20 seconds). Same lines, same counts; and the newest
+    request's id (an index's last entry)."""
     if tab not in TABS:
         raise ServiceError(_("Unknown list."))
     stations = sorted(visible_station_ids(user)) or [-1]
@@ -187,12 +196,14 @@ def queue_page(
     connection = db.session.connection()
     _keep_one_plan(connection)
     rows = connection.execute(statement, params)
-    lines, tab_counts = [], {}
+    lines, tab_counts, newest_id = [], {}, None
+    first_line = len(TABS) + 1  # the counts, the newest id, then the line's columns
     for row in rows:
         tab_counts = dict(zip(TABS, row[: len(TABS)], strict=True))
-        if row[len(TABS)] is not None:  # an empty page: the counts alone, lines all NULL
-            lines.append(QueueLine(*row[len(TABS) :]))
-    return lines, tab_counts
+        newest_id = row[len(TABS)]
+        if row[first_line] is not None:  # an empty page: the counts alone, lines all NULL
+            lines.append(QueueLine(*row[first_line:]))
+    return QueuePage(lines, tab_counts, newest_id)
 
 
 def _keep_one_plan(connection) -> None:
@@ -267,12 +278,14 @@ def _lines_of(page):
 
 @lru_cache(maxsize=256)
 def _queue_page_statement(tab: str, station_count: int, urgencies: tuple[str, ...]):
-    """The tabs' counts (one row) left-joined to the page's lines: a row for each line,
-    each carrying the counts, and a single row of counts when the page is empty."""
+    """The tabs' counts and the newest request's id (one row) left-joined to the page's
+    lines: a row for each line, each carrying the counts, and a single row of counts when
+    the page is empty."""
     page = _page_ids(tab, station_count, urgencies)
     lines = _lines_of(page).add_columns(page.c.rank.label("queue_rank")).subquery("lines")
     stations = [bindparam(f"station_{i}") for i in range(station_count)]
-    tab_counts = select(*_count_columns(urgencies, stations)).subquery("tab_counts")
+    newest = select(func.max(HelpRequest.id)).scalar_subquery().label("newest_id")
+    tab_counts = select(*_count_columns(urgencies, stations), newest).subquery("tab_counts")
     return (
         select(*tab_counts.c, *[lines.c[name] for name in QueueLine._fields])
         .select_from(tab_counts.outerjoin(lines, true()))
@@ -337,13 +350,6 @@ def count_text(counts: dict[str, int], at_least: dict | None = None) -> dict[str
         cap = max(COUNT_CAP, (at_least or {}).get(tab, 0))
         shown[tab] = f"{cap}+" if n > cap else str(n)
     return shown
-
-
-def parse_last_seen(raw: str | None) -> datetime | None:
-    try:
-        return datetime.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
 
 
 # --- reading one request -----------------------------------------------------------------

@@ -349,3 +349,23 @@ def test_cannot_assign_a_worker_of_another_station(client, world, login_as):
     response = post(client, f"/station/r/{r.id}/assign", {"assign-target": f"worker:{stranger.id}"})
     assert response.status_code == 422
     assert db.session.get(HelpRequest, r.id).status == "accepted"
+
+
+def test_a_look_at_the_queue_rewrites_the_session_only_when_a_request_came_in(
+    client, world, login_as
+):
+    """What is "new since you last looked" is kept as the newest request's id: a look with
+    nothing new sends no cookie (it was signed and sent again at every look), and the
+    first look after a request came in moves the mark on."""
+    login_as("social_worker")
+    request_at(world.station_a, minutes_ago=30)
+    client.get("/station/")  # the first look: the mark is set
+    again = client.get("/station/")
+    assert again.status_code == 200 and "Set-Cookie" not in again.headers
+    arrived = request_at(world.station_a, status="new")
+    db.session.commit()
+    looked = client.get("/station/")
+    assert "Set-Cookie" in looked.headers and "is-fresh" in text(looked)
+    with client.session_transaction() as session:
+        assert session["console_seen_up_to"] == arrived.id
+    assert "Set-Cookie" not in client.get("/station/").headers

@@ -40,7 +40,7 @@ def test_queue_page_reads_what_the_session_has_not_flushed(world):
     older = request_at(world.station_a, minutes_ago=50)
     newer = request_at(world.station_a, minutes_ago=5)
     newer.urgency = "crisis"  # not flushed yet
-    lines, counts = console.queue_page(worker, "new")
+    lines, counts, _newest = console.queue_page(worker, "new")
     assert [(line.id, line.urgency) for line in lines] == [
         (newer.id, "crisis"),
         (older.id, "normal"),
@@ -50,7 +50,7 @@ def test_queue_page_reads_what_the_session_has_not_flushed(world):
 
 def test_queue_page_of_another_station_shows_none_of_its_lines(world):
     request_at(world.station_a)
-    lines, counts = console.queue_page(_worker(world.station_b), "new")
+    lines, counts, _newest = console.queue_page(_worker(world.station_b), "new")
     assert lines == [] and counts["new"] == 0
 
 

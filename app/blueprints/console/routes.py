@@ -31,7 +31,10 @@ from app.services.codes import code_text
 from app.services.ledger import villages_for
 from app.services.notifications import followup
 
-LAST_SEEN = "console_last_seen"
+# The newest request's id when the worker last looked at the whole queue: what came after
+# is "new since you last looked". Written only when it changed (a request came in): the
+# session cookie is not signed and sent again at every look.
+SEEN_UP_TO = "console_seen_up_to"
 
 
 @bp.get("/")
@@ -39,16 +42,19 @@ LAST_SEEN = "console_last_seen"
 def queue():
     tab = request.args.get("tab", "new")
     now = utcnow()
-    last_seen = console.parse_last_seen(session.get(LAST_SEEN))
+    seen_up_to = session.get(SEEN_UP_TO)
+    if not isinstance(seen_up_to, int):  # none yet (or a tampered value): nothing is new
+        seen_up_to = None
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), console.LAST_PAGE)
-    context = _queue_context(tab if tab in console.TABS else "new", page, now, last_seen)
+    context = _queue_context(tab if tab in console.TABS else "new", page, now, seen_up_to)
     if htmx:
         return render_template("console/_queue.html", **context)
-    session[LAST_SEEN] = now.isoformat()
+    if context["newest_id"] != seen_up_to:
+        session[SEEN_UP_TO] = context["newest_id"]
     return render_template("console/queue.html", **context)
 
 
-def _queue_context(tab: str, page: int, now, last_seen) -> dict:
+def _queue_context(tab: str, page: int, now, seen_up_to: int | None) -> dict:
     """One page of a tab of the queue, with what is new since the last look, what is late,
     what the reader acts on and which requests have a text that did not arrive.
 
@@ -57,7 +63,9 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
     user = current_user._get_current_object()  # not the proxy: asked once per row
     offset = (page - 1) * console.PAGE_SIZE
     deeper = {tab: offset + console.PAGE_SIZE + 1}  # enough to say whether a next page exists
-    items, counts = console.queue_page(user, tab, now=now, offset=offset, at_least=deeper)
+    items, counts, newest_id = console.queue_page(
+        user, tab, now=now, offset=offset, at_least=deeper
+    )
     acts_on = {r.id for r in requests_to_act_on(user, items)}
     return {
         "page": page,
@@ -67,7 +75,8 @@ def _queue_context(tab: str, page: int, now, last_seen) -> dict:
         "items": items,
         "counts": counts,
         "count_text": console.count_text(counts, deeper),
-        "fresh": {r.id for r in items if last_seen and r.created_at > last_seen},
+        "fresh": {r.id for r in items if seen_up_to is not None and r.id > seen_up_to},
+        "newest_id": newest_id,
         "overdue": {r.id for r in items if deadlines.is_overdue(r, now)},
         # Descriptions only of what the reader works on: the county reads the rest on the
         # request page, where each read is logged.
