@@ -235,6 +235,25 @@ def test_the_phone_check_landing_does_not_move_the_consent_box(page, live_server
     assert after["y"] == before["y"]
 
 
+def test_a_wrong_number_said_on_leaving_the_field_does_not_move_the_send_button(page):
+    """A person types a wrong number and taps send at once: what is wrong with it (htmx, on
+    leaving the field) is said in the hint's own line, so the button and the consent box
+    stay under the finger (a browser test lost its tap on send under load when the error
+    came under the field)."""
+    page.goto("/ask")
+    page.locator("input[name=phone]").fill("12345")
+    before = [page.locator(s).bounding_box() for s in (SUBMIT, "input[name=consent]")]
+    with page.expect_response("**/ask/phone"):
+        page.locator("input[name=phone]").blur()
+    expect(page.locator("#phone-field .error")).to_have_count(1)
+    expect(page.locator("#phone-field .error")).to_be_visible()
+    after = [page.locator(s).bounding_box() for s in (SUBMIT, "input[name=consent]")]
+    assert [box["y"] for box in after] == [box["y"] for box in before]
+    assert page.locator("input[name=phone]").get_attribute("aria-invalid") == "true"
+    page.locator("#phone-field").scroll_into_view_if_needed()
+    shot(page, "ask16-wrong-number", full_page=False)
+
+
 def test_done_and_tracking_pages_give_the_stations_number_to_tap(page, live_server):
     page.goto("/ask")
     page.locator("label.tile:has(input[value=haircut])").click()
