@@ -207,9 +207,9 @@ def test_bad_input_shows_errors_next_to_fields_and_stores_nothing(page, live_ser
     page.goto("/ask")
     page.locator("label.tile:has(input[value='shopping'])").click()
     page.locator("input[name=phone]").fill("12345")
-    # The number is checked on leaving the field (htmx); its error, a line under the field,
-    # moves the send button down. Tapped while that check lands, the tap was lost once
-    # under load (CI, 2026-12-01): let the check land first, as a person sees it.
+    # The number is checked on leaving the field (htmx): the person sees what is wrong
+    # before tapping send. (That the check landing moves nothing under the finger is
+    # test_ask_short's: a tap here was lost once under load when it did.)
     with page.expect_response("**/ask/phone"):
         page.locator("input[name=phone]").blur()
     expect(page.locator("#field-phone .error")).to_be_visible()
