@@ -76,7 +76,8 @@ def test_nearby_tasks_only_read_and_open_no_transaction(app, client, world, htmx
 
 def test_an_unmarked_page_and_the_next_request_keep_their_transaction(app, client, world):
     """A worker's queue (not marked) runs in a transaction; so does a request after a marked
-    one on the same pooled connection, which writes (the sign-out's session version)."""
+    one on the same pooled connection (the volunteer's own tasks page: any unmarked page
+    may write, and must be one unit of work again)."""
     volunteer = _volunteer_with_tasks(world)
     worker = factories.make_user(roles=("social_worker",), station=world.station_a)
     sign_in(client, worker)
@@ -103,12 +104,9 @@ def test_a_failing_marked_view_leaves_nothing_open(app, client, world, monkeypat
         raise RuntimeError("the search broke")
 
     monkeypatch.setattr(volunteers, "nearby_tasks", broken)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        assert client.get("/v/tasks").status_code == 500
-    finally:
-        app.config["PROPAGATE_EXCEPTIONS"] = None
-    monkeypatch.undo()
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # the error page
+    assert client.get("/v/tasks").status_code == 500
+    monkeypatch.undo()  # the search and the setting as they were
     with sent_statements(app) as sent:
         assert client.get("/v/mine").status_code == 200
     assert sent and all(in_transaction for _statement, in_transaction in sent)
