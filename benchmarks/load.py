@@ -3,6 +3,14 @@
 Prints requests/s and p50/p95 for each scenario, beside the same server's bare endpoint
 (/healthz) as a ratio. Run through ``make bench`` (``python -m benchmarks.run --only load``).
 
+Each server is measured in ``BENCH_ROUNDS`` rounds (3): the bare endpoint, then each
+scenario, again and again. A scenario's ratio is taken against the bare endpoint of its own
+round, and the line prints the median of the rounds with their lowest and highest: this
+machine's speed swings by half for minutes at a time, so one bare run at the start and one
+run of each scenario minutes later could tell a fast phase from a slow one, not the code.
+Beside it, the whole machine's CPU time per request (from /proc/stat, all processes:
+gunicorn, PostgreSQL, wrk) and that figure's ratio to the bare endpoint's.
+
 The bench database (``BENCH_LOAD_DB``, default ``linli_bench_load``) is created on first
 use and kept, with the demo county and 100,000 requests for the triage queue. The triage
 queue and nearby tasks are measured again with 10,000 and 1,000,000 requests, each in its
@@ -20,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = os.environ.get("BENCH_LOAD_DB", "linli_bench_load")
-DURATION = os.environ.get("BENCH_DURATION", "15s")
+DURATION = os.environ.get("BENCH_DURATION", "10s")
+ROUNDS = max(1, int(os.environ.get("BENCH_ROUNDS", "3")))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 QUEUE_REQUESTS = int(os.environ.get("BENCH_QUEUE_REQUESTS", "100000"))
 # Other table sizes for nearby tasks and the queue; "" to skip them.
@@ -118,10 +128,19 @@ def prepare(url: str, requests: int = QUEUE_REQUESTS) -> None:
     )
 
 
+def busy_seconds() -> float:
+    """CPU time the whole machine has spent busy since boot, all cores (/proc/stat: all but
+    idle and I/O wait)."""
+    with open("/proc/stat") as handle:
+        fields = [int(n) for n in handle.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def _wrk(url: str, script: str, timeout: str = "5s") -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script + REPORT_LUA)
         path = handle.name
+    busy_before = busy_seconds()
     try:
         out = subprocess.run(
             [
@@ -147,6 +166,8 @@ def _wrk(url: str, script: str, timeout: str = "5s") -> dict:
         raise RuntimeError(f"wrk printed no summary:\n{out}")
     figures = json.loads(match.group(1))
     figures["rps"] = figures["requests"] / figures["seconds"]
+    # The machine's CPU per request (ms), wrk's start and end included: a few ms in 10 s.
+    figures["cpu_ms"] = 1000 * (busy_seconds() - busy_before) / max(figures["requests"], 1)
     return figures
 
 
@@ -219,13 +240,55 @@ class Server:
                 self.process.wait(timeout=30)
 
 
-def _line(name: str, figures: dict, bare: dict) -> str:
+def measure(
+    base: str, bare_path: str, scenarios: list[tuple[str, str, str]], rounds: int = ROUNDS
+) -> tuple[list[tuple[dict, dict]], dict[str, list[tuple[dict, dict]]]]:
+    """``rounds`` rounds of the bare endpoint, then each scenario (name, path, wrk script).
+    Returns the bare runs and each scenario's runs, each run paired with its round's bare
+    run (a bare run with itself)."""
+    bares: list[tuple[dict, dict]] = []
+    runs: dict[str, list[tuple[dict, dict]]] = {name: [] for name, _path, _script in scenarios}
+    for _ in range(rounds):
+        bare = _wrk(base + bare_path, "")
+        bares.append((bare, bare))
+        for name, path, script in scenarios:
+            runs[name].append((_wrk(base + path, script), bare))
+    return bares, runs
+
+
+def summary(pairs: list[tuple[dict, dict]]) -> dict:
+    """The rounds of one scenario as one figure each: the medians of requests/s, p50 and
+    p95; the median of its ratios to its own round's bare endpoint, with the lowest and the
+    highest; the median CPU per request and its ratio to the bare endpoint's (the bare
+    endpoint's CPU per request over the scenario's, round by round); errors added up."""
+    ratios = [run["rps"] / bare["rps"] if bare["rps"] else 0.0 for run, bare in pairs]
+    cpu_ratios = [
+        bare.get("cpu_ms", 0.0) / run["cpu_ms"] if run.get("cpu_ms") else 0.0 for run, bare in pairs
+    ]
+    runs = [run for run, _bare in pairs]
+    return {
+        "rounds": len(pairs),
+        "rps": statistics.median(run["rps"] for run in runs),
+        "p50": statistics.median(run["p50"] for run in runs),
+        "p95": statistics.median(run["p95"] for run in runs),
+        "ratio": statistics.median(ratios),
+        "low": min(ratios),
+        "high": max(ratios),
+        "cpu_ms": statistics.median(run.get("cpu_ms", 0.0) for run in runs),
+        "cpu_ratio": statistics.median(cpu_ratios),
+        "errors": sum(run["errors"] for run in runs),
+        "non2xx": sum(run["non2xx"] for run in runs),
+    }
+
+
+def _line(name: str, pairs: list[tuple[dict, dict]]) -> str:
     # Three decimals: the targets are 0.1× and 0.14×, and 0.096 must not print as 0.10.
-    ratio = figures["rps"] / bare["rps"] if bare["rps"] else 0
+    f = summary(pairs)
+    spread = f" (rounds {f['low']:.3f}-{f['high']:.3f})" if f["rounds"] > 1 else ""
     return (
-        f"  {name:<44} {figures['rps']:8.0f} req/s  p50 {figures['p50']:6.1f} ms  "
-        f"p95 {figures['p95']:6.1f} ms  ({ratio:.3f}× bare; errors {figures['errors']}, "
-        f"non-2xx/3xx {figures['non2xx']})"
+        f"  {name:<44} {f['rps']:8.0f} req/s  p50 {f['p50']:6.1f} ms  p95 {f['p95']:6.1f} ms  "
+        f"{f['ratio']:.3f}× bare{spread}; CPU {f['cpu_ms']:.2f} ms/request, "
+        f"{f['cpu_ratio']:.3f}× bare's; errors {f['errors']}, non-2xx/3xx {f['non2xx']}"
     )
 
 
@@ -247,15 +310,15 @@ def run() -> list[str]:
     prepare(url, QUEUE_REQUESTS)
     main = size_label(QUEUE_REQUESTS)
     lines = [
-        f"load: gunicorn -w {WORKERS}, PostgreSQL, wrk -t2 -c{CONNECTIONS} -d{DURATION}; "
+        f"load: gunicorn -w {WORKERS}, PostgreSQL, wrk -t2 -c{CONNECTIONS} -d{DURATION}, "
+        f"{ROUNDS} rounds (medians; each ratio against its own round's bare endpoint); "
         f"load average before {os.getloadavg()[0]:.2f}"
     ]
     lines += _reference(url)
     with Server(url) as server:
-        bare = _wrk(server.base + "/healthz", "")
-        lines.append(_line("bare endpoint /healthz", bare, bare))
-        for name, path, script in scenarios.build(server.base, main):
-            lines.append(_line(name, _wrk(server.base + path, script), bare))
+        bares, runs = measure(server.base, "/healthz", scenarios.build(server.base, main))
+        lines.append(_line("bare endpoint /healthz", bares))
+        lines += [_line(name, pairs) for name, pairs in runs.items()]
         lines.append(_memory_line(f"{main} requests", worker_memory_mb(server.process.pid)))
     for size in OTHER_SIZES:
         if size == QUEUE_REQUESTS:
@@ -264,11 +327,11 @@ def run() -> list[str]:
         prepare(other, size)
         label = size_label(size)
         with Server(other) as server:
-            # Each server's lists beside its own bare endpoint, measured just before them.
-            own_bare = _wrk(server.base + "/healthz", "")
-            lines.append(_line(f"bare endpoint /healthz ({label} server)", own_bare, own_bare))
-            for name, path, script in scenarios.build_lists(server.base, label):
-                lines.append(_line(name, _wrk(server.base + path, script), own_bare))
+            # Each server's lists beside its own bare endpoint, round by round.
+            lists = scenarios.build_lists(server.base, label)
+            bares, runs = measure(server.base, "/healthz", lists)
+            lines.append(_line(f"bare endpoint /healthz ({label} server)", bares))
+            lines += [_line(name, pairs) for name, pairs in runs.items()]
             lines.append(_memory_line(f"{label} requests", worker_memory_mb(server.process.pid)))
     lines.append(f"  (load average after: {' '.join(f'{n:.2f}' for n in os.getloadavg())})")
     return lines
@@ -291,12 +354,20 @@ def _reference(url: str) -> list[str]:
     lines = []
     target = "benchmarks.reference:app"
     with Server(url, target, "/bare", {"BENCH_REFERENCE_SERVE": "1"}) as server:
-        bare = _wrk(server.base + "/bare", "")
-        lines.append(_line("reference: plain Flask bare /bare", bare, bare))
-        post = _wrk(server.base + "/post", reference.post_script())
-        lines.append(_line("reference: plain Flask post (5 fields, 2 rows)", post, bare))
-        listing = _wrk(server.base + "/list", "")
-        lines.append(_line("reference: plain Flask list (20 rows)", listing, bare))
+        bares, runs = measure(
+            server.base,
+            "/bare",
+            [
+                (
+                    "reference: plain Flask post (5 fields, 2 rows)",
+                    "/post",
+                    reference.post_script(),
+                ),
+                ("reference: plain Flask list (20 rows)", "/list", ""),
+            ],
+        )
+        lines.append(_line("reference: plain Flask bare /bare", bares))
+        lines += [_line(name, pairs) for name, pairs in runs.items()]
     return lines
 
 

@@ -64,13 +64,54 @@ def test_worker_memory_is_read_for_each_child():
     assert "OVER" in load._memory_line("100k requests", [100.0, 151.0])
 
 
+def _run(rps: float, p95: float = 20.0, cpu_ms: float = 5.0) -> dict:
+    return {"rps": rps, "p50": p95 / 2, "p95": p95, "cpu_ms": cpu_ms, "errors": 0, "non2xx": 0}
+
+
 def test_a_ratio_just_under_a_target_does_not_print_as_the_target():
-    line = load._line(
-        "triage queue",
-        {"rps": 374.0, "p50": 20.9, "p95": 26.6, "errors": 0, "non2xx": 0},
-        {"rps": 3893.0},
-    )
-    assert "(0.096× bare" in line
+    line = load._line("triage queue", [(_run(374.0, 26.6), _run(3893.0))])
+    assert " 0.096× bare;" in line
+
+
+def test_each_round_is_measured_against_its_own_bare_endpoint():
+    """The machine halves its speed for minutes at a time: a scenario run in a slow phase is
+    compared with the bare endpoint of the same round, not with one from a fast phase."""
+    fast, slow = _run(4000.0, cpu_ms=0.5), _run(2000.0, cpu_ms=1.0)
+    pairs = [
+        (_run(400.0, 30.0, cpu_ms=5.0), fast),
+        (_run(180.0, 60.0, cpu_ms=10.0), slow),
+        (_run(420.0, 25.0, cpu_ms=4.8), fast),
+    ]
+    figures = load.summary(pairs)
+    # 0.100, 0.090, 0.105: paired with one bare run of 4000 the slow round would say 0.045
+    assert figures["ratio"] == 0.1
+    assert (figures["low"], figures["high"]) == (0.09, 0.105)
+    assert figures["rps"] == 400.0 and figures["p95"] == 30.0
+    assert figures["cpu_ms"] == 5.0 and figures["cpu_ratio"] == 0.1
+    assert figures["rounds"] == 3
+    line = load._line("nearby tasks", pairs)
+    assert "0.100× bare (rounds 0.090-0.105)" in line
+    assert "CPU 5.00 ms/request, 0.100× bare's" in line
+
+
+def test_the_rounds_alternate_the_bare_endpoint_and_the_scenarios(monkeypatch):
+    called = []
+
+    def fake_wrk(url, script, timeout="5s"):
+        called.append(url.rsplit("/", 1)[1])
+        return _run(100.0 * len(called))
+
+    monkeypatch.setattr(load, "_wrk", fake_wrk)
+    bares, runs = load.measure("http://x", "/bare", [("a", "/a", ""), ("b", "/b", "")], 2)
+    assert called == ["bare", "a", "b", "bare", "a", "b"]
+    assert [bare["rps"] for _run_, bare in runs["a"]] == [100.0, 400.0]
+    assert [bare["rps"] for bare, _same in bares] == [100.0, 400.0]
+
+
+def test_the_machines_busy_time_is_read_and_grows():
+    before = load.busy_seconds()
+    sum(range(3_000_000))
+    assert load.busy_seconds() > before > 0
 
 
 def test_the_intakes_posts_of_earlier_runs_are_forgotten_before_the_next(world, client):
