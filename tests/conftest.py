@@ -193,8 +193,11 @@ def _empty_used_postgresql_tables(tables) -> None:
 
 @pytest.fixture
 def app(_app):
+    from app.services import nearby
+
     with _app.app_context():
         limiter.reset()
+        nearby.forget_first_rings()  # learnt from another test's requests
         yield _app
         db.session.remove()
         _empty_tables()

@@ -9,6 +9,7 @@ page. One task's own page (``task_view``) still reads the ORM request it was giv
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -26,6 +27,14 @@ NEARBY_LIMIT = 30
 # The first ring of the nearest-first search, as a part of the reach; each next ring is
 # four times wider (so at most two: a quarter of the reach, then all of it).
 FIRST_RING = 0.25
+# Where offered requests lie dense, a place's first ring is made smaller, halving at each
+# search whose first ring held all it needed within half its size (``first_ring``); no
+# smaller than this part of the reach.
+SMALLEST_FIRST_RING = FIRST_RING / 16
+# The first rings learnt, by place (this process's own: a few dozen bytes each).
+FIRST_RINGS_KEPT = 4096
+_first_rings: dict[tuple, float] = {}
+_first_rings_lock = threading.Lock()  # for threaded servers: writes only, and rare
 # The last ring's lines are all joined to it when it holds at most this many more rows than
 # the first chunk: a line decoded for nothing (about 10 µs) costs less than a statement
 # for the next chunk's lines.
@@ -153,7 +162,10 @@ def _views_near(
     # Tasks in reach are those within the radius; an offer made from a wider round is
     # added later from the volunteer's own offers.
     known: dict[int, TaskLine] = {}  # the lines read, by id: a wider ring reads them again
-    for nearest, inscribed, final in _rings(place, categories, limit * 4, limit + 5):
+    key = _ring_key(place, categories)
+    first = first_ring(key)
+    rings = _rings(place, categories, limit * 4, limit + 5, first)
+    for ring, (nearest, inscribed, final) in enumerate(rings):
         added: dict[int, TaskView] = {}
         enough = False
         for chunk in _chunks(nearest, limit + 5):
@@ -169,8 +181,52 @@ def _views_near(
         # were found or the ring returned all the search asks for.
         whole = enough or len(nearest) == limit * 4
         if final or (whole and nearest and chunk[-1].nearness <= inscribed):
+            needed = chunk[-1].nearness if enough and ring == 0 else None
+            _learn_first_ring(key, first, ring, needed)
             return added
     return {}
+
+
+def _ring_key(place: tuple, categories: list[str]) -> tuple:
+    """A place's first ring is learnt for its point (to about 100 m), reach and categories."""
+    lat, lon, reach_km, _team = place
+    return (round(lat, 3), round(lon, 3), reach_km, tuple(categories))
+
+
+def first_ring(key: tuple) -> float:
+    """The first ring to read from this place, as a part of its reach."""
+    return _first_rings.get(key, FIRST_RING)
+
+
+def forget_first_rings() -> None:
+    """Every place back to ``FIRST_RING`` (tests: what another test's requests taught)."""
+    _first_rings.clear()
+
+
+def _learn_first_ring(key: tuple, first: float, ring: int, needed_up_to: float | None) -> None:
+    """After a search: a first ring that was not enough is doubled (back towards
+    ``FIRST_RING``); one that was, and whose rows needed all lay inside the circle of a
+    ring half its size, is halved. That half ring would have given the same rows (all of
+    them inside its box, nearest first), so the next search reads a quarter of the box for
+    the same list; a ring made too small by a change grows back at the next search.
+
+    ``ring``: which ring answered (0: the first). ``needed_up_to``: the nearness (squared
+    degrees, as ``_rings`` gives it) of the last row the list needed, when the first ring
+    found enough; else None."""
+    reach_km = key[2]
+    if ring > 0:
+        learnt = min(FIRST_RING, first * 2)
+    elif needed_up_to is not None and first / 2 >= SMALLEST_FIRST_RING:
+        half_circle = (reach_km * first / 2 / 111.320) ** 2  # the half ring's inscribed circle
+        learnt = first / 2 if needed_up_to <= half_circle else first
+    else:
+        learnt = first
+    if learnt == _first_rings.get(key, FIRST_RING):
+        return
+    with _first_rings_lock:
+        if key not in _first_rings and len(_first_rings) >= FIRST_RINGS_KEPT:
+            _first_rings.pop(next(iter(_first_rings)))  # the longest kept goes
+        _first_rings[key] = learnt
 
 
 def _add_far_offers(user: User, my_offers: dict[int, OpenOffer], found: dict) -> None:
@@ -221,14 +277,17 @@ def _lines_of(rows: list, found: dict, this_year: int, known: dict) -> list[Task
 # --- the statements --------------------------------------------------------------------
 
 
-def _rings(place: tuple, categories: list[str], count: int, first: int):
+def _rings(
+    place: tuple, categories: list[str], count: int, first: int, first_ring: float = FIRST_RING
+):
     """For each ring from a small box out to the reach: the rows of the ``count`` offered
     requests nearest to the place in these categories within the ring's box, nearest
     first (an equirectangular square, fine at this scale); the ``first`` of them with
     what their lines show (the others: their id and nearness; decoding 120 whole rows
     cost more than the rest of the search), or all of them when it is the last ring and
     holds at most ``LINE_SLACK`` more. With them, the box's inscribed circle (squared
-    degrees: nothing outside the box is nearer) and whether it is the last ring.
+    degrees: nothing outside the box is nearer) and whether it is the last ring. The
+    first ring is ``first_ring`` of the reach (what the place has learnt, ``first_ring``).
 
     The caller stops at the first ring whose rows it needed lie inside that circle. A
     dense county stops at the first ring (a few dozen index entries, read off the partial
@@ -239,7 +298,7 @@ def _rings(place: tuple, categories: list[str], count: int, first: int):
     lat, lon, reach_km, _team = place
     east = math.cos(math.radians(lat))
     connection = db.session.connection()
-    ring = reach_km * FIRST_RING
+    ring = reach_km * first_ring
     while True:
         final = ring >= reach_km
         min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, ring)
