@@ -163,8 +163,8 @@ def _views_near(
     # added later from the volunteer's own offers.
     known: dict[int, TaskLine] = {}  # the lines read, by id: a wider ring reads them again
     key = _ring_key(place, categories)
-    first = first_ring(key)
-    rings = _rings(place, categories, limit * 4, limit + 5, first)
+    start = first_ring(key)
+    rings = _rings(place, categories, limit * 4, limit + 5, start)
     for ring, (nearest, inscribed, final) in enumerate(rings):
         added: dict[int, TaskView] = {}
         enough = False
@@ -182,7 +182,7 @@ def _views_near(
         whole = enough or len(nearest) == limit * 4
         if final or (whole and nearest and chunk[-1].nearness <= inscribed):
             needed = chunk[-1].nearness if enough and ring == 0 else None
-            _learn_first_ring(key, first, ring, needed)
+            _learn_first_ring(key, start, ring, needed)
             return added
     return {}
 
