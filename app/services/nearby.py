@@ -27,9 +27,10 @@ NEARBY_LIMIT = 30
 # The first ring of the nearest-first search, as a part of the reach; each next ring is
 # four times wider (so at most two: a quarter of the reach, then all of it).
 FIRST_RING = 0.25
-# Where offered requests lie dense, a place's first ring is made smaller, halving at each
-# search whose first ring held all it needed within half its size (``first_ring``); no
-# smaller than this part of the reach.
+# Each place learns its own first ring (``first_ring``): halved while a search's first
+# ring held all it needed within half its size (where offered requests lie dense), no
+# smaller than this part of the reach; and the ring that answered when the first was not
+# enough (where they lie sparse: at most the whole reach, one statement).
 SMALLEST_FIRST_RING = FIRST_RING / 16
 # The first rings learnt, by place (this process's own: a few dozen bytes each).
 FIRST_RINGS_KEPT = 4096
@@ -204,18 +205,22 @@ def forget_first_rings() -> None:
 
 
 def _learn_first_ring(key: tuple, first: float, ring: int, needed_up_to: float | None) -> None:
-    """After a search: a first ring that was not enough is doubled (back towards
-    ``FIRST_RING``); one that was, and whose rows needed all lay inside the circle of a
-    ring half its size, is halved. That half ring would have given the same rows (all of
-    them inside its box, nearest first), so the next search reads a quarter of the box for
-    the same list; a ring made too small by a change grows back at the next search.
+    """After a search from a place whose first ring was ``first`` (a part of the reach):
 
-    ``ring``: which ring answered (0: the first). ``needed_up_to``: the nearness (squared
-    degrees, as ``_rings`` gives it) of the last row the list needed, when the first ring
-    found enough; else None."""
+    - when a wider ring answered (``ring`` > 0: the first was not enough), that ring is the
+      place's next first ring (at most the whole reach): one statement, not two or three;
+    - when the first answered, and the rows the list needed all lay inside the circle of a
+      ring half its size, the half ring: it would have given the same rows (all of them in
+      its box, nearest first), for a quarter of the box.
+
+    So a place settles on the smallest ring (in steps of two) that answers at once; a change
+    that makes its ring too small (the near tasks taken) costs one wider search.
+
+    ``needed_up_to``: the nearness (squared degrees, as ``_rings`` gives it) of the last row
+    the list needed, when the first ring found enough; else None."""
     reach_km = key[2]
     if ring > 0:
-        learnt = min(FIRST_RING, first * 2)
+        learnt = min(1.0, first * 4**ring)  # the ring that answered, as _rings widens
     elif needed_up_to is not None and first / 2 >= SMALLEST_FIRST_RING:
         half_circle = (reach_km * first / 2 / 111.320) ** 2  # the half ring's inscribed circle
         learnt = first / 2 if needed_up_to <= half_circle else first

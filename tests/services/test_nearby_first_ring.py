@@ -100,18 +100,42 @@ def test_a_first_ring_made_too_small_grows_back_and_the_list_stays_right(app, wo
     ids, boxes = _search(app, volunteer)
     assert ids == _nearest_in_reach(volunteer, near + far)
     assert len(boxes) >= 2  # the small ring was not enough: a wider one was read
-    assert nearby.first_ring(_key(volunteer)) == min(nearby.FIRST_RING, learnt * 2)
+    # the ring that answered is where the next search starts, and it gives the same list
+    assert boxes[-1] == pytest.approx(10 * min(1.0, learnt * 4 ** (len(boxes) - 1)))
+    assert nearby.first_ring(_key(volunteer)) == pytest.approx(boxes[-1] / 10)
+    again, boxes_again = _search(app, volunteer)
+    assert again == ids and len(boxes_again) == 1
 
 
-def test_a_sparse_place_keeps_the_first_ring_and_learns_nothing(app, world):
+def test_a_place_whose_first_ring_holds_enough_keeps_it(app, world):
     volunteer = volunteer_near(world, 1, skills=SKILLS, radius_km=10)
     home = (volunteer.volunteer.home_lat, volunteer.volunteer.home_lon)
-    made = _offered_around(world, home, 30, spread_km=9, seed=5)
+    made = _offered_around(world, home, 30, spread_km=2.4, seed=5)
     for _ in range(3):
         ids, boxes = _search(app, volunteer)
         assert ids == _nearest_in_reach(volunteer, made)
-        assert boxes[0] == pytest.approx(2.5)
+        assert boxes == [pytest.approx(2.5)]
     assert _key(volunteer) not in nearby._first_rings
+
+
+def test_a_sparse_place_learns_to_read_its_whole_reach_at_once(app, world):
+    """Nothing within the first ring: the whole reach answered, and is read at once next
+    time (one statement, not two), for the same list."""
+    volunteer = volunteer_near(world, 1, skills=SKILLS, radius_km=10)
+    home = (volunteer.volunteer.home_lat, volunteer.volunteer.home_lon)
+    made = _offered_around(world, home, 40, spread_km=9, seed=9)
+    for request in made:
+        if geo.approx_km(*home, request.lat, request.lon) <= 4:
+            request.status = "assigned"  # taken: none left within the first ring
+    db.session.commit()
+    wanted = _nearest_in_reach(volunteer, made)
+    assert wanted
+    first_ids, first_boxes = _search(app, volunteer)
+    assert first_ids == wanted
+    assert first_boxes == [pytest.approx(2.5), pytest.approx(10.0)]
+    assert nearby.first_ring(_key(volunteer)) == 1.0
+    ids, boxes = _search(app, volunteer)
+    assert ids == wanted and boxes == [pytest.approx(10.0)]
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
