@@ -24,8 +24,9 @@ from app.services import geo, matching, wording
 from app.services.nearby_rows import TaskLine, lines_statement, task_line, with_line
 
 NEARBY_LIMIT = 30
-# The first ring of the nearest-first search, as a part of the reach; each next ring is
-# four times wider (so at most two: a quarter of the reach, then all of it).
+# The first ring of the nearest-first search, as a part of the reach, until a place has
+# learnt its own (below); each next ring is four times wider, the last the whole reach (from
+# this one: at most two, a quarter of the reach, then all of it).
 FIRST_RING = 0.25
 # Each place learns its own first ring (``first_ring``): halved while a search's first
 # ring held all it needed within half its size (where offered requests lie dense), no
