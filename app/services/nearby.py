@@ -33,7 +33,8 @@ FIRST_RING = 0.25
 # smaller than this part of the reach; and the ring that answered when the first was not
 # enough (where they lie sparse: at most the whole reach, one statement).
 SMALLEST_FIRST_RING = FIRST_RING / 16
-# The first rings learnt, by place (this process's own: a few dozen bytes each).
+# The first rings learnt, by volunteer and place (this process's own: a few dozen bytes
+# each; those changed longest ago go first).
 FIRST_RINGS_KEPT = 4096
 _first_rings: dict[tuple, float] = {}
 _first_rings_lock = threading.Lock()  # for threaded servers: writes only, and rare
@@ -164,7 +165,7 @@ def _views_near(
     # Tasks in reach are those within the radius; an offer made from a wider round is
     # added later from the volunteer's own offers.
     known: dict[int, TaskLine] = {}  # the lines read, by id: a wider ring reads them again
-    key = _ring_key(place, categories)
+    key = _ring_key(user, place, categories)
     start = first_ring(key)
     rings = _rings(place, categories, limit * 4, limit + 5, start)
     for ring, (nearest, inscribed, final) in enumerate(rings):
@@ -189,10 +190,21 @@ def _views_near(
     return {}
 
 
-def _ring_key(place: tuple, categories: list[str]) -> tuple:
-    """A place's first ring is learnt for its point (to about 100 m), reach and categories."""
-    lat, lon, reach_km, _team = place
-    return (round(lat, 3), round(lon, 3), reach_km, tuple(categories))
+def _ring_key(user: User, place: tuple, categories: list[str]) -> tuple:
+    """A first ring is learnt for one volunteer's place: their home, or the team they lead
+    (the team's search skips what home listed), its point (to about 100 m), reach and
+    categories. Not shared with another volunteer at the same point: what each may take
+    differs (children's cases, their own offers), and two searches needing different rings
+    would pull one ring back and forth."""
+    lat, lon, reach_km, team = place
+    return (
+        user.id,
+        team.id if team is not None else None,
+        reach_km,
+        tuple(categories),
+        round(lat, 3),
+        round(lon, 3),
+    )
 
 
 def first_ring(key: tuple) -> float:
@@ -219,7 +231,7 @@ def _learn_first_ring(key: tuple, first: float, ring: int, needed_up_to: float |
 
     ``needed_up_to``: the nearness (squared degrees, as ``_rings`` gives it) of the last row
     the list needed, when the first ring found enough; else None."""
-    reach_km = key[2]
+    reach_km = key[2]  # as _ring_key orders it
     if ring > 0:
         learnt = min(1.0, first * 4**ring)  # the ring that answered, as _rings widens
     elif needed_up_to is not None and first / 2 >= SMALLEST_FIRST_RING:
@@ -230,9 +242,12 @@ def _learn_first_ring(key: tuple, first: float, ring: int, needed_up_to: float |
     if learnt == _first_rings.get(key, FIRST_RING):
         return
     with _first_rings_lock:
-        if key not in _first_rings and len(_first_rings) >= FIRST_RINGS_KEPT:
-            _first_rings.pop(next(iter(_first_rings)))  # the longest kept goes
-        _first_rings[key] = learnt
+        # Kept in the order last changed; one back at the default ring is not kept.
+        _first_rings.pop(key, None)
+        if learnt != FIRST_RING:
+            if len(_first_rings) >= FIRST_RINGS_KEPT:
+                _first_rings.pop(next(iter(_first_rings)))  # the longest unchanged goes
+            _first_rings[key] = learnt
 
 
 def _add_far_offers(user: User, my_offers: dict[int, OpenOffer], found: dict) -> None:

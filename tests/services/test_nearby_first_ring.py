@@ -11,6 +11,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.services import geo, nearby, volunteers
+from tests import factories
 from tests.blueprints.test_volunteer_statements import _offered_around
 from tests.volunteer_support import fast_passwords, volunteer_near
 
@@ -61,7 +62,7 @@ def _search(app, volunteer) -> tuple[list[int], list[float]]:
 def _key(volunteer) -> tuple:
     profile = volunteer.volunteer
     place = (profile.home_lat, profile.home_lon, profile.radius_km, None)
-    return nearby._ring_key(place, sorted(SKILLS))
+    return nearby._ring_key(volunteer, place, sorted(SKILLS))
 
 
 def test_a_dense_place_reads_a_smaller_first_ring_for_the_same_list(app, world):
@@ -138,30 +139,84 @@ def test_a_sparse_place_learns_to_read_its_whole_reach_at_once(app, world):
     assert ids == wanted and boxes == [pytest.approx(10.0)]
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_whatever_ring_a_place_has_learnt_the_list_is_the_nearest(app, world, seed):
-    """A learnt ring from another time (any size down to the smallest) gives the same list
-    as the default one, whatever the spread."""
-    rng = random.Random(seed)
+@pytest.mark.parametrize("spread_km", [0.3, 2, 8])
+def test_whatever_ring_a_place_has_learnt_the_list_is_the_nearest(app, world, spread_km):
+    """A learnt ring from another time (any size the learning can give, from the smallest
+    to the whole reach) gives the same list as the default one, dense or sparse."""
     volunteer = volunteer_near(world, 1, skills=SKILLS, radius_km=10)
     home = (volunteer.volunteer.home_lat, volunteer.volunteer.home_lon)
-    made = _offered_around(world, home, 70, spread_km=rng.choice((0.3, 2, 8)), seed=seed)
+    made = _offered_around(world, home, 70, spread_km=spread_km, seed=int(spread_km * 10))
     wanted = _nearest_in_reach(volunteer, made)
-    for ring in (nearby.SMALLEST_FIRST_RING, nearby.FIRST_RING / 4, nearby.FIRST_RING):
+    rings = [nearby.SMALLEST_FIRST_RING * 2**k for k in range(7)]  # 1/64 ... 1
+    assert rings[-1] == 1.0
+    for ring in rings:
         nearby._first_rings[_key(volunteer)] = ring
         ids, boxes = _search(app, volunteer)
         assert ids == wanted, ring
         assert boxes[0] == pytest.approx(10 * ring)
 
 
+def test_two_volunteers_at_one_point_each_keep_their_own_ring(app, world):
+    """Children's cases nearest, plain ones farther: the vetted volunteer's list is the
+    children's, the other's the plain ones, and they need different rings. Each keeps their
+    own, read in one statement at every search once learnt (a ring shared by the point
+    was pulled back and forth, a wider box every other search)."""
+    vetted = volunteer_near(world, 1, skills=SKILLS, radius_km=10, vetted_for_children=True)
+    plain = volunteer_near(world, 1, skills=SKILLS, radius_km=10)
+    home = (vetted.volunteer.home_lat, vetted.volunteer.home_lon)
+    assert home == (plain.volunteer.home_lat, plain.volunteer.home_lon)
+    rng = random.Random(3)
+    for _ in range(15):
+        factories.make_request(
+            world.station_a,
+            status="offered",
+            category="shopping",
+            special_groups=["left_behind_child"],
+            lat=home[0] + rng.uniform(-0.15, 0.15) / 110.574,
+            lon=home[1] + rng.uniform(-0.15, 0.15) / 91.0,
+        )
+    for i in range(20):
+        factories.make_request(
+            world.station_a,
+            status="offered",
+            category="shopping",
+            lat=home[0] + 1.8 / 110.574,
+            lon=home[1] + (i - 10) * 0.01 / 91.0,
+        )
+    db.session.commit()
+    nearby.forget_first_rings()
+    default = {v.id: _search(app, v)[0] for v in (vetted, plain)}
+    nearby.forget_first_rings()
+    seen = {vetted.id: [], plain.id: []}
+    for _ in range(8):
+        for volunteer in (vetted, plain):
+            ids, boxes = _search(app, volunteer)
+            assert ids == default[volunteer.id]
+            seen[volunteer.id].append(boxes)
+    # each halves (one step a search) or widens once, then stays: one statement a search
+    for volunteer in (vetted, plain):
+        settled = seen[volunteer.id][-3:]
+        assert settled[0] == settled[1] == settled[2], seen[volunteer.id]
+        assert len(settled[0]) == 1, seen[volunteer.id]
+    assert seen[vetted.id][-1] != seen[plain.id][-1]  # they needed different rings
+    assert _key(vetted) != _key(plain)
+
+
 def test_the_places_kept_are_bounded_and_no_ring_is_smaller_than_the_smallest(monkeypatch):
     monkeypatch.setattr(nearby, "FIRST_RINGS_KEPT", 3)
     monkeypatch.setattr(nearby, "_first_rings", {})
-    places = [(i, 0, 10.0, ("shopping",)) for i in range(5)]
-    for place in places:  # the rows needed lie at the place itself: any ring may be halved
+    places = [(i, None, 10.0, ("shopping",), 34.0, 113.0) for i in range(6)]
+    for place in places[:5]:  # the rows needed lie at the place itself: any ring may halve
         nearby._learn_first_ring(place, nearby.FIRST_RING, 0, 0.0)
-    assert list(nearby._first_rings) == places[2:]  # the longest kept went first
+    assert list(nearby._first_rings) == places[2:5]  # the longest unchanged went first
     assert set(nearby._first_rings.values()) == {nearby.FIRST_RING / 2}
+    # a change keeps a place: the next one learnt pushes out the one unchanged longest
+    nearby._learn_first_ring(places[2], nearby.FIRST_RING / 2, 0, 0.0)
+    nearby._learn_first_ring(places[5], nearby.FIRST_RING, 0, 0.0)
+    assert list(nearby._first_rings) == [places[4], places[2], places[5]]
+    # one back at the default ring is not kept
+    nearby._learn_first_ring(places[5], nearby.FIRST_RING / 4, 1, None)
+    assert places[5] not in nearby._first_rings
     nearby._first_rings[places[4]] = nearby.SMALLEST_FIRST_RING
     nearby._learn_first_ring(places[4], nearby.SMALLEST_FIRST_RING, 0, 0.0)
     assert nearby._first_rings[places[4]] == nearby.SMALLEST_FIRST_RING
