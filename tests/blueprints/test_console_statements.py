@@ -9,6 +9,7 @@ from app.extensions import db
 from app.services import console
 from tests import factories
 from tests.console_support import request_at
+from tests.statements_support import each_statement
 
 
 @contextmanager
@@ -18,13 +19,8 @@ def counted_statements(app):
     def count(conn, cursor, statement, parameters, context, executemany):
         seen.append(" ".join(statement.split())[:120])
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with each_statement(app, count):
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _busy(world, n: int) -> None:

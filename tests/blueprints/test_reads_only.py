@@ -6,11 +6,11 @@ the pool as it came: the next request, which may write, is one unit of work agai
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from app.blueprints.transaction import READS_ONLY
 from app.extensions import db
 from tests import factories
+from tests.statements_support import each_statement
 from tests.volunteer_support import fast_passwords, north_of, sign_in, volunteer_near
 
 pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
@@ -35,13 +35,8 @@ def sent_statements(app):
     def record(conn, _cursor, statement, _parameters, _context, _executemany):
         sent.append((" ".join(statement.split()), _in_transaction(conn)))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with each_statement(app, record):
         yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_the_marked_views_are_the_ones_tested_here(app):

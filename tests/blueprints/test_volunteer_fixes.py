@@ -4,12 +4,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Offer
 from app.models.base import utcnow
 from tests import factories
+from tests.statements_support import each_statement
 from tests.volunteer_support import fast_passwords, sign_in, volunteer_near
 
 pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
@@ -22,13 +22,8 @@ def counted_statements(app):
     def count(conn, cursor, statement, parameters, context, executemany):
         seen.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with each_statement(app, count):
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_nearby_tasks_and_one_task_take_a_few_statements(app, client, world):

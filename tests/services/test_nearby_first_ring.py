@@ -7,12 +7,12 @@ import random
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.services import geo, nearby, volunteers
 from tests import factories
 from tests.blueprints.test_volunteer_statements import _offered_around
+from tests.statements_support import each_statement
 from tests.volunteer_support import fast_passwords, volunteer_near
 
 pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
@@ -31,13 +31,8 @@ def ring_boxes(app):
         if "nearness" in statement and "min_lat" in params:
             boxes.append((params["max_lat"] - params["min_lat"]) / 2 * 110.574)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with each_statement(app, seen):
         yield boxes
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
 
 
 def _nearest_in_reach(volunteer, made) -> list[int]:
