@@ -262,9 +262,7 @@ def summary(pairs: list[tuple[dict, dict]]) -> dict:
     highest; the median CPU per request and its ratio to the bare endpoint's (the bare
     endpoint's CPU per request over the scenario's, round by round); errors added up."""
     ratios = [run["rps"] / bare["rps"] if bare["rps"] else 0.0 for run, bare in pairs]
-    cpu_ratios = [
-        bare.get("cpu_ms", 0.0) / run["cpu_ms"] if run.get("cpu_ms") else 0.0 for run, bare in pairs
-    ]
+    cpu_ratios = [bare["cpu_ms"] / run["cpu_ms"] if run["cpu_ms"] else 0.0 for run, bare in pairs]
     runs = [run for run, _bare in pairs]
     return {
         "rounds": len(pairs),
@@ -274,7 +272,7 @@ def summary(pairs: list[tuple[dict, dict]]) -> dict:
         "ratio": statistics.median(ratios),
         "low": min(ratios),
         "high": max(ratios),
-        "cpu_ms": statistics.median(run.get("cpu_ms", 0.0) for run in runs),
+        "cpu_ms": statistics.median(run["cpu_ms"] for run in runs),
         "cpu_ratio": statistics.median(cpu_ratios),
         "errors": sum(run["errors"] for run in runs),
         "non2xx": sum(run["non2xx"] for run in runs),
