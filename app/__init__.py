@@ -86,6 +86,8 @@ def _tune_postgresql(app: Flask) -> None:
     2.1 s without, on the same busy machine). Set as each connection starts: no round trip."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         return
+    from app import generic_plans
+
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     connect_args = dict(options.get("connect_args") or {})
     connect_args["options"] = (connect_args.get("options", "") + " -c jit=off").strip()
@@ -101,6 +103,9 @@ def _tune_postgresql(app: Flask) -> None:
     # A pooled connection is checked without a round trip (see _drop_closed_connections).
     app.config["LINLI_CHECK_POOLED_CONNECTIONS"] = options.pop("pool_pre_ping", False)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    # The station queue's statement, on a page that only reads: a pool of its own, kept to
+    # generic plans (app/generic_plans.py).
+    generic_plans.init_app(app, app.config["SQLALCHEMY_DATABASE_URI"], options)
     _keep_long_statements_parsed()
 
 
@@ -143,7 +148,6 @@ def _drop_closed_connections(app: Flask) -> None:
     from sqlalchemy import event
     from sqlalchemy.exc import DisconnectionError
 
-    @event.listens_for(db.engine, "checkout")
     def _on_checkout(dbapi_connection, _record, _proxy):
         if dbapi_connection.closed or getattr(dbapi_connection, "broken", False):
             raise DisconnectionError("connection closed")
@@ -151,6 +155,11 @@ def _drop_closed_connections(app: Flask) -> None:
         idle.register(dbapi_connection.fileno(), select.POLLIN)
         if idle.poll(0):  # the server spoke first: it closed the connection
             raise DisconnectionError("connection closed by the server")
+
+    from app import generic_plans
+
+    for engine in filter(None, (db.engine, generic_plans.engine())):  # and generic plans'
+        event.listen(engine, "checkout", _on_checkout)
 
 
 def _tune_sqlite(app: Flask) -> None:

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, select, true, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import generic_plans
 from app.extensions import db
 from app.i18n import once_per_locale
 from app.models import HelpRequest, Region, Station, Team, User
@@ -193,9 +194,9 @@ def queue_page(
     # first, so do that here.
     db.session.flush()
     statement = _queue_page_statement(tab, len(stations), urgencies)
-    connection = db.session.connection()
-    _keep_one_plan(connection)
-    rows = connection.execute(statement, params)
+    # On its generic plan (PostgreSQL planned it afresh at every view at 1,000,000
+    # requests), on a connection of its own when the page reads only: app/generic_plans.py.
+    rows = generic_plans.rows(db.session.connection(), statement, params)
     lines, tab_counts, newest_id = [], {}, None
     first_line = len(TABS) + 1  # the counts, the newest id, then the line's columns
     for row in rows:
@@ -204,21 +205,6 @@ def queue_page(
         if row[first_line] is not None:  # an empty page: the counts alone, lines all NULL
             lines.append(QueueLine(*row[first_line:]))
     return QueuePage(lines, tab_counts, newest_id)
-
-
-def _keep_one_plan(connection) -> None:
-    """On PostgreSQL, run the queue's statement on its one generic plan (for the rest of
-    the request's transaction, whose other statements come before it).
-
-    The statement is prepared (psycopg, after five runs). PostgreSQL then weighs its generic
-    plan against planning afresh for the values of each run, on estimates: with 100,000
-    requests it kept the generic plan; with 1,000,000 it planned the 7 KB statement at every
-    view, about 1 ms of server CPU, where the generic plan runs in 0.8 ms and a fresh one in
-    0.5. Every part of the plan is a capped range of an index, whatever the values, so the
-    generic plan is as good at every size (``benchmarks/load.py`` runs 10k, 100k and 1M).
-    ``SET LOCAL`` ends with the transaction: nothing else is planned differently."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
 
 
 def _queue_params(stations, tab, now, urgencies, limit: int, offset: int) -> dict:

@@ -4,6 +4,7 @@ other view keeps its one transaction, and a connection lent to a marked view goe
 the pool as it came: the next request, which may write, is one unit of work again."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.volunteer_support import fast_passwords, north_of, sign_in, volunteer
 pytestmark = pytest.mark.usefixtures(fast_passwords.__name__)
 
 # Every view marked reads_only, each with a test below that runs it and reads what it sent.
-MARKED = {"volunteer.tasks"}
+MARKED = {"volunteer.tasks", "console.queue"}
 
 
 def _in_transaction(connection) -> bool:
@@ -69,16 +70,48 @@ def test_nearby_tasks_only_read_and_open_no_transaction(app, client, world, htmx
         assert not in_transaction, statement
 
 
+def _queue_for_worker(client, world):
+    worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    for minutes in (5, 50, 500):
+        factories.make_request(world.station_a, created_ago=timedelta(minutes=minutes))
+    db.session.commit()
+    sign_in(client, worker)
+
+
+@pytest.mark.parametrize("path", ["/station/", "/station/?tab=overdue&page=2", "/station/?tab=x"])
+@pytest.mark.parametrize("htmx", [False, True])
+def test_the_queue_only_reads_and_opens_no_transaction(app, client, world, htmx, path):
+    """The triage queue and its htmx refresh, every tab and page (an unknown tab shows the
+    first): on PostgreSQL its statement then runs on the pool kept to generic plans
+    (app/generic_plans.py), also without a transaction."""
+    _queue_for_worker(client, world)
+    headers = {"HX-Request": "true"} if htmx else {}
+    with sent_statements(app) as sent:
+        response = client.get(path, headers=headers)
+    assert response.status_code == 200
+    if path == "/station/":
+        assert response.text.count('class="list-item queue-item') == 3
+    assert sent, "the page read nothing"
+    for statement, in_transaction in sent:
+        assert statement.upper().startswith(("SELECT", "WITH")), statement
+        assert " FOR UPDATE" not in statement.upper(), statement
+        assert not in_transaction, statement
+
+
 def test_an_unmarked_page_and_the_next_request_keep_their_transaction(app, client, world):
-    """A worker's queue (not marked) runs in a transaction; so does a request after a marked
-    one on the same pooled connection (the volunteer's own tasks page: any unmarked page
-    may write, and must be one unit of work again)."""
+    """A child's request's page (not marked: it writes the access-log line) runs in a transaction;
+    so does a request after a marked one on the same pooled connection (the volunteer's own
+    tasks page: any unmarked page may write, and must be one unit of work again)."""
     volunteer = _volunteer_with_tasks(world)
     worker = factories.make_user(roles=("social_worker",), station=world.station_a)
+    request = factories.make_request(world.station_a, special_groups=["left_behind_child"])
+    db.session.commit()
     sign_in(client, worker)
+    assert client.get("/station/").status_code == 200  # marked: the connection goes back
     with sent_statements(app) as sent:
-        assert client.get("/station/").status_code == 200
+        assert client.get(f"/station/r/{request.id}").status_code == 200
     assert sent and all(in_transaction for _statement, in_transaction in sent)
+    assert any(statement.upper().startswith("INSERT") for statement, _ in sent), sent
 
     sign_in(client, volunteer)
     assert client.get("/v/tasks").status_code == 200

@@ -9,7 +9,7 @@ from flask_login import current_user
 from app.blueprints.console import bp, forms
 from app.blueprints.console.helpers import VIEWERS, WORKERS
 from app.blueprints.guards import role_required
-from app.blueprints.transaction import attempt
+from app.blueprints.transaction import attempt, reads_only
 from app.extensions import db, htmx
 from app.models import HelpRequest
 from app.models.base import utcnow
@@ -38,6 +38,7 @@ SEEN_UP_TO = "console_seen_up_to"
 
 
 @bp.get("/")
+@reads_only  # and its htmx refresh: the page's statement on a generic plan, no BEGIN or COMMIT
 @role_required(*WORKERS)
 def queue():
     tab = request.args.get("tab", "new")
