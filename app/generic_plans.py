@@ -7,12 +7,12 @@ station queue's statement (7 KB, about twenty ranges of indexes, each capped) it
 planning afresh at 1,000,000 requests: replayed there, 5.3 ms of server CPU a run against
 1.7 ms on the generic plan, which is as good at every size (``benchmarks/load.py``).
 
-Inside a unit of work the setting is the transaction's (``SET LOCAL``): nothing else is
-planned differently. But that needs a transaction, and a page that only reads runs
+Inside a unit of work the setting is the transaction's (``SET LOCAL``): the rest of that
+transaction runs on generic plans too, nothing after it. But that needs a transaction, and a page that only reads runs
 without one (``reads_only``, app/blueprints/transaction.py), sparing the round trips of
 ``BEGIN``, the setting and ``COMMIT``: there the statement runs on a connection of a pool of
-its own, opened with the setting and on the driver's autocommit (one more connection per
-process). Such a page writes nothing, so it misses nothing the session has not sent. Every
+its own (as large as the app's, opened as needed: one more connection per gunicorn sync
+worker), opened with the setting and on the driver's autocommit. Such a page writes nothing, so it misses nothing the session has not sent. Every
 other statement of the app keeps PostgreSQL's own choice of plans.
 """
 
@@ -36,6 +36,13 @@ def init_app(app: Flask, url: str, engine_options: dict) -> Engine:
     options = {**engine_options, "connect_args": connect_args, "isolation_level": "AUTOCOMMIT"}
     engine = app.extensions[EXTENSION] = create_engine(url, **options)
     return engine
+
+
+def dispose() -> None:
+    """Close the pool's idle connections (this app's; as ``db.engine.dispose()``)."""
+    pool = engine()
+    if pool is not None:
+        pool.dispose()
 
 
 def engine() -> Engine | None:

@@ -15,7 +15,7 @@ import werkzeug.security
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from app import create_app
+from app import create_app, generic_plans
 from app.config import TestConfig
 from app.extensions import db, limiter
 from tests import factories
@@ -157,6 +157,7 @@ def _app(database_url):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+        generic_plans.dispose()
 
 
 def _empty_tables() -> None:

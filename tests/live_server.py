@@ -55,6 +55,7 @@ def _create_app_without_touching_limits(config) -> Flask:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
+    from app import generic_plans
     from app.demo import seed_demo
     from app.extensions import db
     from app.jobs import unit_of_work
@@ -76,3 +77,4 @@ def live_server(tmp_path_factory):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+        generic_plans.dispose()

@@ -1,7 +1,6 @@
 """The triage queue's cost does not grow with the station's requests: the same statements
 for 5 and for 60 requests, tab counts that stop at 99+, pages in the queue's order."""
 
-import time
 from contextlib import contextmanager
 
 from sqlalchemy import text
@@ -142,11 +141,21 @@ def test_the_queue_read_inside_a_unit_of_work_sees_its_work(app, world, backend)
     statements = [sql for _pid, _engine, sql in used]
     assert (ONE_PLAN in statements) == (backend == "postgresql"), statements
     db.session.rollback()
-    if backend == "postgresql":
-        assert db.session.execute(text("SELECT current_setting('plan_cache_mode')")).scalar() == (
-            "auto"
-        )
-        db.session.rollback()
+
+
+def test_the_setting_inside_a_unit_of_work_ends_with_its_transaction(app, backend):
+    """``SET LOCAL``: the connection goes back to the pool planning as PostgreSQL chooses."""
+    from app import generic_plans
+
+    if backend != "postgresql":
+        return
+    setting = text("SELECT current_setting('plan_cache_mode')")
+    with db.engine.connect() as connection:
+        with connection.begin() as transaction:
+            assert generic_plans.rows(connection, setting, {})[0][0] == "force_generic_plan"
+            transaction.commit()  # a rollback would undo a plain SET as well
+        assert connection.execute(setting).scalar() == "auto"
+        connection.rollback()
 
 
 def test_tab_counts_stop_at_99_and_say_so(app, client, world, login_as):
@@ -300,14 +309,18 @@ def test_a_generic_plan_connection_the_server_closed_is_replaced(app, client, wo
 
     login_as("social_worker")
     _busy(world, 3)
-    assert client.get("/station/").status_code == 200
     if db.engine.dialect.name != "postgresql":
         return
+    generic_plans.dispose()  # the one connection the view below opens, nothing else
+    assert client.get("/station/").status_code == 200
+    pool = generic_plans.engine().pool
+    assert pool.checkedin() == 1
     with generic_plans.engine().connect() as connection:
         pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
-    assert db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    # Waits (up to 5 s) until the backend has exited: its socket has closed.
+    ended = text("SELECT pg_terminate_backend(:pid, 5000)")
+    assert db.session.execute(ended, {"pid": pid}).scalar()
     db.session.commit()
-    time.sleep(0.2)  # the server's goodbye reaches the idle socket
     with connections_used(app) as used:
         assert client.get("/station/").status_code == 200
     assert used[-1][1] is generic_plans.engine() and used[-1][0] != pid
