@@ -8,12 +8,13 @@ planning afresh at 1,000,000 requests: replayed there, 5.3 ms of server CPU a ru
 1.7 ms on the generic plan, which is as good at every size (``benchmarks/load.py``).
 
 Inside a unit of work the setting is the transaction's (``SET LOCAL``): the rest of that
-transaction runs on generic plans too, nothing after it. But that needs a transaction, and a page that only reads runs
-without one (``reads_only``, app/blueprints/transaction.py), sparing the round trips of
-``BEGIN``, the setting and ``COMMIT``: there the statement runs on a connection of a pool of
-its own (as large as the app's, opened as needed: one more connection per gunicorn sync
-worker), opened with the setting and on the driver's autocommit. Such a page writes nothing, so it misses nothing the session has not sent. Every
-other statement of the app keeps PostgreSQL's own choice of plans.
+transaction runs on generic plans too, nothing after it. But that needs a transaction, and
+a page that only reads runs without one (``reads_only``, app/blueprints/transaction.py),
+sparing the round trips of ``BEGIN``, the setting and ``COMMIT``. There the statement runs
+on a pool of its own (as large as the app's, opened as needed: one more connection per
+gunicorn sync worker), whose connections open with the setting and run on the driver's
+autocommit. Such a page writes nothing, so it misses nothing the session has not sent.
+Every other statement of the app keeps PostgreSQL's own choice of plans.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ EXTENSION = "linli_generic_plans"  # app.extensions: the engine of the generic-p
 SETTING = "plan_cache_mode = force_generic_plan"
 
 
-def init_app(app: Flask, url: str, engine_options: dict) -> Engine:
+def init_app(app: Flask, url: str, engine_options: dict) -> None:
     """On PostgreSQL: the pool kept to generic plans, with the app's own engine options
     (``engine_options``, its ``connect_args`` with them), on autocommit, each connection
     opened with the setting. It connects when first used."""
@@ -34,8 +35,7 @@ def init_app(app: Flask, url: str, engine_options: dict) -> Engine:
     setting = "-c " + SETTING.replace(" ", "")
     connect_args["options"] = f"{connect_args.get('options', '')} {setting}".strip()
     options = {**engine_options, "connect_args": connect_args, "isolation_level": "AUTOCOMMIT"}
-    engine = app.extensions[EXTENSION] = create_engine(url, **options)
-    return engine
+    app.extensions[EXTENSION] = create_engine(url, **options)
 
 
 def dispose() -> None:
@@ -58,7 +58,7 @@ def rows(connection: Connection, statement, params: dict) -> list[Row]:
     if connection.dialect.name != "postgresql":
         return connection.execute(statement, params).all()
     if connection.connection.driver_connection.autocommit:
-        with current_app.extensions[EXTENSION].connect() as own:
+        with engine().connect() as own:
             return own.execute(statement, params).all()
     connection.exec_driver_sql("SET LOCAL " + SETTING)
     return connection.execute(statement, params).all()
