@@ -240,7 +240,10 @@ def test_teams_in_the_box_with_an_approved_active_leader(world):
     closed.active = False
     factories.make_team(world.station_a, closed)
     plain_leader = volunteer_near(world, 2)
-    plain = factories.make_team(world.station_a, plain_leader)
+    plain = factories.make_team(world.station_a, plain_leader, skills=["shopping", "cleaning"])
+    # Without the category among its skills: not read at all (the rules refuse it anyway).
+    factories.make_team(world.station_a, plain_leader, skills=["shopping"])
+    factories.make_team(world.station_a, plain_leader, skills=[])
     db.session.flush()
 
     found = teams_near(place, 1.0)
@@ -265,8 +268,10 @@ def test_a_team_without_windows_takes_its_approved_active_members(world):
     pending = volunteer_near(
         world, 1, status="pending", availability=[{"day": 3, "start": "08:00", "end": "09:00"}]
     )
-    bare = factories.make_team(world.station_a, leader, members=[member, pending])
-    own = factories.make_team(world.station_a, leader, members=[member])
+    bare = factories.make_team(
+        world.station_a, leader, members=[member, pending], skills=["cleaning"]
+    )
+    own = factories.make_team(world.station_a, leader, members=[member], skills=["cleaning"])
     own.availability = [{"day": 5, "start": "09:00", "end": "10:00"}]
     db.session.flush()
     found = {p.id: p for p in teams_near(place_of(world), 1.0)}

@@ -9,8 +9,9 @@ box of ``MAX_RADIUS_KM × radius_factor``, an equirectangular reach test on the 
 radius keeps the ``PREFILTER_LIMIT`` nearest (ties: the lower id). On SQLite only that
 short list is read from the table; on PostgreSQL the index also carries
 what the rules read of it (skills, the weekly windows packed, the open-task limit, the
-vetting: ``_CARRIED``), so no table row is read at all. Active teams with an approved, active leader are
-read from the same box, with the same reach test on their own radius. ``prospects_near``
+vetting: ``_CARRIED``), so no table row is read at all. Active teams that list the
+request's category, with an approved, active leader, are read from the same box, with the
+same reach test on their own radius. ``prospects_near``
 reads these, and those who served this person before wherever they live, in one
 statement (``volunteers_near`` reads the near volunteers alone). Every row comes back as
 a ``rules.Prospect`` of plain values, a superset of the candidates: the rules (``rules.py``) decide who of them may take the request on. The
@@ -31,6 +32,7 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    exists,
     func,
     literal_column,
     null,
@@ -39,7 +41,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 from app.models import (
     Claim,
@@ -224,6 +226,7 @@ def _near_params(category: str, lat: float, lon: float, factor: float) -> dict:
     params = {
         **place,
         "skill_bit": CATEGORY_BITS.get(category) or 0,
+        "team_skill": category,
         "prefilter_limit": PREFILTER_LIMIT,
     }
     ranges = ranges_for_place(
@@ -267,10 +270,23 @@ def _volunteer(r) -> Prospect:
     return Prospect("volunteer", r[0], r[1], r[2], r[3] or 0.0, r[4] or [], r[5] or [], r[6], r[7])
 
 
+def _team_lists_skill(arrays: bool):
+    """The team lists the request's category (bound as ``team_skill``) among its skills:
+    tested on the team's row, before its leader's rows are read. A team without it is
+    refused by the rules all the same (``rules.refusal``); reading it cost two index
+    look-ups for its leader, a row to send and decode, and its windows' JSON."""
+    category = bindparam("team_skill", type_=String)
+    if arrays:
+        return cast(Team.skills, JSONB).contains(func.jsonb_build_array(category))
+    listed = func.json_each(Team.skills).table_valued("value")
+    return exists(select(literal_column("1")).select_from(listed).where(listed.c.value == category))
+
+
 def _teams(*leading, windows: bool = True, packed: bool = False, trailing=()):
-    """Active teams in the box within their reach whose leader is an approved, active
-    volunteer, in the columns of ``_PROFILE_COLUMNS`` (between ``leading`` and ``trailing``
-    ones); ``packed``: their windows' JSON as UTF-8 bytes (see ``_profile_columns``)."""
+    """Active teams in the box within their reach that list the request's category and
+    whose leader is an approved, active volunteer, in the columns of ``_PROFILE_COLUMNS``
+    (between ``leading`` and ``trailing`` ones); ``packed`` (PostgreSQL): their windows'
+    JSON as UTF-8 bytes (see ``_profile_columns``)."""
     team_windows = Team.availability
     if packed:
         team_windows = func.convert_to(cast(Team.availability, Text), literal_column("'UTF8'"))
@@ -291,6 +307,7 @@ def _teams(*leading, windows: bool = True, packed: bool = False, trailing=()):
         .join(User, User.id == Team.leader_id)
         .where(
             Team.active.is_(True),
+            _team_lists_skill(packed),
             VolunteerProfile.status == "approved",
             User.active.is_(True),
             *_box_and_reach(Team.lat, Team.lon, func.coalesce(Team.radius_km, 0.0))[1],
